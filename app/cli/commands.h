@@ -1,0 +1,28 @@
+#pragma once
+
+#include "cli_args.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mp::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the work failed or the input has problems
+inline constexpr int kExitUsage = 2;   // the command line is wrong
+
+struct Command {
+    CommandSpec spec;
+    std::function<int(const ParsedArgs&)> run;
+};
+
+Command infoCommand();
+Command runComponentCommand();
+Command versionCommand();
+
+// Parses args against the command's spec, prints help or usage errors, then runs it.
+int dispatch(const Command& command, const std::vector<std::string>& args);
+
+}  // namespace mp::cli

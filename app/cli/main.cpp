@@ -1,0 +1,72 @@
+// motionprobe-cli: the headless front end. Qt-free, so the engine-only GPU build has it too.
+
+#include "commands.h"
+
+#include "core/log.h"
+#include "runtime/device.h"
+
+#include <iostream>
+
+namespace {
+
+const std::vector<mp::cli::Command>& commands() {
+    static const std::vector<mp::cli::Command> all = {
+        mp::cli::infoCommand(),
+        mp::cli::runComponentCommand(),
+        mp::cli::versionCommand(),
+    };
+    return all;
+}
+
+void printUsage(std::ostream& out) {
+    out << "usage: motionprobe-cli <command> [options]\n\ncommands:\n";
+    for (const auto& c : commands()) {
+        std::string name = "  " + c.spec.name;
+        name.resize(18, ' ');
+        std::string summary = c.spec.summary.substr(0, c.spec.summary.find(". ") + 1);
+        out << name << summary << "\n";
+    }
+    out << "\nRun 'motionprobe-cli <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+
+namespace mp::cli {
+
+int dispatch(const Command& command, const std::vector<std::string>& args) {
+    std::string error;
+    auto parsed = parseArgs(command.spec, args, error);
+    if (!parsed) {
+        std::cerr << "motionprobe-cli " << command.spec.name << ": " << error << "\n";
+        return kExitUsage;
+    }
+    if (parsed->helpRequested()) {
+        std::cout << commandHelp(command.spec);
+        return kExitOk;
+    }
+    try {
+        return command.run(*parsed);
+    } catch (const std::exception& e) {
+        std::cerr << "motionprobe-cli " << command.spec.name << ": " << e.what() << "\n";
+        return kExitFailed;
+    }
+}
+
+}  // namespace mp::cli
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        printUsage(std::cout);
+        return args.empty() ? mp::cli::kExitUsage : mp::cli::kExitOk;
+    }
+    if (args[0] == "--version")
+        args[0] = "version";
+    mp::configureThreads();
+    for (const auto& c : commands())
+        if (c.spec.name == args[0])
+            return mp::cli::dispatch(c, {args.begin() + 1, args.end()});
+    std::cerr << "motionprobe-cli: unknown command '" << args[0] << "'\n\n";
+    printUsage(std::cerr);
+    return mp::cli::kExitUsage;
+}

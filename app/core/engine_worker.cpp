@@ -1,0 +1,65 @@
+#include "engine_worker.h"
+
+#include "core/cancel.h"
+#include "core/log.h"
+#include "io/snapshot.h"
+#include "runtime/device.h"
+
+#include <QFile>
+
+#include <exception>
+#include <filesystem>
+
+namespace mp::app {
+
+namespace {
+
+std::filesystem::path toPath(const QString& dir) {
+#ifdef Q_OS_WIN
+    return std::filesystem::path(dir.toStdWString());
+#else
+    return std::filesystem::path(QFile::encodeName(dir).toStdString());
+#endif
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
+
+void EngineWorker::initialize() {
+    int threads = 0;
+    try {
+        threads = mp::configureThreads();
+        mp::log::info("engine thread ready: " + std::to_string(threads) + " intra-op threads");
+    } catch (const std::exception& e) {
+        mp::log::error(std::string("could not configure engine threads: ") + e.what());
+    }
+    Q_EMIT ready(threads);
+}
+
+void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelToken& token) {
+    // The token is the controller's, set from the GUI thread; a job cancelled while it waited in
+    // the queue never starts.
+    if (token.isCancelled()) {
+        Q_EMIT cancelled(id);
+        Q_EMIT finished(id);
+        return;
+    }
+    Q_EMIT progress(id, 0, 1);
+    try {
+        const mp::SnapshotInfo info = mp::inspectSnapshot(toPath(dir));
+        if (token.isCancelled()) {
+            Q_EMIT cancelled(id);  // a newer request superseded this one while it ran
+        } else {
+            Q_EMIT progress(id, 1, 1);
+            Q_EMIT modelInspected(id, summarizeSnapshot(info));
+        }
+    } catch (const std::exception& e) {
+        Q_EMIT failed(id, QString::fromUtf8(e.what()));
+    } catch (...) {
+        Q_EMIT failed(id, tr("Unexpected error while reading %1").arg(dir));
+    }
+    Q_EMIT finished(id);
+}
+
+}  // namespace mp::app

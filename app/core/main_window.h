@@ -1,0 +1,83 @@
+#pragma once
+// The workbench window, with the regions the product will have: the inputs dock on the left
+// (model, reference video, captions), the Probe / Trade-off / Compare / Customize / Experiments
+// tabs in the centre, and the jobs and log dock at the bottom.
+
+#include "job_id.h"
+#include "model_summary.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QTabWidget;
+
+namespace mp::widgets {
+class HeatmapView;
+}
+
+namespace mp::app {
+
+class EngineController;
+class ModelPanel;
+class Settings;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    // Neither engine nor settings is owned; both must outlive the window.
+    MainWindow(EngineController* engine, Settings* settings, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Inspects the folder on the engine thread and shows the result when it arrives; a request
+    // still running for an earlier folder is cancelled.
+    JobId openModelFolder(const QString& dir);
+    // Shows an inspected model in the model section and the status bar.
+    void showModel(const ModelSummary& summary);
+    const ModelSummary& currentModel() const { return m_model; }
+
+    QString caption() const;
+    QString editedCaption() const;
+
+    void chooseModelFolder();  // the "Open model folder…" dialog
+    void appendLog(const QString& line);
+
+private:
+    void createActions();
+    void createInputsDock();
+    void createJobsDock();
+    void createTabs();
+    void createStatusBar();
+    void connectEngine();
+    void rebuildRecentMenu();
+    void showAbout();
+    void onModelInspected(JobId id, const ModelSummary& summary);
+    void onJobFailed(JobId id, const QString& message);
+    void onJobCancelled(JobId id);
+    void onProgress(JobId id, int done, int total);
+    void onJobFinished(JobId id);
+
+    EngineController* m_engine = nullptr;
+    Settings* m_settings = nullptr;
+
+    QTabWidget* m_tabs = nullptr;
+    ModelPanel* m_modelPanel = nullptr;
+    QLineEdit* m_caption = nullptr;
+    QLineEdit* m_editedCaption = nullptr;
+    widgets::HeatmapView* m_clipHeatmap = nullptr;
+    widgets::HeatmapView* m_flowHeatmap = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_modelStatus = nullptr;
+    QProgressBar* m_jobProgress = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QMenu* m_recentMenu = nullptr;
+
+    ModelSummary m_model;
+    JobId m_inspectJob = 0;  // 0: none running
+    QString m_inspectDir;
+};
+
+}  // namespace mp::app

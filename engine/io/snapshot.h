@@ -1,0 +1,77 @@
+#pragma once
+// Reads a diffusers-format snapshot folder (model_index.json + one folder per component) or a
+// single component's folder (config.json), finds the components and their weights, detects the
+// model family, and collects every problem instead of stopping at the first. Torch-free: weights
+// are only inspected through their safetensors headers.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mp {
+
+enum class ModelFamily { Unknown, ModelScope, Latte, CogVideoX };
+const char* familyName(ModelFamily family);  // "modelscope", "latte", "cogvideox", "unknown"
+
+enum class ComponentKind { Denoiser, Vae, TextEncoder, Tokenizer, Scheduler, Scorer, Other };
+const char* componentKindName(ComponentKind kind);
+
+struct ComponentInfo {
+    std::string name;       // "unet", "text_encoder", ...
+    std::string library;    // "diffusers", "transformers"
+    std::string className;  // "UNet3DConditionModel", ...
+    ComponentKind kind = ComponentKind::Other;
+    std::filesystem::path dir;
+    bool hasWeights = false;
+    std::filesystem::path weightsPath;  // file or index, when hasWeights
+    bool sharded = false;
+    int fileCount = 0;
+    std::string variant;
+    std::int64_t tensorCount = 0;
+    std::int64_t parameterCount = 0;                  // elements over all tensors
+    std::map<std::string, std::int64_t> dtypeCounts;  // "BF16" -> elements
+};
+
+enum class Severity { Error, Warning };
+
+struct SnapshotProblem {
+    Severity severity = Severity::Error;
+    std::string where;  // a file or folder relative to the snapshot root, e.g. "unet/config.json"
+    std::string what;
+    std::string line() const;  // "error: unet/config.json: ..."
+};
+
+struct SnapshotInfo {
+    std::filesystem::path root;
+    bool isPipeline = false;    // model_index.json present
+    std::string pipelineClass;  // model_index.json _class_name
+    std::string diffusersVersion;
+    ModelFamily family = ModelFamily::Unknown;
+    bool isToy = false;         // the embedded toy world's models
+    std::string familyVariant;  // e.g. "2b" / "5b" for CogVideoX
+    std::vector<ComponentInfo> components;
+    std::vector<SnapshotProblem> problems;
+
+    bool hasErrors() const;
+    const ComponentInfo* component(const std::string& name) const;
+    std::int64_t parameterCount() const;
+    std::string familyLabel() const;  // "cogvideox (5b)", "toy (modelscope architecture)"
+};
+
+struct InspectOptions {
+    std::string variant;  // e.g. "fp16"; empty = plain weights
+};
+
+// Never throws for anything about the folder's contents: problems are recorded.
+SnapshotInfo inspectSnapshot(const std::filesystem::path& root, const InspectOptions& options = {});
+
+nlohmann::json toJson(const SnapshotInfo& info);
+
+// The pipeline class the embedded toy world writes into model_index.json.
+inline constexpr const char* kToyPipelineClass = "MotionProbeToyPipeline";
+
+}  // namespace mp

@@ -1,0 +1,45 @@
+#pragma once
+// Strict, by-name binding of checkpoint tensors into a torch module: module names equal checkpoint
+// keys, so nothing is matched by position. Every missing, unexpected, wrong-shape and
+// wrong-dtype key is reported at once.
+
+#include "io/weights.h"
+
+#include <torch/nn/module.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mp {
+
+struct BindOptions {
+    std::string prefix;  // checkpoint keys start with this ("unet." in a LoRA file)
+    std::set<std::string> notInCheckpoint;  // module keys computed at load, not stored
+    bool allowMissing = false;
+    bool allowUnexpected = false;
+};
+
+struct BindReport {
+    std::vector<std::string> missing;     // module keys the checkpoint lacks
+    std::vector<std::string> unexpected;  // checkpoint keys the module lacks
+    std::vector<std::string> mismatched;  // "key: checkpoint [a, b] F16 vs module [c, d]"
+    int bound = 0;
+
+    bool ok(const BindOptions& options = {}) const;
+    // Every problem, one per line, at most `maxLines` lines per group.
+    std::string describe(std::size_t maxLines = 20) const;
+};
+
+// Compares names, shapes and dtype kinds without copying anything.
+BindReport checkBinding(const torch::nn::Module& module,
+                        const WeightSet& weights,
+                        const BindOptions& options = {});
+
+// Copies every tensor into the module's parameters and buffers (converting dtype, onto the
+// module's device). Throws EngineError{Weights} naming the weights and every problem.
+BindReport bindWeights(torch::nn::Module& module,
+                       const WeightSet& weights,
+                       const BindOptions& options = {});
+
+}  // namespace mp

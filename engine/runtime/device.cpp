@@ -1,0 +1,132 @@
+#include "runtime/device.h"
+
+#include "core/log.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <sched.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace mp {
+
+bool cudaAvailable() {
+    return at::hasCUDA() && at::getNumGPUs() > 0;
+}
+
+std::string dtypeShortName(c10::ScalarType t) {
+    switch (t) {
+        case c10::kFloat:
+            return "fp32";
+        case c10::kBFloat16:
+            return "bf16";
+        case c10::kHalf:
+            return "fp16";
+        case c10::kDouble:
+            return "fp64";
+        default:
+            return c10::toString(t);
+    }
+}
+
+std::string DeviceChoice::describe() const {
+    return device.str() + " " + dtypeShortName(dtype);
+}
+
+DeviceChoice resolveDevice(std::string_view deviceText, std::string_view dtypeText) {
+    DeviceChoice c;
+    if (deviceText.empty() || deviceText == "auto") {
+        c.device = cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    } else if (deviceText == "cpu") {
+        c.device = c10::Device(c10::kCPU);
+    } else if (deviceText == "cuda" || deviceText.rfind("cuda:", 0) == 0) {
+        int index = 0;
+        if (deviceText.size() > 5) {
+            auto tail = deviceText.substr(5);
+            auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), index);
+            if (ec != std::errc() || p != tail.data() + tail.size() || index < 0)
+                throw EngineError(ErrorCode::InvalidArgument,
+                                  "--device '" + std::string(deviceText) + "': expected cuda:N");
+        }
+        if (!cudaAvailable())
+            throw EngineError(ErrorCode::Device,
+                              "--device " + std::string(deviceText) +
+                                  ": this build or machine has no CUDA device (LibTorch " +
+                                  std::string(TORCH_VERSION) + ")");
+        if (static_cast<std::size_t>(index) >= at::getNumGPUs())
+            throw EngineError(ErrorCode::Device, "--device " + std::string(deviceText) + ": only " +
+                                                     std::to_string(at::getNumGPUs()) +
+                                                     " CUDA device(s) present");
+        c.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+    } else {
+        throw EngineError(ErrorCode::InvalidArgument, "--device '" + std::string(deviceText) +
+                                                          "': expected auto, cpu, cuda or cuda:N");
+    }
+
+    if (dtypeText.empty() || dtypeText == "auto") {
+        // bf16 on every GPU the models target (Ampere and newer); older GPUs ask for fp16.
+        c.dtype = c.device.is_cuda() ? c10::kBFloat16 : c10::kFloat;
+    } else if (dtypeText == "fp32" || dtypeText == "float32") {
+        c.dtype = c10::kFloat;
+    } else if (dtypeText == "bf16" || dtypeText == "bfloat16") {
+        c.dtype = c10::kBFloat16;
+    } else if (dtypeText == "fp16" || dtypeText == "float16") {
+        c.dtype = c10::kHalf;
+    } else {
+        throw EngineError(ErrorCode::InvalidArgument, "--dtype '" + std::string(dtypeText) +
+                                                          "': expected auto, fp32, bf16 or fp16");
+    }
+    if (c.device.is_cpu() && c.dtype != c10::kFloat)
+        log::warning("running in " + dtypeShortName(c.dtype) +
+                     " on the CPU: slow and less exact than fp32; parity is defined in fp32");
+    return c;
+}
+
+namespace {
+int envInt(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v || !*v)
+        return 0;
+    int n = 0;
+    auto [p, ec] = std::from_chars(v, v + std::strlen(v), n);
+    return ec == std::errc() && n > 0 ? n : 0;
+}
+
+int usableCores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0)
+            return n;
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+int configureThreads(int requested) {
+    int n = requested > 0 ? requested : envInt("MP_NUM_THREADS");
+    if (n <= 0)
+        n = envInt("OMP_NUM_THREADS");
+    if (n <= 0)
+        n = usableCores();
+    at::set_num_threads(n);
+    // Inter-op threads can only be set once per process, before any inter-op work.
+    static std::once_flag once;
+    std::call_once(once, [&] {
+        try {
+            at::set_num_interop_threads(std::max(1, n / 2));
+        } catch (const std::exception&) {
+        }
+    });
+    return at::get_num_threads();
+}
+
+}  // namespace mp

@@ -1,0 +1,32 @@
+#pragma once
+// Device and dtype policy: fp32 on CPU, bf16 on CUDA (pre-Ampere GPUs pass fp16). An explicit
+// request is honoured when the device can do it, and refused with a clear error if not.
+
+#include "core/error.h"
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <string>
+#include <string_view>
+
+namespace mp {
+
+struct DeviceChoice {
+    c10::Device device{c10::kCPU};
+    c10::ScalarType dtype = c10::kFloat;
+    std::string describe() const;  // "cuda:0 bf16"
+};
+
+// device: "auto" | "cpu" | "cuda" | "cuda:N"; dtype: "auto" | "fp32" | "bf16" | "fp16".
+// Throws EngineError{InvalidArgument|Device}.
+DeviceChoice resolveDevice(std::string_view device, std::string_view dtype);
+
+bool cudaAvailable();
+std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
+
+// Sets LibTorch's intra-op threads from MP_NUM_THREADS, else OMP_NUM_THREADS, else the cores this
+// process may use (Debian's LibTorch starts at 1). Returns the count in effect.
+int configureThreads(int requested = 0);
+
+}  // namespace mp

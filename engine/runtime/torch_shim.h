@@ -1,0 +1,66 @@
+#pragma once
+// The one place that knows which LibTorch we build against: Debian's 1.13 (CPU, no
+// scaled_dot_product_attention) or PyTorch's 2.x (CUDA). Nothing else tests the version.
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <optional>
+#include <string>
+
+#define MP_TORCH_AT_LEAST(major, minor) \
+    (TORCH_VERSION_MAJOR > (major) ||   \
+     (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace mp::shim {
+
+inline std::string torchVersion() {
+    return TORCH_VERSION;
+}
+
+inline constexpr bool kHasNativeSdpa = MP_TORCH_AT_LEAST(2, 1);
+
+// Reference attention: softmax(q k^T * scale + mask) v over the last two dims. Used where the
+// native kernel is missing, and by tests as the reference the native kernel must match.
+inline at::Tensor attentionMath(const at::Tensor& q,
+                                const at::Tensor& k,
+                                const at::Tensor& v,
+                                const std::optional<at::Tensor>& mask = std::nullopt,
+                                bool isCausal = false,
+                                std::optional<double> scale = std::nullopt) {
+    const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    // Softmax in fp32 for half inputs, as the fused kernels accumulate in fp32.
+    const auto compute = q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble
+                             ? q.scalar_type()
+                             : at::kFloat;
+    auto scores = at::matmul(q.to(compute), k.to(compute).transpose(-2, -1)) * s;
+    if (isCausal) {
+        const auto L = q.size(-2), S = k.size(-2);
+        auto keep = at::ones({L, S}, q.options().dtype(at::kBool)).tril();
+        scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<float>::infinity());
+    }
+    if (mask) {
+        if (mask->scalar_type() == at::kBool)
+            scores =
+                scores.masked_fill(mask->logical_not(), -std::numeric_limits<float>::infinity());
+        else
+            scores = scores + mask->to(compute);
+    }
+    return at::matmul(scores.softmax(-1), v.to(compute)).to(q.scalar_type());
+}
+
+// scaled_dot_product_attention(q, k, v) with q (..., L, E), k (..., S, E), v (..., S, Ev).
+inline at::Tensor sdpa(const at::Tensor& q,
+                       const at::Tensor& k,
+                       const at::Tensor& v,
+                       const std::optional<at::Tensor>& mask = std::nullopt,
+                       bool isCausal = false,
+                       std::optional<double> scale = std::nullopt) {
+#if MP_TORCH_AT_LEAST(2, 1)
+    return at::scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal, scale);
+#else
+    return attentionMath(q, k, v, mask, isCausal, scale);
+#endif
+}
+
+}  // namespace mp::shim

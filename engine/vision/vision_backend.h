@@ -1,0 +1,10 @@
+#pragma once
+// OpenCV sub-target (optical flow, image resizing): only this folder includes OpenCV.
+
+#include <string>
+
+namespace mp::vision {
+
+std::string backendVersion();  // "OpenCV 4.6.0"
+
+}  // namespace mp::vision

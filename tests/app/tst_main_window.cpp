@@ -1,0 +1,582 @@
+// The workbench shell: the main window's regions (and a screenshot of them), the heatmap widget,
+// model inspection through EngineController on the engine thread, showing the result, settings,
+// and cancellation seen from the worker thread. Model folders are written here into temporary
+// folders: configs plus hand-written one-tensor safetensors files.
+
+#include "engine_controller.h"
+#include "engine_worker.h"
+#include "main_window.h"
+#include "model_panel.h"
+#include "model_summary.h"
+#include "settings.h"
+
+#include "heatmap_view.h"
+#include "placeholder_view.h"
+
+#include "fixtures.h"
+#include "fixtures.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QSemaphore>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+using mp::app::ComponentSummary;
+using mp::app::EngineController;
+using mp::app::EngineWorker;
+using mp::app::JobId;
+using mp::app::MainWindow;
+using mp::app::ModelPanel;
+using mp::app::ModelSummary;
+using mp::app::Settings;
+using mp::widgets::HeatmapView;
+using mp::widgets::PlaceholderView;
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+QString outputDir() {
+    return QStringLiteral(MP_TEST_OUTPUT_DIR);
+}
+
+// What to leave out of the otherwise complete ModelScope pipeline (tests/support/fixtures.h).
+enum class Breakage { None, UnetConfig, TokenizerMerges, VaeWeights, EverythingButEmptyFolder };
+
+// Parameters the fixture writes: all components, and without the VAE's weights.
+const qint64 kPipelineParameters = 444;
+const qint64 kVaeParameters = 216;
+
+bool writePipeline(const QString& root, Breakage breakage) {
+    if (breakage == Breakage::EverythingButEmptyFolder)
+        return QDir().mkpath(root);
+    const std::filesystem::path r = root.toStdString();
+    if (mp::test::writePipeline(r, mp::test::FixtureFamily::ModelScope) != kPipelineParameters)
+        return false;
+    switch (breakage) {
+        case Breakage::UnetConfig: return std::filesystem::remove(r / "unet/config.json");
+        case Breakage::TokenizerMerges: return std::filesystem::remove(r / "tokenizer/merges.txt");
+        case Breakage::VaeWeights:
+            return std::filesystem::remove(r / "vae/diffusion_pytorch_model.safetensors");
+        default: return true;
+    }
+}
+
+QStringList treeColumn(const QTreeWidget* tree, int column) {
+    QStringList out;
+    for (int i = 0; i < tree->topLevelItemCount(); ++i)
+        out << tree->topLevelItem(i)->text(column);
+    return out;
+}
+
+bool saveScreenshot(QWidget& widget, const QString& name, QString* path) {
+    *path = outputDir() + u'/' + name;
+    return widget.grab().save(*path);
+}
+
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+
+    void windowRegions();
+    void placeholderTabs_data();
+    void placeholderTabs();
+
+    void heatmapGrid_data();
+    void heatmapGrid();
+    void heatmapClick();
+    void heatmapTriangle();
+
+    void inspectModel_data();
+    void inspectModel();
+    void windowShowsModel();
+    void cancelQueuedJob();
+
+    void recentModelDirs_data();
+    void recentModelDirs();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestMainWindow::initTestCase() {
+    QVERIFY(QDir().mkpath(outputDir()));
+    QVERIFY(m_tmp.isValid());
+}
+
+void TestMainWindow::windowRegions() {
+    Settings settings(m_tmp.filePath(QStringLiteral("regions.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QCOMPARE(window.windowTitle(), QStringLiteral("MotionProbe"));
+    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
+    QVERIFY(tabs);
+    QCOMPARE(window.centralWidget(), tabs);
+    const QStringList expected = {QStringLiteral("Probe"), QStringLiteral("Trade-off"),
+                                  QStringLiteral("Compare"), QStringLiteral("Customize"),
+                                  QStringLiteral("Experiments")};
+    QStringList titles;
+    for (int i = 0; i < tabs->count(); ++i)
+        titles << tabs->tabText(i);
+    QCOMPARE(titles, expected);
+
+    auto* inputs = window.findChild<QDockWidget*>(QStringLiteral("inputsDock"));
+    QVERIFY(inputs);
+    QCOMPARE(window.dockWidgetArea(inputs), Qt::LeftDockWidgetArea);
+    QVERIFY(inputs->isVisible());
+    QCOMPARE(inputs->windowTitle(), QStringLiteral("Model · Video · Captions"));
+    auto* jobs = window.findChild<QDockWidget*>(QStringLiteral("jobsDock"));
+    QVERIFY(jobs);
+    QCOMPARE(window.dockWidgetArea(jobs), Qt::BottomDockWidgetArea);
+    QVERIFY(window.findChild<QPlainTextEdit*>(QStringLiteral("logView")));
+    QVERIFY(window.findChild<QTreeWidget*>(QStringLiteral("componentTree")));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("videoPlaceholder")));
+
+    // The captions are real inputs already.
+    auto* caption = window.findChild<QLineEdit*>(QStringLiteral("captionEdit"));
+    auto* edited = window.findChild<QLineEdit*>(QStringLiteral("editedCaptionEdit"));
+    QVERIFY(caption && edited);
+    QTest::keyClicks(caption, QStringLiteral("a red circle moves right"));
+    QTest::keyClicks(edited, QStringLiteral("a blue square moves right"));
+    QCOMPARE(window.caption(), QStringLiteral("a red circle moves right"));
+    QCOMPARE(window.editedCaption(), QStringLiteral("a blue square moves right"));
+
+    // Menus: File (open with Ctrl+O, recent, quit) and Help.
+    auto* open = window.findChild<QAction*>(QStringLiteral("openModelAction"));
+    QVERIFY(open);
+    QCOMPARE(open->shortcut(), QKeySequence(QKeySequence::Open));
+    QVERIFY(window.findChild<QMenu*>(QStringLiteral("recentMenu")));
+    QStringList menus;
+    for (QAction* a : window.menuBar()->actions())
+        menus << a->text();
+    QCOMPARE(menus, (QStringList{QStringLiteral("&File"), QStringLiteral("&View"),
+                                 QStringLiteral("&Help")}));
+
+    // The probe heatmaps start empty.
+    for (const char* name : {"clipHeatmap", "flowHeatmap"}) {
+        auto* view = window.findChild<HeatmapView*>(QString::fromLatin1(name));
+        QVERIFY2(view, name);
+        QVERIFY(!view->hasData());
+        QCOMPARE(view->emptyText(), QStringLiteral("No probe yet"));
+    }
+    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("modelStatus"))->text(),
+             QStringLiteral("No model"));
+
+    // The app icon is embedded in mp_app_core (SVG for installs, PNGs for the window icon).
+    QVERIFY(QFile::exists(QStringLiteral(":/icons/motionprobe.svg")));
+    QCOMPARE(QImage(QStringLiteral(":/icons/motionprobe-64.png")).size(), QSize(64, 64));
+
+    QTest::qWait(50);  // let QCustomPlot's queued replots run
+    QString path;
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot.png"), &path));
+    QVERIFY(QFileInfo(path).size() > 0);
+    QImage shot(path);
+    QCOMPARE(shot.size(), window.size() * window.devicePixelRatio());
+}
+
+void TestMainWindow::placeholderTabs_data() {
+    QTest::addColumn<QString>("objectName");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("trade-off") << QStringLiteral("tradeOffTab") << QStringLiteral("Pareto");
+    QTest::newRow("compare") << QStringLiteral("compareTab") << QStringLiteral("reconstruction");
+    QTest::newRow("customize") << QStringLiteral("customizeTab") << QStringLiteral("LoRA");
+    QTest::newRow("experiments") << QStringLiteral("experimentsTab") << QStringLiteral("TGVE");
+    QTest::newRow("probe") << QStringLiteral("probeIntro") << QStringLiteral("τ_start");
+}
+
+void TestMainWindow::placeholderTabs() {
+    QFETCH(QString, objectName);
+    QFETCH(QString, mentions);
+    Settings settings(m_tmp.filePath(QStringLiteral("placeholders.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    auto* view = window.findChild<PlaceholderView*>(objectName);
+    QVERIFY(view);
+    QVERIFY(!view->title().isEmpty());
+    QVERIFY2(view->explanation().contains(mentions), qPrintable(view->explanation()));
+}
+
+void TestMainWindow::heatmapGrid_data() {
+    QTest::addColumn<int>("columns");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<QVector<double>>("values");
+    QTest::addColumn<QStringList>("columnLabels");
+    QTest::addColumn<bool>("accepted");
+    QTest::addColumn<double>("lo");
+    QTest::addColumn<double>("hi");
+
+    QTest::newRow("3x2") << 3 << 2 << QVector<double>{0, 1, 2, 3, 4, 5} << QStringList() << true
+                         << 0.0 << 5.0;
+    // The probe's grid is a triangle: τ_end < τ_start; the other cells have no value.
+    QTest::newRow("triangle-with-nan")
+        << 3 << 3 << QVector<double>{kNaN, kNaN, kNaN, 0.2, kNaN, kNaN, 0.4, -0.1, kNaN}
+        << QStringList{QStringLiteral("0"), QStringLiteral("100"), QStringLiteral("200")} << true
+        << -0.1 << 0.4;
+    QTest::newRow("constant") << 2 << 2 << QVector<double>{7, 7, 7, 7} << QStringList() << true
+                              << 6.5 << 7.5;
+    QTest::newRow("single-cell") << 1 << 1 << QVector<double>{0.3} << QStringList() << true << -0.2
+                                 << 0.8;
+    QTest::newRow("too-few-values")
+        << 3 << 2 << QVector<double>{0, 1, 2} << QStringList() << false << 0.0 << 1.0;
+    QTest::newRow("label-count") << 2 << 2 << QVector<double>{0, 1, 2, 3}
+                                 << QStringList{QStringLiteral("only one")} << false << 0.0 << 1.0;
+    QTest::newRow("no-columns") << 0 << 2 << QVector<double>{} << QStringList() << false << 0.0
+                                << 1.0;
+}
+
+void TestMainWindow::heatmapGrid() {
+    QFETCH(int, columns);
+    QFETCH(int, rows);
+    QFETCH(QVector<double>, values);
+    QFETCH(QStringList, columnLabels);
+    QFETCH(bool, accepted);
+    QFETCH(double, lo);
+    QFETCH(double, hi);
+
+    HeatmapView view;
+    QCOMPARE(view.setGrid(columns, rows, values, columnLabels), accepted);
+    QCOMPARE(view.hasData(), accepted);
+    QCOMPARE(view.valueRange().lower, lo);
+    QCOMPARE(view.valueRange().upper, hi);
+    if (accepted) {
+        QCOMPARE(view.columnCount(), columns);
+        QCOMPARE(view.rowCount(), rows);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < columns; ++c) {
+                const double expected = values[r * columns + c];
+                const double actual = view.valueAt(c, r);
+                QVERIFY(std::isnan(expected) ? std::isnan(actual) : actual == expected);
+            }
+        QVERIFY(std::isnan(view.valueAt(columns, 0)));
+        view.clear();
+        QVERIFY(!view.hasData());
+    }
+}
+
+void TestMainWindow::heatmapClick() {
+    HeatmapView view;
+    view.resize(400, 320);
+    const QVector<double> values = {kNaN, kNaN, 0.25, kNaN};  // only (column 0, row 1) has a value
+    QVERIFY(view.setGrid(2, 2, values));
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.plot()->replot();
+
+    QSignalSpy clicked(&view, &HeatmapView::cellClicked);
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, view.cellCenter(0, 1));
+    QCOMPARE(clicked.count(), 1);
+    QCOMPARE(clicked.at(0).at(0).toInt(), 0);
+    QCOMPARE(clicked.at(0).at(1).toInt(), 1);
+    QCOMPARE(clicked.at(0).at(2).toDouble(), 0.25);
+
+    // The outer half of an edge cell counts too.
+    const QPoint inner = view.cellCenter(0, 1);
+    const QPoint step = view.cellCenter(1, 1) - inner;
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, inner - step * 0.4);
+    QCOMPARE(clicked.count(), 2);
+    QCOMPARE(clicked.at(1).at(0).toInt(), 0);
+
+    // A cell without a value is not a probed pair: nothing to open.
+    QTest::mouseClick(view.plot(), Qt::LeftButton, {}, view.cellCenter(1, 0));
+    QCOMPARE(clicked.count(), 2);
+}
+
+void TestMainWindow::heatmapTriangle() {
+    // The probe's default grid: τ over 0..1000 in steps of 100, pairs with τ_end < τ_start.
+    constexpr int n = 10;
+    QVector<double> values(n * n, kNaN);
+    QStringList ends, starts;
+    for (int i = 0; i < n; ++i) {
+        ends << QString::number(i * 100);
+        starts << QString::number((i + 1) * 100);
+    }
+    int pairs = 0;
+    for (int row = 0; row < n; ++row)                  // τ_start = (row + 1) * 100
+        for (int col = 0; col <= row; ++col, ++pairs)  // τ_end = col * 100 < τ_start
+            values[row * n + col] = double(row - col) / n;
+    QCOMPARE(pairs, 55);
+
+    HeatmapView view;
+    view.setTitle(QStringLiteral("CLIP-score change"));
+    view.setAxisLabels(QStringLiteral("τ_end"), QStringLiteral("τ_start"));
+    view.setValueLabel(QStringLiteral("Δ CLIP"));
+    view.resize(520, 420);
+    QVERIFY(view.setGrid(n, n, values, ends, starts));
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.plot()->replot();
+
+    QString path;
+    QVERIFY(saveScreenshot(view, QStringLiteral("screenshot-heatmap.png"), &path));
+    // Cells without a value stay transparent (the plot's background shows); probed cells do not.
+    const QImage image = view.plot()->toPixmap().toImage();
+    const QColor background = view.palette().color(QPalette::Base);  // the plot's background
+    const QPoint empty = view.cellCenter(n - 1, 0);
+    const QPoint probed = view.cellCenter(0, n - 1);
+    QCOMPARE(image.pixelColor(empty).rgb(), background.rgb());
+    QVERIFY(image.pixelColor(probed).rgb() != background.rgb());
+}
+
+void TestMainWindow::inspectModel_data() {
+    QTest::addColumn<int>("breakage");
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<int>("components");
+    QTest::addColumn<qint64>("parameters");
+    QTest::addColumn<QString>("errorMentions");  // empty: no errors expected
+
+    QTest::newRow("good-pipeline")
+        << int(Breakage::None) << QStringLiteral("modelscope") << 5 << kPipelineParameters
+        << QString();
+    QTest::newRow("missing-unet-config")
+        << int(Breakage::UnetConfig) << QStringLiteral("modelscope") << 5 << kPipelineParameters
+        << QStringLiteral("unet/config.json");
+    QTest::newRow("missing-merges")
+        << int(Breakage::TokenizerMerges) << QStringLiteral("modelscope") << 5 << kPipelineParameters
+        << QStringLiteral("tokenizer/merges.txt");
+    QTest::newRow("missing-vae-weights")
+        << int(Breakage::VaeWeights) << QStringLiteral("modelscope") << 5
+        << kPipelineParameters - kVaeParameters
+        << QStringLiteral("vae/");
+    QTest::newRow("empty-folder") << int(Breakage::EverythingButEmptyFolder)
+                                  << QStringLiteral("unknown") << 0 << qint64(0)
+                                  << QStringLiteral("model_index.json");
+}
+
+void TestMainWindow::inspectModel() {
+    QFETCH(int, breakage);
+    QFETCH(QString, family);
+    QFETCH(int, components);
+    QFETCH(qint64, parameters);
+    QFETCH(QString, errorMentions);
+
+    const QString root = m_tmp.filePath(QString::fromLatin1(QTest::currentDataTag()));
+    QVERIFY(writePipeline(root, Breakage(breakage)));
+
+    EngineController engine;
+    // Record which thread the worker answers on: the work must leave the GUI thread.
+    QThread* answeredOn = nullptr;
+    connect(
+        engine.worker(), &EngineWorker::modelInspected, engine.worker(),
+        [&answeredOn](JobId, const ModelSummary&) { answeredOn = QThread::currentThread(); },
+        Qt::DirectConnection);
+    QSignalSpy inspected(&engine, &EngineController::modelInspected);
+    QSignalSpy failed(&engine, &EngineController::failed);
+    QSignalSpy finished(&engine, &EngineController::finished);
+
+    const JobId id = engine.inspectModel(root);
+    QVERIFY(engine.isActive(id));
+    QVERIFY(inspected.wait(kTimeoutMs));
+    QVERIFY(finished.count() == 1 || finished.wait(kTimeoutMs));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(inspected.count(), 1);
+    QCOMPARE(inspected.at(0).at(0).value<JobId>(), id);
+    QCOMPARE(finished.at(0).at(0).value<JobId>(), id);
+    QVERIFY(!engine.isActive(id));
+    QCOMPARE(answeredOn, engine.engineThread());
+    QVERIFY(answeredOn != QThread::currentThread());
+
+    const auto summary = inspected.at(0).at(1).value<ModelSummary>();
+    QCOMPARE(summary.family, family);
+    QCOMPARE(int(summary.components.size()), components);
+    QCOMPARE(summary.parameterCount, parameters);
+    QCOMPARE(QDir::cleanPath(summary.root), QDir::cleanPath(root));
+    if (errorMentions.isEmpty()) {
+        QVERIFY2(summary.errors.isEmpty(), qPrintable(summary.errors.join(u'\n')));
+        QVERIFY(summary.isUsable());
+        QCOMPARE(summary.pipelineClass, QStringLiteral("TextToVideoSDPipeline"));
+        QCOMPARE(summary.components.at(0).name, QStringLiteral("unet"));
+        QCOMPARE(summary.components.at(0).className, QStringLiteral("UNet3DConditionModel"));
+        QCOMPARE(summary.components.at(0).kind, QStringLiteral("denoiser"));
+        QCOMPARE(summary.components.at(0).dtypes, QStringLiteral("F32"));
+        QCOMPARE(summary.components.at(0).parameterCount, qint64(4 * 4 * 3 * 3 + 4));  // the unet
+        QCOMPARE(summary.components.at(0).weightsFile,
+                 QStringLiteral("unet/diffusion_pytorch_model.safetensors"));
+    } else {
+        QVERIFY(!summary.isUsable());
+        QVERIFY2(!summary.errors.filter(errorMentions).isEmpty(),
+                 qPrintable(summary.errors.join(u'\n')));
+    }
+}
+
+void TestMainWindow::windowShowsModel() {
+    const QString root = m_tmp.filePath(QStringLiteral("window-model"));
+    const QString broken = m_tmp.filePath(QStringLiteral("window-broken"));
+    QVERIFY(writePipeline(root, Breakage::None));
+    QVERIFY(writePipeline(broken, Breakage::UnetConfig));
+
+    Settings settings(m_tmp.filePath(QStringLiteral("window.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("componentTree"));
+    auto* problems = window.findChild<QListWidget*>(QStringLiteral("problemList"));
+    auto* status = window.findChild<QLabel*>(QStringLiteral("modelStatus"));
+    auto* log = window.findChild<QPlainTextEdit*>(QStringLiteral("logView"));
+    QVERIFY(tree && problems && status && log);
+
+    // The window's own connection to the controller runs before the spy's.
+    QSignalSpy finished(&engine, &EngineController::finished);
+    const JobId id = window.openModelFolder(root);
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.at(0).at(0).value<JobId>(), id);
+
+    QCOMPARE(window.currentModel().family, QStringLiteral("modelscope"));
+    QCOMPARE(
+        treeColumn(tree, ModelPanel::NameColumn),
+        (QStringList{QStringLiteral("unet"), QStringLiteral("vae"), QStringLiteral("text_encoder"),
+                     QStringLiteral("tokenizer"), QStringLiteral("scheduler")}));
+    QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ClassColumn),
+             QStringLiteral("UNet3DConditionModel"));
+    QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ParametersColumn), QStringLiteral("148"));
+    QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::DTypesColumn), QStringLiteral("F32"));
+    QCOMPARE(problems->count(), 0);
+    QCOMPARE(status->text(), QStringLiteral("Model: modelscope"));
+    QCOMPARE(settings.lastModelDir(), QDir::cleanPath(root));
+    QCOMPARE(settings.recentModelDirs(), QStringList{QDir::cleanPath(root)});
+    QVERIFY(window.findChild<QMenu*>(QStringLiteral("recentMenu"))->isEnabled());
+    QVERIFY(log->toPlainText().contains(QStringLiteral("modelscope: 5 components")));
+    // The engine's own log (mp::log) reaches the dock, including what it logged at start-up.
+    QVERIFY2(log->toPlainText().contains(QStringLiteral("info: engine thread ready")),
+             qPrintable(log->toPlainText()));
+
+    QTest::qWait(50);
+    QString path;
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-model.png"), &path));
+    QVERIFY(QFileInfo(path).size() > 0);
+
+    // A broken folder: the components still show, and the problem names the file.
+    finished.clear();
+    window.openModelFolder(broken);
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(tree->topLevelItemCount(), 5);
+    QVERIFY(problems->count() >= 1);
+    QVERIFY(problems->item(0)->text().contains(QStringLiteral("unet/config.json")));
+    QCOMPARE(settings.recentModelDirs().first(), QDir::cleanPath(broken));
+    QCOMPARE(status->text(), QStringLiteral("Model: modelscope (not usable)"));
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-broken-model.png"), &path));
+
+    // showModel() alone (no engine) fills the same views.
+    ModelSummary manual;
+    manual.root = QStringLiteral("/models/toy");
+    manual.family = QStringLiteral("toy (modelscope architecture)");
+    manual.components << ComponentSummary{
+        QStringLiteral("unet"),
+        QStringLiteral("UNet3DConditionModel"),
+        QStringLiteral("denoiser"),
+        true,
+        1'234'567,
+        QStringLiteral("F32"),
+        QStringLiteral("unet/diffusion_pytorch_model.safetensors")};
+    manual.parameterCount = 1'234'567;
+    window.showModel(manual);
+    QCOMPARE(tree->topLevelItemCount(), 1);
+    QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ParametersColumn), QStringLiteral("1.2 M"));
+    QCOMPARE(status->text(), QStringLiteral("Model: toy (modelscope architecture)"));
+}
+
+void TestMainWindow::cancelQueuedJob() {
+    const QString root = m_tmp.filePath(QStringLiteral("cancel-model"));
+    QVERIFY(writePipeline(root, Breakage::None));
+
+    EngineController engine;
+    // Hold the engine thread so the job is certainly still queued when it is cancelled.
+    QSemaphore gate;
+    QSemaphore holding;
+    QMetaObject::invokeMethod(
+        engine.worker(),
+        [&gate, &holding] {
+            holding.release();
+            gate.acquire();
+        },
+        Qt::QueuedConnection);
+    QVERIFY(holding.tryAcquire(1, kTimeoutMs));
+
+    QSignalSpy inspected(&engine, &EngineController::modelInspected);
+    QSignalSpy cancelled(&engine, &EngineController::cancelled);
+    QSignalSpy finished(&engine, &EngineController::finished);
+    const JobId first = engine.inspectModel(root);
+    const JobId second = engine.inspectModel(root);
+    QVERIFY(first != second);
+    QCOMPARE(engine.activeJobCount(), 2);
+    // Direct: the flag is set now, while the engine thread is still busy; no event is involved.
+    QVERIFY(engine.cancel(first));
+    QVERIFY(!engine.cancel(JobId(9999)));
+    gate.release();
+
+    // The worker checks the token on its own thread and skips the cancelled job; the next runs.
+    QVERIFY(inspected.wait(kTimeoutMs));
+    QVERIFY(finished.count() == 2 || finished.wait(kTimeoutMs));
+    QCOMPARE(cancelled.count(), 1);
+    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), first);
+    QCOMPARE(inspected.count(), 1);
+    QCOMPARE(inspected.at(0).at(0).value<JobId>(), second);
+    QCOMPARE(finished.count(), 2);
+    QCOMPARE(finished.at(0).at(0).value<JobId>(), first);
+    QCOMPARE(finished.at(1).at(0).value<JobId>(), second);
+    QCOMPARE(engine.activeJobCount(), 0);
+    QVERIFY(!engine.cancel(second));  // already finished
+}
+
+void TestMainWindow::recentModelDirs_data() {
+    QTest::addColumn<QStringList>("added");  // in the order they were opened
+    QTest::addColumn<QStringList>("expected");
+
+    const QString a = QStringLiteral("/models/a");
+    const QString b = QStringLiteral("/models/b");
+    QTest::newRow("most-recent-first") << QStringList{a, b} << QStringList{b, a};
+    QTest::newRow("reopen-moves-to-front") << QStringList{a, b, a} << QStringList{a, b};
+    QTest::newRow("same-folder-other-spelling")
+        << QStringList{a, QStringLiteral("/models/x/../a/")} << QStringList{a};
+    QStringList many, newest;
+    for (int i = 0; i < Settings::kMaxRecentModelDirs + 3; ++i)
+        many << QStringLiteral("/models/m%1").arg(i);
+    for (int i = 0; i < Settings::kMaxRecentModelDirs; ++i)
+        newest << many[many.size() - 1 - i];
+    QTest::newRow("capped") << many << newest;
+}
+
+void TestMainWindow::recentModelDirs() {
+    QFETCH(QStringList, added);
+    QFETCH(QStringList, expected);
+    const QString ini = m_tmp.filePath(
+        QStringLiteral("recent-%1.ini").arg(QString::fromLatin1(QTest::currentDataTag())));
+    {
+        Settings settings(ini);
+        QSignalSpy changed(&settings, &Settings::recentModelDirsChanged);
+        for (const QString& dir : added)
+            settings.addRecentModelDir(dir);
+        QCOMPARE(settings.recentModelDirs(), expected);
+        QVERIFY(changed.count() >= 1);
+        QCOMPARE(changed.last().at(0).toStringList(), expected);
+    }
+    Settings reopened(ini);  // persisted
+    QCOMPARE(reopened.recentModelDirs(), expected);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

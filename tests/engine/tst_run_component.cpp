@@ -1,0 +1,143 @@
+// run-component plumbing: input validation, dtype casting, atomic outputs, clear errors. The
+// families register real components; this test registers its own.
+
+#include "../support/fixtures.h"
+#include "runtime/components.h"
+
+#include <QtTest/QtTest>
+
+using namespace mp;
+using namespace Qt::StringLiterals;
+namespace fs = std::filesystem;
+
+namespace {
+void registerTestComponents() {
+    registerComponent({"test-affine",
+                       "sample * 2 + timestep",
+                       {"sample", "timestep"},
+                       {"encoder_hidden_states"},
+                       {"sample"},
+                       [](const ComponentCall& call) {
+                           const auto& x = call.inputs.at("sample");
+                           auto t = call.inputs.at("timestep").to(x.scalar_type());
+                           TensorMap out;
+                           out["sample"] = x * 2 + t.view({-1, 1});
+                           if (call.inputs.count("encoder_hidden_states"))
+                               out["echo"] = call.inputs.at("encoder_hidden_states");
+                           return out;
+                       }});
+    registerComponent({"test-fails",
+                       "always throws",
+                       {"sample"},
+                       {},
+                       {"sample"},
+                       [](const ComponentCall&) -> TensorMap {
+                           throw EngineError(ErrorCode::Internal, "deliberate failure");
+                       }});
+}
+}  // namespace
+
+class TstRunComponent : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { registerTestComponents(); }
+    void runs();
+    void errors_data();
+    void errors();
+    void failureWritesNothing();
+};
+
+void TstRunComponent::runs() {
+    test::TempDir dir;
+    const auto sample = at::randn({2, 3});
+    saveTensorFile(dir / "in.safetensors",
+                   {{"sample", sample.to(at::kBFloat16)},  // cast to the run's dtype (fp32 on CPU)
+                    {"timestep", at::tensor({5, 7}, at::kLong)},
+                    {"encoder_hidden_states", at::ones({2, 4})}});
+    auto r = runComponent({dir.path(), "test-affine", dir / "in.safetensors",
+                           dir / "out.safetensors", "cpu", "auto"});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    QCOMPARE(r.value().device, std::string("cpu fp32"));
+    const auto out = loadTensorFile(dir / "out.safetensors");
+    QCOMPARE(out.size(), std::size_t(2));
+    std::map<std::string, at::Tensor> byName(out.begin(), out.end());
+    QCOMPARE(byName["sample"].scalar_type(), at::kFloat);
+    const auto expected =
+        sample.to(at::kBFloat16).to(at::kFloat) * 2 + at::tensor({5.f, 7.f}).view({2, 1});
+    QVERIFY(at::allclose(byName["sample"], expected));
+    QCOMPARE(loadTensorFileMetadata(dir / "out.safetensors").at("component"),
+             std::string("test-affine"));
+}
+
+void TstRunComponent::errors_data() {
+    QTest::addColumn<QString>("component");
+    QTest::addColumn<QString>("inputs");  // which tensors to write
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("unknown component")
+        << "unet-xl"
+        << "sample,timestep"
+        << "cpu"
+        << "'unet-xl' is not available in this build (available: test-affine, test-fails)";
+    QTest::newRow("missing input")
+        << "test-affine"
+        << "sample"
+        << "cpu"
+        << "input 'timestep' is missing (test-affine needs: sample, timestep)";
+    QTest::newRow("unknown input") << "test-affine"
+                                   << "sample,timestep,latents"
+                                   << "cpu"
+                                   << "tensor 'latents' is not an input of 'test-affine'";
+    QTest::newRow("int32 input") << "test-affine"
+                                 << "sample,timestep32"
+                                 << "cpu"
+                                 << "integer inputs must be I64";
+    QTest::newRow("bad device") << "test-affine"
+                                << "sample,timestep"
+                                << "gpu9"
+                                << "--device 'gpu9'";
+    QTest::newRow("missing inputs file") << "test-affine"
+                                         << ""
+                                         << "cpu"
+                                         << "cannot open";
+}
+
+void TstRunComponent::errors() {
+    QFETCH(QString, component);
+    QFETCH(QString, inputs);
+    QFETCH(QString, device);
+    QFETCH(QString, phrase);
+    test::TempDir dir;
+    NamedTensors in;
+    for (const auto& name : inputs.split(u',', Qt::SkipEmptyParts)) {
+        if (name == u"timestep32")
+            in.emplace_back("timestep", at::tensor({1, 2}, at::kInt));
+        else if (name == u"timestep")
+            in.emplace_back("timestep", at::tensor({1, 2}, at::kLong));
+        else
+            in.emplace_back(name.toStdString(), at::zeros({2, 3}));
+    }
+    if (!in.empty())
+        saveTensorFile(dir / "in.safetensors", in);
+    auto r = runComponent({dir.path(), component.toStdString(), dir / "in.safetensors",
+                           dir / "out.safetensors", device.toStdString(), "auto"});
+    QVERIFY(!r.ok());
+    QVERIFY2(QString::fromStdString(r.error().what()).contains(phrase), r.error().what());
+    QVERIFY(!fs::exists(dir / "out.safetensors"));
+}
+
+void TstRunComponent::failureWritesNothing() {
+    test::TempDir dir;
+    saveTensorFile(dir / "in.safetensors", {{"sample", at::zeros({1})}});
+    auto r = runComponent(
+        {dir.path(), "test-fails", dir / "in.safetensors", dir / "out.safetensors", "cpu", "fp32"});
+    QVERIFY(!r.ok());
+    QCOMPARE(std::string(r.error().what()), std::string("deliberate failure"));
+    int entries = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path()))
+        ++entries;
+    QCOMPARE(entries, 1);  // only the inputs: no output, no temporary file
+}
+
+QTEST_APPLESS_MAIN(TstRunComponent)
+#include "tst_run_component.moc"

@@ -1,0 +1,271 @@
+// Engine runtime: device/dtype policy, thread configuration, cancel token, log sink, Result and
+// capture(), and the attention shim against a float64 reference.
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "runtime/device.h"
+#include "runtime/job.h"
+#include "runtime/torch_shim.h"
+
+#include <QtTest/QtTest>
+
+#include <thread>
+
+using namespace mp;
+using namespace Qt::StringLiterals;
+
+namespace {
+// Attention computed element by element in double: the reference the shim must match.
+at::Tensor naiveAttention(const at::Tensor& q,
+                          const at::Tensor& k,
+                          const at::Tensor& v,
+                          const at::Tensor& bias,
+                          bool causal) {
+    auto qd = q.to(at::kDouble), kd = k.to(at::kDouble), vd = v.to(at::kDouble);
+    const auto L = q.size(-2), S = k.size(-2), E = q.size(-1);
+    auto out = at::zeros({q.size(0), q.size(1), L, v.size(-1)}, at::kDouble);
+    for (int64_t b = 0; b < q.size(0); ++b)
+        for (int64_t h = 0; h < q.size(1); ++h)
+            for (int64_t i = 0; i < L; ++i) {
+                std::vector<double> w(S);
+                double mx = -1e300;
+                for (int64_t j = 0; j < S; ++j) {
+                    double s = 0;
+                    for (int64_t e = 0; e < E; ++e)
+                        s += qd[b][h][i][e].item<double>() * kd[b][h][j][e].item<double>();
+                    s = s / std::sqrt(double(E));
+                    if (bias.defined())
+                        s += bias[i][j].item<double>();
+                    if (causal && j > i)
+                        s = -1e300;
+                    w[j] = s;
+                    mx = std::max(mx, s);
+                }
+                double z = 0;
+                for (auto& x : w)
+                    z += (x = std::exp(x - mx));
+                for (int64_t j = 0; j < S; ++j)
+                    out[b][h][i] += vd[b][h][j] * (w[j] / z);
+            }
+    return out;
+}
+
+double relErr(const at::Tensor& a, const at::Tensor& b) {
+    return ((a.to(at::kDouble) - b.to(at::kDouble)).norm() / b.to(at::kDouble).norm())
+        .item<double>();
+}
+}  // namespace
+
+class TstRuntime : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void resolveDevice_data();
+    void resolveDevice();
+    void threadsFromEnvironment();
+    void cancelAcrossThreads();
+    void logSink();
+    void resultAndCapture();
+    void jobContextCadence_data();
+    void jobContextCadence();
+    void jobContextCancels();
+    void attentionShim_data();
+    void attentionShim();
+};
+
+void TstRuntime::resolveDevice_data() {
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<QString>("dtype");
+    QTest::addColumn<QString>("expected");  // describe() or "error:<code>:<phrase>"
+    const bool cuda = cudaAvailable();
+    QTest::newRow("auto") << "auto"
+                          << "auto" << (cuda ? u"cuda:0 bf16"_s : u"cpu fp32"_s);
+    QTest::newRow("cpu auto") << "cpu"
+                              << ""
+                              << "cpu fp32";
+    QTest::newRow("cpu explicit fp32") << "cpu"
+                                       << "fp32"
+                                       << "cpu fp32";
+    QTest::newRow("bad device") << "tpu"
+                                << "auto"
+                                << "error:invalid-argument:expected auto, cpu, cuda";
+    QTest::newRow("bad index") << "cuda:x"
+                               << "auto"
+                               << "error:invalid-argument:expected cuda:N";
+    QTest::newRow("bad dtype") << "cpu"
+                               << "int8"
+                               << "error:invalid-argument:--dtype 'int8'";
+    if (!cuda)
+        QTest::newRow("cuda missing") << "cuda"
+                                      << "auto"
+                                      << "error:device:no CUDA device";
+    else
+        QTest::newRow("cuda index too big") << "cuda:99"
+                                            << "auto"
+                                            << "error:device:CUDA device(s) present";
+}
+
+void TstRuntime::resolveDevice() {
+    QFETCH(QString, device);
+    QFETCH(QString, dtype);
+    QFETCH(QString, expected);
+    try {
+        const auto c = mp::resolveDevice(device.toStdString(), dtype.toStdString());
+        QCOMPARE(QString::fromStdString(c.describe()), expected);
+    } catch (const EngineError& e) {
+        QVERIFY2(expected.startsWith(u"error:"), e.what());
+        QCOMPARE(QString::fromLatin1(errorCodeName(e.code())), expected.section(u':', 1, 1));
+        QVERIFY2(QString::fromStdString(e.what()).contains(expected.section(u':', 2)), e.what());
+    }
+}
+
+void TstRuntime::threadsFromEnvironment() {
+    qputenv("MP_NUM_THREADS", "3");
+    QCOMPARE(configureThreads(), 3);
+    qunsetenv("MP_NUM_THREADS");
+    QCOMPARE(configureThreads(1), 1);
+    // Unset, it uses the cores this process may run on, not Debian's default of one thread.
+    const int n = configureThreads();
+    QCOMPARE(n, at::get_num_threads());
+    QVERIFY(n >= 1 && n <= int(std::thread::hardware_concurrency()));
+    if (std::thread::hardware_concurrency() > 1)
+        QVERIFY(n > 1);
+}
+
+void TstRuntime::cancelAcrossThreads() {
+    CancelToken token;
+    CancelToken copy = token;  // copies share one flag
+    std::atomic<int> steps{0};
+    std::thread worker([copy, &steps] {
+        try {
+            for (;;) {
+                copy.throwIfCancelled();
+                ++steps;
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        } catch (const EngineError& e) {
+            QCOMPARE(e.code(), ErrorCode::Cancelled);
+        }
+    });
+    while (steps < 3)
+        std::this_thread::yield();
+    token.cancel();
+    worker.join();
+    QVERIFY(copy.isCancelled());
+}
+
+void TstRuntime::logSink() {
+    std::vector<std::pair<log::Level, std::string>> seen;
+    log::setSink([&](log::Level l, std::string_view m) { seen.emplace_back(l, std::string(m)); });
+    log::setMinLevel(log::Level::Info);
+    log::debug("hidden");
+    log::info("shown");
+    log::warning("careful");
+    log::setSink({});
+    log::info("after reset");
+    QCOMPARE(seen.size(), std::size_t(2));
+    QCOMPARE(seen[0].second, std::string("shown"));
+    QCOMPARE(seen[1].first, log::Level::Warning);
+}
+
+void TstRuntime::resultAndCapture() {
+    auto ok = capture([] { return 42; });
+    QVERIFY(ok.ok());
+    QCOMPARE(ok.value(), 42);
+    auto typed = capture([]() -> int { throw EngineError(ErrorCode::Config, "x.json: bad"); });
+    QVERIFY(!typed);
+    QCOMPARE(typed.error().code(), ErrorCode::Config);
+    QVERIFY_THROWS_EXCEPTION(EngineError, typed.value());
+    auto foreign = capture([]() -> int { throw std::out_of_range("index 9"); });
+    QCOMPARE(foreign.error().code(), ErrorCode::Internal);
+    QCOMPARE(std::string(foreign.error().what()), std::string("index 9"));
+    auto torchError = capture([] { return at::ones({2}).view({3}); });  // c10::Error
+    QCOMPARE(torchError.error().code(), ErrorCode::Internal);
+    auto cancelled = capture([] {
+        CancelToken t;
+        t.cancel();
+        t.throwIfCancelled();
+    });
+    QVERIFY(cancelled.cancelled());
+}
+
+void TstRuntime::jobContextCadence_data() {
+    QTest::addColumn<int>("every");
+    QTest::addColumn<int>("total");
+    QTest::addColumn<QList<int>>("previews");
+    QTest::newRow("every 5 of 12") << 5 << 12 << QList<int>{5, 10, 12};
+    QTest::newRow("every 1 of 3") << 1 << 3 << QList<int>{1, 2, 3};
+    QTest::newRow("every 4 of 8") << 4 << 8 << QList<int>{4, 8};
+    QTest::newRow("disabled") << 0 << 6 << QList<int>{};
+}
+
+void TstRuntime::jobContextCadence() {
+    QFETCH(int, every);
+    QFETCH(int, total);
+    QFETCH(QList<int>, previews);
+    QList<int> progressSteps, previewSteps;
+    int materialised = 0;
+    JobContext ctx;
+    ctx.previewEvery = every;
+    ctx.progress = [&](const ProgressEvent& e) {
+        QCOMPARE(e.stage, std::string("denoise"));
+        QCOMPARE(e.total, total);
+        progressSteps << e.step;
+    };
+    ctx.preview = [&](int step, const at::Tensor& latents) {
+        QCOMPARE(latents.item<int>(), step);
+        previewSteps << step;
+    };
+    for (int s = 1; s <= total; ++s)
+        ctx.step("denoise", s, total, [&] {
+            ++materialised;
+            return at::tensor(s);
+        });
+    QCOMPARE(progressSteps.size(), total);
+    QCOMPARE(previewSteps, previews);
+    QCOMPARE(materialised, int(previews.size()));  // latents only built for due previews
+}
+
+void TstRuntime::jobContextCancels() {
+    JobContext ctx;
+    int reported = 0;
+    ctx.progress = [&](const ProgressEvent&) { ++reported; };
+    ctx.step("invert", 1, 3);
+    ctx.cancel.cancel();
+    QVERIFY_THROWS_EXCEPTION(EngineError, ctx.step("invert", 2, 3));
+    QCOMPARE(reported, 1);  // nothing reported once cancelled
+}
+
+void TstRuntime::attentionShim_data() {
+    QTest::addColumn<int>("L");
+    QTest::addColumn<int>("S");
+    QTest::addColumn<bool>("withBias");
+    QTest::addColumn<bool>("causal");
+    QTest::newRow("self 5x5") << 5 << 5 << false << false;
+    QTest::newRow("cross 4x7") << 4 << 7 << false << false;
+    QTest::newRow("bias") << 6 << 3 << true << false;
+    QTest::newRow("causal") << 6 << 6 << false << true;
+}
+
+void TstRuntime::attentionShim() {
+    QFETCH(int, L);
+    QFETCH(int, S);
+    QFETCH(bool, withBias);
+    QFETCH(bool, causal);
+    at::manual_seed(L * 100 + S);
+    auto q = at::randn({2, 3, L, 8}), k = at::randn({2, 3, S, 8}), v = at::randn({2, 3, S, 5});
+    at::Tensor bias = withBias ? at::randn({L, S}) : at::Tensor();
+    const auto ref = naiveAttention(q, k, v, bias, causal);
+    const auto out =
+        shim::sdpa(q, k, v, withBias ? std::optional<at::Tensor>(bias) : std::nullopt, causal);
+    QCOMPARE(out.sizes(), ref.sizes());
+    QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+    // A boolean mask that keeps the same positions as `causal` gives the same result.
+    if (causal) {
+        auto keep = at::ones({L, S}, at::kBool).tril();
+        QVERIFY(relErr(shim::sdpa(q, k, v, keep), ref) < 1e-5);
+    }
+}
+
+QTEST_APPLESS_MAIN(TstRuntime)
+#include "tst_runtime.moc"

@@ -133,74 +133,76 @@ std::string JsonConfig::requireString(std::string_view key) const {
     return v->get<std::string>();
 }
 
-std::vector<std::int64_t> JsonConfig::requireIntList(std::string_view key) const {
+const nlohmann::json& JsonConfig::requireArray(std::string_view key, const char* of) const {
     const nlohmann::json* v = lookup(key);
     if (!v)
-        fail(key, "is missing (expected an array of integers)");
+        fail(key, std::string("is missing (expected an array of ") + of + ")");
     if (!v->is_array())
-        fail(key, "expected an array of integers, got " + describe(*v));
+        fail(key, std::string("expected an array of ") + of + ", got " + describe(*v));
+    return *v;
+}
+
+void JsonConfig::failElement(std::string_view key,
+                             const char* of,
+                             std::size_t index,
+                             const nlohmann::json& element) const {
+    fail(key, std::string("expected an array of ") + of + ", but element " + std::to_string(index) +
+                  " is " + describe(element));
+}
+
+std::vector<std::int64_t> JsonConfig::requireIntList(std::string_view key) const {
+    const auto& array = requireArray(key, "integers");
     std::vector<std::int64_t> out;
-    for (std::size_t i = 0; i < v->size(); ++i) {
-        const nlohmann::json& e = (*v)[i];
-        const auto n = exactInt(e);
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        const auto n = exactInt(array[i]);
         if (!n)
-            fail(key, "expected an array of integers, but element " + std::to_string(i) + " is " +
-                          describe(e));
+            failElement(key, "integers", i, array[i]);
         out.push_back(*n);
     }
     return out;
 }
 
 std::vector<std::string> JsonConfig::requireStringList(std::string_view key) const {
-    const nlohmann::json* v = lookup(key);
-    if (!v)
-        fail(key, "is missing (expected an array of strings)");
-    if (!v->is_array())
-        fail(key, "expected an array of strings, got " + describe(*v));
+    const auto& array = requireArray(key, "strings");
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < v->size(); ++i) {
-        const nlohmann::json& e = (*v)[i];
-        if (!e.is_string())
-            fail(key, "expected an array of strings, but element " + std::to_string(i) + " is " +
-                          describe(e));
-        out.push_back(e.get<std::string>());
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        if (!array[i].is_string())
+            failElement(key, "strings", i, array[i]);
+        out.push_back(array[i].get<std::string>());
     }
     return out;
 }
 
+// A key that is absent or null takes the fallback (and still counts as read).
 std::int64_t JsonConfig::getInt(std::string_view key, std::int64_t fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireInt(key);
+    return orFallback(key, fallback, &JsonConfig::requireInt);
 }
 double JsonConfig::getDouble(std::string_view key, double fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireDouble(key);
+    return orFallback(key, fallback, &JsonConfig::requireDouble);
 }
 bool JsonConfig::getBool(std::string_view key, bool fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireBool(key);
+    return orFallback(key, fallback, &JsonConfig::requireBool);
 }
 std::string JsonConfig::getString(std::string_view key, std::string fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireString(key);
+    return orFallback(key, std::move(fallback), &JsonConfig::requireString);
 }
 std::vector<std::int64_t> JsonConfig::getIntList(std::string_view key,
                                                  std::vector<std::int64_t> fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireIntList(key);
+    return orFallback(key, std::move(fallback), &JsonConfig::requireIntList);
 }
 std::vector<std::string> JsonConfig::getStringList(std::string_view key,
                                                    std::vector<std::string> fallback) const {
-    return isNull(key) ? (m_read.emplace(key), fallback) : requireStringList(key);
+    return orFallback(key, std::move(fallback), &JsonConfig::requireStringList);
 }
 std::optional<std::int64_t> JsonConfig::optionalInt(std::string_view key) const {
-    if (isNull(key)) {
-        m_read.emplace(key);
-        return std::nullopt;
-    }
-    return requireInt(key);
+    return orFallback(
+        key, std::optional<std::int64_t>(),
+        [](const JsonConfig* c, std::string_view k) { return std::optional(c->requireInt(k)); });
 }
 std::optional<std::string> JsonConfig::optionalString(std::string_view key) const {
-    if (isNull(key)) {
-        m_read.emplace(key);
-        return std::nullopt;
-    }
-    return requireString(key);
+    return orFallback(
+        key, std::optional<std::string>(),
+        [](const JsonConfig* c, std::string_view k) { return std::optional(c->requireString(k)); });
 }
 
 std::vector<std::string> JsonConfig::unreadKeys() const {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,6 +58,19 @@ public:
 
 private:
     const nlohmann::json* lookup(std::string_view key) const;
+    const nlohmann::json& requireArray(std::string_view key, const char* of) const;
+    [[noreturn]] void failElement(std::string_view key,
+                                  const char* of,
+                                  std::size_t index,
+                                  const nlohmann::json& element) const;
+    template <class T, class Require>
+    T orFallback(std::string_view key, T fallback, Require require) const {
+        if (isNull(key)) {
+            m_read.emplace(key);
+            return fallback;
+        }
+        return std::invoke(require, this, key);
+    }
     std::string m_label;
     nlohmann::json m_json;
     mutable std::set<std::string, std::less<>> m_read;

@@ -123,7 +123,7 @@ SafetensorsHeader parseSafetensors(std::span<const std::byte> file, std::string_
         const auto dtype = dtypeFromName(dtypeText);
         if (!dtype)
             fail(label,
-                 where + " has unsupported dtype '" + dtypeText +
+                 where + " has unsupported dtype '" + printable(dtypeText) +
                      "' (supported: " + supportedDTypeNames() + ")",
                  ErrorCode::Unsupported);
         e.dtype = *dtype;

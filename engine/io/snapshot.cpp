@@ -319,8 +319,8 @@ private:
         c.dir = dir;
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) {
-            error(rel + "/", "folder missing (model_index.json lists '" + name + "' as " + library +
-                                 "/" + className + ")");
+            error(rel + "/", "folder missing (model_index.json lists '" + name + "' as " + printable(library) +
+                                 "/" + printable(className) + ")");
             m_info.components.push_back(std::move(c));
             return;
         }
@@ -348,9 +348,9 @@ private:
                                ? cfg.raw("architectures")[0].get<std::string>()
                                : "");
                 if (!declared.empty() && declared != className)
-                    warning(where("config.json"), "declares class '" + declared +
-                                                      "' but model_index.json says '" + className +
-                                                      "'");
+                    warning(where("config.json"), "declares class '" + printable(declared) +
+                                                      "' but model_index.json says '" +
+                                                      printable(className) + "'");
                 if (c.kind == ComponentKind::Denoiser)
                     m_denoiserConfig.emplace(cfg.json());
             } catch (const EngineError& e) {
@@ -411,14 +411,14 @@ private:
         }
         if (fromPipeline != ModelFamily::Unknown && fromDenoiser != ModelFamily::Unknown &&
             fromPipeline != fromDenoiser)
-            error("model_index.json", "pipeline '" + m_info.pipelineClass + "' is a " +
-                                          familyName(fromPipeline) +
-                                          " pipeline but its denoiser '" + denoiser->className +
-                                          "' is " + familyName(fromDenoiser));
+            error("model_index.json",
+                  "pipeline '" + printable(m_info.pipelineClass) + "' is a " +
+                      familyName(fromPipeline) + " pipeline but its denoiser '" +
+                      printable(denoiser->className) + "' is " + familyName(fromDenoiser));
         m_info.family = fromDenoiser != ModelFamily::Unknown ? fromDenoiser : fromPipeline;
 
         if (m_info.isPipeline && m_info.family == ModelFamily::Unknown && !m_info.isToy)
-            error("model_index.json", "pipeline '" + m_info.pipelineClass +
+            error("model_index.json", "pipeline '" + printable(m_info.pipelineClass) +
                                           "' is not a ModelScope, Latte or CogVideoX pipeline and "
                                           "no known denoiser was found");
         if (m_info.isPipeline && m_info.family != ModelFamily::Unknown)

@@ -148,20 +148,20 @@ WeightSet WeightSet::openIndex(const fs::path& indexPath) {
     const fs::path dir = indexPath.parent_path();
     for (const auto& [key, value] : map.items()) {
         if (!value.is_string())
-            throw EngineError(ErrorCode::Format,
-                              label + ": weight_map['" + key + "'] must be a file name string");
+            throw EngineError(ErrorCode::Format, label + ": weight_map['" + printable(key) +
+                                                     "'] must be a file name string");
         const auto shard = value.get<std::string>();
         if (!isPlainFileName(shard))
-            throw EngineError(ErrorCode::Format, label + ": weight_map['" + key + "'] names '" +
-                                                     shard +
+            throw EngineError(ErrorCode::Format, label + ": weight_map['" + printable(key) +
+                                                     "'] names '" + printable(shard) +
                                                      "', which is not a file beside the index");
         if (isPickleWeightFile(shard))
-            throw EngineError(ErrorCode::Unsupported, pickleRefusal(dir / shard));
+            throw EngineError(ErrorCode::Unsupported, pickleRefusal(dir / printable(shard)));
         if (!shardSlot.count(shard)) {
             const fs::path shardPath = dir / shard;
             if (!isFile(shardPath))
-                throw EngineError(ErrorCode::NotFound,
-                                  label + ": shard '" + shard + "' is listed but missing");
+                throw EngineError(ErrorCode::NotFound, label + ": shard '" + printable(shard) +
+                                                           "' is listed but missing");
             shardSlot.emplace(shard, w.m_files.size());
             w.m_files.push_back(
                 std::make_shared<SafetensorsFile>(SafetensorsFile::open(shardPath)));
@@ -170,15 +170,16 @@ WeightSet WeightSet::openIndex(const fs::path& indexPath) {
         const std::size_t slot = shardSlot.at(shard);
         const TensorEntry* e = w.m_files[slot]->header().find(key);
         if (!e)
-            throw EngineError(ErrorCode::Format, label + ": index puts tensor '" + key + "' in '" +
-                                                     shard + "', which does not contain it");
+            throw EngineError(ErrorCode::Format, label + ": index puts tensor '" + printable(key) +
+                                                     "' in '" + shard +
+                                                     "', which does not contain it");
         w.m_entries.emplace(key, Slot{slot, e});
     }
     for (const auto& [shard, slot] : shardSlot)
         for (const auto& e : w.m_files[slot]->header().tensors)
             if (!map.contains(e.name))
-                throw EngineError(ErrorCode::Format, label + ": shard '" + shard +
-                                                         "' holds tensor '" + e.name +
+                throw EngineError(ErrorCode::Format, label + ": shard '" + printable(shard) +
+                                                         "' holds tensor '" + printable(e.name) +
                                                          "', which the index does not list");
     return w;
 }

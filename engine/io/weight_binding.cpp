@@ -55,11 +55,12 @@ std::string BindReport::describe(std::size_t maxLines) const {
     return out.str();
 }
 
-BindReport checkBinding(const torch::nn::Module& module,
-                        const WeightSet& weights,
-                        const BindOptions& options) {
+namespace {
+
+BindReport compare(const std::map<std::string, at::Tensor>& tensors,
+                   const WeightSet& weights,
+                   const BindOptions& options) {
     BindReport report;
-    const auto tensors = moduleTensors(module, options);
     std::set<std::string> seen;
     for (const auto& key : weights.keys()) {
         if (key.rfind(options.prefix, 0) != 0) {
@@ -92,23 +93,30 @@ BindReport checkBinding(const torch::nn::Module& module,
     return report;
 }
 
+}  // namespace
+
+BindReport checkBinding(const torch::nn::Module& module,
+                        const WeightSet& weights,
+                        const BindOptions& options) {
+    return compare(moduleTensors(module, options), weights, options);
+}
+
 BindReport bindWeights(torch::nn::Module& module,
                        const WeightSet& weights,
                        const BindOptions& options) {
-    auto report = checkBinding(module, weights, options);
+    auto tensors = moduleTensors(module, options);
+    auto report = compare(tensors, weights, options);
     if (!report.ok(options))
         throw EngineError(
             ErrorCode::Weights,
             weights.describe() + ": weights do not match the model\n" + report.describe());
     torch::NoGradGuard noGrad;
-    auto tensors = moduleTensors(module, options);
     for (const auto& key : weights.keys()) {
         if (key.rfind(options.prefix, 0) != 0)
             continue;
         auto it = tensors.find(key.substr(options.prefix.size()));
-        if (it == tensors.end())
-            continue;
-        it->second.copy_(viewTensor(weights, key));
+        if (it != tensors.end())
+            it->second.copy_(viewTensor(weights, key));
     }
     return report;
 }

@@ -200,21 +200,25 @@ std::vector<std::string> WeightSet::keys() const {
     return out;
 }
 
-const TensorEntry& WeightSet::entry(std::string_view name) const {
+const WeightSet::Slot& WeightSet::slot(std::string_view name) const {
     auto it = m_entries.find(std::string(name));
     if (it == m_entries.end())
         throw EngineError(ErrorCode::NotFound,
-                          describe() + ": no tensor '" + std::string(name) + "'");
-    return *it->second.entry;
+                          describe() + ": no tensor '" + printable(name) + "'");
+    return it->second;
+}
+
+const TensorEntry& WeightSet::entry(std::string_view name) const {
+    return *slot(name).entry;
 }
 
 const SafetensorsFile& WeightSet::fileOf(std::string_view name) const {
-    entry(name);
-    return *m_files[m_entries.find(std::string(name))->second.file];
+    return *m_files[slot(name).file];
 }
 
 std::span<const std::byte> WeightSet::bytes(std::string_view name) const {
-    return fileOf(name).bytes(entry(name));
+    const Slot& s = slot(name);
+    return m_files[s.file]->bytes(*s.entry);
 }
 
 std::int64_t WeightSet::elementCount() const {

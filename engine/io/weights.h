@@ -59,6 +59,7 @@ private:
         std::size_t file;
         const TensorEntry* entry;
     };
+    const Slot& slot(std::string_view name) const;
     std::vector<std::shared_ptr<SafetensorsFile>> m_files;
     std::vector<std::filesystem::path> m_paths;
     std::map<std::string, Slot> m_entries;

@@ -299,8 +299,8 @@ void TestFuzzCorpus::defectMessages_data() {
          "__metadata__['k'] must be a string, got {\"x\":\"y\"}", format},
         {"safetensors/bad-metadata-not-object.safetensors", "__metadata__ must be an object",
          format},
-        // Found by review (not fixed): the dtype text is quoted raw, so an escape sequence in it
-        // reaches the terminal.
+        // Regression (finding 7): the dtype text was quoted raw, so an escape sequence in it
+        // reached the terminal; it is escaped now.
         {"safetensors/bad-dtype-name-control-bytes.safetensors",
          "unsupported dtype 'F32\\x1b[2J'", unsupported},
         // config.json
@@ -375,7 +375,7 @@ void TestFuzzCorpus::defectMessages_data() {
          "warning: model_index.json: key '_diffusers_version' is not a string; ignored", -1},
         // finding 4: names over 128 characters are refused (no std::regex any more)
         {"snapshot/bad-component-name-too-long.snap", longName.c_str(), -1},
-        // Found by review (not fixed): names from the index and model_index.json are quoted raw.
+        // Regression (finding 7): names from the index and model_index.json were quoted raw.
         {"snapshot/bad-index-tensor-name-nul.snap",
          "index puts tensor 'x\\x00\\x1b[2J' in", -1},
         {"snapshot/bad-pipeline-class-control-bytes.snap", "pipeline 'Evil\\x1b[2J' is not a",

@@ -27,7 +27,7 @@
 <context>
     <name>mp::app::EngineWorker</name>
     <message>
-        <location filename="../app/core/engine_worker.cpp" line="+60"/>
+        <location filename="../app/core/engine_worker.cpp" line="+89"/>
         <source>Unexpected error while reading %1</source>
         <translation>Unerwarteter Fehler beim Lesen von %1</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>Einen Snapshot-Ordner von ModelScope, Latte oder CogVideoX öffnen.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>Component</source>
         <translation>Komponente</translation>
     </message>
@@ -358,20 +358,28 @@
         <translation>Datentypen</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>Reading %1…</source>
         <translation>Lese %1…</translation>
     </message>
     <message numerus="yes">
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%1 · %2 parameters · %n component(s)</source>
         <translation>
             <numerusform>%1 · %2 Parameter · %n Komponente</numerusform>
             <numerusform>%1 · %2 Parameter · %n Komponenten</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <location line="+7"/>
+        <source>Schedule: %n steps, t = %1 … %2</source>
+        <translation>
+            <numerusform>Zeitplan: %n Schritt, t = %1 … %2</numerusform>
+            <numerusform>Zeitplan: %n Schritte, t = %1 … %2</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+12"/>
+        <location line="+17"/>
         <source>%1 — weights: %2</source>
         <translation>%1 — Gewichte: %2</translation>
     </message>
@@ -381,7 +389,7 @@
         <translation>Der Ordner konnte nicht gelesen werden.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>No problems found.</source>
         <translation>Keine Probleme gefunden.</translation>
     </message>

@@ -1,5 +1,7 @@
 #include "cli_args.h"
 
+#include <charconv>
+
 #include <sstream>
 
 namespace mp::cli {
@@ -10,6 +12,12 @@ std::string ParsedArgs::value(const std::string& name) const {
     for (const auto& o : m_spec->options)
         if (o.name == name)
             return o.fallback;
+    return {};
+}
+
+std::vector<std::string> ParsedArgs::values(const std::string& name) const {
+    if (auto it = m_lists.find(name); it != m_lists.end())
+        return it->second;
     return {};
 }
 
@@ -56,6 +64,7 @@ std::optional<ParsedArgs> parseArgs(const CommandSpec& spec,
                 value = args[++i];
             }
             out.m_values[name] = value;
+            out.m_lists[name].push_back(value);
             continue;
         }
         out.m_positionals.push_back(a);
@@ -83,7 +92,7 @@ std::string commandHelp(const CommandSpec& spec) {
         s << " " << p;
     for (const auto& o : spec.options) {
         std::string text = "--" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
-        s << " " << (o.required ? text : "[" + text + "]");
+        s << " " << (o.required ? text : "[" + text + "]") << (o.repeatable ? "..." : "");
     }
     s << "\n\n" << spec.summary << "\n";
     if (!spec.options.empty()) {
@@ -104,6 +113,32 @@ std::string commandHelp(const CommandSpec& spec) {
     if (!spec.details.empty())
         s << "\n" << spec.details << "\n";
     return s.str();
+}
+
+long long parseInteger(const std::string& option,
+                       const std::string& text,
+                       long long lo,
+                       long long hi) {
+    long long v = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
+        throw UsageError("--" + option + " expects an integer between " + std::to_string(lo) +
+                         " and " + std::to_string(hi) + ", got '" + text + "'");
+    return v;
+}
+
+double parseNumber(const std::string& option, const std::string& text, double lo, double hi) {
+    double v = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end || !(v >= lo && v <= hi)) {
+        std::ostringstream s;
+        s << "--" << option << " expects a number between " << lo << " and " << hi << ", got '"
+          << text << "'";
+        throw UsageError(s.str());
+    }
+    return v;
 }
 
 }  // namespace mp::cli

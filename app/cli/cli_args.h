@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,8 @@ struct OptionSpec {
     std::string valueName;  // "DIR"; empty for a flag
     std::string help;
     bool required = false;
-    std::string fallback;  // shown in help, returned by value() when absent
+    std::string fallback;     // shown in help, returned by value() when absent
+    bool repeatable = false;  // may be given several times; values() returns each, in order
 };
 
 struct CommandSpec {
@@ -30,6 +32,8 @@ public:
     bool flag(const std::string& name) const { return m_flags.count(name) != 0; }
     std::string value(const std::string& name) const;
     bool has(const std::string& name) const { return m_values.count(name) != 0; }
+    // Every value given for a repeatable option, in command-line order.
+    std::vector<std::string> values(const std::string& name) const;
     const std::string& positional(std::size_t i) const { return m_positionals.at(i); }
     bool helpRequested() const { return m_help; }
 
@@ -39,6 +43,7 @@ private:
                                                std::string&);
     const CommandSpec* m_spec = nullptr;
     std::map<std::string, std::string> m_values;
+    std::map<std::string, std::vector<std::string>> m_lists;
     std::map<std::string, bool> m_flags;
     std::vector<std::string> m_positionals;
     bool m_help = false;
@@ -49,5 +54,16 @@ std::optional<ParsedArgs> parseArgs(const CommandSpec& spec,
                                     const std::vector<std::string>& args,
                                     std::string& error);
 std::string commandHelp(const CommandSpec& spec);
+
+// Strict number parsing for option values: the whole text must be a number in [lo, hi]. Throws
+// UsageError naming the option.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+long long parseInteger(const std::string& option,
+                       const std::string& text,
+                       long long lo,
+                       long long hi);
+double parseNumber(const std::string& option, const std::string& text, double lo, double hi);
 
 }  // namespace mp::cli

@@ -20,7 +20,16 @@ struct Command {
 
 Command infoCommand();
 Command runComponentCommand();
+Command scheduleCommand();
 Command versionCommand();
+#ifdef MP_HAVE_VIDEO
+// Video I/O (FFmpeg builds only): docs/video.md.
+Command videoInfoCommand();
+Command videoToTensorCommand();
+Command tensorToVideoCommand();
+Command videoConvertCommand();
+Command composeCommand();
+#endif
 
 // Parses args against the command's spec, prints help or usage errors, then runs it.
 int dispatch(const Command& command, const std::vector<std::string>& args);

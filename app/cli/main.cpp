@@ -10,11 +10,22 @@
 namespace {
 
 const std::vector<mp::cli::Command>& commands() {
-    static const std::vector<mp::cli::Command> all = {
-        mp::cli::infoCommand(),
-        mp::cli::runComponentCommand(),
-        mp::cli::versionCommand(),
-    };
+    static const std::vector<mp::cli::Command> all = [] {
+        std::vector<mp::cli::Command> list = {
+            mp::cli::infoCommand(),
+            mp::cli::runComponentCommand(),
+            mp::cli::scheduleCommand(),
+            mp::cli::versionCommand(),
+        };
+#ifdef MP_HAVE_VIDEO
+        list.push_back(mp::cli::videoInfoCommand());
+        list.push_back(mp::cli::videoToTensorCommand());
+        list.push_back(mp::cli::tensorToVideoCommand());
+        list.push_back(mp::cli::videoConvertCommand());
+        list.push_back(mp::cli::composeCommand());
+#endif
+        return list;
+    }();
     return all;
 }
 
@@ -46,6 +57,9 @@ int dispatch(const Command& command, const std::vector<std::string>& args) {
     }
     try {
         return command.run(*parsed);
+    } catch (const UsageError& e) {
+        std::cerr << "motionprobe-cli " << command.spec.name << ": " << e.what() << "\n";
+        return kExitUsage;
     } catch (const std::exception& e) {
         std::cerr << "motionprobe-cli " << command.spec.name << ": " << e.what() << "\n";
         return kExitFailed;

@@ -4,9 +4,11 @@
 #include "core/log.h"
 #include "io/snapshot.h"
 #include "runtime/device.h"
+#include "sampling/ddim.h"
 
 #include <QFile>
 
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 
@@ -20,6 +22,30 @@ std::filesystem::path toPath(const QString& dir) {
 #else
     return std::filesystem::path(QFile::encodeName(dir).toStdString());
 #endif
+}
+
+// Adds the scheduler's schedule to a pipeline summary. A scheduler the engine cannot run (a
+// flow-matching one, a malformed config) makes the model unusable, so it is an error.
+void addSchedule(ModelSummary& summary, const std::filesystem::path& root) {
+    const bool hasScheduler =
+        std::any_of(summary.components.begin(), summary.components.end(),
+                    [](const ComponentSummary& c) { return c.name == u"scheduler"; });
+    if (!hasScheduler || !summary.errors.filter(QStringLiteral("scheduler/")).isEmpty())
+        return;
+    try {
+        const auto scheduler = sampling::DdimScheduler::fromModel(root);
+        summary.scheduler = QString::fromStdString(scheduler.config().toString());
+        for (auto t : scheduler.timesteps(kDefaultSteps))
+            summary.timesteps.append(t);
+        for (const auto& n : scheduler.config().notes)
+            summary.schedulerNotes.append(QString::fromStdString(n));
+        for (const auto& k : scheduler.config().unknownKeys)
+            summary.schedulerNotes.append(
+                QStringLiteral("scheduler_config.json: key '%1' is not used")
+                    .arg(QString::fromStdString(k)));
+    } catch (const std::exception& e) {
+        summary.errors.append(QString::fromUtf8(e.what()));
+    }
 }
 
 }  // namespace
@@ -52,7 +78,10 @@ void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelTo
             Q_EMIT cancelled(id);  // a newer request superseded this one while it ran
         } else {
             Q_EMIT progress(id, 1, 1);
-            Q_EMIT modelInspected(id, summarizeSnapshot(info));
+            ModelSummary summary = summarizeSnapshot(info);
+            if (info.isPipeline)
+                addSchedule(summary, info.root);
+            Q_EMIT modelInspected(id, summary);
         }
     } catch (const std::exception& e) {
         Q_EMIT failed(id, QString::fromUtf8(e.what()));

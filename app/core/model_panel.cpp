@@ -30,6 +30,10 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     m_summary->setObjectName(QStringLiteral("modelSummary"));
     m_summary->setWordWrap(true);
     m_summary->setText(tr("Open a ModelScope, Latte or CogVideoX snapshot folder."));
+    m_schedule = new QLabel(this);
+    m_schedule->setObjectName(QStringLiteral("scheduleSummary"));
+    m_schedule->setWordWrap(true);
+    m_schedule->hide();
 
     m_components = new QTreeWidget(this);
     m_components->setObjectName(QStringLiteral("componentTree"));
@@ -61,6 +65,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_path);
     layout->addLayout(buttons);
     layout->addWidget(m_summary);
+    layout->addWidget(m_schedule);
     layout->addWidget(m_components, 3);
     layout->addWidget(m_problemsTitle);
     layout->addWidget(m_problems, 1);
@@ -73,6 +78,7 @@ void ModelPanel::showInspecting(const QString& dir) {
     m_path->setText(QDir::toNativeSeparators(dir));
     m_summary->setText(tr("Reading %1…").arg(QDir::toNativeSeparators(dir)));
     m_components->clear();
+    m_schedule->hide();
     setProblems({}, {});
     m_problemsTitle->hide();
 }
@@ -83,6 +89,18 @@ void ModelPanel::showModel(const ModelSummary& summary) {
     m_summary->setText(
         tr("%1 · %2 parameters · %n component(s)", nullptr, int(summary.components.size()))
             .arg(summary.family, formatCount(summary.parameterCount)));
+
+    if (summary.timesteps.isEmpty()) {
+        m_schedule->hide();
+    } else {
+        m_schedule->setText(
+            tr("Schedule: %n steps, t = %1 … %2", nullptr, int(summary.timesteps.size()))
+                .arg(summary.timesteps.first())
+                .arg(summary.timesteps.last()));
+        m_schedule->setToolTip(
+            (QStringList{summary.scheduler} + summary.schedulerNotes).join(u'\n'));
+        m_schedule->show();
+    }
 
     m_components->clear();
     for (const ComponentSummary& c : summary.components) {
@@ -105,6 +123,7 @@ void ModelPanel::showModel(const ModelSummary& summary) {
 void ModelPanel::showFailure(const QString& dir, const QString& message) {
     m_path->setText(QDir::toNativeSeparators(dir));
     m_summary->setText(tr("Could not read the folder."));
+    m_schedule->hide();
     m_components->clear();
     setProblems({message}, {});
 }

@@ -37,6 +37,7 @@ private:
     QLineEdit* m_path = nullptr;
     QPushButton* m_open = nullptr;
     QLabel* m_summary = nullptr;
+    QLabel* m_schedule = nullptr;
     QTreeWidget* m_components = nullptr;
     QLabel* m_problemsTitle = nullptr;
     QListWidget* m_problems = nullptr;

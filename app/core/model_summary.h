@@ -33,12 +33,19 @@ struct ModelSummary {
     QStringList errors;  // "unet/config.json: ..." — the model cannot be used while any remain
     QStringList warnings;
     qint64 parameterCount = 0;
+    // The sampling schedule, from the same engine call as `motionprobe-cli schedule`: the τ axis.
+    QString scheduler;           // "DDIMScheduler (ddim): 1000 train steps, scaled_linear …"
+    QList<qint64> timesteps;     // forward timesteps for kDefaultSteps steps; empty without one
+    QStringList schedulerNotes;  // notes and unknown scheduler_config.json keys
 
     bool isEmpty() const { return root.isEmpty(); }
     bool isUsable() const { return !isEmpty() && errors.isEmpty(); }
 
     friend bool operator==(const ModelSummary&, const ModelSummary&) = default;
 };
+
+// The step count the summary's schedule is computed for (the families' default).
+inline constexpr int kDefaultSteps = 50;
 
 // Copies an inspected snapshot into the GUI's value type (no torch; only engine/io/snapshot.h).
 ModelSummary summarizeSnapshot(const mp::SnapshotInfo& info);

@@ -319,8 +319,8 @@ private:
         c.dir = dir;
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) {
-            error(rel + "/", "folder missing (model_index.json lists '" + name + "' as " + printable(library) +
-                                 "/" + printable(className) + ")");
+            error(rel + "/", "folder missing (model_index.json lists '" + name + "' as " +
+                                 printable(library) + "/" + printable(className) + ")");
             m_info.components.push_back(std::move(c));
             return;
         }

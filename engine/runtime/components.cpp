@@ -50,13 +50,6 @@ std::vector<const ComponentSpec*> registeredComponents() {
     return out;
 }
 
-void registerBuiltinComponents() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // Model families register here as they land (ModelScope, Latte, CogVideoX, CLIP).
-    });
-}
-
 Result<RunComponentReport> runComponent(const RunComponentRequest& request) {
     return capture([&] {
         registerBuiltinComponents();

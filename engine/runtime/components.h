@@ -35,7 +35,8 @@ struct ComponentSpec {
 void registerComponent(ComponentSpec spec);
 const ComponentSpec* findComponent(const std::string& name);
 std::vector<const ComponentSpec*> registeredComponents();
-// Registers every family's components once; later issues add theirs here.
+// Registers every family's components once. Defined in pipelines/builtin_components.cpp, the one
+// place that knows every family (runtime/ stays below the families).
 void registerBuiltinComponents();
 
 struct RunComponentRequest {

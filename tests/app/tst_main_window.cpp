@@ -14,7 +14,6 @@
 #include "placeholder_view.h"
 
 #include "fixtures.h"
-#include "fixtures.h"
 
 #include <QDir>
 #include <QDockWidget>
@@ -71,11 +70,14 @@ bool writePipeline(const QString& root, Breakage breakage) {
     if (mp::test::writePipeline(r, mp::test::FixtureFamily::ModelScope) != kPipelineParameters)
         return false;
     switch (breakage) {
-        case Breakage::UnetConfig: return std::filesystem::remove(r / "unet/config.json");
-        case Breakage::TokenizerMerges: return std::filesystem::remove(r / "tokenizer/merges.txt");
+        case Breakage::UnetConfig:
+            return std::filesystem::remove(r / "unet/config.json");
+        case Breakage::TokenizerMerges:
+            return std::filesystem::remove(r / "tokenizer/merges.txt");
         case Breakage::VaeWeights:
             return std::filesystem::remove(r / "vae/diffusion_pytorch_model.safetensors");
-        default: return true;
+        default:
+            return true;
     }
 }
 
@@ -348,19 +350,17 @@ void TestMainWindow::inspectModel_data() {
     QTest::addColumn<qint64>("parameters");
     QTest::addColumn<QString>("errorMentions");  // empty: no errors expected
 
-    QTest::newRow("good-pipeline")
-        << int(Breakage::None) << QStringLiteral("modelscope") << 5 << kPipelineParameters
-        << QString();
+    QTest::newRow("good-pipeline") << int(Breakage::None) << QStringLiteral("modelscope") << 5
+                                   << kPipelineParameters << QString();
     QTest::newRow("missing-unet-config")
         << int(Breakage::UnetConfig) << QStringLiteral("modelscope") << 5 << kPipelineParameters
         << QStringLiteral("unet/config.json");
     QTest::newRow("missing-merges")
-        << int(Breakage::TokenizerMerges) << QStringLiteral("modelscope") << 5 << kPipelineParameters
-        << QStringLiteral("tokenizer/merges.txt");
+        << int(Breakage::TokenizerMerges) << QStringLiteral("modelscope") << 5
+        << kPipelineParameters << QStringLiteral("tokenizer/merges.txt");
     QTest::newRow("missing-vae-weights")
         << int(Breakage::VaeWeights) << QStringLiteral("modelscope") << 5
-        << kPipelineParameters - kVaeParameters
-        << QStringLiteral("vae/");
+        << kPipelineParameters - kVaeParameters << QStringLiteral("vae/");
     QTest::newRow("empty-folder") << int(Breakage::EverythingButEmptyFolder)
                                   << QStringLiteral("unknown") << 0 << qint64(0)
                                   << QStringLiteral("model_index.json");
@@ -415,6 +415,12 @@ void TestMainWindow::inspectModel() {
         QCOMPARE(summary.components.at(0).parameterCount, qint64(4 * 4 * 3 * 3 + 4));  // the unet
         QCOMPARE(summary.components.at(0).weightsFile,
                  QStringLiteral("unet/diffusion_pytorch_model.safetensors"));
+        // The fixture's scheduler config keeps DDIMScheduler's defaults: leading, no offset.
+        QCOMPARE(summary.timesteps.size(), 50);
+        QCOMPARE(summary.timesteps.first(), qint64(980));
+        QCOMPARE(summary.timesteps.last(), qint64(0));
+        QVERIFY2(summary.scheduler.startsWith(u"DDIMScheduler (ddim)"),
+                 qPrintable(summary.scheduler));
     } else {
         QVERIFY(!summary.isUsable());
         QVERIFY2(!summary.errors.filter(errorMentions).isEmpty(),
@@ -455,6 +461,9 @@ void TestMainWindow::windowShowsModel() {
     QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ParametersColumn), QStringLiteral("148"));
     QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::DTypesColumn), QStringLiteral("F32"));
     QCOMPARE(problems->count(), 0);
+    auto* schedule = window.findChild<QLabel*>(QStringLiteral("scheduleSummary"));
+    QVERIFY(schedule && schedule->isVisible());
+    QCOMPARE(schedule->text(), QStringLiteral("Schedule: 50 steps, t = 980 … 0"));
     QCOMPARE(status->text(), QStringLiteral("Model: modelscope"));
     QCOMPARE(settings.lastModelDir(), QDir::cleanPath(root));
     QCOMPARE(settings.recentModelDirs(), QStringList{QDir::cleanPath(root)});

@@ -1,6 +1,8 @@
-// motionprobe-cli as a user runs it: exit codes, help, and `info` on good and broken folders.
+// motionprobe-cli as a user runs it: exit codes, help, `info` on good and broken folders, and
+// `schedule` on the family scheduler configs.
 
 #include "../support/fixtures.h"
+#include "cli_runner.h"
 
 #include <QtTest/QtTest>
 
@@ -13,24 +15,14 @@ using namespace Qt::StringLiterals;
 namespace fs = std::filesystem;
 
 namespace {
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = mp::test::CliRun;
 
 Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(MP_CLI_PATH), args);
-    if (!p.waitForFinished(60000))
-        return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return mp::test::runCli(args, 60000);
 }
 
 QString path(const fs::path& p) {
-    return QString::fromStdString(p.string());
+    return mp::test::qpath(p);
 }
 }  // namespace
 
@@ -43,6 +35,11 @@ private Q_SLOTS:
     void infoJson();
     void infoBrokenFolder();
     void runComponentUsage();
+    void scheduleJson_data();
+    void scheduleJson();
+    void scheduleText();
+    void scheduleErrors_data();
+    void scheduleErrors();
 };
 
 void TstCli::usage_data() {
@@ -141,3 +138,98 @@ void TstCli::runComponentUsage() {
 
 QTEST_GUILESS_MAIN(TstCli)
 #include "tst_cli.moc"
+
+namespace {
+const fs::path kSchedulers = fs::path(MP_TEST_DATA_DIR) / "golden" / "schedulers";
+}
+
+void TstCli::scheduleJson_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<int>("first");
+    QTest::addColumn<int>("last");
+    QTest::addColumn<int>("count");
+    // The issue's figures: diffusers gives 981 … 1 (ModelScope) and 999 … 19 (CogVideoX).
+    QTest::newRow("modelscope-50") << "modelscope" << QStringList{} << 981 << 1 << 50;
+    QTest::newRow("modelscope-25-inverse")
+        << "modelscope" << QStringList{u"--steps"_s, u"25"_s, u"--inverse"_s} << 1 << 961 << 25;
+    QTest::newRow("cogvideox-2b-50") << "cogvideox-2b" << QStringList{} << 999 << 19 << 50;
+    QTest::newRow("cogvideox-5b-inverse")
+        << "cogvideox-5b" << QStringList{u"--inverse"_s} << 19 << 999 << 50;
+    QTest::newRow("latte-50") << "latte" << QStringList{} << 980 << 0 << 50;
+}
+
+void TstCli::scheduleJson() {
+    QFETCH(QString, model);
+    QFETCH(QStringList, extra);
+    QFETCH(int, first);
+    QFETCH(int, last);
+    QFETCH(int, count);
+    const auto r = cli(QStringList{u"schedule"_s, u"--model"_s,
+                                   path(kSchedulers / model.toStdString()), u"--json"_s} +
+                       extra);
+    QCOMPARE(r.code, 0);
+    const auto o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const auto ts = o[u"timesteps"_s].toArray();
+    QCOMPARE(ts.size(), count);
+    QCOMPARE(ts.first().toInt(), first);
+    QCOMPARE(ts.last().toInt(), last);
+    const auto alphas = o[u"alphas_cumprod"_s].toArray();
+    QCOMPARE(alphas.size(), count);
+    // ᾱ grows as the noise level falls; the direction decides which end is noisier.
+    const bool inverse = extra.contains(u"--inverse"_s);
+    QVERIFY(inverse ? alphas.first().toDouble() > alphas.last().toDouble()
+                    : alphas.first().toDouble() < alphas.last().toDouble());
+    QCOMPARE(o[u"direction"_s].toString(), inverse ? u"inverse"_s : u"forward"_s);
+}
+
+void TstCli::scheduleText() {
+    // Pipeline layout (scheduler/scheduler_config.json) and the text table.
+    mp::test::TempDir dir;
+    fs::create_directories(dir / "scheduler");
+    fs::copy_file(kSchedulers / "modelscope" / "scheduler_config.json",
+                  dir / "scheduler" / "scheduler_config.json");
+    const auto r = cli({u"schedule"_s, u"--model"_s, path(dir.path()), u"--steps"_s, u"10"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"stride 100"), qPrintable(r.out));
+    QVERIFY2(r.out.contains(u"901     901 → 801"), qPrintable(r.out));
+    QVERIFY2(r.out.contains(u"1       1 → clean"), qPrintable(r.out));
+    // ModelScope's set_alpha_to_one false: the clean end uses ᾱ[0], not 1.
+    QVERIFY2(r.out.contains(u"0.999149978"), qPrintable(r.out));
+    QVERIFY2(r.out.contains(u"unknown:    skip_prk_steps (kept, not used)"), qPrintable(r.out));
+}
+
+void TstCli::scheduleErrors_data() {
+    QTest::addColumn<QString>("config");  // written to scheduler_config.json; "" = no file
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("steps zero") << "{}" << QStringList{u"--steps"_s, u"0"_s} << 2
+                                << "--steps expects an integer between 1 and 100000, got '0'";
+    QTest::newRow("steps text") << "{}" << QStringList{u"--steps"_s, u"many"_s} << 2
+                                << "got 'many'";
+    QTest::newRow("too many steps") << "{}" << QStringList{u"--steps"_s, u"1001"_s} << 1
+                                    << "must be between 1 and 1000 (num_train_timesteps)";
+    QTest::newRow("offset past table")
+        << R"({"steps_offset":1})" << QStringList{u"--steps"_s, u"1000"_s} << 1
+        << "give timestep 1000, outside the table [0, 999]";
+    QTest::newRow("no config") << "" << QStringList{} << 1 << "no scheduler/scheduler_config.json";
+    QTest::newRow("thresholding") << R"({"thresholding":true})" << QStringList{} << 1
+                                  << "scheduler_config.json: key 'thresholding' is true";
+    QTest::newRow("bad json") << R"({"beta_schedule":)" << QStringList{} << 1
+                              << "scheduler_config.json";
+}
+
+void TstCli::scheduleErrors() {
+    QFETCH(QString, config);
+    QFETCH(QStringList, extra);
+    QFETCH(int, code);
+    QFETCH(QString, phrase);
+    mp::test::TempDir dir;
+    if (!config.isEmpty())
+        mp::test::writeText(dir / "scheduler_config.json", config.toStdString());
+    const auto r = cli(QStringList{u"schedule"_s, u"--model"_s, path(dir.path())} + extra);
+    QCOMPARE(r.code, code);
+    QVERIFY2(r.err.contains(phrase), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+}

@@ -301,8 +301,8 @@ void TestFuzzCorpus::defectMessages_data() {
          format},
         // Regression (finding 7): the dtype text was quoted raw, so an escape sequence in it
         // reached the terminal; it is escaped now.
-        {"safetensors/bad-dtype-name-control-bytes.safetensors",
-         "unsupported dtype 'F32\\x1b[2J'", unsupported},
+        {"safetensors/bad-dtype-name-control-bytes.safetensors", "unsupported dtype 'F32\\x1b[2J'",
+         unsupported},
         // config.json
         {"config/bad-not-object-array.json", "expected a JSON object at the top, got an array",
          config},
@@ -376,10 +376,8 @@ void TestFuzzCorpus::defectMessages_data() {
         // finding 4: names over 128 characters are refused (no std::regex any more)
         {"snapshot/bad-component-name-too-long.snap", longName.c_str(), -1},
         // Regression (finding 7): names from the index and model_index.json were quoted raw.
-        {"snapshot/bad-index-tensor-name-nul.snap",
-         "index puts tensor 'x\\x00\\x1b[2J' in", -1},
-        {"snapshot/bad-pipeline-class-control-bytes.snap", "pipeline 'Evil\\x1b[2J' is not a",
-         -1},
+        {"snapshot/bad-index-tensor-name-nul.snap", "index puts tensor 'x\\x00\\x1b[2J' in", -1},
+        {"snapshot/bad-pipeline-class-control-bytes.snap", "pipeline 'Evil\\x1b[2J' is not a", -1},
     };
     for (const auto& r : rows)
         QTest::newRow(r.seed) << QString::fromUtf8(r.seed) << QString::fromUtf8(r.phrase) << r.code;

@@ -45,6 +45,8 @@ private Q_SLOTS:
     void errors_data();
     void errors();
     void failureWritesNothing();
+    void textEncoderMatchesTransformers_data();
+    void textEncoderMatchesTransformers();
 };
 
 void TstRunComponent::runs() {
@@ -74,11 +76,11 @@ void TstRunComponent::errors_data() {
     QTest::addColumn<QString>("inputs");  // which tensors to write
     QTest::addColumn<QString>("device");
     QTest::addColumn<QString>("phrase");
-    QTest::newRow("unknown component")
-        << "unet-xl"
-        << "sample,timestep"
-        << "cpu"
-        << "'unet-xl' is not available in this build (available: test-affine, test-fails)";
+    QTest::newRow("unknown component") << "unet-xl"
+                                       << "sample,timestep"
+                                       << "cpu"
+                                       << "'unet-xl' is not available in this build (available: "
+                                          "test-affine, test-fails, text-encoder)";
     QTest::newRow("missing input")
         << "test-affine"
         << "sample"
@@ -141,3 +143,45 @@ void TstRunComponent::failureWritesNothing() {
 
 QTEST_APPLESS_MAIN(TstRunComponent)
 #include "tst_run_component.moc"
+
+// The first real component: the CLIP text encoder on the golden transformers folders (component
+// layout and pipeline layout), compared with transformers' outputs.
+void TstRunComponent::textEncoderMatchesTransformers_data() {
+    QTest::addColumn<QString>("golden");
+    QTest::addColumn<bool>("pipelineLayout");
+    QTest::newRow("component-folder") << u"gelu"_s << false;
+    QTest::newRow("pipeline-folder") << u"quick-gelu-projection"_s << true;
+}
+
+void TstRunComponent::textEncoderMatchesTransformers() {
+    QFETCH(QString, golden);
+    QFETCH(bool, pipelineLayout);
+    const fs::path src = fs::path(MP_TEST_DATA_DIR) / "golden" / "clip_text" / golden.toStdString();
+    test::TempDir dir;
+    fs::path model = src;
+    if (pipelineLayout) {
+        test::writeText(dir / "model_index.json", "{\"_class_name\": \"TextToVideoSDPipeline\"}");
+        fs::create_directories(dir / "text_encoder");
+        for (const char* f : {"config.json", "model.safetensors"})
+            fs::copy_file(src / f, dir / "text_encoder" / f);
+        model = dir.path();
+    }
+    std::map<std::string, at::Tensor> g;
+    for (auto& [k, v] : loadTensorFile(src / "golden.safetensors"))
+        g[k] = v;
+    saveTensorFile(dir / "in.safetensors", {{"input_ids", g.at("padded.input_ids")}});
+    auto r = runComponent(
+        {model, "text-encoder", dir / "in.safetensors", dir / "out.safetensors", "cpu", "fp32"});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    std::map<std::string, at::Tensor> out;
+    for (auto& [k, v] : loadTensorFile(dir / "out.safetensors"))
+        out[k] = v;
+    auto rel = [](const at::Tensor& a, const at::Tensor& e) {
+        return ((a - e).abs().max() / e.abs().max()).item<double>();
+    };
+    QVERIFY(rel(out.at("last_hidden_state"), g.at("padded.last_hidden_state")) <= 1e-4);
+    if (g.count("padded.pooler_output"))
+        QVERIFY(rel(out.at("pooler_output"), g.at("padded.pooler_output")) <= 1e-4);
+    else
+        QVERIFY(rel(out.at("text_embeds"), g.at("padded.text_embeds")) <= 1e-4);
+}

@@ -1,0 +1,84 @@
+#include "commands.h"
+#include "video_args.h"
+
+#include "io/tensor_io.h"
+#include "video/video_tensor.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace mp::cli {
+
+namespace {
+
+std::string joined(const std::vector<std::int64_t>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i)
+        s += (i ? "," : "") + std::to_string(v[i]);
+    return s;
+}
+
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+}  // namespace
+
+Command videoToTensorCommand() {
+    std::vector<OptionSpec> options = {
+        {"video", "PATH", "video file or folder of frames", true},
+        {"out", "OUT.safetensors", "where to write the tensor (atomically)", true},
+        {"layout", "L", "bcfhw (modelscope, latte) or bfchw (cogvideox)", false, "bcfhw"},
+        {"range", "R", "-1,1 or 0,1", false, "-1,1"},
+        {"name", "NAME", "tensor name in the file", false, "video"},
+    };
+    for (auto& o : decodeOptionSpecs())
+        options.push_back(o);
+    CommandSpec spec{
+        "video-to-tensor",
+        "Decode a video or frame folder into the float32 tensor a model takes. Frames are "
+        "selected, resized and centre-cropped, values are in [-1, 1], laid out [B, C, F, H, W] "
+        "or [B, F, C, H, W]; the file's metadata records the source, fps and selected frames.",
+        {},
+        options,
+        std::string(kSelectHelp) +
+            "\nMetadata keys: source, source_fps, source_frames, fps, frame_indices, selection,\n"
+            "layout, range."};
+    return {spec, [](const ParsedArgs& args) {
+                const auto decode = decodeOptionsFrom(args);
+                video::TensorLayout layout;
+                video::ValueRange range;
+                try {
+                    layout = video::parseLayout(args.value("layout"));
+                    range = video::parseRange(args.value("range"));
+                } catch (const EngineError& e) {
+                    throw UsageError(e.what());
+                }
+                const auto clip = video::decodeVideo(args.value("video"), decode).value();
+                if (clip.source.partial)
+                    std::cerr << "warning: " << clip.source.warning << "\n";
+                const auto tensor = video::clipToTensor(clip, layout, range);
+                const std::map<std::string, std::string> meta = {
+                    {"source", clip.source.path},
+                    {"source_fps", number(clip.source.fps)},
+                    {"source_frames", std::to_string(clip.source.frameCount)},
+                    {"fps", number(clip.fps)},
+                    {"frame_indices", joined(clip.source.frameIndices)},
+                    {"selection", video::describeSelection(decode.select)},
+                    {"layout", video::layoutName(layout)},
+                    {"range", video::rangeName(range)},
+                };
+                saveTensorFile(args.value("out"), {{args.value("name"), tensor}}, meta);
+                std::cout << args.value("name") << ": [";
+                for (int64_t i = 0; i < tensor.dim(); ++i)
+                    std::cout << (i ? ", " : "") << tensor.size(i);
+                std::cout << "] float32 " << video::layoutName(layout) << " in ["
+                          << video::rangeName(range) << "], " << clip.frameCount() << " frames at "
+                          << number(clip.fps) << " fps -> " << args.value("out") << "\n";
+                return kExitOk;
+            }};
+}
+
+}  // namespace mp::cli

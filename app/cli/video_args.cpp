@@ -1,0 +1,102 @@
+#include "video_args.h"
+
+#include "core/error.h"
+
+#include <iostream>
+
+namespace mp::cli {
+
+const char* const kSelectHelp =
+    "Frame selection (--select with --frames N): first (N frames from the start; all when N is\n"
+    "0), uniform (N frames spread evenly over the whole video), stride:K or stride:K:START\n"
+    "(every K-th frame), fps:F (resampled to F fps, nearest frame in time), all.\n"
+    "Inputs: any video FFmpeg reads, or a folder of .jpg/.png/.bmp frames in natural order.";
+
+const char* const kOutputHelp =
+    "Outputs by name: .mp4/.mov (H.264, else MPEG-4 part 2), .webm (VP9, else VP8), .mkv (FFV1,\n"
+    "lossless), .gif, or a folder (a name ending in / or without extension: 00000.png, ...).\n"
+    "Files are written under a temporary name and renamed when complete.";
+
+std::vector<OptionSpec> decodeOptionSpecs() {
+    return {
+        {"frames", "N", "how many frames to keep (0: every frame the selection yields)", false,
+         "0"},
+        {"select", "MODE", "first, uniform, stride:K[:START], fps:F or all", false, "first"},
+        {"size", "WxH", "resize (antialiased bicubic) to this size", false, ""},
+        {"fit", "MODE", "crop (resize the short side, centre crop) or stretch", false, "crop"},
+        {"filter", "NAME", "bicubic, bilinear, lanczos or box", false, "bicubic"},
+        {"sequence-fps", "F", "frame rate of a folder of frames", false, "8"},
+        {"allow-partial", "", "keep the frames before a corrupt or truncated part"},
+        {"no-rotate", "", "ignore rotation metadata"},
+    };
+}
+
+std::vector<OptionSpec> encodeOptionSpecs() {
+    return {
+        {"fps", "F", "output frame rate (default: the clip's, else 8)", false, ""},
+        {"quality", "Q", "0..100, higher is better (see docs/video.md)", false, "70"},
+        {"codec", "NAME", "encoder override, e.g. mpeg4, libvpx, libx264rgb, mjpeg", false, ""},
+    };
+}
+
+std::pair<int, int> parseSize(const std::string& option, const std::string& text) {
+    const auto x = text.find_first_of("xX");
+    if (x == std::string::npos)
+        throw UsageError("--" + option + " expects WxH, e.g. 256x256, got '" + text + "'");
+    const int w = static_cast<int>(parseInteger(option + " (width)", text.substr(0, x), 1, 16384));
+    const int h =
+        static_cast<int>(parseInteger(option + " (height)", text.substr(x + 1), 1, 16384));
+    return {w, h};
+}
+
+video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
+    video::DecodeOptions o;
+    const int frames = static_cast<int>(parseInteger("frames", args.value("frames"), 0, 1 << 20));
+    try {
+        o.select = video::parseFrameSelection(args.value("select"), frames);
+    } catch (const EngineError& e) {
+        throw UsageError(std::string("--select/--frames: ") + e.what());
+    }
+    if (!args.value("size").empty())
+        std::tie(o.width, o.height) = parseSize("size", args.value("size"));
+    const auto fit = args.value("fit");
+    if (fit == "crop")
+        o.fit = video::FitMode::Crop;
+    else if (fit == "stretch")
+        o.fit = video::FitMode::Stretch;
+    else
+        throw UsageError("--fit expects crop or stretch, got '" + fit + "'");
+    const auto filter = args.value("filter");
+    if (filter == "bicubic")
+        o.filter = image::ResampleFilter::Bicubic;
+    else if (filter == "bilinear")
+        o.filter = image::ResampleFilter::Bilinear;
+    else if (filter == "lanczos")
+        o.filter = image::ResampleFilter::Lanczos;
+    else if (filter == "box")
+        o.filter = image::ResampleFilter::Box;
+    else
+        throw UsageError("--filter expects bicubic, bilinear, lanczos or box, got '" + filter +
+                         "'");
+    o.sequenceFps = parseNumber("sequence-fps", args.value("sequence-fps"), 1e-3, 1000);
+    o.allowPartial = args.flag("allow-partial");
+    o.applyRotation = !args.flag("no-rotate");
+    return o;
+}
+
+video::EncodeOptions encodeOptionsFrom(const ParsedArgs& args) {
+    video::EncodeOptions o;
+    if (!args.value("fps").empty())
+        o.fps = parseNumber("fps", args.value("fps"), 1e-3, 1000);
+    o.quality = static_cast<int>(parseInteger("quality", args.value("quality"), 0, 100));
+    o.codec = args.value("codec");
+    return o;
+}
+
+void printEncodeReport(const video::EncodeReport& report, const std::string& extra) {
+    std::cout << "wrote " << report.path.string() << ": " << extra << report.frames << " frames "
+              << report.width << "x" << report.height << " at " << report.fps << " fps ("
+              << report.codec << ", " << report.pixelFormat << ")\n";
+}
+
+}  // namespace mp::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Options shared by the video commands (video-info, video-to-tensor, tensor-to-video, compose,
+// video-convert): frame selection, size and fit, encoder settings. Built only with FFmpeg.
+
+#include "cli_args.h"
+
+#include "video/video_io.h"
+
+#include <string>
+#include <vector>
+
+namespace mp::cli {
+
+// --frames --select --size --fit --filter --sequence-fps --allow-partial --no-rotate
+std::vector<OptionSpec> decodeOptionSpecs();
+// --fps --quality --codec
+std::vector<OptionSpec> encodeOptionSpecs();
+
+// Throw UsageError (exit 2) on malformed values.
+video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args);
+video::EncodeOptions encodeOptionsFrom(const ParsedArgs& args);
+// "WxH" -> {W, H}; throws UsageError naming the option.
+std::pair<int, int> parseSize(const std::string& option, const std::string& text);
+
+// "wrote OUT: N frames WxH at F fps (codec, pixel format)" plus `extra` before the frame count.
+void printEncodeReport(const video::EncodeReport& report, const std::string& extra = {});
+
+// Text shared by the commands' help.
+extern const char* const kSelectHelp;
+extern const char* const kOutputHelp;
+
+}  // namespace mp::cli

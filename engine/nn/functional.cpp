@@ -1,0 +1,74 @@
+#include "nn/functional.h"
+
+#include "core/error.h"
+#include "runtime/torch_shim.h"
+
+#include <ATen/ATen.h>
+
+#include <limits>
+
+namespace mp::nn {
+
+Activation activationFromName(const std::string& name, const std::string& where) {
+    if (name == "quick_gelu")
+        return Activation::QuickGelu;
+    if (name == "gelu")
+        return Activation::Gelu;
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu-approximate")
+        return Activation::GeluTanh;
+    if (name == "silu" || name == "swish")
+        return Activation::Silu;
+    if (name == "relu")
+        return Activation::Relu;
+    throw EngineError(ErrorCode::Config, where + ": activation '" + name +
+                                             "' is not supported (expected quick_gelu, gelu, "
+                                             "gelu_new, gelu_pytorch_tanh, silu or relu)");
+}
+
+at::Tensor activate(const at::Tensor& x, Activation activation) {
+    switch (activation) {
+        case Activation::QuickGelu:
+            return x * at::sigmoid(x * 1.702);
+        case Activation::Gelu:
+            return at::gelu(x);
+        case Activation::GeluTanh:
+            return at::gelu(x, "tanh");
+        case Activation::Silu:
+            return at::silu(x);
+        case Activation::Relu:
+            return at::relu(x);
+    }
+    return x;
+}
+
+at::Tensor multiHeadAttention(const at::Tensor& q,
+                              const at::Tensor& k,
+                              const at::Tensor& v,
+                              int heads,
+                              bool causal,
+                              const std::optional<at::Tensor>& keyPadding) {
+    const auto B = q.size(0), Lq = q.size(1), Lk = k.size(1), C = q.size(2);
+    if (heads <= 0 || C % heads != 0)
+        throw EngineError(ErrorCode::InvalidArgument, "attention: " + std::to_string(C) +
+                                                          " channels do not split into " +
+                                                          std::to_string(heads) + " heads");
+    const auto D = C / heads;
+    auto split = [&](const at::Tensor& t, std::int64_t L) {
+        return t.view({B, L, heads, D}).transpose(1, 2);
+    };
+    std::optional<at::Tensor> mask;
+    bool isCausal = causal;
+    if (keyPadding) {
+        // SDPA takes either is_causal or a mask, so fold both into one boolean mask.
+        auto allowed = keyPadding->to(at::kBool).view({B, 1, 1, Lk}).expand({B, 1, Lq, Lk});
+        if (causal)
+            allowed = allowed.logical_and(
+                at::ones({Lq, Lk}, q.options().dtype(at::kBool)).tril().view({1, 1, Lq, Lk}));
+        mask = allowed;
+        isCausal = false;
+    }
+    auto out = shim::sdpa(split(q, Lq), split(k, Lk), split(v, Lk), mask, isCausal);
+    return out.transpose(1, 2).reshape({B, Lq, C});
+}
+
+}  // namespace mp::nn

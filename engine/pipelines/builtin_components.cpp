@@ -1,0 +1,62 @@
+// The families' run-component entries (shared/notes/run-component.md). Only pipelines/ knows
+// every family; runtime/components.h declares registerBuiltinComponents().
+
+#include "core/error.h"
+#include "io/config.h"
+#include "runtime/components.h"
+#include "text/clip_text.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <mutex>
+
+namespace mp {
+
+namespace {
+
+// A pipeline folder (model_index.json) names its components by subfolder; a component folder
+// is used as it is.
+std::filesystem::path componentFolder(const std::filesystem::path& dir, const char* sub) {
+    std::error_code ec;
+    return std::filesystem::exists(dir / "model_index.json", ec) ? dir / sub : dir;
+}
+
+TensorMap runTextEncoder(const ComponentCall& call) {
+    const auto dir = componentFolder(call.modelDir, "text_encoder");
+    const auto config = JsonConfig::load(dir / "config.json");
+    const auto modelType = config.getString("model_type", "clip_text_model");
+    if (modelType != "clip_text_model" && modelType != "clip")
+        throw EngineError(ErrorCode::Unsupported,
+                          config.label() + ": model_type '" + modelType +
+                              "' — this build's text-encoder runs CLIPTextModel only (T5 comes "
+                              "with the Latte/CogVideoX families)");
+    auto model = text::loadClipTextModel(dir);
+    model->to(call.device.device, call.device.dtype);
+    torch::NoGradGuard noGrad;
+    std::optional<at::Tensor> mask;
+    if (auto it = call.inputs.find("attention_mask"); it != call.inputs.end())
+        mask = it->second;
+    const auto out = model->forward(call.inputs.at("input_ids"), mask);
+    TensorMap result{{"last_hidden_state", out.lastHiddenState}, {"pooler_output", out.pooled}};
+    if (out.textEmbeds.defined())
+        result["text_embeds"] = out.textEmbeds;
+    return result;
+}
+
+}  // namespace
+
+void registerBuiltinComponents() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        registerComponent({"text-encoder",
+                           "CLIPTextModel(WithProjection): last_hidden_state, pooler_output "
+                           "(and text_embeds with a projection)",
+                           {"input_ids"},
+                           {"attention_mask"},
+                           {"last_hidden_state", "pooler_output"},
+                           runTextEncoder});
+    });
+}
+
+}  // namespace mp

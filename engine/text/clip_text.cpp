@@ -1,0 +1,201 @@
+#include "text/clip_text.h"
+
+#include "io/config.h"
+#include "io/weight_binding.h"
+#include "io/weights.h"
+
+#include <ATen/ATen.h>
+
+#include <sstream>
+
+namespace mp::text {
+
+namespace {
+constexpr const char* kPositionIds = "text_model.embeddings.position_ids";
+
+torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+}
+
+torch::nn::LayerNorm layerNorm(const ClipTextConfig& c) {
+    return torch::nn::LayerNorm(
+        torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps).elementwise_affine(true));
+}
+}  // namespace
+
+ClipTextConfig ClipTextConfig::fromFile(const std::filesystem::path& path) {
+    auto file = JsonConfig::load(path);
+    // A CLIPModel config nests the text tower; read that part with the same typed getters.
+    const bool nested = file.has("text_config");
+    JsonConfig json =
+        nested ? JsonConfig::parse(file.raw("text_config").dump(), file.label() + " (text_config)")
+               : std::move(file);
+    ClipTextConfig c;
+    c.vocabSize = json.getInt("vocab_size", c.vocabSize);
+    c.hiddenSize = json.getInt("hidden_size", c.hiddenSize);
+    c.intermediateSize = json.getInt("intermediate_size", c.intermediateSize);
+    c.projectionDim = json.getInt("projection_dim", c.projectionDim);
+    c.numHiddenLayers = json.getInt("num_hidden_layers", c.numHiddenLayers);
+    c.numAttentionHeads = json.getInt("num_attention_heads", c.numAttentionHeads);
+    c.maxPositionEmbeddings = json.getInt("max_position_embeddings", c.maxPositionEmbeddings);
+    c.hiddenActName = json.getString("hidden_act", c.hiddenActName);
+    c.hiddenAct = nn::activationFromName(c.hiddenActName, json.label() + ": key 'hidden_act'");
+    c.layerNormEps = json.getDouble("layer_norm_eps", c.layerNormEps);
+    c.eosTokenId = json.getInt("eos_token_id", c.eosTokenId);
+    auto positive = [&](const char* key, std::int64_t v, std::int64_t max) {
+        if (v < 1 || v > max)
+            json.fail(
+                key, "must be between 1 and " + std::to_string(max) + ", got " + std::to_string(v));
+    };
+    positive("vocab_size", c.vocabSize, 10'000'000);
+    positive("hidden_size", c.hiddenSize, 65536);
+    positive("intermediate_size", c.intermediateSize, 262144);
+    positive("projection_dim", c.projectionDim, 65536);
+    positive("num_hidden_layers", c.numHiddenLayers, 1024);
+    positive("num_attention_heads", c.numAttentionHeads, 1024);
+    positive("max_position_embeddings", c.maxPositionEmbeddings, 65536);
+    if (c.hiddenSize % c.numAttentionHeads != 0)
+        json.fail("num_attention_heads",
+                  "must divide hidden_size (" + std::to_string(c.hiddenSize) + ")");
+    if (!(c.layerNormEps > 0))
+        json.fail("layer_norm_eps", "must be positive");
+    return c;
+}
+
+std::string ClipTextConfig::toString() const {
+    std::ostringstream s;
+    s << "CLIP text: " << numHiddenLayers << " layers, width " << hiddenSize << ", "
+      << numAttentionHeads << " heads, MLP " << intermediateSize << ", " << hiddenActName
+      << ", vocab " << vocabSize << ", " << maxPositionEmbeddings << " positions";
+    return s.str();
+}
+
+ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c)
+    : m_heads(static_cast<int>(c.numAttentionHeads)) {
+    q_proj = register_module("q_proj", linear(c.hiddenSize, c.hiddenSize));
+    k_proj = register_module("k_proj", linear(c.hiddenSize, c.hiddenSize));
+    v_proj = register_module("v_proj", linear(c.hiddenSize, c.hiddenSize));
+    out_proj = register_module("out_proj", linear(c.hiddenSize, c.hiddenSize));
+}
+
+at::Tensor ClipAttentionImpl::forward(const at::Tensor& x,
+                                      const std::optional<at::Tensor>& keyPadding) {
+    auto h = nn::multiHeadAttention(q_proj(x), k_proj(x), v_proj(x), m_heads, /*causal=*/true,
+                                    keyPadding);
+    return out_proj(h);
+}
+
+ClipMlpImpl::ClipMlpImpl(const ClipTextConfig& c) : m_act(c.hiddenAct) {
+    fc1 = register_module("fc1", linear(c.hiddenSize, c.intermediateSize));
+    fc2 = register_module("fc2", linear(c.intermediateSize, c.hiddenSize));
+}
+
+at::Tensor ClipMlpImpl::forward(const at::Tensor& x) {
+    return fc2(nn::activate(fc1(x), m_act));
+}
+
+ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextConfig& c) {
+    self_attn = register_module("self_attn", ClipAttention(c));
+    layer_norm1 = register_module("layer_norm1", layerNorm(c));
+    mlp = register_module("mlp", ClipMlp(c));
+    layer_norm2 = register_module("layer_norm2", layerNorm(c));
+}
+
+at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x,
+                                         const std::optional<at::Tensor>& keyPadding) {
+    auto h = x + self_attn(layer_norm1(x), keyPadding);
+    return h + mlp(layer_norm2(h));
+}
+
+ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTextConfig& c) {
+    token_embedding =
+        register_module("token_embedding", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
+    position_embedding = register_module(
+        "position_embedding", torch::nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
+    // transformers no longer saves it, older checkpoints do; loadClipTextModel accepts both.
+    register_buffer("position_ids", at::arange(c.maxPositionEmbeddings).unsqueeze(0));
+}
+
+at::Tensor ClipTextEmbeddingsImpl::forward(const at::Tensor& inputIds) {
+    const auto L = inputIds.size(1);
+    auto positions = at::arange(L, inputIds.options().dtype(at::kLong)).unsqueeze(0);
+    return token_embedding(inputIds) + position_embedding(positions);
+}
+
+ClipEncoderImpl::ClipEncoderImpl(const ClipTextConfig& c) {
+    layers = register_module("layers", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < c.numHiddenLayers; ++i)
+        layers->push_back(ClipEncoderLayer(c));
+}
+
+ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig& c) {
+    embeddings = register_module("embeddings", ClipTextEmbeddings(c));
+    encoder = register_module("encoder", ClipEncoder(c));
+    final_layer_norm = register_module("final_layer_norm", layerNorm(c));
+}
+
+ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& c, bool withProjection) : m_config(c) {
+    text_model = register_module("text_model", ClipTextTransformer(c));
+    if (withProjection)
+        text_projection =
+            register_module("text_projection", linear(c.hiddenSize, c.projectionDim, false));
+}
+
+ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& inputIds,
+                                          const std::optional<at::Tensor>& attentionMask) {
+    if (inputIds.dim() != 2 || inputIds.scalar_type() != at::kLong)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "CLIP text: input_ids must be a (batch, tokens) int64 tensor");
+    const auto L = inputIds.size(1);
+    if (L < 1 || L > m_config.maxPositionEmbeddings)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "CLIP text: " + std::to_string(L) + " tokens, but the model has " +
+                              std::to_string(m_config.maxPositionEmbeddings) + " positions");
+    const auto maxId = inputIds.max().item<std::int64_t>();
+    if (inputIds.min().item<std::int64_t>() < 0 || maxId >= m_config.vocabSize)
+        throw EngineError(ErrorCode::InvalidArgument, "CLIP text: token id " +
+                                                          std::to_string(maxId) +
+                                                          " is outside the vocabulary of " +
+                                                          std::to_string(m_config.vocabSize));
+    if (attentionMask && attentionMask->sizes() != inputIds.sizes())
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "CLIP text: attention_mask must have input_ids' shape");
+
+    auto h = text_model->embeddings(inputIds);
+    for (const auto& layer : *text_model->encoder->layers)
+        h = layer->as<ClipEncoderLayer>()->forward(h, attentionMask);
+    ClipTextOutput out;
+    out.lastHiddenState = text_model->final_layer_norm(h);
+    // transformers: legacy configs (eos_token_id 2) pool at the largest id; others at the first
+    // eos_token_id (position 0 when a row has none).
+    const auto eosIndex = m_config.eosTokenId == 2
+                              ? inputIds.argmax(-1)
+                              : (inputIds == m_config.eosTokenId).to(at::kInt).argmax(-1);
+    out.pooled = out.lastHiddenState.index(
+        {at::arange(inputIds.size(0), inputIds.options().dtype(at::kLong)), eosIndex});
+    if (hasProjection())
+        out.textEmbeds = text_projection(out.pooled);
+    return out;
+}
+
+ClipTextModel loadClipTextModel(const std::filesystem::path& dir, const std::string& variant) {
+    const auto config = ClipTextConfig::fromFile(dir / "config.json");
+    const auto weights = WeightSet::openComponent(dir, variant);
+    // Hub checkpoints name the tower "text_model.…"; transformers 5 saves a plain CLIPTextModel
+    // without that prefix. Both bind strictly, each onto the module it names.
+    const bool bare = !weights.contains("text_model.final_layer_norm.weight") &&
+                      weights.contains("final_layer_norm.weight");
+    ClipTextModel model(config, !bare && weights.contains("text_projection.weight"));
+    const std::string positionIds = bare ? "embeddings.position_ids" : kPositionIds;
+    BindOptions options;
+    if (!weights.contains(positionIds))
+        options.notInCheckpoint.insert(positionIds);
+    if (bare)
+        bindWeights(*model->text_model, weights, options);
+    else
+        bindWeights(*model, weights, options);
+    model->eval();
+    return model;
+}
+
+}  // namespace mp::text

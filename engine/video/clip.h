@@ -1,0 +1,82 @@
+#pragma once
+// A decoded clip: uint8 RGB frames of one size plus where they came from. Torch-free and
+// FFmpeg-free, so the GUI can hold clips without either; video_tensor.h converts to tensors.
+
+#include "image/resample.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mp::video {
+
+// Where a clip came from. Filled by decodeVideo(); a clip built in memory leaves it empty.
+struct SourceInfo {
+    std::string path;
+    std::string container;    // FFmpeg's demuxer name, or "image-sequence"
+    std::string codec;        // "h264", "vp9", "png", ...
+    std::string pixelFormat;  // the decoder's output format, "yuv420p", ...
+    int codedWidth = 0;       // as stored, before rotation
+    int codedHeight = 0;
+    int rotation = 0;  // degrees clockwise applied on decode (display matrix): 0/90/180/270
+    double fps = 0;    // the source's frame rate
+    std::int64_t frameCount = -1;  // frames in the whole source; -1 when decoding stopped early
+    double durationSeconds = 0;    // 0 when unknown
+    std::vector<std::int64_t> frameIndices;  // source frame index of each clip frame
+    std::vector<double> timestamps;          // seconds from the first frame, per clip frame
+    bool partial = false;  // the stream broke off; the clip holds the frames before the break
+    std::string warning;   // why `partial` is set
+};
+
+struct Clip {
+    int width = 0;
+    int height = 0;
+    double fps = 0;
+    // Packed RGB24 rows, width * height * 3 bytes per frame.
+    std::vector<std::vector<std::uint8_t>> frames;
+    SourceInfo source;
+
+    int frameCount() const { return static_cast<int>(frames.size()); }
+    std::size_t frameBytes() const { return static_cast<std::size_t>(width) * height * 3; }
+    std::uint8_t* pixel(int frame, int x, int y) {
+        return frames[frame].data() + (static_cast<std::size_t>(y) * width + x) * 3;
+    }
+    const std::uint8_t* pixel(int frame, int x, int y) const {
+        return frames[frame].data() + (static_cast<std::size_t>(y) * width + x) * 3;
+    }
+};
+
+// Throws EngineError{InvalidArgument} naming `label` if the clip is empty, a size is not
+// positive or a frame's byte count is not width * height * 3.
+void validateClip(const Clip& clip, const std::string& label);
+
+// "resize shortest side then center crop" (Crop) or "resize to exactly this size" (Stretch).
+enum class FitMode { Crop, Stretch };
+
+// One RGB24 frame resized to outWidth x outHeight. Crop scales by max(outW/w, outH/h) so the
+// frame covers the target, resizes to round(w*s) x round(h*s) (never below the target) and
+// keeps the centre, dropping floor(excess / 2) pixels on the left/top. Stretch ignores the
+// aspect ratio. Resampling is antialiased (image/resample.h).
+std::vector<std::uint8_t> fitFrame(const std::vector<std::uint8_t>& rgb,
+                                   int width,
+                                   int height,
+                                   int outWidth,
+                                   int outHeight,
+                                   FitMode fit,
+                                   image::ResampleFilter filter = image::ResampleFilter::Bicubic);
+
+// Every frame through fitFrame(); returns the clip unchanged if it already has that size.
+Clip fitClip(const Clip& clip,
+             int outWidth,
+             int outHeight,
+             FitMode fit,
+             image::ResampleFilter filter = image::ResampleFilter::Bicubic);
+
+// Rotates one RGB24 frame clockwise by 0, 90, 180 or 270 degrees; 90 and 270 swap width and
+// height. Throws EngineError{InvalidArgument} for other angles.
+std::vector<std::uint8_t> rotateFrame(const std::vector<std::uint8_t>& rgb,
+                                      int width,
+                                      int height,
+                                      int degreesClockwise);
+
+}  // namespace mp::video

@@ -1,0 +1,99 @@
+#pragma once
+// Video files and frame folders <-> Clip, through FFmpeg's libraries (never the ffmpeg program).
+// Torch-free and FFmpeg-free header: only engine/video/*.cpp include FFmpeg.
+//
+// Reads any container/codec the installed FFmpeg reads, plus folders of .jpg/.jpeg/.png/.bmp
+// frames in natural order. Writes .mp4/.mov (H.264 via libx264, else MPEG-4 part 2), .webm (VP9,
+// else VP8), .mkv (FFV1, lossless), .gif (own median-cut palette) and PNG frame folders, always
+// atomically. docs/video.md describes every option and error.
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "video/clip.h"
+#include "video/frame_select.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mp::video {
+
+struct DecodeOptions {
+    FrameSelection select;
+    // Target size; 0 x 0 keeps the source size (after rotation). Both or neither must be set.
+    int width = 0;
+    int height = 0;
+    FitMode fit = FitMode::Crop;
+    image::ResampleFilter filter = image::ResampleFilter::Bicubic;
+    double sequenceFps = 8;     // frame rate given to image-sequence folders (they carry none)
+    bool applyRotation = true;  // honour the display matrix (90/180/270 degrees)
+    // A stream that breaks off mid-file is an error by default (saying how many frames decode);
+    // with allowPartial the frames before the break are kept and SourceInfo::partial is set.
+    bool allowPartial = false;
+    CancelToken cancel;
+    ProgressFn progress;  // stage "decode", step = source frames read
+};
+
+// Container-level facts, with an exact frame count from a decoding pass (no colour conversion).
+struct VideoInfo {
+    SourceInfo source;  // frameIndices/timestamps empty; frameCount exact
+    int width = 0;      // display size, after rotation
+    int height = 0;
+    std::int64_t bitRate = 0;
+};
+
+// Missing path -> NotFound; unreadable/not a video/no video stream/zero frames/corrupt -> Format;
+// no decoder or an unconvertible pixel format -> Unsupported; too few frames -> InvalidArgument.
+Result<VideoInfo> probeVideo(const std::filesystem::path& path, const DecodeOptions& options = {});
+Result<Clip> decodeVideo(const std::filesystem::path& path, const DecodeOptions& options = {});
+
+enum class OutputKind { Mp4, Mov, Webm, Mkv, Gif, PngFolder };
+
+// From the name: .mp4/.m4v, .mov, .webm, .mkv, .gif; a trailing '/' or no extension is a PNG
+// folder. Throws EngineError{InvalidArgument} for anything else.
+OutputKind outputKindFor(const std::filesystem::path& path);
+const char* outputKindName(OutputKind kind);
+
+struct EncodeOptions {
+    double fps = 0;    // 0: the clip's fps, or 8 when it has none
+    int quality = 70;  // 0..100, higher is better; per-codec mapping in docs/video.md
+    // Encoder override (an FFmpeg encoder name valid for the container), e.g. "mpeg4",
+    // "libx264rgb" (lossless RGB at quality 100), "libvpx", "png" (in .mov/.mkv).
+    std::string codec;
+    // Display-matrix rotation written on the stream: players (and decodeVideo) turn the frames
+    // this many degrees clockwise. 0/90/180/270.
+    int displayRotation = 0;
+    CancelToken cancel;
+    ProgressFn progress;  // stage "encode", step = frames written
+};
+
+struct EncodeReport {
+    std::filesystem::path path;
+    OutputKind kind = OutputKind::Mp4;
+    std::string codec;        // encoder used: "libx264", "mpeg4", "libvpx-vp9", "ffv1", ...
+    std::string pixelFormat;  // what it was given: "yuv420p", "gbrp", "pal8", "rgb24"
+    int width = 0;            // stored size (odd sizes padded to even for 4:2:0 codecs)
+    int height = 0;
+    int frames = 0;
+    double fps = 0;
+};
+
+// Writes to a temporary name beside `path` (a temporary folder for PNG folders) and renames it
+// into place; on any error or cancel the temporary is removed and `path` is untouched. An
+// existing PNG folder is replaced only if it holds nothing but numbered .png frames.
+Result<EncodeReport> encodeVideo(const Clip& clip,
+                                 const std::filesystem::path& path,
+                                 const EncodeOptions& options = {});
+
+// Whether the installed FFmpeg has this encoder ("libx264", "libvpx-vp9", "gif", "ffv1", ...).
+bool hasEncoder(const std::string& name);
+// The encoder encodeVideo() picks for a kind when no override is given.
+std::string defaultEncoder(OutputKind kind);
+
+// Throws EngineError{Unsupported} naming `label` when FFmpeg's scaler cannot convert frames of
+// this pixel format (FFmpeg's name, e.g. "yuv420p") to RGB24, or the name is unknown. The
+// decoder runs this check on every stream before reading frames.
+void requireConvertibleToRgb(const std::string& pixelFormat, const std::string& label);
+
+}  // namespace mp::video

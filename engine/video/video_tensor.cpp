@@ -1,0 +1,119 @@
+#include "video/video_tensor.h"
+
+#include "core/error.h"
+
+#include <ATen/ATen.h>
+
+#include <cctype>
+#include <cstring>
+
+namespace mp::video {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string shapeText(const at::Tensor& t) {
+    std::string s = "[";
+    for (int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? ", " : "") + std::to_string(t.size(i));
+    return s + "]";
+}
+
+}  // namespace
+
+TensorLayout parseLayout(std::string_view text) {
+    const auto t = lower(text);
+    if (t == "bcfhw" || t == "modelscope" || t == "latte")
+        return TensorLayout::BCFHW;
+    if (t == "bfchw" || t == "cogvideox")
+        return TensorLayout::BFCHW;
+    throw EngineError(
+        ErrorCode::InvalidArgument,
+        "layout '" + std::string(text) + "' is not bcfhw (modelscope, latte) or bfchw (cogvideox)");
+}
+
+const char* layoutName(TensorLayout layout) {
+    return layout == TensorLayout::BCFHW ? "bcfhw" : "bfchw";
+}
+
+ValueRange parseRange(std::string_view text) {
+    if (text == "-1,1")
+        return ValueRange::MinusOneToOne;
+    if (text == "0,1")
+        return ValueRange::ZeroToOne;
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "value range '" + std::string(text) + "' is not -1,1 or 0,1");
+}
+
+const char* rangeName(ValueRange range) {
+    return range == ValueRange::MinusOneToOne ? "-1,1" : "0,1";
+}
+
+at::Tensor clipToTensor(const Clip& clip, TensorLayout layout, ValueRange range) {
+    validateClip(clip, "clipToTensor");
+    const int64_t f = clip.frameCount(), h = clip.height, w = clip.width;
+    auto bytes = at::empty({f, h, w, 3}, at::kByte);
+    auto* dst = bytes.data_ptr<std::uint8_t>();
+    for (int64_t i = 0; i < f; ++i)
+        std::memcpy(dst + i * h * w * 3, clip.frames[i].data(), clip.frameBytes());
+    auto x = bytes.to(at::kFloat);
+    x = range == ValueRange::MinusOneToOne ? x.div_(127.5).sub_(1.0) : x.div_(255.0);
+    // [F, H, W, C] -> [C, F, H, W] or [F, C, H, W], then the batch dim.
+    x = layout == TensorLayout::BCFHW ? x.permute({3, 0, 1, 2}) : x.permute({0, 3, 1, 2});
+    return x.unsqueeze(0).contiguous();
+}
+
+Clip tensorToClip(const at::Tensor& tensor,
+                  TensorLayout layout,
+                  ValueRange range,
+                  double fps,
+                  int batchIndex) {
+    if (!tensor.defined())
+        throw EngineError(ErrorCode::InvalidArgument, "tensorToClip: undefined tensor");
+    if (!at::isFloatingType(tensor.scalar_type()))
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "tensorToClip: expected a float tensor, got " +
+                              std::string(c10::toString(tensor.scalar_type())));
+    at::Tensor x = tensor;
+    if (x.dim() == 5) {
+        if (batchIndex < 0 || batchIndex >= x.size(0))
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "tensorToClip: batch index " + std::to_string(batchIndex) +
+                                  " outside the tensor's " + std::to_string(x.size(0)));
+        x = x.select(0, batchIndex);
+    } else if (x.dim() != 4) {
+        throw EngineError(
+            ErrorCode::InvalidArgument,
+            "tensorToClip: expected 5 dims (" +
+                std::string(layout == TensorLayout::BCFHW ? "B, C, F, H, W" : "B, F, C, H, W") +
+                ") or 4 without the batch, got " + shapeText(tensor));
+    }
+    // -> [F, H, W, C]
+    x = layout == TensorLayout::BCFHW ? x.permute({1, 2, 3, 0}) : x.permute({0, 2, 3, 1});
+    if (x.size(3) != 3 || x.size(0) < 1 || x.size(1) < 1 || x.size(2) < 1)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "tensorToClip: a " + std::string(layoutName(layout)) +
+                              " video needs 3 channels and at least one frame of positive size, "
+                              "got " +
+                              shapeText(tensor));
+    x = x.to(at::kCPU, at::kFloat);
+    x = range == ValueRange::MinusOneToOne ? (x + 1.0) * 127.5 : x * 255.0;
+    x = at::nan_to_num(x, 0.0).round().clamp(0, 255).to(at::kByte).contiguous();
+    Clip clip;
+    clip.width = static_cast<int>(x.size(2));
+    clip.height = static_cast<int>(x.size(1));
+    clip.fps = fps;
+    const auto* src = x.data_ptr<std::uint8_t>();
+    clip.frames.resize(static_cast<std::size_t>(x.size(0)));
+    for (std::size_t i = 0; i < clip.frames.size(); ++i)
+        clip.frames[i].assign(src + i * clip.frameBytes(), src + (i + 1) * clip.frameBytes());
+    return clip;
+}
+
+}  // namespace mp::video

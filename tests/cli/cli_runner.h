@@ -1,0 +1,32 @@
+#pragma once
+// Runs motionprobe-cli (MP_CLI_PATH) as a user would, for the CLI tests.
+
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <filesystem>
+
+namespace mp::test {
+
+struct CliRun {
+    int code = -1;  // -1: did not finish in time; -2: crashed
+    QString out;
+    QString err;
+};
+
+inline CliRun runCli(const QStringList& args, int timeoutMs = 120000) {
+    QProcess p;
+    p.start(QStringLiteral(MP_CLI_PATH), args);
+    if (!p.waitForFinished(timeoutMs))
+        return {};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+inline QString qpath(const std::filesystem::path& p) {
+    return QString::fromStdString(p.string());
+}
+
+}  // namespace mp::test

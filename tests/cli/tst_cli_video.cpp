@@ -1,0 +1,354 @@
+// motionprobe-cli's video commands as a user runs them: video-info, video-to-tensor,
+// tensor-to-video, video-convert and compose, on videos the test writes with the engine.
+
+#include "../engine/video_test_clips.h"
+#include "../support/fixtures.h"
+#include "cli_runner.h"
+#include "io/safetensors.h"
+#include "video/video_io.h"
+
+#include <QtTest/QtTest>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace Qt::StringLiterals;
+namespace fs = std::filesystem;
+
+namespace {
+using Run = mp::test::CliRun;
+
+Run cli(const QStringList& args) {
+    return mp::test::runCli(args, 120000);
+}
+
+QString path(const fs::path& p) {
+    return mp::test::qpath(p);
+}
+
+QString both(const Run& r) {
+    return r.out + u"\n---\n"_s + r.err;
+}
+
+std::vector<float> floats(const mp::SafetensorsFile& f, const mp::TensorEntry& e) {
+    const auto bytes = f.bytes(e);
+    std::vector<float> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+}
+}  // namespace
+
+class TstCliVideo : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void usage_data();
+    void usage();
+    void videoInfo();
+    void videoInfoJson();
+    void videoInfoErrors();
+    void videoToTensorValues();
+    void videoToTensorSelectAndResize();
+    void tooFewFrames();
+    void tensorToVideoRoundTrip();
+    void tensorToVideoWatchable_data();
+    void tensorToVideoWatchable();
+    void tensorToVideoMissingName();
+    void convert();
+    void compose();
+    void composeGridAndLabels();
+
+private:
+    mp::test::TempDir m_dir;
+    mp::video::Clip m_clip;  // 8 frames 34x26 at 8 fps
+    fs::path m_frames, m_mp4;
+};
+
+void TstCliVideo::initTestCase() {
+    m_clip = mp::test::movingSquares(34, 26, 8, 8);
+    m_frames = m_dir / "frames";
+    m_mp4 = m_dir / "clip.mp4";
+    QVERIFY(mp::video::encodeVideo(m_clip, m_frames.string() + "/").ok());
+    QVERIFY(mp::video::encodeVideo(m_clip, m_mp4).ok());
+}
+
+void TstCliVideo::usage_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("stream");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("listed") << QStringList{u"--help"_s} << 0 << "out"
+                            << "video-to-tensor";
+    QTest::newRow("video-info help") << QStringList{u"video-info"_s, u"-h"_s} << 0 << "out"
+                                     << "usage: motionprobe-cli video-info PATH [--json]";
+    QTest::newRow("video-to-tensor help")
+        << QStringList{u"video-to-tensor"_s, u"--help"_s} << 0 << "out"
+        << "--select MODE";
+    QTest::newRow("tensor-to-video help")
+        << QStringList{u"tensor-to-video"_s, u"--help"_s} << 0 << "out"
+        << "--quality Q";
+    QTest::newRow("compose help") << QStringList{u"compose"_s, u"--help"_s} << 0 << "out"
+                                  << "--video PATH... [--label TEXT]...";
+    QTest::newRow("video-info without path") << QStringList{u"video-info"_s} << 2 << "err"
+                                             << "expects PATH";
+    QTest::newRow("bad select") << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s,
+                                               u"--out"_s,           u"y"_s,       u"--select"_s,
+                                               u"every:2"_s}
+                                << 2 << "err"
+                                << "frame selection 'every:2'";
+    QTest::newRow("bad size")
+        << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s, u"--out"_s, u"y"_s,
+                       u"--size"_s,          u"256"_s}
+        << 2 << "err"
+        << "--size expects WxH";
+    QTest::newRow("bad layout")
+        << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s, u"--out"_s, u"y"_s,
+                       u"--layout"_s,        u"nchw"_s}
+        << 2 << "err"
+        << "layout 'nchw'";
+    QTest::newRow("uniform without count")
+        << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s, u"--out"_s, u"y"_s,
+                       u"--select"_s,        u"uniform"_s}
+        << 2 << "err"
+        << "needs a frame count";
+    QTest::newRow("labels without videos")
+        << QStringList{u"compose"_s, u"--video"_s, u"a.mp4"_s, u"--label"_s, u"a"_s,
+                       u"--label"_s, u"b"_s,       u"--out"_s, u"o.mp4"_s}
+        << 2 << "err"
+        << "more --label options (2) than --video inputs (1)";
+    QTest::newRow("bad quality") << QStringList{u"video-convert"_s, u"x"_s,         u"--out"_s,
+                                                u"y.mp4"_s,         u"--quality"_s, u"200"_s}
+                                 << 2 << "err"
+                                 << "--quality expects an integer between 0 and 100";
+}
+
+void TstCliVideo::usage() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, stream);
+    QFETCH(QString, phrase);
+    const auto r = cli(args);
+    QCOMPARE(r.code, code);
+    QVERIFY2((stream == u"out" ? r.out : r.err).contains(phrase), qPrintable(both(r)));
+}
+
+void TstCliVideo::videoInfo() {
+    const auto r = cli({u"video-info"_s, path(m_mp4)});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"size:      34x26"), qPrintable(both(r)));
+    QVERIFY(r.out.contains(u"frames:    8"));
+    QVERIFY(r.out.contains(u"fps:       8.000"));
+    const auto f = cli({u"video-info"_s, path(m_frames)});
+    QCOMPARE(f.code, 0);
+    QVERIFY2(f.out.contains(u"container: image-sequence"), qPrintable(both(f)));
+    QVERIFY(f.out.contains(u"codec:     png (rgb24)"));
+}
+
+void TstCliVideo::videoInfoJson() {
+    const auto r = cli({u"video-info"_s, path(m_mp4), u"--json"_s});
+    QCOMPARE(r.code, 0);
+    QJsonParseError error;
+    const auto o = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    QCOMPARE(o[u"frames"_s].toInt(), 8);
+    QCOMPARE(o[u"width"_s].toInt(), 34);
+    QCOMPARE(o[u"height"_s].toInt(), 26);
+    QCOMPARE(o[u"fps"_s].toDouble(), 8.0);
+    QCOMPARE(o[u"rotation"_s].toInt(), 0);
+    QCOMPARE(o[u"partial"_s].toBool(), false);
+    QCOMPARE(o[u"codec"_s].toString(),
+             QString::fromStdString(mp::video::hasEncoder("libx264") ? "h264" : "mpeg4"));
+}
+
+void TstCliVideo::videoInfoErrors() {
+    auto r = cli({u"video-info"_s, path(m_dir / "nope.mp4")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(u"nope.mp4: file not found"), qPrintable(both(r)));
+    // A webm cut at 70%: an error by default, a warning with --allow-partial.
+    const fs::path good = m_dir / "long.webm";
+    QVERIFY(mp::video::encodeVideo(mp::test::movingSquares(34, 26, 16, 8), good).ok());
+    std::ifstream in(good, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    const auto bytes = s.str();
+    std::ofstream(m_dir / "cut.webm", std::ios::binary) << bytes.substr(0, bytes.size() * 7 / 10);
+    r = cli({u"video-info"_s, path(m_dir / "cut.webm")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(u"corrupt or truncated stream"), qPrintable(both(r)));
+    r = cli({u"video-info"_s, path(m_dir / "cut.webm"), u"--allow-partial"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.startsWith(u"warning: stream breaks off after frame"), qPrintable(both(r)));
+}
+
+void TstCliVideo::videoToTensorValues() {
+    const fs::path out = m_dir / "t.safetensors";
+    const auto r = cli({u"video-to-tensor"_s, u"--video"_s, path(m_frames), u"--out"_s, path(out)});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"video: [1, 3, 8, 26, 34] float32 bcfhw"), qPrintable(both(r)));
+    const auto file = mp::SafetensorsFile::open(out);
+    const auto* e = file.header().find("video");
+    QVERIFY(e);
+    QCOMPARE(e->dtype, mp::DType::F32);
+    QCOMPARE(e->shape, (std::vector<std::int64_t>{1, 3, 8, 26, 34}));
+    const auto v = floats(file, *e);
+    for (int c = 0; c < 3; ++c)
+        for (int f = 0; f < 8; ++f)
+            for (int y = 0; y < 26; ++y)
+                for (int x = 0; x < 34; ++x) {
+                    const float expected = m_clip.pixel(f, x, y)[c] / 127.5f - 1.0f;
+                    const float got = v[((c * 8 + f) * 26 + y) * 34 + x];
+                    QVERIFY(std::abs(got - expected) < 1e-6f);
+                }
+    const auto& meta = file.header().metadata;
+    QCOMPARE(QString::fromStdString(meta.at("frame_indices")), u"0,1,2,3,4,5,6,7"_s);
+    QCOMPARE(QString::fromStdString(meta.at("fps")), u"8"_s);
+    QCOMPARE(QString::fromStdString(meta.at("layout")), u"bcfhw"_s);
+    QCOMPARE(QString::fromStdString(meta.at("range")), u"-1,1"_s);
+    QCOMPARE(QString::fromStdString(meta.at("source")), path(m_frames));
+    QCOMPARE(QString::fromStdString(meta.at("source_frames")), u"8"_s);
+}
+
+void TstCliVideo::videoToTensorSelectAndResize() {
+    const fs::path out = m_dir / "u.safetensors";
+    const auto r = cli({u"video-to-tensor"_s, u"--video"_s, path(m_mp4), u"--out"_s, path(out),
+                        u"--frames"_s, u"4"_s, u"--select"_s, u"uniform"_s, u"--size"_s, u"16x12"_s,
+                        u"--layout"_s, u"cogvideox"_s, u"--range"_s, u"0,1"_s});
+    QCOMPARE(r.code, 0);
+    const auto file = mp::SafetensorsFile::open(out);
+    const auto* e = file.header().find("video");
+    QVERIFY(e);
+    QCOMPARE(e->shape, (std::vector<std::int64_t>{1, 4, 3, 12, 16}));
+    // linspace(0, 7, 4) = 0, 2.33, 4.67, 7.
+    QCOMPARE(QString::fromStdString(file.header().metadata.at("frame_indices")), u"0,2,5,7"_s);
+    QCOMPARE(QString::fromStdString(file.header().metadata.at("layout")), u"bfchw"_s);
+    const auto v = floats(file, *e);
+    QVERIFY(*std::min_element(v.begin(), v.end()) >= 0.0f);
+    QVERIFY(*std::max_element(v.begin(), v.end()) <= 1.0f);
+}
+
+void TstCliVideo::tooFewFrames() {
+    const fs::path out = m_dir / "few.safetensors";
+    const auto r = cli({u"video-to-tensor"_s, u"--video"_s, path(m_mp4), u"--out"_s, path(out),
+                        u"--frames"_s, u"32"_s});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(path(m_mp4) + u": asked for 32 frames but the video has 8"_s),
+             qPrintable(both(r)));
+    QVERIFY(!fs::exists(out));
+}
+
+void TstCliVideo::tensorToVideoRoundTrip() {
+    // Frames -> tensor -> PNG frames is lossless.
+    const fs::path t = m_dir / "rt.safetensors";
+    QCOMPARE(cli({u"video-to-tensor"_s, u"--video"_s, path(m_frames), u"--out"_s, path(t),
+                  u"--layout"_s, u"bfchw"_s})
+                 .code,
+             0);
+    const fs::path back = m_dir / "back";
+    const auto r =
+        cli({u"tensor-to-video"_s, u"--tensor"_s, path(t), u"--out"_s, path(back) + u"/"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"8 frames 34x26 at 8 fps (png"), qPrintable(both(r)));
+    auto decoded = mp::video::decodeVideo(back);
+    QVERIFY(decoded.ok());
+    QVERIFY(decoded.value().frames == m_clip.frames);
+}
+
+void TstCliVideo::tensorToVideoWatchable_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("mp4") << "w.mp4";
+    QTest::newRow("webm") << "w.webm";
+    QTest::newRow("gif") << "w.gif";
+    QTest::newRow("mkv") << "w.mkv";
+}
+
+void TstCliVideo::tensorToVideoWatchable() {
+    QFETCH(QString, name);
+    const fs::path t = m_dir / "w.safetensors";
+    if (!fs::exists(t))
+        QCOMPARE(cli({u"video-to-tensor"_s, u"--video"_s, path(m_mp4), u"--out"_s, path(t)}).code,
+                 0);
+    const fs::path out = m_dir / name.toStdString();
+    const auto r = cli(
+        {u"tensor-to-video"_s, u"--tensor"_s, path(t), u"--out"_s, path(out), u"--fps"_s, u"12"_s});
+    QCOMPARE(r.code, 0);
+    auto info = mp::video::probeVideo(out);
+    QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
+    QCOMPARE(info.value().source.frameCount, 8);
+    QVERIFY(std::abs(info.value().source.fps - 12) < 0.5);
+    QCOMPARE(info.value().width, 34);
+    // Nothing but the result beside it.
+    for (const auto& e : fs::directory_iterator(m_dir.path()))
+        QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().c_str());
+}
+
+void TstCliVideo::tensorToVideoMissingName() {
+    const fs::path t = m_dir / "n.safetensors";
+    QCOMPARE(cli({u"video-to-tensor"_s, u"--video"_s, path(m_frames), u"--out"_s, path(t),
+                  u"--name"_s, u"latents"_s})
+                 .code,
+             0);
+    // The file's only tensor is used when --name is not given.
+    auto r =
+        cli({u"tensor-to-video"_s, u"--tensor"_s, path(t), u"--out"_s, path(m_dir / "only.gif")});
+    QCOMPARE(r.code, 0);
+    r = cli({u"tensor-to-video"_s, u"--tensor"_s, path(t), u"--name"_s, u"video"_s, u"--out"_s,
+             path(m_dir / "x.mp4")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(u"no tensor 'video' (it holds: latents)"), qPrintable(both(r)));
+    QVERIFY(!fs::exists(m_dir / "x.mp4"));
+}
+
+void TstCliVideo::convert() {
+    const fs::path gif = m_dir / "c.gif";
+    auto r = cli(
+        {u"video-convert"_s, path(m_frames), u"--out"_s, path(gif), u"--select"_s, u"stride:2"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"4 frames 34x26 at 4 fps (gif"), qPrintable(both(r)));
+    const fs::path folder = m_dir / "c-frames";
+    r = cli({u"video-convert"_s, path(m_mp4), u"--out"_s, path(folder) + u"/"_s, u"--size"_s,
+             u"20x20"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY(fs::exists(folder / "00007.png"));
+    QVERIFY(!fs::exists(folder / "00008.png"));
+}
+
+void TstCliVideo::compose() {
+    const fs::path out = m_dir / "cmp.mp4";
+    const auto r =
+        cli({u"compose"_s, u"--video"_s, path(m_frames), u"--label"_s, u"original"_s, u"--video"_s,
+             path(m_mp4), u"--label"_s, u"resample t=600"_s, u"--out"_s, path(out)});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(u"2 inputs, 8 frames 72x26"), qPrintable(both(r)));
+    auto info = mp::video::probeVideo(out);
+    QVERIFY(info.ok());
+    QCOMPARE(info.value().width, 72);
+    QCOMPARE(info.value().source.frameCount, 8);
+}
+
+void TstCliVideo::composeGridAndLabels() {
+    // PNG output keeps the pixels exact: the label ink is white, the band is darkened.
+    const fs::path out = m_dir / "grid";
+    const auto r = cli({u"compose"_s, u"--video"_s, path(m_frames), u"--label"_s, u"TOP"_s,
+                        u"--video"_s, path(m_frames), u"--video"_s, path(m_frames), u"--out"_s,
+                        path(out) + u"/"_s, u"--columns"_s, u"2"_s, u"--gap"_s, u"2"_s});
+    QCOMPARE(r.code, 0);
+    auto grid = mp::video::decodeVideo(out);
+    QVERIFY(grid.ok());
+    const auto& g = grid.value();
+    QCOMPARE(g.width, 2 * 34 + 2);
+    QCOMPARE(g.height, 2 * 26 + 2);
+    // 'T' at scale 1 starts at (2, 2) with a full top bar.
+    for (int x = 2; x < 7; ++x)
+        QVERIFY(std::memcmp(g.pixel(0, x, 2), "\xff\xff\xff", 3) == 0);
+    // Second cell (no label) equals the input frame exactly; the empty fourth cell is background.
+    QVERIFY(std::memcmp(g.pixel(3, 36 + 5, 20), m_clip.pixel(3, 5, 20), 3) == 0);
+    QVERIFY(std::memcmp(g.pixel(0, 36 + 20, 28 + 20), "\x10\x10\x10", 3) == 0);
+}
+
+QTEST_GUILESS_MAIN(TstCliVideo)
+#include "tst_cli_video.moc"

@@ -89,6 +89,7 @@ private Q_SLOTS:
     void cancelLeavesNothing();
     void cancelDecode();
     void replaceFrameFolder();
+    void refuseForeignFolder();
     void literalFileNames();
     void probeFacts();
 
@@ -818,6 +819,26 @@ void TstVideoIo::replaceFrameFolder() {
     auto r = decodeVideo(dir / "frames");
     QVERIFY(r.ok());
     QVERIFY(sameFrames(r.value(), second));
+}
+
+void TstVideoIo::refuseForeignFolder() {
+    // `--out ~/Videos/` must not replace a folder of the user's files, nor a file.
+    const fs::path dir = m_dir / "foreign";
+    fs::create_directories(dir / "mine");
+    std::ofstream(dir / "mine" / "notes.txt") << "keep me";
+    std::ofstream(dir / "mine" / "00000.png") << "not ours either way";
+    std::ofstream(dir / "plain-file") << "keep me too";
+    const auto clip = mp::test::movingSquares(20, 16, 2, 8);
+    for (const char* target : {"mine", "plain-file"}) {
+        auto r = encodeVideo(clip, dir / target, {});
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code(), mp::ErrorCode::InvalidArgument);
+        QVERIFY2(QString::fromUtf8(r.error().what()).contains(u": exists and is not a folder") ||
+                     QString::fromUtf8(r.error().what()).contains(u"choose a new folder"),
+                 r.error().what());
+    }
+    QCOMPARE(entries(dir / "mine"), (std::set<std::string>{"00000.png", "notes.txt"}));
+    QCOMPARE(entries(dir), (std::set<std::string>{"mine", "plain-file"}));  // no temp left
 }
 
 void TstVideoIo::literalFileNames() {

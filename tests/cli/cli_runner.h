@@ -15,7 +15,7 @@ struct CliRun {
     QString err;
 };
 
-inline CliRun runCli(const QStringList& args, int timeoutMs = 120000) {
+inline CliRun cli(const QStringList& args, int timeoutMs = 120000) {
     QProcess p;
     p.start(QStringLiteral(MP_CLI_PATH), args);
     if (!p.waitForFinished(timeoutMs))
@@ -25,7 +25,7 @@ inline CliRun runCli(const QStringList& args, int timeoutMs = 120000) {
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-inline QString qpath(const std::filesystem::path& p) {
+inline QString path(const std::filesystem::path& p) {
     return QString::fromStdString(p.string());
 }
 

@@ -16,14 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 using Run = mp::test::CliRun;
-
-Run cli(const QStringList& args) {
-    return mp::test::runCli(args, 60000);
-}
-
-QString path(const fs::path& p) {
-    return mp::test::qpath(p);
-}
+using mp::test::cli;
+using mp::test::path;
 }  // namespace
 
 class TstCli : public QObject {

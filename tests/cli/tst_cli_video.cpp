@@ -22,14 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 using Run = mp::test::CliRun;
-
-Run cli(const QStringList& args) {
-    return mp::test::runCli(args, 120000);
-}
-
-QString path(const fs::path& p) {
-    return mp::test::qpath(p);
-}
+using mp::test::cli;
+using mp::test::path;
 
 QString both(const Run& r) {
     return r.out + u"\n---\n"_s + r.err;

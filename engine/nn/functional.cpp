@@ -41,12 +41,22 @@ at::Tensor activate(const at::Tensor& x, Activation activation) {
     return x;
 }
 
+at::Tensor attentionMask(const at::Tensor& keyPadding, std::int64_t queries, bool causal) {
+    const auto B = keyPadding.size(0), Lk = keyPadding.size(1);
+    auto allowed = keyPadding.to(at::kBool).view({B, 1, 1, Lk}).expand({B, 1, queries, Lk});
+    if (causal)
+        allowed = allowed.logical_and(at::ones({queries, Lk}, keyPadding.options().dtype(at::kBool))
+                                          .tril()
+                                          .view({1, 1, queries, Lk}));
+    return allowed;
+}
+
 at::Tensor multiHeadAttention(const at::Tensor& q,
                               const at::Tensor& k,
                               const at::Tensor& v,
                               int heads,
                               bool causal,
-                              const std::optional<at::Tensor>& keyPadding) {
+                              const std::optional<at::Tensor>& mask) {
     const auto B = q.size(0), Lq = q.size(1), Lk = k.size(1), C = q.size(2);
     if (heads <= 0 || C % heads != 0)
         throw EngineError(ErrorCode::InvalidArgument, "attention: " + std::to_string(C) +
@@ -56,18 +66,8 @@ at::Tensor multiHeadAttention(const at::Tensor& q,
     auto split = [&](const at::Tensor& t, std::int64_t L) {
         return t.view({B, L, heads, D}).transpose(1, 2);
     };
-    std::optional<at::Tensor> mask;
-    bool isCausal = causal;
-    if (keyPadding) {
-        // SDPA takes either is_causal or a mask, so fold both into one boolean mask.
-        auto allowed = keyPadding->to(at::kBool).view({B, 1, 1, Lk}).expand({B, 1, Lq, Lk});
-        if (causal)
-            allowed = allowed.logical_and(
-                at::ones({Lq, Lk}, q.options().dtype(at::kBool)).tril().view({1, 1, Lq, Lk}));
-        mask = allowed;
-        isCausal = false;
-    }
-    auto out = shim::sdpa(split(q, Lq), split(k, Lk), split(v, Lk), mask, isCausal);
+    // SDPA takes either is_causal or a mask; attentionMask() folds the causal rule into the mask.
+    auto out = shim::sdpa(split(q, Lq), split(k, Lk), split(v, Lk), mask, causal && !mask);
     return out.transpose(1, 2).reshape({B, Lq, C});
 }
 

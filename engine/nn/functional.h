@@ -4,6 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,13 +18,17 @@ enum class Activation { QuickGelu, Gelu, GeluTanh, Silu, Relu };
 Activation activationFromName(const std::string& name, const std::string& where);
 at::Tensor activate(const at::Tensor& x, Activation activation);
 
-// q, k, v: (B, Lq|Lk, heads·headDim) → (B, Lq, heads·headDim). `keyPadding` (B, Lk) with 1 for
-// real tokens masks the rest; `causal` lets token i see tokens ≤ i. Scale 1/√headDim.
+// A (B, 1, Lq, Lk) boolean mask (true = may attend) from a (B, Lk) key padding mask (1 = real
+// token), with the causal rule folded in when asked. Build it once per forward, not per layer.
+at::Tensor attentionMask(const at::Tensor& keyPadding, std::int64_t queries, bool causal);
+
+// q, k, v: (B, Lq|Lk, heads·headDim) → (B, Lq, heads·headDim), scale 1/√headDim. Without a mask,
+// `causal` lets token i see tokens ≤ i; a mask from attentionMask() already holds that rule.
 at::Tensor multiHeadAttention(const at::Tensor& q,
                               const at::Tensor& k,
                               const at::Tensor& v,
                               int heads,
                               bool causal = false,
-                              const std::optional<at::Tensor>& keyPadding = std::nullopt);
+                              const std::optional<at::Tensor>& mask = std::nullopt);
 
 }  // namespace mp::nn

@@ -225,7 +225,8 @@ std::vector<ScheduleRow> DdimScheduler::table(int numSteps, bool inverse) const 
 
 DdimScheduler::Prediction DdimScheduler::predict(const at::Tensor& modelOutput,
                                                  const at::Tensor& sample,
-                                                 double alphaProd) const {
+                                                 double alphaProd,
+                                                 bool needEps) const {
     if (!modelOutput.defined() || !sample.defined() || modelOutput.sizes() != sample.sizes())
         throw EngineError(ErrorCode::InvalidArgument,
                           "scheduler step: the model output and the sample must have the same "
@@ -239,11 +240,13 @@ DdimScheduler::Prediction DdimScheduler::predict(const at::Tensor& modelOutput,
             break;
         case PredictionType::Sample:
             p.x0 = modelOutput;
-            p.eps = (sample - p.x0 * sa) / sb;
+            if (needEps)
+                p.eps = (sample - p.x0 * sa) / sb;
             break;
         case PredictionType::VPrediction:
             p.x0 = sample * sa - modelOutput * sb;
-            p.eps = modelOutput * sa + sample * sb;
+            if (needEps)
+                p.eps = modelOutput * sa + sample * sb;
             break;
     }
     return p;
@@ -268,10 +271,10 @@ StepOutput DdimScheduler::step(const at::Tensor& modelOutput,
                               "CogVideoXDDIMScheduler has no eta (its step is deterministic); "
                               "use eta 0");
         // Written as diffusers does, so that ᾱ_t = 0 (zero terminal SNR) stays finite.
-        auto p = predict(modelOutput, sample, aT);
+        auto p = predict(modelOutput, sample, aT, /*needEps=*/false);
         const double a = rd(std::sqrt(rd(rd(1.0 - aP) / rd(1.0 - aT))));
         const double b = rd(rd(std::sqrt(aP)) - rd(rd(std::sqrt(aT)) * a));
-        return {sample * a + p.x0 * b, p.x0, p.eps};
+        return {sample * a + p.x0 * b, p.x0};
     }
 
     auto p = predict(modelOutput, sample, aT);
@@ -287,7 +290,7 @@ StepOutput DdimScheduler::step(const at::Tensor& modelOutput,
                               "DDIM step: eta > 0 needs a noise tensor shaped like the sample");
         prevSample = prevSample + noise * stdDev;
     }
-    return {prevSample, p.x0, p.eps};
+    return {prevSample, p.x0};
 }
 
 StepOutput DdimScheduler::inverseStep(const at::Tensor& modelOutput,
@@ -302,7 +305,7 @@ StepOutput DdimScheduler::inverseStep(const at::Tensor& modelOutput,
     if (m_config.clipSample)  // DDIMInverseScheduler clips for every table
         p.x0 = p.x0.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
     auto direction = p.eps * rd(std::sqrt(rd(1.0 - aT)));
-    return {p.x0 * rd(std::sqrt(aT)) + direction, p.x0, p.eps};
+    return {p.x0 * rd(std::sqrt(aT)) + direction, p.x0};
 }
 
 DdimScheduler::NoiseLevels DdimScheduler::noiseLevels(const at::Tensor& x0,

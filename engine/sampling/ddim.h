@@ -18,9 +18,8 @@
 namespace mp::sampling {
 
 struct StepOutput {
-    at::Tensor sample;        // x at the next noise level (forward: less noisy; inverse: noisier)
-    at::Tensor predictedX0;   // x̂0 as the step saw it (after clipping)
-    at::Tensor predictedEps;  // ε̂ as the step used it
+    at::Tensor sample;       // x at the next noise level (forward: less noisy; inverse: noisier)
+    at::Tensor predictedX0;  // x̂0 as the step saw it (after clipping)
 };
 
 // One row of a schedule: the model is evaluated at `timestep` and the step moves the sample from
@@ -89,9 +88,11 @@ private:
         at::Tensor x0;
         at::Tensor eps;
     };
+    // ε̂ is computed only when `needEps` (CogVideoX's step does without it).
     Prediction predict(const at::Tensor& modelOutput,
                        const at::Tensor& sample,
-                       double alphaProd) const;
+                       double alphaProd,
+                       bool needEps = true) const;
     void checkTimestep(std::int64_t t, const char* what) const;
     struct NoiseLevels {
         at::Tensor sqrtAlpha, sqrtOneMinusAlpha;  // (B, 1, …) in x0's dtype and device

@@ -133,6 +133,8 @@ DenoiseResult run(const DdimScheduler& scheduler,
     context.cancel.throwIfCancelled();
 
     std::vector<int> itemIndex(static_cast<std::size_t>(B));
+    std::vector<int> contextIndex;
+    at::Tensor modelContext;
     for (int i = first; i < first + count; ++i) {
         const std::int64_t t = all[static_cast<std::size_t>(i)];
         for (std::int64_t b = 0; b < B; ++b)
@@ -145,14 +147,15 @@ DenoiseResult run(const DdimScheduler& scheduler,
         in.timestep = t;
         in.stepIndex = i;
         in.adapterScale = r.adapterSchedule.scaleAt(t);
-        auto positive = assembleContext(r.conditions, itemIndex, false);
-        if (cfg) {
-            in.latents = at::cat({x, x});
-            in.context = at::cat({assembleContext(r.conditions, itemIndex, true), positive});
-        } else {
-            in.latents = x;
-            in.context = positive;
+        // The context changes only where a schedule switches condition; reuse it otherwise.
+        if (itemIndex != contextIndex) {
+            auto positive = assembleContext(r.conditions, itemIndex, false);
+            modelContext = cfg ? at::cat({assembleContext(r.conditions, itemIndex, true), positive})
+                               : positive;
+            contextIndex = itemIndex;
         }
+        in.latents = cfg ? at::cat({x, x}) : x;
+        in.context = modelContext;
         in.timesteps = at::full({in.latents.size(0)}, t,
                                 at::TensorOptions().dtype(at::kLong).device(x.device()));
         at::Tensor prediction = model(in);

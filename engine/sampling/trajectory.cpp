@@ -32,13 +32,6 @@ const char* toString(Direction d) {
     return d == Direction::Forward ? "forward" : "inverse";
 }
 
-bool Trajectory::hasLevel(std::int64_t level) const {
-    for (auto l : levels)
-        if (l == level)
-            return true;
-    return false;
-}
-
 const at::Tensor& Trajectory::atLevel(std::int64_t level) const {
     for (std::size_t i = 0; i < levels.size(); ++i)
         if (levels[i] == level)

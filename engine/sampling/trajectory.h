@@ -30,7 +30,6 @@ struct Trajectory {
     std::map<std::string, std::string> info;  // provenance: scheduler, condition, seed, ...
 
     bool empty() const { return latents.empty(); }
-    bool hasLevel(std::int64_t level) const;
     // Throws EngineError{NotFound} listing the levels there are.
     const at::Tensor& atLevel(std::int64_t level) const;
 

@@ -78,10 +78,9 @@ ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c)
     out_proj = register_module("out_proj", linear(c.hiddenSize, c.hiddenSize));
 }
 
-at::Tensor ClipAttentionImpl::forward(const at::Tensor& x,
-                                      const std::optional<at::Tensor>& keyPadding) {
-    auto h = nn::multiHeadAttention(q_proj(x), k_proj(x), v_proj(x), m_heads, /*causal=*/true,
-                                    keyPadding);
+at::Tensor ClipAttentionImpl::forward(const at::Tensor& x, const std::optional<at::Tensor>& mask) {
+    auto h =
+        nn::multiHeadAttention(q_proj(x), k_proj(x), v_proj(x), m_heads, /*causal=*/true, mask);
     return out_proj(h);
 }
 
@@ -102,8 +101,8 @@ ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextConfig& c) {
 }
 
 at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x,
-                                         const std::optional<at::Tensor>& keyPadding) {
-    auto h = x + self_attn(layer_norm1(x), keyPadding);
+                                         const std::optional<at::Tensor>& mask) {
+    auto h = x + self_attn(layer_norm1(x), mask);
     return h + mlp(layer_norm2(h));
 }
 
@@ -162,8 +161,11 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& inputIds,
                           "CLIP text: attention_mask must have input_ids' shape");
 
     auto h = text_model->embeddings(inputIds);
+    std::optional<at::Tensor> mask;
+    if (attentionMask)
+        mask = nn::attentionMask(*attentionMask, L, /*causal=*/true);
     for (const auto& layer : *text_model->encoder->layers)
-        h = layer->as<ClipEncoderLayer>()->forward(h, attentionMask);
+        h = layer->as<ClipEncoderLayer>()->forward(h, mask);
     ClipTextOutput out;
     out.lastHiddenState = text_model->final_layer_norm(h);
     // transformers: legacy configs (eos_token_id 2) pool at the largest id; others at the first

@@ -47,7 +47,8 @@ struct ClipTextOutput {
 class ClipAttentionImpl : public torch::nn::Module {
 public:
     explicit ClipAttentionImpl(const ClipTextConfig& config);
-    at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keyPadding);
+    // `mask`: nn::attentionMask() of the padding with the causal rule, or none (causal only).
+    at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 
 private:
@@ -69,7 +70,7 @@ TORCH_MODULE(ClipMlp);
 class ClipEncoderLayerImpl : public torch::nn::Module {
 public:
     explicit ClipEncoderLayerImpl(const ClipTextConfig& config);
-    at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keyPadding);
+    at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
     ClipAttention self_attn{nullptr};
     torch::nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
     ClipMlp mlp{nullptr};

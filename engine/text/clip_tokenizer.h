@@ -53,10 +53,8 @@ public:
     std::int64_t eosId() const { return m_eosId; }
     std::int64_t padId() const { return m_padId; }
     std::int64_t unkId() const { return m_unkId; }
-    const SpecialTokens& specialTokens() const { return m_specials; }
     std::int64_t modelMaxLength() const { return m_modelMaxLength; }
     std::size_t vocabSize() const { return m_idToToken.size(); }
-    std::size_t mergeCount() const { return m_merges.size(); }
     const std::string& tokenFor(std::int64_t id) const;
 
 private:

@@ -242,8 +242,4 @@ std::u32string toNfc(std::u32string_view text) {
     return out;
 }
 
-const char* unicodeVersion() {
-    return tables::kUnicodeVersion;
-}
-
 }  // namespace mp::text

@@ -24,6 +24,4 @@ std::u32string toLowercase(std::u32string_view text);
 // primary composites, Hangul included.
 std::u32string toNfc(std::u32string_view text);
 
-const char* unicodeVersion();
-
 }  // namespace mp::text

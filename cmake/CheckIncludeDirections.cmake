@@ -1,7 +1,8 @@
 # Source-level dependency rules, run as a unit test (cmake -DSOURCE_DIR=... -P this file):
 #   engine/  never includes Qt headers;
 #   widgets/ never includes torch, ATen or c10 headers, nor engine headers;
-#   app/ headers never include torch/ATen/c10 (torch stays in .cpp files on the engine thread).
+#   app/ headers never include torch/ATen/c10 (torch stays in .cpp files on the engine thread);
+#   engine/text and engine/models never include each other, pipelines/ or sampling/.
 set(violations "")
 function(scan glob regex rule)
     file(GLOB_RECURSE files ${glob})
@@ -18,6 +19,10 @@ scan("${SOURCE_DIR}/engine/*.[hc]pp" "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z]
 scan("${SOURCE_DIR}/engine/*.h" "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z]+|Qt[A-Za-z]+/)" "engine has no Qt")
 scan("${SOURCE_DIR}/widgets/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](torch/|ATen/|c10/|core/|io/|runtime/)" "widgets have no torch and no engine")
 scan("${SOURCE_DIR}/app/*.h" "^[ \t]*#[ \t]*include[ \t]*[<\"](torch/|ATen/|c10/|runtime/)" "app headers have no torch")
+# Inside the engine: text/ and models/ both sit on nn/ and never on each other; neither reaches up
+# to pipelines/ (the one place that knows every family) or sampling/.
+scan("${SOURCE_DIR}/engine/text/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](models|pipelines|sampling)/" "text/ sits below models/ and pipelines/")
+scan("${SOURCE_DIR}/engine/models/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](text|pipelines|sampling)/" "models/ sits below pipelines/ and beside text/")
 file(GLOB_RECURSE _cli "${SOURCE_DIR}/app/cli/*")
 foreach(f IN LISTS _cli)
     file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z]+|Qt[A-Za-z]+/)")

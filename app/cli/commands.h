@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace mp {
+struct DeviceChoice;
+}
+
 namespace mp::cli {
 
 // Exit codes shared by every subcommand.
@@ -18,6 +22,8 @@ struct Command {
     std::function<int(const ParsedArgs&)> run;
 };
 
+Command benchCommand();
+Command generateCommand();
 Command infoCommand();
 Command runComponentCommand();
 Command scheduleCommand();
@@ -30,6 +36,10 @@ Command tensorToVideoCommand();
 Command videoConvertCommand();
 Command composeCommand();
 #endif
+
+// --device/--dtype of a command that runs models, resolved (UsageError when unusable), with the
+// engine's thread count and per-device tuning applied. Defined in cmd_generate.cpp.
+mp::DeviceChoice deviceFromArgs(const ParsedArgs& args);
 
 // Parses args against the command's spec, prints help or usage errors, then runs it.
 int dispatch(const Command& command, const std::vector<std::string>& args);

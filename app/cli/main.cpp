@@ -12,10 +12,8 @@ namespace {
 const std::vector<mp::cli::Command>& commands() {
     static const std::vector<mp::cli::Command> all = [] {
         std::vector<mp::cli::Command> list = {
-            mp::cli::infoCommand(),
-            mp::cli::runComponentCommand(),
-            mp::cli::scheduleCommand(),
-            mp::cli::versionCommand(),
+            mp::cli::benchCommand(),        mp::cli::generateCommand(), mp::cli::infoCommand(),
+            mp::cli::runComponentCommand(), mp::cli::scheduleCommand(), mp::cli::versionCommand(),
         };
 #ifdef MP_HAVE_VIDEO
         list.push_back(mp::cli::videoInfoCommand());

@@ -73,6 +73,15 @@ JsonConfig JsonConfig::parse(std::string_view text, std::string label) {
     return c;
 }
 
+void JsonConfig::checkRange(std::string_view key,
+                            std::int64_t value,
+                            std::int64_t lo,
+                            std::int64_t hi) const {
+    if (value < lo || value > hi)
+        fail(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                      ", got " + std::to_string(value));
+}
+
 void JsonConfig::fail(std::string_view key, const std::string& what) const {
     throw EngineError(ErrorCode::Config, m_label + ": key '" + printable(key) + "' " + what);
 }

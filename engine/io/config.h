@@ -55,6 +55,11 @@ public:
 
     // "unet/config.json: key 'foo' <what>" as an EngineError{Config}.
     [[noreturn]] void fail(std::string_view key, const std::string& what) const;
+    // fail()s with "must be between lo and hi, got v" unless lo <= value <= hi.
+    void checkRange(std::string_view key,
+                    std::int64_t value,
+                    std::int64_t lo,
+                    std::int64_t hi) const;
 
 private:
     const nlohmann::json* lookup(std::string_view key) const;

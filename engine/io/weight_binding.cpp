@@ -57,6 +57,11 @@ std::string BindReport::describe(std::size_t maxLines) const {
 
 namespace {
 
+std::string moduleKey(const std::string& checkpointKey, const BindOptions& options) {
+    auto local = checkpointKey.substr(options.prefix.size());
+    return options.rename ? options.rename(local) : local;
+}
+
 BindReport compare(const std::map<std::string, at::Tensor>& tensors,
                    const WeightSet& weights,
                    const BindOptions& options) {
@@ -67,13 +72,16 @@ BindReport compare(const std::map<std::string, at::Tensor>& tensors,
             report.unexpected.push_back(key);
             continue;
         }
-        const std::string local = key.substr(options.prefix.size());
+        const std::string local = moduleKey(key, options);
         auto it = tensors.find(local);
         if (it == tensors.end()) {
             report.unexpected.push_back(key);
             continue;
         }
-        seen.insert(local);
+        if (!seen.insert(local).second) {
+            report.mismatched.push_back(key + ": fills " + local + ", which another key filled");
+            continue;
+        }
         const auto& entry = weights.entry(key);
         const auto& target = it->second;
         const bool shapeOk = c10::IntArrayRef(entry.shape) == target.sizes();
@@ -114,7 +122,7 @@ BindReport bindWeights(torch::nn::Module& module,
     for (const auto& key : weights.keys()) {
         if (key.rfind(options.prefix, 0) != 0)
             continue;
-        auto it = tensors.find(key.substr(options.prefix.size()));
+        auto it = tensors.find(moduleKey(key, options));
         if (it != tensors.end())
             it->second.copy_(viewTensor(weights, key));
     }

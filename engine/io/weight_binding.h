@@ -7,6 +7,7 @@
 
 #include <torch/nn/module.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ namespace mp {
 struct BindOptions {
     std::string prefix;  // checkpoint keys start with this ("unet." in a LoRA file)
     std::set<std::string> notInCheckpoint;  // module keys computed at load, not stored
+    // Maps a checkpoint key (prefix removed) to the module key it fills, for older layouts of
+    // the same model (the SD VAE's query/key/value/proj_attn). Identity when empty.
+    std::function<std::string(const std::string&)> rename;
     bool allowMissing = false;
     bool allowUnexpected = false;
 };

@@ -41,6 +41,16 @@ at::Tensor activate(const at::Tensor& x, Activation activation) {
     return x;
 }
 
+at::Tensor repeatRows(const at::Tensor& x, std::int64_t times) {
+    if (times == 1)
+        return x;
+    auto sizes = x.sizes().vec();
+    auto expanded = sizes;
+    expanded.insert(expanded.begin() + 1, times);
+    sizes[0] *= times;
+    return x.unsqueeze(1).expand(expanded).reshape(sizes);
+}
+
 at::Tensor attentionMask(const at::Tensor& keyPadding, std::int64_t queries, bool causal) {
     const auto B = keyPadding.size(0), Lk = keyPadding.size(1);
     auto allowed = keyPadding.to(at::kBool).view({B, 1, 1, Lk}).expand({B, 1, queries, Lk});

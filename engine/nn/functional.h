@@ -18,6 +18,10 @@ enum class Activation { QuickGelu, Gelu, GeluTanh, Silu, Relu };
 Activation activationFromName(const std::string& name, const std::string& where);
 at::Tensor activate(const at::Tensor& x, Activation activation);
 
+// x repeated `times` along dim 0, each row kept together: [a, a, b, b] for times 2 (torch's
+// repeat_interleave with a constant count, by expand + reshape: no host sync, graph-capturable).
+at::Tensor repeatRows(const at::Tensor& x, std::int64_t times);
+
 // A (B, 1, Lq, Lk) boolean mask (true = may attend) from a (B, Lk) key padding mask (1 = real
 // token), with the causal rule folded in when asked. Build it once per forward, not per layer.
 at::Tensor attentionMask(const at::Tensor& keyPadding, std::int64_t queries, bool causal);

@@ -3,6 +3,8 @@
 
 #include "core/error.h"
 #include "io/config.h"
+#include "models/unet3d.h"
+#include "models/vae.h"
 #include "runtime/components.h"
 #include "text/clip_text.h"
 
@@ -44,6 +46,40 @@ TensorMap runTextEncoder(const ComponentCall& call) {
     return result;
 }
 
+TensorMap runUNet(const ComponentCall& call) {
+    const auto dir = componentFolder(call.modelDir, "unet");
+    const auto config = JsonConfig::load(dir / "config.json");
+    const auto className = config.getString("_class_name", "UNet3DConditionModel");
+    if (className != "UNet3DConditionModel")
+        throw EngineError(ErrorCode::Unsupported,
+                          config.label() + ": _class_name '" + className +
+                              "' — this build's unet runs UNet3DConditionModel (ModelScope)");
+    auto model = models::loadUNet3D(dir);
+    model->to(call.device.device, call.device.dtype);
+    torch::NoGradGuard noGrad;
+    return {{"sample", model->forward(call.inputs.at("sample"), call.inputs.at("timestep"),
+                                      call.inputs.at("encoder_hidden_states"))}};
+}
+
+models::AutoencoderKL loadVae(const ComponentCall& call) {
+    auto model = models::loadAutoencoderKL(componentFolder(call.modelDir, "vae"));
+    model->to(call.device.device, call.device.dtype);
+    return model;
+}
+
+TensorMap runVaeEncode(const ComponentCall& call) {
+    auto model = loadVae(call);
+    torch::NoGradGuard noGrad;
+    const auto d = model->encode(call.inputs.at("sample"));
+    return {{"latent_mean", d.mean}, {"latent_logvar", d.logvar}};
+}
+
+TensorMap runVaeDecode(const ComponentCall& call) {
+    auto model = loadVae(call);
+    torch::NoGradGuard noGrad;
+    return {{"sample", model->decode(call.inputs.at("latents"))}};
+}
+
 }  // namespace
 
 void registerBuiltinComponents() {
@@ -56,6 +92,27 @@ void registerBuiltinComponents() {
                            {"attention_mask"},
                            {"last_hidden_state", "pooler_output"},
                            runTextEncoder});
+        registerComponent({"unet",
+                           "UNet3DConditionModel: sample (B,C,F,H,W), timestep (B,), "
+                           "encoder_hidden_states (B,L,D) -> sample",
+                           {"sample", "timestep", "encoder_hidden_states"},
+                           {},
+                           {"sample"},
+                           runUNet});
+        registerComponent({"vae-encode",
+                           "AutoencoderKL encoder: sample (B,3,H,W) or (B,3,F,H,W) in [-1,1] -> "
+                           "latent_mean, latent_logvar (unscaled)",
+                           {"sample"},
+                           {},
+                           {"latent_mean", "latent_logvar"},
+                           runVaeEncode});
+        registerComponent({"vae-decode",
+                           "AutoencoderKL decoder: latents (unscaled) (B,C,h,w) or (B,C,F,h,w) -> "
+                           "sample",
+                           {"latents"},
+                           {},
+                           {"sample"},
+                           runVaeDecode});
     });
 }
 

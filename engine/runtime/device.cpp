@@ -17,6 +17,11 @@
 
 namespace mp {
 
+void tuneForDevice(const DeviceChoice& choice) {
+    if (choice.device.is_cuda())
+        at::globalContext().setBenchmarkCuDNN(true);
+}
+
 bool cudaAvailable() {
     return at::hasCUDA() && at::getNumGPUs() > 0;
 }

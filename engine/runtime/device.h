@@ -23,6 +23,9 @@ struct DeviceChoice {
 DeviceChoice resolveDevice(std::string_view device, std::string_view dtype);
 
 bool cudaAvailable();
+// Per-device kernel choices for fixed-shape runs: on CUDA, cuDNN autotunes its convolution
+// algorithms (the first forward of each shape pays for it). No-op on the CPU.
+void tuneForDevice(const DeviceChoice& choice);
 std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
 
 // Sets LibTorch's intra-op threads from MP_NUM_THREADS, else OMP_NUM_THREADS, else the cores this

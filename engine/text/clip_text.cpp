@@ -42,18 +42,13 @@ ClipTextConfig ClipTextConfig::fromFile(const std::filesystem::path& path) {
     c.hiddenAct = nn::activationFromName(c.hiddenActName, json.label() + ": key 'hidden_act'");
     c.layerNormEps = json.getDouble("layer_norm_eps", c.layerNormEps);
     c.eosTokenId = json.getInt("eos_token_id", c.eosTokenId);
-    auto positive = [&](const char* key, std::int64_t v, std::int64_t max) {
-        if (v < 1 || v > max)
-            json.fail(
-                key, "must be between 1 and " + std::to_string(max) + ", got " + std::to_string(v));
-    };
-    positive("vocab_size", c.vocabSize, 10'000'000);
-    positive("hidden_size", c.hiddenSize, 65536);
-    positive("intermediate_size", c.intermediateSize, 262144);
-    positive("projection_dim", c.projectionDim, 65536);
-    positive("num_hidden_layers", c.numHiddenLayers, 1024);
-    positive("num_attention_heads", c.numAttentionHeads, 1024);
-    positive("max_position_embeddings", c.maxPositionEmbeddings, 65536);
+    json.checkRange("vocab_size", c.vocabSize, 1, 10'000'000);
+    json.checkRange("hidden_size", c.hiddenSize, 1, 65536);
+    json.checkRange("intermediate_size", c.intermediateSize, 1, 262144);
+    json.checkRange("projection_dim", c.projectionDim, 1, 65536);
+    json.checkRange("num_hidden_layers", c.numHiddenLayers, 1, 1024);
+    json.checkRange("num_attention_heads", c.numAttentionHeads, 1, 1024);
+    json.checkRange("max_position_embeddings", c.maxPositionEmbeddings, 1, 65536);
     if (c.hiddenSize % c.numAttentionHeads != 0)
         json.fail("num_attention_heads",
                   "must divide hidden_size (" + std::to_string(c.hiddenSize) + ")");

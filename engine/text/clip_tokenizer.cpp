@@ -139,38 +139,80 @@ const std::string& ClipTokenizer::tokenFor(std::int64_t id) const {
     return m_idToToken[static_cast<std::size_t>(id)];
 }
 
-ClipTokenizer ClipTokenizer::fromFolder(const fs::path& dir) {
-    const fs::path vocabPath = dir / "vocab.json", mergesPath = dir / "merges.txt";
-    const auto vocabJson = readJson(vocabPath);
-    if (!vocabJson.is_object() || vocabJson.empty())
-        formatError(vocabPath, "expected a JSON object mapping tokens to ids");
+namespace {
+
+std::unordered_map<std::string, std::int64_t> vocabFromJson(const nlohmann::json& json,
+                                                            const fs::path& file) {
+    if (!json.is_object() || json.empty())
+        formatError(file, "expected a JSON object mapping tokens to ids");
     std::unordered_map<std::string, std::int64_t> vocab;
-    for (const auto& [token, id] : vocabJson.items()) {
+    for (const auto& [token, id] : json.items()) {
         if (!id.is_number_integer())
-            formatError(vocabPath, "token '" + printable(token) + "' has a non-integer id");
+            formatError(file, "token '" + printable(token) + "' has a non-integer id");
         vocab.emplace(token, id.get<std::int64_t>());
     }
+    return vocab;
+}
 
-    const std::string mergesText = readTextFile(mergesPath, 64u << 20);
+std::pair<std::string, std::string> splitMerge(const std::string& line,
+                                               const fs::path& file,
+                                               const char* what,
+                                               std::size_t lineNo) {
+    const auto space = line.find(' ');
+    if (space == std::string::npos || space == 0 || space + 1 >= line.size() ||
+        line.find(' ', space + 1) != std::string::npos)
+        formatError(file, std::string(what) + " " + std::to_string(lineNo) +
+                              " is not two tokens separated by one space");
+    return {line.substr(0, space), line.substr(space + 1)};
+}
+
+}  // namespace
+
+ClipTokenizer ClipTokenizer::fromFolder(const fs::path& dir) {
+    const fs::path vocabPath = dir / "vocab.json", mergesPath = dir / "merges.txt";
+    const fs::path fastPath = dir / "tokenizer.json";
+    std::unordered_map<std::string, std::int64_t> vocab;
     std::vector<std::pair<std::string, std::string>> merges;
-    std::size_t lineNo = 0, pos = 0;
-    while (pos < mergesText.size()) {
-        std::size_t end = mergesText.find('\n', pos);
-        if (end == std::string::npos)
-            end = mergesText.size();
-        std::string line = mergesText.substr(pos, end - pos);
-        pos = end + 1;
-        ++lineNo;
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (line.rfind("#version", 0) == 0 || (line.empty() && pos >= mergesText.size()))
-            continue;
-        const auto space = line.find(' ');
-        if (space == std::string::npos || space == 0 || space + 1 >= line.size() ||
-            line.find(' ', space + 1) != std::string::npos)
-            formatError(mergesPath, "line " + std::to_string(lineNo) +
-                                        " is not two tokens separated by one space");
-        merges.emplace_back(line.substr(0, space), line.substr(space + 1));
+    std::error_code ec;
+    if (!fs::exists(vocabPath, ec) && fs::exists(fastPath, ec)) {
+        // transformers 5 saves only tokenizer.json: the same BPE, vocabulary and merges inside.
+        const auto fast = readJson(fastPath);
+        if (!fast.is_object() || !fast.contains("model") || !fast["model"].is_object())
+            formatError(fastPath, "expected an object with a 'model' object");
+        const auto& model = fast["model"];
+        if (model.value("type", std::string()) != "BPE")
+            formatError(fastPath, "model.type must be \"BPE\" for a CLIP tokenizer");
+        if (!model.contains("vocab") || !model.contains("merges") || !model["merges"].is_array())
+            formatError(fastPath, "model must hold 'vocab' and a 'merges' list");
+        vocab = vocabFromJson(model["vocab"], fastPath);
+        std::size_t n = 0;
+        for (const auto& m : model["merges"]) {
+            ++n;
+            if (m.is_string())
+                merges.push_back(splitMerge(m.get<std::string>(), fastPath, "merge", n));
+            else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
+                merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
+            else
+                formatError(fastPath,
+                            "merge " + std::to_string(n) + " must be \"a b\" or [\"a\", \"b\"]");
+        }
+    } else {
+        vocab = vocabFromJson(readJson(vocabPath), vocabPath);
+        const std::string mergesText = readTextFile(mergesPath, 64u << 20);
+        std::size_t lineNo = 0, pos = 0;
+        while (pos < mergesText.size()) {
+            std::size_t end = mergesText.find('\n', pos);
+            if (end == std::string::npos)
+                end = mergesText.size();
+            std::string line = mergesText.substr(pos, end - pos);
+            pos = end + 1;
+            ++lineNo;
+            if (!line.empty() && line.back() == '\r')
+                line.pop_back();
+            if (line.rfind("#version", 0) == 0 || (line.empty() && pos >= mergesText.size()))
+                continue;
+            merges.push_back(splitMerge(line, mergesPath, "line", lineNo));
+        }
     }
 
     // Special tokens: tokenizer_config.json, then special_tokens_map.json overriding it unless
@@ -178,7 +220,6 @@ ClipTokenizer ClipTokenizer::fromFolder(const fs::path& dir) {
     SpecialTokens specials;
     std::int64_t maxLength = 77;
     nlohmann::json config = nlohmann::json::object(), map = nlohmann::json::object();
-    std::error_code ec;
     if (fs::exists(dir / "tokenizer_config.json", ec))
         config = readJson(dir / "tokenizer_config.json");
     if (fs::exists(dir / "special_tokens_map.json", ec))

@@ -24,7 +24,8 @@ struct TokenizedText {
 
 class ClipTokenizer {
 public:
-    // A tokenizer folder: vocab.json and merges.txt, plus tokenizer_config.json and/or
+    // A tokenizer folder: vocab.json and merges.txt (or only tokenizer.json, as transformers 5
+    // saves it), plus tokenizer_config.json and/or
     // special_tokens_map.json when present. Throws EngineError{NotFound|Format|Config} naming
     // the file.
     static ClipTokenizer fromFolder(const std::filesystem::path& dir);

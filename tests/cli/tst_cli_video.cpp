@@ -56,6 +56,8 @@ private Q_SLOTS:
     void convert();
     void compose();
     void composeGridAndLabels();
+    void generate_data();
+    void generate();
 
 private:
     mp::test::TempDir m_dir;
@@ -342,6 +344,72 @@ void TstCliVideo::composeGridAndLabels() {
     // Second cell (no label) equals the input frame exactly; the empty fourth cell is background.
     QVERIFY(std::memcmp(g.pixel(3, 36 + 5, 20), m_clip.pixel(3, 5, 20), 3) == 0);
     QVERIFY(std::memcmp(g.pixel(0, 36 + 20, 28 + 20), "\x10\x10\x10", 3) == 0);
+}
+
+// generate: text to video end to end on the golden diffusers-format ModelScope folder (tiny
+// random weights), as a user runs it.
+void TstCliVideo::generate_data() {
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("out");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("mp4") << QStringList{u"--frames"_s, u"4"_s} << u"clip.mp4"_s << 0 << u""_s;
+    QTest::newRow("tensors") << QStringList{u"--frames"_s, u"3"_s, u"--width"_s, u"24"_s}
+                             << u"clip.safetensors"_s << 0 << u""_s;
+    QTest::newRow("bad size") << QStringList{u"--height"_s, u"15"_s} << u"x.mp4"_s << 2
+                              << u"multiples of 2"_s;
+    QTest::newRow("bad steps") << QStringList{u"--steps"_s, u"0"_s} << u"x.mp4"_s << 2
+                               << u"--steps"_s;
+    QTest::newRow("not a pipeline") << QStringList{u"--model"_s, u"/nonexistent"_s} << u"x.mp4"_s
+                                    << 1 << u"no model_index.json"_s;
+}
+
+void TstCliVideo::generate() {
+    QFETCH(QStringList, extra);
+    QFETCH(QString, out);
+    QFETCH(int, code);
+    QFETCH(QString, phrase);
+    mp::test::TempDir dir;
+    const auto model = fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline";
+    QStringList args{u"generate"_s,
+                     u"--prompt"_s,
+                     u"a red circle moves right"_s,
+                     u"--steps"_s,
+                     u"3"_s,
+                     u"--seed"_s,
+                     u"7"_s,
+                     u"--quiet"_s,
+                     u"--out"_s,
+                     path(dir / out.toStdString())};
+    if (!extra.contains(u"--model"_s))
+        args << u"--model"_s << path(model);
+    args << extra;
+    const auto r = cli(args);
+    QVERIFY2(r.code == code, qPrintable(both(r)));
+    if (code != 0) {
+        QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
+        QVERIFY(!fs::exists(dir / out.toStdString()));
+        return;
+    }
+    QVERIFY2(r.out.contains(u"3 steps on cpu fp32"_s), qPrintable(both(r)));
+    if (out.endsWith(u".mp4"_s)) {
+        auto info = mp::video::probeVideo(dir / out.toStdString());
+        QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
+        QCOMPARE(info.value().source.frameCount, std::int64_t{4});
+        QCOMPARE(info.value().width, 16);  // the folder's default: sample_size 8 × VAE factor 2
+        QCOMPARE(info.value().height, 16);
+    } else {
+        const auto f = mp::SafetensorsFile::open(dir / out.toStdString());
+        const auto& video = *f.header().find("video");
+        QCOMPARE(video.shape, (std::vector<std::int64_t>{1, 3, 3, 16, 24}));
+        const auto v = floats(f, video);
+        QVERIFY(*std::min_element(v.begin(), v.end()) >= 0.0f);
+        QVERIFY(*std::max_element(v.begin(), v.end()) <= 1.0f);
+        QVERIFY(*std::max_element(v.begin(), v.end()) > *std::min_element(v.begin(), v.end()));
+        QVERIFY(f.header().find("video")->dtype == mp::DType::F32);
+        QCOMPARE(f.header().find("latents")->shape, (std::vector<std::int64_t>{1, 4, 3, 8, 12}));
+        QCOMPARE(f.header().metadata.at("seed"), std::string("7"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

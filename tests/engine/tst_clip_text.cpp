@@ -2,6 +2,7 @@
 // fp32 CPU, max|ours − transformers| / max|transformers| ≤ 1e-4 for every output.
 
 #include "core/error.h"
+#include "golden_util.h"
 #include "io/tensor_io.h"
 #include "text/clip_text.h"
 #include "text/clip_tokenizer.h"
@@ -18,22 +19,12 @@ using namespace mp;
 using namespace mp::text;
 namespace fs = std::filesystem;
 using namespace Qt::StringLiterals;
+using mp::test::loadGolden;
+using mp::test::relMax;
 
 namespace {
 
 const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "clip_text";
-
-double relMax(const at::Tensor& actual, const at::Tensor& expected) {
-    auto a = actual.to(at::kDouble), e = expected.to(at::kDouble);
-    return ((a - e).abs().max() / e.abs().max().clamp_min(1e-30)).item<double>();
-}
-
-std::map<std::string, at::Tensor> loadGolden(const fs::path& dir) {
-    std::map<std::string, at::Tensor> out;
-    for (auto& [k, v] : loadTensorFile(dir / "golden.safetensors"))
-        out[k] = v;
-    return out;
-}
 
 }  // namespace
 

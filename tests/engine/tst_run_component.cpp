@@ -47,6 +47,8 @@ private Q_SLOTS:
     void failureWritesNothing();
     void textEncoderMatchesTransformers_data();
     void textEncoderMatchesTransformers();
+    void modelScopeComponents_data();
+    void modelScopeComponents();
 };
 
 void TstRunComponent::runs() {
@@ -76,11 +78,12 @@ void TstRunComponent::errors_data() {
     QTest::addColumn<QString>("inputs");  // which tensors to write
     QTest::addColumn<QString>("device");
     QTest::addColumn<QString>("phrase");
-    QTest::newRow("unknown component") << "unet-xl"
-                                       << "sample,timestep"
-                                       << "cpu"
-                                       << "'unet-xl' is not available in this build (available: "
-                                          "test-affine, test-fails, text-encoder)";
+    QTest::newRow("unknown component")
+        << "unet-xl"
+        << "sample,timestep"
+        << "cpu"
+        << "'unet-xl' is not available in this build (available: "
+           "test-affine, test-fails, text-encoder, unet, vae-decode, vae-encode)";
     QTest::newRow("missing input")
         << "test-affine"
         << "sample"
@@ -184,4 +187,57 @@ void TstRunComponent::textEncoderMatchesTransformers() {
         QVERIFY(rel(out.at("pooler_output"), g.at("padded.pooler_output")) <= 1e-4);
     else
         QVERIFY(rel(out.at("text_embeds"), g.at("padded.text_embeds")) <= 1e-4);
+}
+
+// UNet3D and the VAE through run-component, on the diffusers golden folders: the tensor names of
+// shared/notes/run-component.md in, diffusers' outputs out.
+void TstRunComponent::modelScopeComponents_data() {
+    QTest::addColumn<QString>("component");
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("inputs");   // input=golden key, ...
+    QTest::addColumn<QString>("outputs");  // output=golden key, ...
+    QTest::newRow("unet") << u"unet"_s << u"unet3d/two-level"_s
+                          << u"sample=sample,timestep=t500-21.timestep,"
+                             "encoder_hidden_states=encoder_hidden_states"_s
+                          << u"sample=t500-21.out"_s;
+    QTest::newRow("vae-encode") << u"vae-encode"_s << u"vae/sd-like"_s << u"sample=images"_s
+                                << u"latent_mean=latent_mean,latent_logvar=latent_logvar"_s;
+    QTest::newRow("vae-decode") << u"vae-decode"_s << u"vae/plain"_s << u"latents=latents"_s
+                                << u"sample=decoded"_s;
+}
+
+void TstRunComponent::modelScopeComponents() {
+    QFETCH(QString, component);
+    QFETCH(QString, folder);
+    QFETCH(QString, inputs);
+    QFETCH(QString, outputs);
+    const fs::path src =
+        fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / folder.toStdString();
+    std::map<std::string, at::Tensor> g;
+    for (auto& [k, v] : loadTensorFile(src / "golden.safetensors"))
+        g[k] = v;
+    auto pairs = [](const QString& text) {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& p : text.split(u','))
+            out.emplace_back(p.section(u'=', 0, 0).toStdString(), p.section(u'=', 1).toStdString());
+        return out;
+    };
+    test::TempDir dir;
+    NamedTensors in;
+    for (const auto& [name, key] : pairs(inputs))
+        in.emplace_back(name, g.at(key));
+    saveTensorFile(dir / "in.safetensors", in);
+    auto r = runComponent({src, component.toStdString(), dir / "in.safetensors",
+                           dir / "out.safetensors", "cpu", "fp32"});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    std::map<std::string, at::Tensor> out;
+    for (auto& [k, v] : loadTensorFile(dir / "out.safetensors"))
+        out[k] = v;
+    for (const auto& [name, key] : pairs(outputs)) {
+        QVERIFY2(out.count(name), name.c_str());
+        const auto& e = g.at(key);
+        const double err = ((out.at(name) - e).abs().max() / e.abs().max()).item<double>();
+        QVERIFY2(err <= 1e-4,
+                 qPrintable(QString::fromStdString(name) + u": "_s + QString::number(err)));
+    }
 }

@@ -1,0 +1,142 @@
+#include "commands.h"
+
+#include "models/unet3d.h"
+#include "models/vae.h"
+#include "runtime/cuda_graph.h"
+#include "runtime/cuda_memory.h"
+#include "runtime/device.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <optional>
+
+namespace mp::cli {
+
+namespace {
+
+std::filesystem::path folderOf(const std::filesystem::path& dir, const char* sub) {
+    std::error_code ec;
+    return std::filesystem::exists(dir / "model_index.json", ec) ? dir / sub : dir;
+}
+
+int run(const ParsedArgs& args) {
+    const auto device = deviceFromArgs(args);
+    const auto component = args.value("component");
+    const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
+    const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
+    const auto height = parseInteger("height", args.value("height"), 1, 4096);
+    const auto width = parseInteger("width", args.value("width"), 1, 4096);
+    const auto warmup = parseInteger("warmup", args.value("warmup"), 0, 1000);
+    const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
+    const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
+    torch::NoGradGuard noGrad;
+    at::manual_seed(0);
+
+    std::function<at::Tensor()> step;
+    std::optional<double> verify;
+    std::int64_t params = 0;
+    std::string what;
+    if (component == "unet") {
+        auto unet = models::loadUNet3D(folderOf(args.value("model"), "unet"));
+        unet->to(device.device, device.dtype);
+        const auto& c = unet->config();
+        auto sample = at::randn({batch, c.inChannels, frames, height, width}, opts);
+        auto t = at::full({batch}, 981, at::TensorOptions().device(device.device).dtype(at::kLong));
+        auto ctx = at::randn({batch, 77, c.crossAttentionDim}, opts);
+        GraphedFunction forward(
+            [unet](const std::vector<at::Tensor>& x) mutable {
+                return unet->forward(x[0], x[1], x[2]);
+            },
+            !args.flag("no-cuda-graph"));
+        step = [forward, sample, t, ctx]() mutable { return forward({sample, t, ctx}); };
+        if (args.flag("verify-graph")) {
+            // Same process, so cuDNN's autotuned choices are shared: a correct replay matches
+            // the eager forward exactly.
+            auto graphed = step();
+            graphed = step();
+            auto eager = unet->forward(sample, t, ctx);
+            verify = ((graphed.to(at::kFloat) - eager.to(at::kFloat)).abs().max() /
+                      eager.to(at::kFloat).abs().max())
+                         .item<double>();
+        }
+        for (const auto& p : unet->parameters())
+            params += p.numel();
+        what = "UNet3D forward, latents " + std::to_string(batch) + "x" +
+               std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
+               std::to_string(height) + "x" + std::to_string(width);
+    } else if (component == "vae-decode") {
+        auto vae = models::loadAutoencoderKL(folderOf(args.value("model"), "vae"));
+        vae->to(device.device, device.dtype);
+        auto z = at::randn({batch, vae->config().latentChannels, frames, height, width}, opts);
+        const auto chunk = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
+        step = [vae, z, chunk]() mutable { return vae->decode(z, chunk); };
+        for (const auto& p : vae->parameters())
+            params += p.numel();
+        what = "VAE decode of " + std::to_string(batch * frames) + " latent frames";
+    } else {
+        throw UsageError("--component: expected unet or vae-decode, got '" + component + "'");
+    }
+
+    for (long long i = 0; i < warmup; ++i)
+        (void)step();
+    synchronize(device.device);
+    resetCudaPeak(device.device);
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor out;
+    for (long long i = 0; i < reps; ++i)
+        out = step();
+    synchronize(device.device);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count() /
+        static_cast<double>(reps);
+    nlohmann::json j;
+    j["component"] = component;
+    j["what"] = what;
+    j["device"] = device.describe();
+    j["params_M"] = static_cast<double>(params) / 1e6;
+    j["step_ms"] = ms;
+    j["reps"] = reps;
+    j["cuda_graph"] = component == "unet" && !args.flag("no-cuda-graph") &&
+                      device.device.is_cuda() && GraphedFunction::supported();
+    if (auto m = cudaMemory(device.device))
+        j["peak_GiB"] = static_cast<double>(m->peakAllocated) / (1024.0 * 1024 * 1024);
+    j["output_finite"] = out.isfinite().all().item<bool>();
+    if (verify)
+        j["graph_vs_eager_max_rel"] = *verify;
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+Command benchCommand() {
+    CommandSpec spec{
+        "bench",
+        "Time one component's forward on random inputs (the reference timing scripts run the "
+        "same shapes; see docs/models.md). Prints one JSON line: ms per forward, peak memory.",
+        {},
+        {{"model", "DIR", "pipeline folder or the component's folder", true},
+         {"component", "NAME", "unet or vae-decode", false, "unet"},
+         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
+         {"frames", "F", "frames", false, "16"},
+         {"height", "h", "latent height", false, "32"},
+         {"width", "w", "latent width", false, "32"},
+         {"decode-batch", "N", "vae-decode: frames per decode batch (0: all)", false, "0"},
+         {"warmup", "N", "untimed forwards first", false, "3"},
+         {"reps", "N", "timed forwards", false, "10"},
+         {"no-cuda-graph", "", "unet on CUDA: run eagerly instead of replaying a CUDA graph"},
+         {"verify-graph", "", "unet: also compare the graph replay with an eager forward"},
+         {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
+         {"dtype", "TYPE", "auto, fp32, bf16 or fp16", false, "auto"}},
+        ""};
+    // Engine errors reach dispatch(), which prints them and exits 1.
+    return {spec, run};
+}
+
+}  // namespace mp::cli

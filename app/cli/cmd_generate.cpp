@@ -1,0 +1,161 @@
+#include "commands.h"
+
+#include "io/tensor_io.h"
+#include "pipelines/modelscope.h"
+#include "runtime/device.h"
+
+#ifdef MP_HAVE_VIDEO
+#include "video/video_tensor.h"
+#include "video_args.h"
+#endif
+
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace mp::cli {
+
+namespace {}  // namespace
+
+DeviceChoice deviceFromArgs(const ParsedArgs& args) {
+    DeviceChoice device;
+    try {
+        device = resolveDevice(args.value("device"), args.value("dtype"));
+    } catch (const EngineError& e) {
+        throw UsageError(e.what());
+    }
+    configureThreads();
+    tuneForDevice(device);
+    return device;
+}
+
+namespace {
+
+bool isTensorOutput(const std::filesystem::path& out) {
+    return out.extension() == ".safetensors";
+}
+
+int run(const ParsedArgs& args) {
+    const std::filesystem::path out = args.value("out");
+#ifndef MP_HAVE_VIDEO
+    if (!isTensorOutput(out))
+        throw UsageError(
+            "--out: this build has no video encoder (built without FFmpeg); write "
+            "OUT.safetensors instead");
+#endif
+    pipelines::GenerateRequest req;
+    req.prompt = args.value("prompt");
+    if (args.has("negative"))
+        req.negativePrompt = args.value("negative");
+    req.seed = static_cast<std::uint64_t>(
+        parseInteger("seed", args.value("seed"), 0, std::numeric_limits<long long>::max()));
+    req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
+    req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    req.eta = parseNumber("eta", args.value("eta"), 0, 1);
+    if (args.has("frames"))
+        req.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
+    if (args.has("height"))
+        req.height = parseInteger("height", args.value("height"), 8, 8192);
+    if (args.has("width"))
+        req.width = parseInteger("width", args.value("width"), 8, 8192);
+    req.decodeFrameBatch = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
+#ifdef MP_HAVE_VIDEO
+    const auto encode = encodeOptionsFrom(args);
+#endif
+    const auto device = deviceFromArgs(args);
+
+    auto pipeline =
+        pipelines::ModelScopePipeline::load(args.value("model"), device, args.value("variant"));
+    pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
+    for (const auto& n : pipeline.notes())
+        std::cerr << "note: " << n << "\n";
+    JobContext context;
+    context.previewEvery = 0;
+    const bool quiet = args.flag("quiet");
+    context.progress = [quiet](const ProgressEvent& e) {
+        if (!quiet)
+            std::fprintf(stderr, "\r%s %d/%d", e.stage.c_str(), e.step, e.total);
+        if (!quiet && e.step == e.total)
+            std::fprintf(stderr, "\n");
+    };
+    auto result = pipelines::generate(pipeline, req, context);
+    if (!result)
+        throw result.error();
+    const auto& r = result.value();
+    if (isTensorOutput(out)) {
+        saveTensorFile(out, {{"video", r.video.contiguous()}, {"latents", r.latents.cpu()}},
+                       {{"prompt", req.prompt},
+                        {"seed", std::to_string(req.seed)},
+                        {"steps", std::to_string(req.steps)},
+                        {"guidance", std::to_string(req.guidance)},
+                        {"layout", "video: (B, 3, F, H, W) in [0, 1]; latents: (B, C, F, h, w)"}});
+        std::cout << "wrote " << out.string() << "\n";
+    }
+#ifdef MP_HAVE_VIDEO
+    else {
+        auto clip =
+            video::tensorToClip(r.video, video::TensorLayout::BCFHW, video::ValueRange::ZeroToOne,
+                                encode.fps > 0 ? encode.fps : 8);
+        auto written = video::encodeVideo(clip, out, encode);
+        if (!written)
+            throw written.error();
+        printEncodeReport(written.value());
+    }
+#endif
+    std::printf(
+        "%s: %zu steps on %s; text %.0f ms, denoise %.0f ms (%.1f ms/step), decode %.0f ms\n",
+        pipeline.unet()->config().toString().c_str(), r.timesteps.size(), device.describe().c_str(),
+        r.encodeMs, r.denoiseMs, r.denoiseMs / std::max<std::size_t>(1, r.timesteps.size()),
+        r.decodeMs);
+    return kExitOk;
+}
+
+}  // namespace
+
+Command generateCommand() {
+    std::vector<OptionSpec> options = {
+        {"model", "DIR", "a TextToVideoSDPipeline folder (diffusers layout)", true},
+        {"prompt", "TEXT", "what the video shows", true},
+        {"out", "OUT", "video file or folder, or OUT.safetensors for tensors", true},
+        {"negative", "TEXT", "negative prompt (default: \"\")"},
+        {"seed", "N", "seed of the initial noise (torch.randn on a CPU generator)", false, "0"},
+        {"steps", "K", "DDIM steps", false, "50"},
+        {"guidance", "G", "classifier-free guidance scale (off at 1 or below)", false, "9"},
+        {"eta", "E", "DDIM eta", false, "0"},
+        {"frames", "F", "frames (default 16)"},
+        {"height", "H", "pixels (default unet sample_size x 8 = 256)"},
+        {"width", "W", "pixels (default unet sample_size x 8 = 256)"},
+        {"decode-batch", "N", "frames per VAE decode batch (0: all at once)", false, "0"},
+        {"variant", "NAME", "weights variant, e.g. fp16"},
+        {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
+        {"dtype", "TYPE", "auto, fp32, bf16 or fp16", false, "auto"},
+        {"quiet", "", "no progress on stderr"},
+        {"no-cuda-graph", "", "on CUDA: run the UNet eagerly instead of replaying a CUDA graph"},
+    };
+    std::string details = "Defaults are diffusers' TextToVideoSDPipeline ones.";
+#ifdef MP_HAVE_VIDEO
+    for (auto& o : encodeOptionSpecs())
+        options.push_back(o);
+    details += "\n" + std::string(kOutputHelp);
+#endif
+    CommandSpec spec{"generate",
+                     "Text to video with a ModelScope (TextToVideoSD) pipeline folder.",
+                     {},
+                     options,
+                     details};
+    return {spec, [](const ParsedArgs& args) {
+                try {
+                    return run(args);
+                } catch (const UsageError&) {
+                    throw;
+                } catch (const EngineError& e) {
+                    if (e.code() == ErrorCode::Cancelled)
+                        return kExitFailed;
+                    std::cerr << "motionprobe-cli generate: " << e.what() << "\n";
+                    return e.code() == ErrorCode::InvalidArgument ? kExitUsage : kExitFailed;
+                }
+            }};
+}
+
+}  // namespace mp::cli

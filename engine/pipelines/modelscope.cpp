@@ -1,0 +1,224 @@
+#include "pipelines/modelscope.h"
+
+#include "io/config.h"
+#include "runtime/cuda_graph.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <chrono>
+
+namespace mp::pipelines {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+void requireFolder(const fs::path& dir, const char* component) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw EngineError(ErrorCode::NotFound,
+                          dir.string() + ": the pipeline has no '" + component + "' folder");
+}
+
+template <class Fn>
+auto loading(const char* component, Fn&& fn) {
+    try {
+        return fn();
+    } catch (const EngineError& e) {
+        throw EngineError(e.code(), std::string(component) + ": " + e.what());
+    }
+}
+
+}  // namespace
+
+ModelScopePipeline ModelScopePipeline::load(const fs::path& dir,
+                                            const DeviceChoice& device,
+                                            const std::string& variant) {
+    std::error_code ec;
+    if (!fs::exists(dir / "model_index.json", ec))
+        throw EngineError(ErrorCode::NotFound,
+                          dir.string() + ": not a pipeline folder (no model_index.json)");
+    const auto index = JsonConfig::load(dir / "model_index.json");
+    const auto className = index.getString("_class_name", "");
+    for (const char* c : {"tokenizer", "text_encoder", "unet", "vae", "scheduler"})
+        requireFolder(dir / c, c);
+    const auto unetConfig = JsonConfig::load(dir / "unet" / "config.json");
+    if (unetConfig.getString("_class_name", "UNet3DConditionModel") != "UNet3DConditionModel")
+        throw EngineError(ErrorCode::Unsupported, (dir / "unet" / "config.json").string() +
+                                                      ": _class_name '" +
+                                                      unetConfig.getString("_class_name", "") +
+                                                      "' is not a ModelScope UNet3DConditionModel");
+
+    ModelScopePipeline p(
+        loading("tokenizer", [&] { return text::ClipTokenizer::fromFolder(dir / "tokenizer"); }),
+        loading("scheduler",
+                [&] { return sampling::DdimScheduler::fromModel(dir / "scheduler"); }));
+    p.m_device = device;
+    if (!className.empty() && className != "TextToVideoSDPipeline")
+        p.m_notes.push_back("model_index.json names " + className +
+                            "; loading it as a TextToVideoSDPipeline");
+    const auto textConfig = JsonConfig::load(dir / "text_encoder" / "config.json");
+    p.m_textAttentionMask = textConfig.getBool("use_attention_mask", false);
+    p.m_textEncoder = loading(
+        "text_encoder", [&] { return text::loadClipTextModel(dir / "text_encoder", variant); });
+    p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir / "unet", variant); });
+    p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir / "vae", variant); });
+    if (p.m_textEncoder->config().hiddenSize != p.m_unet->config().crossAttentionDim)
+        throw EngineError(ErrorCode::Config,
+                          "text_encoder hidden_size " +
+                              std::to_string(p.m_textEncoder->config().hiddenSize) +
+                              " does not match unet cross_attention_dim " +
+                              std::to_string(p.m_unet->config().crossAttentionDim));
+    if (p.m_vae->config().latentChannels != p.m_unet->config().inChannels)
+        throw EngineError(ErrorCode::Config, "vae latent_channels " +
+                                                 std::to_string(p.m_vae->config().latentChannels) +
+                                                 " does not match unet in_channels " +
+                                                 std::to_string(p.m_unet->config().inChannels));
+    for (const auto& k : p.m_unet->config().unknownKeys)
+        p.m_notes.push_back("unet/config.json: key '" + k + "' is not used");
+    for (const auto& k : p.m_vae->config().unknownKeys)
+        p.m_notes.push_back("vae/config.json: key '" + k + "' is not used");
+    tuneForDevice(device);
+    p.m_textEncoder->to(device.device, device.dtype);
+    p.m_unet->to(device.device, device.dtype);
+    p.m_vae->to(device.device, device.dtype);
+    return p;
+}
+
+std::int64_t ModelScopePipeline::defaultSize() const {
+    return m_unet->config().sampleSize * vaeFactor();
+}
+
+at::Tensor ModelScopePipeline::encodeText(const std::vector<std::string>& prompts) const {
+    const auto length = m_tokenizer.modelMaxLength();
+    auto ids = at::empty({static_cast<std::int64_t>(prompts.size()), length}, at::kLong);
+    auto mask = at::empty_like(ids);
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        const auto t = m_tokenizer.encode(prompts[i], length, /*padToMax=*/true, /*truncate=*/true);
+        std::copy(t.ids.begin(), t.ids.end(),
+                  ids[static_cast<std::int64_t>(i)].data_ptr<std::int64_t>());
+        std::copy(t.attentionMask.begin(), t.attentionMask.end(),
+                  mask[static_cast<std::int64_t>(i)].data_ptr<std::int64_t>());
+    }
+    torch::NoGradGuard noGrad;
+    std::optional<at::Tensor> attention;
+    if (m_textAttentionMask)
+        attention = mask.to(m_device.device);
+    auto encoder = m_textEncoder;  // a holder copy: the modules run non-const
+    return encoder->forward(ids.to(m_device.device), attention).lastHiddenState;
+}
+
+sampling::Conditioning ModelScopePipeline::encodePrompt(
+    const std::string& prompt,
+    const std::optional<std::string>& negative) const {
+    auto both = encodeText({negative.value_or(std::string()), prompt});
+    return {both[1].unsqueeze(0), both[0].unsqueeze(0)};
+}
+
+sampling::ModelFn ModelScopePipeline::modelFn() const {
+    auto unet = m_unet;
+    const auto dtype = m_device.dtype;
+    GraphedFunction forward(
+        [unet](const std::vector<at::Tensor>& x) mutable {
+            return unet->forward(x[0], x[1], x[2]);
+        },
+        m_cudaGraphs);
+    return [forward, dtype](const sampling::ModelInput& in) mutable {
+        torch::NoGradGuard noGrad;
+        return forward({in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
+    };
+}
+
+at::Tensor ModelScopePipeline::initialNoise(std::uint64_t seed,
+                                            int batch,
+                                            int frames,
+                                            std::int64_t height,
+                                            std::int64_t width) const {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    return at::randn({batch, latentChannels(), frames, height / vaeFactor(), width / vaeFactor()},
+                     generator, at::TensorOptions().dtype(at::kFloat));
+}
+
+at::Tensor ModelScopePipeline::decode(const at::Tensor& latents, std::int64_t frameBatch) const {
+    torch::NoGradGuard noGrad;
+    // diffusers multiplies by 1/scaling_factor (a float32 scalar), not divides.
+    const auto z = latents.to(m_device.device, at::kFloat) * (1.0 / m_vae->config().scalingFactor);
+    auto vae = m_vae;
+    auto video = vae->decode(z.to(m_device.dtype), frameBatch).to(at::kFloat);
+    return (video / 2 + 0.5).clamp(0, 1);
+}
+
+at::Tensor ModelScopePipeline::encodeVideo(const at::Tensor& video, std::int64_t frameBatch) const {
+    torch::NoGradGuard noGrad;
+    auto vae = m_vae;
+    auto dist = vae->encode(video.to(m_device.device, m_device.dtype), frameBatch);
+    return dist.mean.to(at::kFloat) * m_vae->config().scalingFactor;
+}
+
+Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
+                                const GenerateRequest& request,
+                                const JobContext& context) {
+    try {
+        const auto size = pipeline.defaultSize();
+        const int frames = request.frames > 0 ? request.frames : pipeline.defaultFrames();
+        const auto height = request.height > 0 ? request.height : size;
+        const auto width = request.width > 0 ? request.width : size;
+        const auto f = pipeline.vaeFactor();
+        if (height % f != 0 || width % f != 0)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "height and width must be multiples of " + std::to_string(f) +
+                                  ", got " + std::to_string(height) + "×" + std::to_string(width));
+        if (frames < 1 || frames > 1024)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "frames must be between 1 and 1024, got " + std::to_string(frames));
+        GenerateResult result;
+        auto start = std::chrono::steady_clock::now();
+        const auto condition = pipeline.encodePrompt(request.prompt, request.negativePrompt);
+        result.encodeMs = msSince(start);
+
+        sampling::DenoiseRequest d;
+        d.numSteps = request.steps;
+        d.latents = request.initialLatents.defined()
+                        ? request.initialLatents
+                        : pipeline.initialNoise(request.seed, 1, frames, height, width);
+        const std::vector<std::int64_t> expected{d.latents.size(0), pipeline.latentChannels(),
+                                                 frames, height / f, width / f};
+        if (request.initialLatents.defined() &&
+            (d.latents.dim() != 5 || d.latents.size(1) != expected[1]))
+            throw EngineError(
+                ErrorCode::InvalidArgument,
+                "initial latents must be (B, " + std::to_string(expected[1]) + ", F, h, w)");
+        d.latents = d.latents.to(pipeline.device().device, at::kFloat);
+        d.conditions = {condition};
+        d.guidance.scale = request.guidance;
+        d.eta = request.eta;
+        d.seed = request.seed;
+        start = std::chrono::steady_clock::now();
+        auto denoised = sampling::denoise(pipeline.scheduler(), pipeline.modelFn(), d, context);
+        if (!denoised)
+            return denoised.error();
+        result.latents = denoised.value().latents;
+        result.timesteps = denoised.value().timesteps;
+        result.denoiseMs = msSince(start);
+        if (request.decode) {
+            context.cancel.throwIfCancelled();
+            start = std::chrono::steady_clock::now();
+            result.video = pipeline.decode(result.latents, request.decodeFrameBatch).cpu();
+            result.decodeMs = msSince(start);
+        }
+        return result;
+    } catch (const EngineError& e) {
+        return e;
+    } catch (const std::exception& e) {
+        return EngineError(ErrorCode::Internal, std::string("generate: ") + e.what());
+    }
+}
+
+}  // namespace mp::pipelines

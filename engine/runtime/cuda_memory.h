@@ -1,0 +1,24 @@
+#pragma once
+// CUDA allocator figures and device synchronisation for benchmarks. Builds without CUDA (Debian's
+// LibTorch) answer "not available" instead of failing to link.
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace mp {
+
+struct CudaMemory {
+    std::int64_t allocated = 0;      // bytes held by tensors now
+    std::int64_t peakAllocated = 0;  // since the last resetCudaPeak()
+    std::int64_t reserved = 0;       // bytes the caching allocator holds
+};
+
+// Empty on a CPU device or a build without CUDA.
+std::optional<CudaMemory> cudaMemory(c10::Device device);
+void resetCudaPeak(c10::Device device);
+// Waits for the device's queued work (no-op on the CPU).
+void synchronize(c10::Device device);
+
+}  // namespace mp

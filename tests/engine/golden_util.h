@@ -1,0 +1,29 @@
+#pragma once
+// Shared by the parity tests: reading a golden.safetensors file and the error measure every
+// parity tolerance is stated in.
+
+#include "io/tensor_io.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace mp::test {
+
+// max|actual − expected| / max|expected|, in double.
+inline double relMax(const at::Tensor& actual, const at::Tensor& expected) {
+    auto a = actual.to(at::kDouble), e = expected.to(at::kDouble);
+    return ((a - e).abs().max() / e.abs().max().clamp_min(1e-30)).item<double>();
+}
+
+// The tensors of DIR/golden.safetensors by name.
+inline std::map<std::string, at::Tensor> loadGolden(const std::filesystem::path& dir) {
+    std::map<std::string, at::Tensor> out;
+    for (auto& [k, v] : loadTensorFile(dir / "golden.safetensors"))
+        out[k] = v;
+    return out;
+}
+
+}  // namespace mp::test

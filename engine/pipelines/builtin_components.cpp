@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "io/config.h"
+#include "metrics/clip_model.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
 #include "runtime/components.h"
@@ -80,6 +81,24 @@ TensorMap runVaeDecode(const ComponentCall& call) {
     return {{"sample", model->decode(call.inputs.at("latents"))}};
 }
 
+metrics::ClipModel loadClip(const ComponentCall& call) {
+    auto model = metrics::loadClipModel(call.modelDir);
+    model->to(call.device.device, call.device.dtype);
+    return model;
+}
+
+TensorMap runClipImage(const ComponentCall& call) {
+    auto model = loadClip(call);
+    torch::NoGradGuard noGrad;
+    return {{"image_embeds", model->imageEmbeds(call.inputs.at("pixel_values"))}};
+}
+
+TensorMap runClipText(const ComponentCall& call) {
+    auto model = loadClip(call);
+    torch::NoGradGuard noGrad;
+    return {{"text_embeds", model->textEmbeds(call.inputs.at("input_ids"))}};
+}
+
 }  // namespace
 
 void registerBuiltinComponents() {
@@ -113,6 +132,20 @@ void registerBuiltinComponents() {
                            {},
                            {"sample"},
                            runVaeDecode});
+        registerComponent({"clip-image",
+                           "CLIPModel image tower: pixel_values (already preprocessed) -> "
+                           "image_embeds (projected, not normalised)",
+                           {"pixel_values"},
+                           {},
+                           {"image_embeds"},
+                           runClipImage});
+        registerComponent({"clip-text",
+                           "CLIPModel text tower: input_ids -> text_embeds (projected, not "
+                           "normalised)",
+                           {"input_ids"},
+                           {},
+                           {"text_embeds"},
+                           runClipText});
     });
 }
 

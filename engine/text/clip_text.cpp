@@ -17,9 +17,9 @@ torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = true) {
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
-torch::nn::LayerNorm layerNorm(const ClipTextConfig& c) {
+torch::nn::LayerNorm layerNorm(std::int64_t width, double eps) {
     return torch::nn::LayerNorm(
-        torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps).elementwise_affine(true));
+        torch::nn::LayerNormOptions({width}).eps(eps).elementwise_affine(true));
 }
 }  // namespace
 
@@ -65,8 +65,20 @@ std::string ClipTextConfig::toString() const {
     return s.str();
 }
 
-ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c)
-    : m_heads(static_cast<int>(c.numAttentionHeads)) {
+LayerOptions ClipTextConfig::layerOptions() const {
+    LayerOptions o;
+    o.hiddenSize = hiddenSize;
+    o.intermediateSize = intermediateSize;
+    o.numAttentionHeads = numAttentionHeads;
+    o.numHiddenLayers = numHiddenLayers;
+    o.act = hiddenAct;
+    o.layerNormEps = layerNormEps;
+    o.causal = true;
+    return o;
+}
+
+ClipAttentionImpl::ClipAttentionImpl(const LayerOptions& c)
+    : m_heads(static_cast<int>(c.numAttentionHeads)), m_causal(c.causal) {
     q_proj = register_module("q_proj", linear(c.hiddenSize, c.hiddenSize));
     k_proj = register_module("k_proj", linear(c.hiddenSize, c.hiddenSize));
     v_proj = register_module("v_proj", linear(c.hiddenSize, c.hiddenSize));
@@ -74,12 +86,11 @@ ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c)
 }
 
 at::Tensor ClipAttentionImpl::forward(const at::Tensor& x, const std::optional<at::Tensor>& mask) {
-    auto h =
-        nn::multiHeadAttention(q_proj(x), k_proj(x), v_proj(x), m_heads, /*causal=*/true, mask);
+    auto h = nn::multiHeadAttention(q_proj(x), k_proj(x), v_proj(x), m_heads, m_causal, mask);
     return out_proj(h);
 }
 
-ClipMlpImpl::ClipMlpImpl(const ClipTextConfig& c) : m_act(c.hiddenAct) {
+ClipMlpImpl::ClipMlpImpl(const LayerOptions& c) : m_act(c.act) {
     fc1 = register_module("fc1", linear(c.hiddenSize, c.intermediateSize));
     fc2 = register_module("fc2", linear(c.intermediateSize, c.hiddenSize));
 }
@@ -88,11 +99,11 @@ at::Tensor ClipMlpImpl::forward(const at::Tensor& x) {
     return fc2(nn::activate(fc1(x), m_act));
 }
 
-ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextConfig& c) {
+ClipEncoderLayerImpl::ClipEncoderLayerImpl(const LayerOptions& c) {
     self_attn = register_module("self_attn", ClipAttention(c));
-    layer_norm1 = register_module("layer_norm1", layerNorm(c));
+    layer_norm1 = register_module("layer_norm1", layerNorm(c.hiddenSize, c.layerNormEps));
     mlp = register_module("mlp", ClipMlp(c));
-    layer_norm2 = register_module("layer_norm2", layerNorm(c));
+    layer_norm2 = register_module("layer_norm2", layerNorm(c.hiddenSize, c.layerNormEps));
 }
 
 at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x,
@@ -116,16 +127,24 @@ at::Tensor ClipTextEmbeddingsImpl::forward(const at::Tensor& inputIds) {
     return token_embedding(inputIds) + position_embedding(positions);
 }
 
-ClipEncoderImpl::ClipEncoderImpl(const ClipTextConfig& c) {
+ClipEncoderImpl::ClipEncoderImpl(const LayerOptions& c) {
     layers = register_module("layers", torch::nn::ModuleList());
-    for (std::int64_t i = 0; i < c.numHiddenLayers; ++i)
-        layers->push_back(ClipEncoderLayer(c));
+    for (std::int64_t i = 0; i < c.numHiddenLayers; ++i) {
+        m_layers.emplace_back(c);
+        layers->push_back(m_layers.back());
+    }
 }
 
-ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig& c) {
+at::Tensor ClipEncoderImpl::forward(at::Tensor x, const std::optional<at::Tensor>& mask) {
+    for (auto& layer : m_layers)
+        x = layer->forward(x, mask);
+    return x;
+}
+
+ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig& c) : m_config(c) {
     embeddings = register_module("embeddings", ClipTextEmbeddings(c));
-    encoder = register_module("encoder", ClipEncoder(c));
-    final_layer_norm = register_module("final_layer_norm", layerNorm(c));
+    encoder = register_module("encoder", ClipEncoder(c.layerOptions()));
+    final_layer_norm = register_module("final_layer_norm", layerNorm(c.hiddenSize, c.layerNormEps));
 }
 
 ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& c, bool withProjection) : m_config(c) {
@@ -137,6 +156,14 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& c, bool withProjectio
 
 ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& inputIds,
                                           const std::optional<at::Tensor>& attentionMask) {
+    auto out = text_model->forward(inputIds, attentionMask);
+    if (hasProjection())
+        out.textEmbeds = text_projection(out.pooled);
+    return out;
+}
+
+ClipTextOutput ClipTextTransformerImpl::forward(const at::Tensor& inputIds,
+                                                const std::optional<at::Tensor>& attentionMask) {
     if (inputIds.dim() != 2 || inputIds.scalar_type() != at::kLong)
         throw EngineError(ErrorCode::InvalidArgument,
                           "CLIP text: input_ids must be a (batch, tokens) int64 tensor");
@@ -155,14 +182,13 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& inputIds,
         throw EngineError(ErrorCode::InvalidArgument,
                           "CLIP text: attention_mask must have input_ids' shape");
 
-    auto h = text_model->embeddings(inputIds);
+    auto h = embeddings(inputIds);
     std::optional<at::Tensor> mask;
     if (attentionMask)
         mask = nn::attentionMask(*attentionMask, L, /*causal=*/true);
-    for (const auto& layer : *text_model->encoder->layers)
-        h = layer->as<ClipEncoderLayer>()->forward(h, mask);
+    h = encoder->forward(h, mask);
     ClipTextOutput out;
-    out.lastHiddenState = text_model->final_layer_norm(h);
+    out.lastHiddenState = final_layer_norm(h);
     // transformers: legacy configs (eos_token_id 2) pool at the largest id; others at the first
     // eos_token_id (position 0 when a row has none).
     const auto eosIndex = m_config.eosTokenId == 2
@@ -170,8 +196,6 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& inputIds,
                               : (inputIds == m_config.eosTokenId).to(at::kInt).argmax(-1);
     out.pooled = out.lastHiddenState.index(
         {at::arange(inputIds.size(0), inputIds.options().dtype(at::kLong)), eosIndex});
-    if (hasProjection())
-        out.textEmbeds = text_projection(out.pooled);
     return out;
 }
 

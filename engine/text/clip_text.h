@@ -16,8 +16,21 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mp::text {
+
+// What one transformer layer of a CLIP tower needs; the text tower is causal, the vision tower
+// (metrics/) is not. Both towers share these layer modules.
+struct LayerOptions {
+    std::int64_t hiddenSize = 512;
+    std::int64_t intermediateSize = 2048;
+    std::int64_t numAttentionHeads = 8;
+    std::int64_t numHiddenLayers = 12;
+    nn::Activation act = nn::Activation::QuickGelu;
+    double layerNormEps = 1e-5;
+    bool causal = true;
+};
 
 struct ClipTextConfig {
     std::int64_t vocabSize = 49408;
@@ -36,6 +49,7 @@ struct ClipTextConfig {
     // CLIPModel's. Throws EngineError{Config} naming the file and key.
     static ClipTextConfig fromFile(const std::filesystem::path& path);
     std::string toString() const;
+    LayerOptions layerOptions() const;
 };
 
 struct ClipTextOutput {
@@ -46,19 +60,20 @@ struct ClipTextOutput {
 
 class ClipAttentionImpl : public torch::nn::Module {
 public:
-    explicit ClipAttentionImpl(const ClipTextConfig& config);
+    explicit ClipAttentionImpl(const LayerOptions& options);
     // `mask`: nn::attentionMask() of the padding with the causal rule, or none (causal only).
     at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 
 private:
     int m_heads;
+    bool m_causal;
 };
 TORCH_MODULE(ClipAttention);
 
 class ClipMlpImpl : public torch::nn::Module {
 public:
-    explicit ClipMlpImpl(const ClipTextConfig& config);
+    explicit ClipMlpImpl(const LayerOptions& options);
     at::Tensor forward(const at::Tensor& x);
     torch::nn::Linear fc1{nullptr}, fc2{nullptr};
 
@@ -69,7 +84,7 @@ TORCH_MODULE(ClipMlp);
 
 class ClipEncoderLayerImpl : public torch::nn::Module {
 public:
-    explicit ClipEncoderLayerImpl(const ClipTextConfig& config);
+    explicit ClipEncoderLayerImpl(const LayerOptions& options);
     at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
     ClipAttention self_attn{nullptr};
     torch::nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
@@ -87,17 +102,27 @@ TORCH_MODULE(ClipTextEmbeddings);
 
 class ClipEncoderImpl : public torch::nn::Module {
 public:
-    explicit ClipEncoderImpl(const ClipTextConfig& config);
+    explicit ClipEncoderImpl(const LayerOptions& options);
+    at::Tensor forward(at::Tensor x, const std::optional<at::Tensor>& mask = std::nullopt);
     torch::nn::ModuleList layers{nullptr};
+
+private:
+    std::vector<ClipEncoderLayer> m_layers;
 };
 TORCH_MODULE(ClipEncoder);
 
 class ClipTextTransformerImpl : public torch::nn::Module {
 public:
     explicit ClipTextTransformerImpl(const ClipTextConfig& config);
+    // last_hidden_state and the pooled EOS state (see ClipTextModelImpl::forward).
+    ClipTextOutput forward(const at::Tensor& inputIds,
+                           const std::optional<at::Tensor>& attentionMask = std::nullopt);
     ClipTextEmbeddings embeddings{nullptr};
     ClipEncoder encoder{nullptr};
     torch::nn::LayerNorm final_layer_norm{nullptr};
+
+private:
+    ClipTextConfig m_config;
 };
 TORCH_MODULE(ClipTextTransformer);
 

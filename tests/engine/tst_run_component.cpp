@@ -83,7 +83,8 @@ void TstRunComponent::errors_data() {
         << "sample,timestep"
         << "cpu"
         << "'unet-xl' is not available in this build (available: "
-           "test-affine, test-fails, text-encoder, unet, vae-decode, vae-encode)";
+           "clip-image, clip-text, test-affine, test-fails, text-encoder, unet, vae-decode, "
+           "vae-encode)";
     QTest::newRow("missing input")
         << "test-affine"
         << "sample"
@@ -204,6 +205,8 @@ void TstRunComponent::modelScopeComponents_data() {
                                 << u"latent_mean=latent_mean,latent_logvar=latent_logvar"_s;
     QTest::newRow("vae-decode") << u"vae-decode"_s << u"vae/plain"_s << u"latents=latents"_s
                                 << u"sample=decoded"_s;
+    QTest::newRow("clip-text") << u"clip-text"_s << u"../clip_model/gelu"_s
+                               << u"input_ids=input_ids"_s << u"text_embeds=text_embeds"_s;
 }
 
 void TstRunComponent::modelScopeComponents() {

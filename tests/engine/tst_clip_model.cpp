@@ -1,0 +1,154 @@
+// CLIPModel and CLIP image preprocessing against transformers on tiny random configs
+// (tools/golden/clip_model.py): the slow PIL CLIPImageProcessor's pixel values for images of odd
+// sizes, projected image and text embeddings and logits (fp32 CPU, ≤ 1e-4 relative).
+
+#include "core/error.h"
+#include "golden_util.h"
+#include "image/clip_preprocess.h"
+#include "metrics/clip_model.h"
+#include "text/clip_tokenizer.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <QtTest/QtTest>
+
+#include <filesystem>
+
+using namespace mp;
+namespace fs = std::filesystem;
+using namespace Qt::StringLiterals;
+using mp::test::loadGolden;
+using mp::test::relMax;
+
+namespace {
+const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "clip_model";
+constexpr int kImages = 5;
+
+at::Tensor preprocess(const at::Tensor& hwc, const image::ClipPreprocessConfig& config) {
+    const auto img = hwc.contiguous();
+    const auto H = static_cast<int>(img.size(0)), W = static_cast<int>(img.size(1));
+    auto planar = image::clipPreprocess(
+        {img.data_ptr<std::uint8_t>(), static_cast<std::size_t>(img.numel())}, W, H, config);
+    return at::from_blob(planar.data(), {3, config.cropHeight, config.cropWidth}, at::kFloat)
+        .clone();
+}
+}  // namespace
+
+class TstClipModel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { at::set_num_threads(2); }
+
+    void preprocessing_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<int>("index");
+        for (const auto* model : {"quick-gelu", "gelu"})
+            for (int i = 0; i < kImages; ++i)
+                QTest::newRow((std::string(model) + "/image" + std::to_string(i)).c_str())
+                    << QString::fromLatin1(model) << i;
+    }
+    void preprocessing() {
+        QFETCH(QString, model);
+        QFETCH(int, index);
+        const auto dir = kGolden / model.toStdString();
+        const auto g = loadGolden(dir);
+        const auto config = image::ClipPreprocessConfig::fromFile(dir / "preprocessor_config.json");
+        const auto i = std::to_string(index);
+        const auto ours = preprocess(g.at("image" + i), config);
+        const auto& ref = g.at("pixel_values" + i);
+        QCOMPARE(ours.sizes(), ref.sizes());
+        const double err = (ours - ref).abs().max().item<double>();
+        qInfo("%s image%d %lldx%lld: max|Δ| %.2e", qPrintable(model), index,
+              static_cast<long long>(g.at("image" + i).size(1)),
+              static_cast<long long>(g.at("image" + i).size(0)), err);
+        // Bit-exact resize; the float steps match to float32 rounding.
+        QVERIFY2(err <= 1e-6, qPrintable(QString::number(err)));
+    }
+
+    void embeddings_data() {
+        QTest::addColumn<QString>("model");
+        QTest::newRow("quick-gelu") << u"quick-gelu"_s;
+        QTest::newRow("gelu") << u"gelu"_s;
+    }
+    void embeddings() {
+        QFETCH(QString, model);
+        const auto dir = kGolden / model.toStdString();
+        try {
+            const auto g = loadGolden(dir);
+            auto clip = metrics::loadClipModel(dir);
+            at::NoGradGuard noGrad;
+            std::vector<at::Tensor> pixels;
+            for (int i = 0; i < kImages; ++i)
+                pixels.push_back(g.at("pixel_values" + std::to_string(i)));
+            const auto images = clip->imageEmbeds(at::stack(pixels));
+            const auto texts = clip->textEmbeds(g.at("input_ids"));
+            const double ei = relMax(images, g.at("image_embeds"));
+            const double et = relMax(texts, g.at("text_embeds"));
+            const auto logits =
+                clip->logitScale() * at::matmul(images / images.norm(2, -1, true),
+                                                (texts / texts.norm(2, -1, true)).t());
+            const double el = (logits - g.at("logits_per_image")).abs().max().item<double>();
+            qInfo("%s: image %.2e, text %.2e, logits max|Δ| %.2e", qPrintable(model), ei, et, el);
+            QVERIFY(ei <= 1e-4);
+            QVERIFY(et <= 1e-4);
+            QVERIFY(el <= 1e-3);
+            QVERIFY(std::abs(clip->logitScale() - g.at("logit_scale").item<double>()) < 1e-4);
+            // The embeddings carry signal: images differ from one another.
+            QVERIFY(relMax(images[0], images[1]) > 1e-2);
+        } catch (const std::exception& e) {
+            QFAIL(e.what());
+        }
+    }
+
+    void tokenizerFromTokenizerJson() {
+        // transformers 5 saved only tokenizer.json in these folders; it gives the golden ids.
+        const auto dir = kGolden / "gelu";
+        const auto g = loadGolden(dir);
+        const auto tok = text::ClipTokenizer::fromFolder(dir);
+        const char* captions[] = {"a red circle moves from left to right",
+                                  "a monkey walking on the beach", ""};
+        for (int b = 0; b < 3; ++b) {
+            const auto t = tok.encode(captions[b], 77);
+            const auto row = g.at("input_ids")[b].contiguous();
+            QCOMPARE(t.ids, std::vector<std::int64_t>(row.data_ptr<std::int64_t>(),
+                                                      row.data_ptr<std::int64_t>() + 77));
+        }
+    }
+
+    void rejects_data() {
+        QTest::addColumn<QString>("what");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("wrong-size")
+            << u"wrong-size"_s << u"pixel_values must be (batch, 3, 28, 28)"_s;
+        QTest::newRow("small-image") << u"small-image"_s << u"smaller than the crop"_s;
+        QTest::newRow("text-only-folder")
+            << u"text-only-folder"_s << u"needs text_config and vision_config"_s;
+    }
+    void rejects() {
+        QFETCH(QString, what);
+        QFETCH(QString, message);
+        try {
+            if (what == u"wrong-size") {
+                auto clip = metrics::loadClipModel(kGolden / "gelu");
+                at::NoGradGuard noGrad;
+                (void)clip->imageEmbeds(at::zeros({1, 3, 30, 30}));
+            } else if (what == u"small-image") {
+                image::ClipPreprocessConfig c;
+                c.doResize = false;
+                std::vector<std::uint8_t> rgb(10 * 10 * 3);
+                (void)image::clipPreprocess(rgb, 10, 10, c);
+            } else {
+                (void)metrics::ClipModelConfig::fromFile(fs::path(MP_TEST_DATA_DIR) / "golden" /
+                                                         "clip_text" / "gelu" / "config.json");
+            }
+            QFAIL("accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TstClipModel)
+#include "tst_clip_model.moc"

@@ -6,6 +6,7 @@
 #include "golden_util.h"
 #include "image/clip_preprocess.h"
 #include "metrics/clip_model.h"
+#include "metrics/clip_scores.h"
 #include "text/clip_tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -99,6 +100,98 @@ private Q_SLOTS:
             QVERIFY(relMax(images[0], images[1]) > 1e-2);
         } catch (const std::exception& e) {
             QFAIL(e.what());
+        }
+    }
+
+    void alignmentMatchesTransformers_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<int>("prompt");
+        for (const auto* model : {"quick-gelu", "gelu"})
+            for (int p = 0; p < 3; ++p)
+                QTest::newRow((std::string(model) + "/prompt" + std::to_string(p)).c_str())
+                    << QString::fromLatin1(model) << p;
+    }
+    void alignmentMatchesTransformers() {
+        // The five golden images stand for a video's frames. transformers' logits_per_image
+        // are logit_scale·cos, so TGVE's score is their mean over frames and torchmetrics'
+        // is 100·max(cos, 0) averaged; both are computed here from our embeddings.
+        QFETCH(QString, model);
+        QFETCH(int, prompt);
+        const auto dir = kGolden / model.toStdString();
+        const auto g = loadGolden(dir);
+        auto clip = metrics::loadClipModel(dir);
+        at::NoGradGuard noGrad;
+        std::vector<at::Tensor> pixels;
+        for (int i = 0; i < kImages; ++i)
+            pixels.push_back(g.at("pixel_values" + std::to_string(i)));
+        const auto frames = clip->imageEmbeds(at::stack(pixels));
+        const auto text = clip->textEmbeds(g.at("input_ids"))[prompt];
+        const auto logits = g.at("logits_per_image").select(1, prompt).to(at::kDouble);
+        const double scale = g.at("logit_scale").item<double>();
+
+        const auto tgve = metrics::textAlignment(frames, text, clip->logitScale(),
+                                                 metrics::AlignmentVariant::Tgve);
+        QCOMPARE(tgve.variant, std::string("tgve"));
+        QCOMPARE(tgve.perItem.size(), std::size_t(kImages));
+        QVERIFY(std::abs(tgve.value - logits.mean().item<double>()) <= 1e-3);
+        const auto tm = metrics::textAlignment(frames, text, clip->logitScale(),
+                                               metrics::AlignmentVariant::Torchmetrics);
+        const double expected = (logits / scale * 100).clamp_min(0).mean().item<double>();
+        qInfo("%s prompt %d: tgve %.4f (transformers %.4f), torchmetrics %.4f (%.4f)",
+              qPrintable(model), prompt, tgve.value, logits.mean().item<double>(), tm.value,
+              expected);
+        QVERIFY(std::abs(tm.value - expected) <= 1e-3);
+        for (double v : tm.perItem)
+            QVERIFY(v >= 0.0);
+    }
+
+    void consistencyOnKnownEmbeddings_data() {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<bool>("allPairs");
+        QTest::addColumn<double>("expected");
+        // identical frames: 1; alternating orthogonal frames: 0 between neighbours, and over all
+        // pairs of 4 frames (a, b, a, b) two of six pairs are identical: 1/3; a reversed copy:
+        // −1 between neighbours.
+        QTest::newRow("static-consecutive") << u"static"_s << false << 1.0;
+        QTest::newRow("static-all-pairs") << u"static"_s << true << 1.0;
+        QTest::newRow("alternating-consecutive") << u"alternating"_s << false << 0.0;
+        QTest::newRow("alternating-all-pairs") << u"alternating"_s << true << 1.0 / 3.0;
+        QTest::newRow("flipping-consecutive") << u"flipping"_s << false << -1.0;
+    }
+    void consistencyOnKnownEmbeddings() {
+        QFETCH(QString, pattern);
+        QFETCH(bool, allPairs);
+        QFETCH(double, expected);
+        const auto a = at::tensor({3.0, 0.0, 4.0}), b = at::tensor({0.0, 2.0, 0.0});
+        at::Tensor frames;
+        if (pattern == u"static")
+            frames = at::stack({a, a * 2, a * 0.5, a});  // the norm does not matter
+        else if (pattern == u"alternating")
+            frames = at::stack({a, b, a, b});
+        else
+            frames = at::stack({a, -a, a, -a});
+        const auto r = metrics::temporalConsistency(
+            frames, allPairs ? metrics::ConsistencyVariant::AllPairs
+                             : metrics::ConsistencyVariant::Consecutive);
+        QCOMPARE(r.perItem.size(), std::size_t(allPairs ? 6 : 3));
+        QVERIFY2(std::abs(r.value - expected) < 1e-12, qPrintable(QString::number(r.value)));
+        QCOMPARE(r.variant, std::string(allPairs ? "all-pairs" : "consecutive"));
+    }
+
+    void scoresRejectBadShapes() {
+        try {
+            (void)metrics::temporalConsistency(at::ones({1, 4}),
+                                               metrics::ConsistencyVariant::Consecutive);
+            QFAIL("one frame accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(u"at least 2 frames"_s), e.what());
+        }
+        try {
+            (void)metrics::textAlignment(at::ones({3, 4}), at::ones({5}), 100,
+                                         metrics::AlignmentVariant::Tgve);
+            QFAIL("mismatched widths accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(u"(F, D)"_s), e.what());
         }
     }
 

@@ -51,14 +51,6 @@ bool GraphedFunction::supported() {
 #endif
 }
 
-bool GraphedFunction::capturing() const {
-#ifdef MP_TORCH_CUDA
-    return m->graph != nullptr;
-#else
-    return false;
-#endif
-}
-
 at::Tensor GraphedFunction::operator()(const std::vector<at::Tensor>& inputs) {
 #ifdef MP_TORCH_CUDA
     const bool cuda = !inputs.empty() && inputs.front().is_cuda();

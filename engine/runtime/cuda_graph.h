@@ -21,8 +21,6 @@ public:
     GraphedFunction(Fn fn, bool enabled);
     // Returns a tensor owned by the caller (a copy of the graph's output buffer).
     at::Tensor operator()(const std::vector<at::Tensor>& inputs);
-    // True once a graph has been captured and is being replayed.
-    bool capturing() const;
     // False when this build has no CUDA graphs (Debian's CPU LibTorch).
     static bool supported();
 

@@ -34,6 +34,13 @@ at::Tensor preprocess(const at::Tensor& hwc, const image::ClipPreprocessConfig& 
     return at::from_blob(planar.data(), {3, config.cropHeight, config.cropWidth}, at::kFloat)
         .clone();
 }
+// The golden images' pixel values as one batch (the frames of a "video").
+at::Tensor goldenPixels(const std::map<std::string, at::Tensor>& g) {
+    std::vector<at::Tensor> pixels;
+    for (int i = 0; i < kImages; ++i)
+        pixels.push_back(g.at("pixel_values" + std::to_string(i)));
+    return at::stack(pixels);
+}
 }  // namespace
 
 class TstClipModel : public QObject {
@@ -80,10 +87,7 @@ private Q_SLOTS:
             const auto g = loadGolden(dir);
             auto clip = metrics::loadClipModel(dir);
             at::NoGradGuard noGrad;
-            std::vector<at::Tensor> pixels;
-            for (int i = 0; i < kImages; ++i)
-                pixels.push_back(g.at("pixel_values" + std::to_string(i)));
-            const auto images = clip->imageEmbeds(at::stack(pixels));
+            const auto images = clip->imageEmbeds(goldenPixels(g));
             const auto texts = clip->textEmbeds(g.at("input_ids"));
             const double ei = relMax(images, g.at("image_embeds"));
             const double et = relMax(texts, g.at("text_embeds"));
@@ -121,10 +125,7 @@ private Q_SLOTS:
         const auto g = loadGolden(dir);
         auto clip = metrics::loadClipModel(dir);
         at::NoGradGuard noGrad;
-        std::vector<at::Tensor> pixels;
-        for (int i = 0; i < kImages; ++i)
-            pixels.push_back(g.at("pixel_values" + std::to_string(i)));
-        const auto frames = clip->imageEmbeds(at::stack(pixels));
+        const auto frames = clip->imageEmbeds(goldenPixels(g));
         const auto text = clip->textEmbeds(g.at("input_ids"))[prompt];
         const auto logits = g.at("logits_per_image").select(1, prompt).to(at::kDouble);
         const double scale = g.at("logit_scale").item<double>();

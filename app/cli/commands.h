@@ -35,6 +35,7 @@ Command videoToTensorCommand();
 Command tensorToVideoCommand();
 Command videoConvertCommand();
 Command composeCommand();
+Command scoreCommand();  // metrics on a decoded video: docs/metrics.md
 #endif
 
 // --device/--dtype of a command that runs models, resolved (UsageError when unusable), with the

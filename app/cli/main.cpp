@@ -21,6 +21,7 @@ const std::vector<mp::cli::Command>& commands() {
         list.push_back(mp::cli::tensorToVideoCommand());
         list.push_back(mp::cli::videoConvertCommand());
         list.push_back(mp::cli::composeCommand());
+        list.push_back(mp::cli::scoreCommand());
 #endif
         return list;
     }();

@@ -9,6 +9,7 @@
 
 #include <QtTest/QtTest>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -58,6 +59,10 @@ private Q_SLOTS:
     void composeGridAndLabels();
     void generate_data();
     void generate();
+    void scoreAll();
+    void scoreReversedMotion();
+    void scoreErrors_data();
+    void scoreErrors();
 
 private:
     mp::test::TempDir m_dir;
@@ -410,6 +415,111 @@ void TstCliVideo::generate() {
         QCOMPARE(f.header().find("latents")->shape, (std::vector<std::int64_t>{1, 4, 3, 8, 12}));
         QCOMPARE(f.header().metadata.at("seed"), std::string("7"));
     }
+}
+
+namespace {
+const fs::path kClipGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "clip_model";
+
+// The scores of a `score --json` run by "metric/variant".
+std::map<QString, QJsonObject> scoresByName(const QString& out) {
+    std::map<QString, QJsonObject> m;
+    const auto doc = QJsonDocument::fromJson(out.toUtf8());
+    for (const auto& v : doc.object().value(u"scores"_s).toArray()) {
+        const auto o = v.toObject();
+        m[o.value(u"metric"_s).toString() + u"/"_s + o.value(u"variant"_s).toString()] = o;
+    }
+    return m;
+}
+}  // namespace
+
+void TstCliVideo::scoreAll() {
+    // The clip against itself: every metric present and named; the changes are 0, the
+    // preference is a coin toss and the flow similarity is exactly 1.
+    const auto r = cli({u"score"_s, u"--video"_s, path(m_frames), u"--reference"_s, path(m_mp4),
+                        u"--prompt"_s, u"a red square moves right"_s, u"--scorer"_s,
+                        path(kClipGolden / "gelu"), u"--pickscore"_s,
+                        path(kClipGolden / "quick-gelu"), u"--batch"_s, u"3"_s, u"--json"_s});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    auto s = scoresByName(r.out);
+    for (const auto* name :
+         {"text_alignment/tgve", "text_alignment/torchmetrics", "text_alignment_change/tgve",
+          "temporal_consistency/consecutive", "temporal_consistency/all-pairs",
+          "pickscore/mean-over-frames", "pickscore_change/mean-over-frames",
+          "pickscore_preference/vs-reference", "flow_similarity/lucas-kanade"})
+        QVERIFY2(s.count(QString::fromLatin1(name)), name);
+    QCOMPARE(s[u"text_alignment/tgve"_s].value(u"backbone"_s).toString(),
+             u"gelu (ViT-3x40/7@28px)"_s);
+    QCOMPARE(s[u"pickscore/mean-over-frames"_s].value(u"backbone"_s).toString(),
+             u"quick-gelu (ViT-2x32/6@30px)"_s);
+    QCOMPARE(s[u"text_alignment/tgve"_s].value(u"per_item"_s).toArray().size(), 8);
+    QCOMPARE(s[u"temporal_consistency/all-pairs"_s].value(u"per_item"_s).toArray().size(), 28);
+    // The reference is the mp4 of the same clip: lossy, so the changes are small, not 0.
+    QVERIFY(std::abs(s[u"text_alignment_change/tgve"_s].value(u"value"_s).toDouble()) < 0.5);
+    QVERIFY(std::abs(s[u"pickscore_preference/vs-reference"_s].value(u"value"_s).toDouble() - 0.5) <
+            0.1);
+    const auto flow = s[u"flow_similarity/lucas-kanade"_s];
+    QVERIFY2(flow.value(u"value"_s).toDouble() > 0.9, qPrintable(both(r)));
+    QCOMPARE(flow.value(u"params"_s).toObject().value(u"win_size"_s).toDouble(), 15.0);
+    QVERIFY(
+        QJsonDocument::fromJson(r.out.toUtf8()).object().value(u"skipped"_s).toArray().isEmpty());
+
+    // Without --json: one line per score.
+    const auto text = cli({u"score"_s, u"--video"_s, path(m_frames), u"--prompt"_s, u"x"_s,
+                           u"--scorer"_s, path(kClipGolden / "gelu")});
+    QVERIFY2(text.code == 0, qPrintable(both(text)));
+    QVERIFY2(text.out.contains(u"text_alignment [tgve] gelu (ViT-3x40/7@28px): "_s),
+             qPrintable(both(text)));
+    QVERIFY2(text.out.contains(u"flow_similarity: skipped (no --reference video)"_s),
+             qPrintable(both(text)));
+}
+
+void TstCliVideo::scoreReversedMotion() {
+    // The squares of the reference move the other way: the flow similarity goes negative.
+    mp::test::TempDir dir;
+    auto reversed = m_clip;
+    std::reverse(reversed.frames.begin(), reversed.frames.end());
+    QVERIFY(mp::video::encodeVideo(reversed, (dir / "rev").string() + "/").ok());
+    const auto r = cli({u"score"_s, u"--video"_s, path(m_frames), u"--reference"_s,
+                        path(dir / "rev"), u"--prompt"_s, u"x"_s, u"--json"_s});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    const double v =
+        scoresByName(r.out)[u"flow_similarity/lucas-kanade"_s].value(u"value"_s).toDouble();
+    qInfo("reversed: flow similarity %.4f", v);
+    QVERIFY2(v < -0.5, qPrintable(both(r)));
+}
+
+void TstCliVideo::scoreErrors_data() {
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("nothing to score") << QStringList{} << 2 << u"nothing to score"_s;
+    QTest::newRow("processor without pickscore")
+        << QStringList{u"--reference"_s, u"x"_s, u"--pickscore-processor"_s, u"y"_s} << 2
+        << u"--pickscore-processor needs --pickscore"_s;
+    QTest::newRow("not a clip folder")
+        << QStringList{u"--scorer"_s, QString::fromLatin1(MP_TEST_DATA_DIR)} << 1
+        << u"not a usable CLIPModel folder"_s;
+    QTest::newRow("frame counts differ")
+        << QStringList{u"--reference"_s, u"SHORT"_s} << 1 << u"--reference has 5 frames"_s;
+    QTest::newRow("missing video")
+        << QStringList{u"--reference"_s, u"/nonexistent.mp4"_s} << 1 << u"/nonexistent.mp4"_s;
+}
+
+void TstCliVideo::scoreErrors() {
+    QFETCH(QStringList, extra);
+    QFETCH(int, code);
+    QFETCH(QString, phrase);
+    mp::test::TempDir dir;
+    auto shortClip = m_clip;
+    shortClip.frames.resize(5);
+    QVERIFY(mp::video::encodeVideo(shortClip, (dir / "short").string() + "/").ok());
+    extra.replaceInStrings(u"SHORT"_s, path(dir / "short"));
+    const auto r = cli(
+        QStringList{u"score"_s, u"--video"_s, path(m_frames), u"--prompt"_s, u"x"_s, u"--json"_s} +
+        extra);
+    QVERIFY2(r.code == code, qPrintable(both(r)));
+    QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
+    QVERIFY(r.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

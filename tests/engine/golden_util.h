@@ -2,6 +2,7 @@
 // Shared by the parity tests: reading a golden.safetensors file and the error measure every
 // parity tolerance is stated in.
 
+#include "io/safetensors.h"
 #include "io/tensor_io.h"
 
 #include <ATen/ATen.h>
@@ -24,6 +25,11 @@ inline std::map<std::string, at::Tensor> loadGolden(const std::filesystem::path&
     for (auto& [k, v] : loadTensorFile(dir / "golden.safetensors"))
         out[k] = v;
     return out;
+}
+
+// The metadata of DIR/golden.safetensors (the generating script's versions and inputs).
+inline std::map<std::string, std::string> goldenMetadata(const std::filesystem::path& dir) {
+    return SafetensorsFile::open(dir / "golden.safetensors").header().metadata;
 }
 
 }  // namespace mp::test

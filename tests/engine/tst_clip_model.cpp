@@ -2,10 +2,12 @@
 // (tools/golden/clip_model.py): the slow PIL CLIPImageProcessor's pixel values for images of odd
 // sizes, projected image and text embeddings and logits (fp32 CPU, ≤ 1e-4 relative).
 
+#include "../support/fixtures.h"
 #include "core/error.h"
 #include "golden_util.h"
 #include "image/clip_preprocess.h"
 #include "metrics/clip_model.h"
+#include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "text/clip_tokenizer.h"
 
@@ -19,6 +21,7 @@
 using namespace mp;
 namespace fs = std::filesystem;
 using namespace Qt::StringLiterals;
+using mp::test::goldenMetadata;
 using mp::test::loadGolden;
 using mp::test::relMax;
 
@@ -33,6 +36,27 @@ at::Tensor preprocess(const at::Tensor& hwc, const image::ClipPreprocessConfig& 
         {img.data_ptr<std::uint8_t>(), static_cast<std::size_t>(img.numel())}, W, H, config);
     return at::from_blob(planar.data(), {3, config.cropHeight, config.cropWidth}, at::kFloat)
         .clone();
+}
+// One row per golden model and prompt: columns "model" and "prompt".
+void modelPromptRows() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("prompt");
+    for (const auto* model : {"quick-gelu", "gelu"})
+        for (int p = 0; p < 3; ++p)
+            QTest::newRow((std::string(model) + "/prompt" + std::to_string(p)).c_str())
+                << QString::fromLatin1(model) << p;
+}
+// golden uint8 HWC images <prefix>0..4 as scorer inputs (views into the map's tensors).
+std::vector<metrics::RgbImage> rgbImages(const std::map<std::string, at::Tensor>& g,
+                                         const std::string& prefix) {
+    std::vector<metrics::RgbImage> images;
+    for (int i = 0; i < kImages; ++i) {
+        const auto& t = g.at(prefix + std::to_string(i));
+        images.push_back({{t.data_ptr<std::uint8_t>(), static_cast<std::size_t>(t.numel())},
+                          static_cast<int>(t.size(1)),
+                          static_cast<int>(t.size(0))});
+    }
+    return images;
 }
 // The golden images' pixel values as one batch (the frames of a "video").
 at::Tensor goldenPixels(const std::map<std::string, at::Tensor>& g) {
@@ -107,18 +131,11 @@ private Q_SLOTS:
         }
     }
 
-    void alignmentMatchesTransformers_data() {
-        QTest::addColumn<QString>("model");
-        QTest::addColumn<int>("prompt");
-        for (const auto* model : {"quick-gelu", "gelu"})
-            for (int p = 0; p < 3; ++p)
-                QTest::newRow((std::string(model) + "/prompt" + std::to_string(p)).c_str())
-                    << QString::fromLatin1(model) << p;
-    }
+    void alignmentMatchesTransformers_data() { modelPromptRows(); }
     void alignmentMatchesTransformers() {
         // The five golden images stand for a video's frames. transformers' logits_per_image
         // are logit_scale·cos, so TGVE's score is their mean over frames and torchmetrics'
-        // is 100·max(cos, 0) averaged; both are computed here from our embeddings.
+        // is max(mean 100·cos, 0); both are computed here from our embeddings.
         QFETCH(QString, model);
         QFETCH(int, prompt);
         const auto dir = kGolden / model.toStdString();
@@ -137,13 +154,140 @@ private Q_SLOTS:
         QVERIFY(std::abs(tgve.value - logits.mean().item<double>()) <= 1e-3);
         const auto tm = metrics::textAlignment(frames, text, clip->logitScale(),
                                                metrics::AlignmentVariant::Torchmetrics);
-        const double expected = (logits / scale * 100).clamp_min(0).mean().item<double>();
+        const double expected = std::max((logits / scale * 100).mean().item<double>(), 0.0);
         qInfo("%s prompt %d: tgve %.4f (transformers %.4f), torchmetrics %.4f (%.4f)",
               qPrintable(model), prompt, tgve.value, logits.mean().item<double>(), tm.value,
               expected);
         QVERIFY(std::abs(tm.value - expected) <= 1e-3);
-        for (double v : tm.perItem)
-            QVERIFY(v >= 0.0);
+        QVERIFY(tm.value >= 0.0);
+        QCOMPARE(tm.perItem.size(), std::size_t(kImages));  // per frame, before the clamp
+    }
+
+    // The scorer end to end, from uint8 images and prompt strings (our preprocessing and
+    // tokenizer included), against the reference code of each score on the same inputs:
+    // TGVE's run_eval.py (text alignment, frame consistency, PickScore — the PickScore snippet's
+    // formula) and torchmetrics' CLIPScore class (tools/golden/clip_model.py).
+    void scorerMatchesReferenceCode_data() { modelPromptRows(); }
+    void scorerMatchesReferenceCode() {
+        QFETCH(QString, model);
+        QFETCH(int, prompt);
+        const auto dir = kGolden / model.toStdString();
+        const auto g = loadGolden(dir);
+        const auto scorer = metrics::ClipScorer::load(dir);
+        const auto captions = nlohmann::json::parse(goldenMetadata(dir).at("captions"));
+        const auto caption = captions.at(prompt).get<std::string>();
+        const auto text = scorer.embedPrompt(caption);
+        const auto frames = scorer.embedImages(rgbImages(g, "image"));
+        QCOMPARE(frames.size(0), kImages);
+        QVERIFY(relMax(frames, g.at("image_embeds")) <= 1e-4);
+
+        const auto tgve = metrics::textAlignment(frames, text, scorer.logitScale(),
+                                                 metrics::AlignmentVariant::Tgve);
+        const auto pick = metrics::pickScore(frames, text, scorer.logitScale());
+        const double refTgve = g.at("tgve_alignment")[prompt].item<double>();
+        const double refPick = g.at("pickscore")[prompt].item<double>();
+        const auto refPickPer = g.at("pickscore_per_image")[prompt];
+        qInfo("%s \"%s\": tgve %.5f (ref %.5f), pickscore %.5f (ref %.5f)", qPrintable(model),
+              caption.c_str(), tgve.value, refTgve, pick.value, refPick);
+        QVERIFY(std::abs(tgve.value - refTgve) <= 1e-3);
+        QVERIFY(std::abs(pick.value - refPick) <= 1e-3);
+        for (int i = 0; i < kImages; ++i)
+            QVERIFY(std::abs(pick.perItem[i] - refPickPer[i].item<double>()) <= 1e-3);
+        QCOMPARE(pick.metric, std::string("pickscore"));
+
+        const auto all =
+            metrics::temporalConsistency(frames, metrics::ConsistencyVariant::AllPairs);
+        QVERIFY(std::abs(all.value - g.at("all_pairs").item<double>()) <= 1e-4);
+
+        // torchmetrics on crop-sized images, where its torchvision resize is the identity.
+        if (!g.count("torchmetrics"))
+            QSKIP("the golden file has no torchmetrics scores (torchmetrics was not installed)");
+        const auto tmFrames = scorer.embedImages(rgbImages(g, "tm_image"));
+        const auto tm = metrics::textAlignment(tmFrames, text, scorer.logitScale(),
+                                               metrics::AlignmentVariant::Torchmetrics);
+        const double refTm = g.at("torchmetrics")[prompt].item<double>();
+        qInfo("  torchmetrics %.5f (CLIPScore %.5f)", tm.value, refTm);
+        QVERIFY(std::abs(tm.value - refTm) <= 1e-3);
+    }
+
+    void scorerNamesItsBackbone_data() {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("label");
+        QTest::newRow("folder") << u"/data/clip-vit-large-patch14"_s << u"clip-vit-large-patch14"_s;
+        QTest::newRow("trailing-slash") << u"/data/PickScore_v1/"_s << u"PickScore_v1"_s;
+        QTest::newRow("hub-cache")
+            << u"/home/u/.cache/huggingface/hub/models--yuvalkirstain--PickScore_v1/snapshots/abc"_s
+            << u"yuvalkirstain/PickScore_v1"_s;
+    }
+    void scorerNamesItsBackbone() {
+        QFETCH(QString, path);
+        QFETCH(QString, label);
+        QCOMPARE(QString::fromStdString(metrics::modelFolderLabel(path.toStdString())), label);
+    }
+
+    void architectureNames_data() {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("layers");
+        QTest::addColumn<int>("patch");
+        QTest::addColumn<int>("size");
+        QTest::addColumn<QString>("name");
+        QTest::newRow("B/32") << 768 << 12 << 32 << 224 << u"ViT-B/32"_s;
+        QTest::newRow("L/14") << 1024 << 24 << 14 << 224 << u"ViT-L/14"_s;
+        QTest::newRow("L/14@336") << 1024 << 24 << 14 << 336 << u"ViT-L/14@336px"_s;
+        QTest::newRow("H/14") << 1280 << 32 << 14 << 224 << u"ViT-H/14"_s;
+        QTest::newRow("tiny") << 40 << 3 << 7 << 28 << u"ViT-3x40/7@28px"_s;
+    }
+    void architectureNames() {
+        QFETCH(int, width);
+        QFETCH(int, layers);
+        QFETCH(int, patch);
+        QFETCH(int, size);
+        QFETCH(QString, name);
+        metrics::ClipVisionConfig v;
+        v.hiddenSize = width;
+        v.numHiddenLayers = layers;
+        v.patchSize = patch;
+        v.imageSize = size;
+        QCOMPARE(QString::fromStdString(metrics::clipArchitectureName(v)), name);
+    }
+
+    void scorerDefaultsWithoutPreprocessorConfig() {
+        // A folder without preprocessor_config.json scores with CLIP's recipe at the tower's
+        // size, says so, and gives the same pixels as the golden (whose config is that recipe).
+        const auto src = kGolden / "gelu";
+        mp::test::TempDir tmp;
+        const auto dir = tmp / "no-preprocessor";
+        fs::create_directories(dir);
+        for (const char* f :
+             {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"})
+            fs::copy_file(src / f, dir / f);
+        const auto scorer = metrics::ClipScorer::load(dir);
+        QCOMPARE(scorer.notes().size(), std::size_t(1));
+        QVERIFY(scorer.notes()[0].find("no preprocessor_config.json") != std::string::npos);
+        const auto g = loadGolden(src);
+        QVERIFY(relMax(scorer.embedImages(rgbImages(g, "image")), g.at("image_embeds")) <= 1e-4);
+        QCOMPARE(QString::fromStdString(scorer.backbone()), u"no-preprocessor (ViT-3x40/7@28px)"_s);
+    }
+
+    void preferenceAndChange() {
+        const auto p = metrics::preferenceProbabilities({21.0, 20.0});
+        QCOMPARE(p.size(), std::size_t(2));
+        QVERIFY(std::abs(p[0] - 1.0 / (1.0 + std::exp(-1.0))) < 1e-12);
+        QVERIFY(std::abs(p[0] + p[1] - 1.0) < 1e-12);
+        // Large scores do not overflow.
+        const auto big = metrics::preferenceProbabilities({1000.0, 1000.0, 990.0});
+        QVERIFY(std::abs(big[0] - big[1]) < 1e-12 && big[2] < 1e-4 && std::isfinite(big[2]));
+        QVERIFY(metrics::preferenceProbabilities({}).empty());
+
+        metrics::ScoreResult edit{"text_alignment", "tgve", "b", 27.5};
+        metrics::ScoreResult base{"text_alignment", "tgve", "b", 25.0};
+        const auto change = metrics::scoreChange(edit, base);
+        QCOMPARE(change.metric, std::string("text_alignment_change"));
+        QCOMPARE(change.value, 2.5);
+        QVERIFY(change.valid);
+        base.valid = false;
+        base.note = "why";
+        QVERIFY(!metrics::scoreChange(edit, base).valid);
     }
 
     void consistencyOnKnownEmbeddings_data() {

@@ -5,7 +5,13 @@ Tiny random CLIPModel configs (one openai-like with quick_gelu, one LAION/PickSc
 gelu), saved as transformers folders under tests/data/golden/clip_model/<case>/ with the golden
 tokenizer and a preprocessor_config.json. golden.safetensors holds, for images of odd sizes
 (uint8 HWC, generated here): the slow PIL-based CLIPImageProcessor's pixel_values, the projected
-image and text embeddings, and logit_scale.
+image and text embeddings, and logit_scale. The scores come from their reference code on the same
+inputs, each prompt against the five images as one "video":
+  tgve_alignment   TGVE's run_eval.py: mean logits_per_image with processor(text=[prompt], padding=True)
+  pickscore        TGVE's / PickScore's snippet: exp(logit_scale)·cos of get_*_features, averaged
+  all_pairs        TGVE's frame consistency: cosine matrix, diagonal zeroed, sum / (F(F−1))
+  torchmetrics     torchmetrics' CLIPScore with the folder's CLIPModel/CLIPProcessor, on crop-sized images
+                   (tm_image0..4, uint8 HWC) so that its processor's resize is the identity
 
     python3 tools/golden/clip_model.py --out tests/data/golden/clip_model \
         --tokenizer tests/data/golden/clip_tokenizer/sd2
@@ -20,6 +26,7 @@ import shutil
 import numpy as np
 import torch
 import transformers
+from transformers import CLIPProcessor
 from safetensors.torch import save_file
 from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
 
@@ -52,6 +59,79 @@ def image(h, w, seed):
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([127 + 120 * np.sin(x / 3.0 + c) * np.cos(y / 4.0 - c) for c in range(3)], -1)
     return np.clip(base + rng.normal(0, 20, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def features(out):
+    # transformers 5 returns a model output from get_*_features; 4.x returned the tensor.
+    return out if torch.is_tensor(out) else out.pooler_output
+
+
+class FeaturesAsTensor(CLIPModel):
+    """CLIPModel whose get_*_features return the projected tensor, as in transformers 4:
+    torchmetrics 1.9 divides their result by its norm, which a transformers 5 output has not."""
+
+    def get_image_features(self, *args, **kwargs):
+        return features(super().get_image_features(*args, **kwargs))
+
+    def get_text_features(self, *args, **kwargs):
+        return features(super().get_text_features(*args, **kwargs))
+
+
+def reference_scores(model, proc, tok, images, folder, size):
+    processor = CLIPProcessor(image_processor=proc, tokenizer=tok)
+    frames = [np.ascontiguousarray(img) for img in images]
+    out = {}
+    with torch.no_grad():
+        tgve, pick, per_image = [], [], []
+        for caption in CAPTIONS:
+            inputs = processor(text=[caption], images=frames, return_tensors="pt", padding=True)
+            tgve.append(model(**inputs).logits_per_image.mean())
+            image_inputs = processor(images=frames, return_tensors="pt")
+            text_inputs = processor(text=caption, padding=True, truncation=True, max_length=77,
+                                    return_tensors="pt")
+            image_embs = features(model.get_image_features(**image_inputs))
+            image_embs = image_embs / torch.norm(image_embs, dim=-1, keepdim=True)
+            text_embs = features(model.get_text_features(**text_inputs))
+            text_embs = text_embs / torch.norm(text_embs, dim=-1, keepdim=True)
+            scores = model.logit_scale.exp() * (text_embs @ image_embs.T)[0]
+            per_image.append(scores)
+            pick.append(scores.mean())
+        out["tgve_alignment"] = torch.stack(tgve)
+        out["pickscore"] = torch.stack(pick)
+        out["pickscore_per_image"] = torch.stack(per_image)
+        feats = features(model.get_image_features(**processor(images=frames, return_tensors="pt")))
+        unit = feats / feats.norm(dim=-1, keepdim=True)
+        sim = unit @ unit.T
+        sim.fill_diagonal_(0)
+        n = len(frames)
+        out["all_pairs"] = sim.sum() / (n * (n - 1))
+    try:
+        from torchmetrics.multimodal.clip_score import CLIPScore
+        tm_images = [image(size, size, 100 + i) for i in range(len(images))]
+        for i, img in enumerate(tm_images):
+            out[f"tm_image{i}"] = torch.from_numpy(img.copy())
+        tm = []
+        for caption in CAPTIONS:
+            # torchmetrics only takes hub names containing "openai" as paths; a callable gives it
+            # what it would build for one: CLIPModel and CLIPProcessor from the folder.
+            metric = CLIPScore(model_name_or_path=lambda: (FeaturesAsTensor.from_pretrained(folder),
+                                                           CLIPProcessor.from_pretrained(folder)))
+            metric.update([torch.from_numpy(img.copy()).permute(2, 0, 1) for img in tm_images],
+                          [caption] * len(tm_images))
+            tm.append(metric.compute().detach().float())
+        out["torchmetrics"] = torch.stack(tm)
+        # Which processor torchmetrics got, and whether it saw the same pixels as the PIL one.
+        tm_proc = CLIPProcessor.from_pretrained(folder).image_processor
+        a = tm_proc(images=[torch.from_numpy(i.copy()).permute(2, 0, 1) for i in tm_images],
+                    return_tensors="pt")["pixel_values"]
+        b = proc(images=tm_images, return_tensors="pt")["pixel_values"]
+        print(f"torchmetrics processor {type(tm_proc).__name__}: "
+              f"max|pixel Δ| vs PIL {(a - b).abs().max().item():.2e}")
+        import torchmetrics
+        out["_torchmetrics_version"] = torchmetrics.__version__
+    except Exception as e:  # noqa: BLE001 - recorded, the C++ test then skips that row
+        print(f"torchmetrics CLIPScore unavailable: {e!r}")
+    return out
 
 
 def redraw(model, seed):
@@ -108,11 +188,16 @@ def main():
             logits = model(input_ids=ids, pixel_values=pixel_values).logits_per_image
         tensors.update(image_embeds=image_embeds, text_embeds=text_embeds,
                        logits_per_image=logits, logit_scale=model.logit_scale.detach().exp())
+        scores = reference_scores(model, proc, tok, images, folder, size)
+        tm_version = scores.pop("_torchmetrics_version", "")
+        tensors.update(scores)
         save_file({k: v.contiguous() for k, v in tensors.items()},
                   os.path.join(folder, "golden.safetensors"),
                   metadata={"transformers_version": transformers.__version__,
                             "torch_version": torch.__version__,
+                            "torchmetrics_version": tm_version,
                             "processor": type(proc).__name__,
+                            "captions": json.dumps(CAPTIONS),
                             "sizes": json.dumps(SIZES)})
         print(f"{case}: {sum(p.numel() for p in model.parameters())} parameters, "
               f"processor {type(proc).__name__}")

@@ -17,52 +17,19 @@ torch::nn::LayerNorm layerNorm(std::int64_t width, double eps) {
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(eps));
 }
 
-// The part of a CLIPModel config that holds `key`, read with the same typed getters.
-JsonConfig section(const JsonConfig& file, const char* key) {
-    return file.has(key) ? JsonConfig::parse(file.raw(key).dump(), file.label() + " (" + key + ")")
-                         : JsonConfig::parse(file.json().dump(), file.label());
-}
-
 }  // namespace
 
 ClipVisionConfig ClipVisionConfig::fromFile(const std::filesystem::path& path) {
-    const auto json = section(JsonConfig::load(path), "vision_config");
+    const auto json = text::clipTowerConfig(path, "vision_config");
     ClipVisionConfig c;
-    c.hiddenSize = json.getInt("hidden_size", c.hiddenSize);
-    c.intermediateSize = json.getInt("intermediate_size", c.intermediateSize);
-    c.numHiddenLayers = json.getInt("num_hidden_layers", c.numHiddenLayers);
-    c.numAttentionHeads = json.getInt("num_attention_heads", c.numAttentionHeads);
+    c.readShape(json);
     c.numChannels = json.getInt("num_channels", c.numChannels);
     c.imageSize = json.getInt("image_size", c.imageSize);
     c.patchSize = json.getInt("patch_size", c.patchSize);
-    c.hiddenActName = json.getString("hidden_act", c.hiddenActName);
-    c.hiddenAct = nn::activationFromName(c.hiddenActName, json.label() + ": key 'hidden_act'");
-    c.layerNormEps = json.getDouble("layer_norm_eps", c.layerNormEps);
-    json.checkRange("hidden_size", c.hiddenSize, 1, 65536);
-    json.checkRange("intermediate_size", c.intermediateSize, 1, 262144);
-    json.checkRange("num_hidden_layers", c.numHiddenLayers, 1, 1024);
-    json.checkRange("num_attention_heads", c.numAttentionHeads, 1, 1024);
     json.checkRange("num_channels", c.numChannels, 1, 16);
     json.checkRange("image_size", c.imageSize, 1, 8192);
     json.checkRange("patch_size", c.patchSize, 1, c.imageSize);
-    if (c.hiddenSize % c.numAttentionHeads != 0)
-        json.fail("num_attention_heads",
-                  "must divide hidden_size (" + std::to_string(c.hiddenSize) + ")");
-    if (!(c.layerNormEps > 0))
-        json.fail("layer_norm_eps", "must be positive");
     return c;
-}
-
-text::LayerOptions ClipVisionConfig::layerOptions() const {
-    text::LayerOptions o;
-    o.hiddenSize = hiddenSize;
-    o.intermediateSize = intermediateSize;
-    o.numAttentionHeads = numAttentionHeads;
-    o.numHiddenLayers = numHiddenLayers;
-    o.act = hiddenAct;
-    o.layerNormEps = layerNormEps;
-    o.causal = false;
-    return o;
 }
 
 std::int64_t ClipVisionConfig::numPositions() const {

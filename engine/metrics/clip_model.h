@@ -14,22 +14,21 @@
 
 namespace mp::metrics {
 
-struct ClipVisionConfig {
-    std::int64_t hiddenSize = 768;
-    std::int64_t intermediateSize = 3072;
-    std::int64_t numHiddenLayers = 12;
-    std::int64_t numAttentionHeads = 12;
+struct ClipVisionConfig : text::ClipTowerShape {
+    // transformers' CLIPVisionConfig defaults (ViT-B/32).
+    ClipVisionConfig() {
+        hiddenSize = 768;
+        intermediateSize = 3072;
+        numAttentionHeads = 12;
+    }
     std::int64_t numChannels = 3;
     std::int64_t imageSize = 224;
     std::int64_t patchSize = 32;
-    nn::Activation hiddenAct = nn::Activation::QuickGelu;
-    std::string hiddenActName = "quick_gelu";
-    double layerNormEps = 1e-5;
 
     // The "vision_config" of a CLIPModel config.json, or a CLIPVisionModel's own config.json.
     static ClipVisionConfig fromFile(const std::filesystem::path& path);
-    text::LayerOptions layerOptions() const;  // not causal
-    std::int64_t numPositions() const;        // patches + the class token
+    text::LayerOptions layerOptions() const { return ClipTowerShape::layerOptions(false); }
+    std::int64_t numPositions() const;  // patches + the class token
     std::string toString() const;
 };
 

@@ -23,37 +23,55 @@ torch::nn::LayerNorm layerNorm(std::int64_t width, double eps) {
 }
 }  // namespace
 
-ClipTextConfig ClipTextConfig::fromFile(const std::filesystem::path& path) {
+void ClipTowerShape::readShape(const JsonConfig& json) {
+    hiddenSize = json.getInt("hidden_size", hiddenSize);
+    intermediateSize = json.getInt("intermediate_size", intermediateSize);
+    numHiddenLayers = json.getInt("num_hidden_layers", numHiddenLayers);
+    numAttentionHeads = json.getInt("num_attention_heads", numAttentionHeads);
+    hiddenActName = json.getString("hidden_act", hiddenActName);
+    hiddenAct = nn::activationFromName(hiddenActName, json.label() + ": key 'hidden_act'");
+    layerNormEps = json.getDouble("layer_norm_eps", layerNormEps);
+    json.checkRange("hidden_size", hiddenSize, 1, 65536);
+    json.checkRange("intermediate_size", intermediateSize, 1, 262144);
+    json.checkRange("num_hidden_layers", numHiddenLayers, 1, 1024);
+    json.checkRange("num_attention_heads", numAttentionHeads, 1, 1024);
+    if (hiddenSize % numAttentionHeads != 0)
+        json.fail("num_attention_heads",
+                  "must divide hidden_size (" + std::to_string(hiddenSize) + ")");
+    if (!(layerNormEps > 0))
+        json.fail("layer_norm_eps", "must be positive");
+}
+
+LayerOptions ClipTowerShape::layerOptions(bool causal) const {
+    LayerOptions o;
+    o.hiddenSize = hiddenSize;
+    o.intermediateSize = intermediateSize;
+    o.numAttentionHeads = numAttentionHeads;
+    o.numHiddenLayers = numHiddenLayers;
+    o.act = hiddenAct;
+    o.layerNormEps = layerNormEps;
+    o.causal = causal;
+    return o;
+}
+
+JsonConfig clipTowerConfig(const std::filesystem::path& path, const char* key) {
     auto file = JsonConfig::load(path);
-    // A CLIPModel config nests the text tower; read that part with the same typed getters.
-    const bool nested = file.has("text_config");
-    JsonConfig json =
-        nested ? JsonConfig::parse(file.raw("text_config").dump(), file.label() + " (text_config)")
-               : std::move(file);
+    if (!file.has(key))
+        return file;
+    return JsonConfig::parse(file.raw(key).dump(), file.label() + " (" + key + ")");
+}
+
+ClipTextConfig ClipTextConfig::fromFile(const std::filesystem::path& path) {
+    const auto json = clipTowerConfig(path, "text_config");
     ClipTextConfig c;
+    c.readShape(json);
     c.vocabSize = json.getInt("vocab_size", c.vocabSize);
-    c.hiddenSize = json.getInt("hidden_size", c.hiddenSize);
-    c.intermediateSize = json.getInt("intermediate_size", c.intermediateSize);
     c.projectionDim = json.getInt("projection_dim", c.projectionDim);
-    c.numHiddenLayers = json.getInt("num_hidden_layers", c.numHiddenLayers);
-    c.numAttentionHeads = json.getInt("num_attention_heads", c.numAttentionHeads);
     c.maxPositionEmbeddings = json.getInt("max_position_embeddings", c.maxPositionEmbeddings);
-    c.hiddenActName = json.getString("hidden_act", c.hiddenActName);
-    c.hiddenAct = nn::activationFromName(c.hiddenActName, json.label() + ": key 'hidden_act'");
-    c.layerNormEps = json.getDouble("layer_norm_eps", c.layerNormEps);
     c.eosTokenId = json.getInt("eos_token_id", c.eosTokenId);
     json.checkRange("vocab_size", c.vocabSize, 1, 10'000'000);
-    json.checkRange("hidden_size", c.hiddenSize, 1, 65536);
-    json.checkRange("intermediate_size", c.intermediateSize, 1, 262144);
     json.checkRange("projection_dim", c.projectionDim, 1, 65536);
-    json.checkRange("num_hidden_layers", c.numHiddenLayers, 1, 1024);
-    json.checkRange("num_attention_heads", c.numAttentionHeads, 1, 1024);
     json.checkRange("max_position_embeddings", c.maxPositionEmbeddings, 1, 65536);
-    if (c.hiddenSize % c.numAttentionHeads != 0)
-        json.fail("num_attention_heads",
-                  "must divide hidden_size (" + std::to_string(c.hiddenSize) + ")");
-    if (!(c.layerNormEps > 0))
-        json.fail("layer_norm_eps", "must be positive");
     return c;
 }
 
@@ -63,18 +81,6 @@ std::string ClipTextConfig::toString() const {
       << numAttentionHeads << " heads, MLP " << intermediateSize << ", " << hiddenActName
       << ", vocab " << vocabSize << ", " << maxPositionEmbeddings << " positions";
     return s.str();
-}
-
-LayerOptions ClipTextConfig::layerOptions() const {
-    LayerOptions o;
-    o.hiddenSize = hiddenSize;
-    o.intermediateSize = intermediateSize;
-    o.numAttentionHeads = numAttentionHeads;
-    o.numHiddenLayers = numHiddenLayers;
-    o.act = hiddenAct;
-    o.layerNormEps = layerNormEps;
-    o.causal = true;
-    return o;
 }
 
 ClipAttentionImpl::ClipAttentionImpl(const LayerOptions& c)

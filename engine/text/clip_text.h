@@ -5,6 +5,7 @@
 // the pooled EOS output through text_projection.
 
 #include "core/error.h"
+#include "io/config.h"
 #include "nn/functional.h"
 
 #include <torch/nn/module.h>
@@ -32,24 +33,38 @@ struct LayerOptions {
     bool causal = true;
 };
 
-struct ClipTextConfig {
-    std::int64_t vocabSize = 49408;
+// The shape both CLIP tower configs share (the text tower here, the vision tower in metrics/).
+struct ClipTowerShape {
     std::int64_t hiddenSize = 512;
     std::int64_t intermediateSize = 2048;
-    std::int64_t projectionDim = 512;
     std::int64_t numHiddenLayers = 12;
     std::int64_t numAttentionHeads = 8;
-    std::int64_t maxPositionEmbeddings = 77;
     nn::Activation hiddenAct = nn::Activation::QuickGelu;
     std::string hiddenActName = "quick_gelu";
     double layerNormEps = 1e-5;
+
+    // hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, hidden_act and
+    // layer_norm_eps over the current values, range-checked. Throws EngineError{Config} naming
+    // the file and key.
+    void readShape(const JsonConfig& json);
+    LayerOptions layerOptions(bool causal) const;
+};
+
+// A CLIPModel config.json nests each tower under `key` ("text_config", "vision_config"); a
+// tower's own config.json is the tower itself.
+JsonConfig clipTowerConfig(const std::filesystem::path& path, const char* key);
+
+struct ClipTextConfig : ClipTowerShape {
+    std::int64_t vocabSize = 49408;
+    std::int64_t projectionDim = 512;
+    std::int64_t maxPositionEmbeddings = 77;
     std::int64_t eosTokenId = 49407;  // 2 selects the legacy argmax pooling
 
     // config.json of a CLIPTextModel(WithProjection) folder, or the "text_config" of a
     // CLIPModel's. Throws EngineError{Config} naming the file and key.
     static ClipTextConfig fromFile(const std::filesystem::path& path);
     std::string toString() const;
-    LayerOptions layerOptions() const;
+    LayerOptions layerOptions() const { return ClipTowerShape::layerOptions(true); }
 };
 
 struct ClipTextOutput {

@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,8 +54,6 @@ public:
     // "openai/clip-vit-large-patch14 (ViT-L/14)": the hub name when the folder sits in a hub
     // cache (models--org--name), else the folder's name, and the architecture.
     const std::string& backbone() const { return m_backbone; }
-    const image::ClipPreprocessConfig& preprocess() const { return m_preprocess; }
-    const ClipModelConfig& config() const { return m_model->config(); }
     // Things the user should know: defaults used for a missing preprocessor_config.json.
     const std::vector<std::string>& notes() const { return m_notes; }
 

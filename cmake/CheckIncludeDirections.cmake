@@ -2,7 +2,8 @@
 #   engine/  never includes Qt headers;
 #   widgets/ never includes torch, ATen or c10 headers, nor engine headers;
 #   app/ headers never include torch/ATen/c10 (torch stays in .cpp files on the engine thread);
-#   engine/text and engine/models never include each other, pipelines/ or sampling/.
+#   engine/text and engine/models never include each other, pipelines/ or sampling/;
+#   engine/nn (the shared blocks) includes no family, pipeline or sampler.
 set(violations "")
 function(scan glob regex rule)
     file(GLOB_RECURSE files ${glob})
@@ -23,6 +24,7 @@ scan("${SOURCE_DIR}/app/*.h" "^[ \t]*#[ \t]*include[ \t]*[<\"](torch/|ATen/|c10/
 # to pipelines/ (the one place that knows every family) or sampling/.
 scan("${SOURCE_DIR}/engine/text/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](models|pipelines|sampling)/" "text/ sits below models/ and pipelines/")
 scan("${SOURCE_DIR}/engine/models/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](text|pipelines|sampling)/" "models/ sits below pipelines/ and beside text/")
+scan("${SOURCE_DIR}/engine/nn/*" "^[ \t]*#[ \t]*include[ \t]*[<\"](text|models|pipelines|sampling|metrics)/" "nn/ holds blocks shared by every family and sits below them")
 file(GLOB_RECURSE _cli "${SOURCE_DIR}/app/cli/*")
 foreach(f IN LISTS _cli)
     file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z]+|Qt[A-Za-z]+/)")

@@ -93,6 +93,19 @@ function(mp_verify_target_directions)
     endforeach()
 endfunction()
 
+# One precompiled LibTorch header for every torch-using target. Parsing <ATen/ATen.h> and
+# <torch/nn.h> is most of a build on two cores, so it is compiled once, inside mp_engine, and
+# reused by every other target. GCC accepts a precompiled header only with the same -fPIC/-fPIE
+# setting: executables add -fPIC (after CMake's -fPIE, so it wins), as Qt's targets already do.
+#   mp_use_torch_pch(TARGET)
+function(mp_use_torch_pch target)
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+        target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:GNU,Clang>:-fPIC>)
+    endif()
+    target_precompile_headers(${target} REUSE_FROM mp_engine)
+endfunction()
+
 # Qt Test executable registered with CTest: mp_add_qt_test(NAME SOURCES ... LINKS ... LABELS ...)
 function(mp_add_qt_test name)
     cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LINKS;LABELS;ENV" ${ARGN})

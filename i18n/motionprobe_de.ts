@@ -25,17 +25,9 @@
     </message>
 </context>
 <context>
-    <name>mp::app::EngineWorker</name>
-    <message>
-        <location filename="../app/core/engine_worker.cpp" line="+89"/>
-        <source>Unexpected error while reading %1</source>
-        <translation>Unerwarteter Fehler beim Lesen von %1</translation>
-    </message>
-</context>
-<context>
     <name>mp::app::MainWindow</name>
     <message>
-        <location filename="../app/core/main_window.cpp" line="+68"/>
+        <location filename="../app/workbench/main_window.cpp" line="+68"/>
         <location line="+23"/>
         <source>Probe</source>
         <translation>Sondierung</translation>
@@ -318,7 +310,7 @@
 <context>
     <name>mp::app::ModelPanel</name>
     <message>
-        <location filename="../app/core/model_panel.cpp" line="+20"/>
+        <location filename="../app/workbench/model_panel.cpp" line="+20"/>
         <source>No model open</source>
         <translation>Kein Modell geöffnet</translation>
     </message>

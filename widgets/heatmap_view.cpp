@@ -59,10 +59,6 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
     showEmptyState();
 }
 
-QString HeatmapView::title() const {
-    return m_title->text();
-}
-
 void HeatmapView::setTitle(const QString& title) {
     m_title->setText(title);
     m_title->setVisible(!title.isEmpty());

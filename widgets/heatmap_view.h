@@ -1,6 +1,6 @@
 #pragma once
-// A labelled grid of values drawn as a colour map with a colour scale; used for the probe's
-// (τ_start, τ_end) heatmaps. Cells without a value (NaN) stay transparent, so a triangular grid
+// A labelled grid of values drawn as a colour map with a colour scale, made for (τ_start, τ_end)
+// grids. Cells without a value (NaN) stay transparent, so a triangular grid
 // shows as a triangle. Until a grid is set, the view shows an empty-state text.
 
 #include "qcustomplot_include.h"
@@ -18,7 +18,6 @@ class HeatmapView : public QWidget {
 public:
     explicit HeatmapView(QWidget* parent = nullptr);
 
-    QString title() const;
     void setTitle(const QString& title);
     void setAxisLabels(const QString& columnAxis, const QString& rowAxis);
     void setValueLabel(const QString& label);  // the colour scale's label

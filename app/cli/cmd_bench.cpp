@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "core/stopwatch.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
 #include "runtime/cuda_graph.h"
@@ -10,7 +11,6 @@
 #include <torch/csrc/autograd/grad_mode.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -18,11 +18,6 @@
 namespace mp::cli {
 
 namespace {
-
-std::filesystem::path folderOf(const std::filesystem::path& dir, const char* sub) {
-    std::error_code ec;
-    return std::filesystem::exists(dir / "model_index.json", ec) ? dir / sub : dir;
-}
 
 int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
@@ -42,17 +37,13 @@ int run(const ParsedArgs& args) {
     std::int64_t params = 0;
     std::string what;
     if (component == "unet") {
-        auto unet = models::loadUNet3D(folderOf(args.value("model"), "unet"));
+        auto unet = models::loadUNet3D(args.value("model"));
         unet->to(device.device, device.dtype);
         const auto& c = unet->config();
         auto sample = at::randn({batch, c.inChannels, frames, height, width}, opts);
         auto t = at::full({batch}, 981, at::TensorOptions().device(device.device).dtype(at::kLong));
         auto ctx = at::randn({batch, 77, c.crossAttentionDim}, opts);
-        GraphedFunction forward(
-            [unet](const std::vector<at::Tensor>& x) mutable {
-                return unet->forward(x[0], x[1], x[2]);
-            },
-            !args.flag("no-cuda-graph"));
+        auto forward = models::graphedForward(unet, !args.flag("no-cuda-graph"));
         step = [forward, sample, t, ctx]() mutable { return forward({sample, t, ctx}); };
         if (args.flag("verify-graph")) {
             // Same process, so cuDNN's autotuned choices are shared: a correct replay matches
@@ -70,7 +61,7 @@ int run(const ParsedArgs& args) {
                std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
                std::to_string(height) + "x" + std::to_string(width);
     } else if (component == "vae-decode") {
-        auto vae = models::loadAutoencoderKL(folderOf(args.value("model"), "vae"));
+        auto vae = models::loadAutoencoderKL(args.value("model"));
         vae->to(device.device, device.dtype);
         auto z = at::randn({batch, vae->config().latentChannels, frames, height, width}, opts);
         const auto chunk = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
@@ -86,15 +77,12 @@ int run(const ParsedArgs& args) {
         (void)step();
     synchronize(device.device);
     resetCudaPeak(device.device);
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch watch;
     at::Tensor out;
     for (long long i = 0; i < reps; ++i)
         out = step();
     synchronize(device.device);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count() /
-        static_cast<double>(reps);
+    const double ms = watch.milliseconds() / static_cast<double>(reps);
     nlohmann::json j;
     j["component"] = component;
     j["what"] = what;
@@ -116,24 +104,26 @@ int run(const ParsedArgs& args) {
 }  // namespace
 
 Command benchCommand() {
+    std::vector<OptionSpec> options = {
+        {"model", "DIR", "pipeline folder or the component's folder", true},
+        {"component", "NAME", "unet or vae-decode", false, "unet"},
+        {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
+        {"frames", "F", "frames", false, "16"},
+        {"height", "h", "latent height", false, "32"},
+        {"width", "w", "latent width", false, "32"},
+        {"decode-batch", "N", "vae-decode: frames per decode batch (0: all)", false, "0"},
+        {"warmup", "N", "untimed forwards first", false, "3"},
+        {"reps", "N", "timed forwards", false, "10"},
+        {"no-cuda-graph", "", "unet on CUDA: run eagerly instead of replaying a CUDA graph"},
+        {"verify-graph", "", "unet: also compare the graph replay with an eager forward"}};
+    for (auto& o : deviceOptionSpecs())
+        options.push_back(std::move(o));
     CommandSpec spec{
         "bench",
         "Time one component's forward on random inputs (the reference timing scripts run the "
         "same shapes; see docs/models.md). Prints one JSON line: ms per forward, peak memory.",
         {},
-        {{"model", "DIR", "pipeline folder or the component's folder", true},
-         {"component", "NAME", "unet or vae-decode", false, "unet"},
-         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
-         {"frames", "F", "frames", false, "16"},
-         {"height", "h", "latent height", false, "32"},
-         {"width", "w", "latent width", false, "32"},
-         {"decode-batch", "N", "vae-decode: frames per decode batch (0: all)", false, "0"},
-         {"warmup", "N", "untimed forwards first", false, "3"},
-         {"reps", "N", "timed forwards", false, "10"},
-         {"no-cuda-graph", "", "unet on CUDA: run eagerly instead of replaying a CUDA graph"},
-         {"verify-graph", "", "unet: also compare the graph replay with an eager forward"},
-         {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
-         {"dtype", "TYPE", "auto, fp32, bf16 or fp16", false, "auto"}},
+        std::move(options),
         ""};
     // Engine errors reach dispatch(), which prints them and exits 1.
     return {spec, run};

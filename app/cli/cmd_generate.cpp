@@ -16,14 +16,25 @@
 
 namespace mp::cli {
 
-namespace {}  // namespace
+std::vector<OptionSpec> deviceOptionSpecs(const std::string& dtypeDefault) {
+    return {{"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
+            {"dtype", "TYPE", "auto (fp32 on the CPU, bf16 on CUDA), fp32, bf16 or fp16", false,
+             dtypeDefault}};
+}
 
 DeviceChoice deviceFromArgs(const ParsedArgs& args) {
     DeviceChoice device;
+    const auto deviceText = args.value("device");
+    const auto dtypeText = args.value("dtype");
     try {
-        device = resolveDevice(args.value("device"), args.value("dtype"));
+        (void)resolveDevice(deviceText, "auto");
     } catch (const EngineError& e) {
-        throw UsageError(e.what());
+        throw UsageError("--device: " + e.message());
+    }
+    try {
+        device = resolveDevice(deviceText, dtypeText);
+    } catch (const EngineError& e) {
+        throw UsageError("--dtype: " + e.message());
     }
     configureThreads();
     tuneForDevice(device);
@@ -64,25 +75,18 @@ int run(const ParsedArgs& args) {
     const auto encode = encodeOptionsFrom(args);
 #endif
     const auto device = deviceFromArgs(args);
+    const auto job = commandJob(args);
 
+    const auto model = args.value("model");
     auto pipeline =
-        pipelines::ModelScopePipeline::load(args.value("model"), device, args.value("variant"));
+        forOption("model", model, [&] {
+            return pipelines::ModelScopePipeline::load(model, device, args.value("variant"), job);
+        }).value();
     pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
     for (const auto& n : pipeline.notes())
         std::cerr << "note: " << n << "\n";
-    JobContext context;
-    context.previewEvery = 0;
-    const bool quiet = args.flag("quiet");
-    context.progress = [quiet](const ProgressEvent& e) {
-        if (!quiet)
-            std::fprintf(stderr, "\r%s %d/%d", e.stage.c_str(), e.step, e.total);
-        if (!quiet && e.step == e.total)
-            std::fprintf(stderr, "\n");
-    };
-    auto result = pipelines::generate(pipeline, req, context);
-    if (!result)
-        throw result.error();
-    const auto& r = result.value();
+    const auto result = pipelines::generate(pipeline, req, job).value();
+    const auto& r = result;
     if (isTensorOutput(out)) {
         saveTensorFile(out, {{"video", r.video.contiguous()}, {"latents", r.latents.cpu()}},
                        {{"prompt", req.prompt},
@@ -96,11 +100,8 @@ int run(const ParsedArgs& args) {
     else {
         auto clip =
             video::tensorToClip(r.video, video::TensorLayout::BCFHW, video::ValueRange::ZeroToOne,
-                                encode.fps > 0 ? encode.fps : 8);
-        auto written = video::encodeVideo(clip, out, encode);
-        if (!written)
-            throw written.error();
-        printEncodeReport(written.value());
+                                encode.fps > 0 ? encode.fps : video::kDefaultFps);
+        printEncodeReport(video::encodeVideo(clip, out, encode, job).value());
     }
 #endif
     std::printf(
@@ -128,11 +129,12 @@ Command generateCommand() {
         {"width", "W", "pixels (default unet sample_size x 8 = 256)"},
         {"decode-batch", "N", "frames per VAE decode batch (0: all at once)", false, "0"},
         {"variant", "NAME", "weights variant, e.g. fp16"},
-        {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
-        {"dtype", "TYPE", "auto, fp32, bf16 or fp16", false, "auto"},
-        {"quiet", "", "no progress on stderr"},
+        {"quiet", "", "no progress on stderr (--progress never)"},
+        progressOptionSpec(),
         {"no-cuda-graph", "", "on CUDA: run the UNet eagerly instead of replaying a CUDA graph"},
     };
+    for (auto& o : deviceOptionSpecs())
+        options.push_back(std::move(o));
     std::string details = "Defaults are diffusers' TextToVideoSDPipeline ones.";
 #ifdef MP_HAVE_VIDEO
     for (auto& o : encodeOptionSpecs())
@@ -144,18 +146,7 @@ Command generateCommand() {
                      {},
                      options,
                      details};
-    return {spec, [](const ParsedArgs& args) {
-                try {
-                    return run(args);
-                } catch (const UsageError&) {
-                    throw;
-                } catch (const EngineError& e) {
-                    if (e.code() == ErrorCode::Cancelled)
-                        return kExitFailed;
-                    std::cerr << "motionprobe-cli generate: " << e.what() << "\n";
-                    return e.code() == ErrorCode::InvalidArgument ? kExitUsage : kExitFailed;
-                }
-            }};
+    return {spec, run};
 }
 
 }  // namespace mp::cli

@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "core/strings.h"
 #include "io/snapshot.h"
 
 #include <nlohmann/json.hpp>
@@ -12,19 +13,6 @@ namespace mp::cli {
 
 namespace {
 
-std::string humanCount(std::int64_t n) {
-    char buf[32];
-    if (n >= 1'000'000'000)
-        std::snprintf(buf, sizeof buf, "%.2f B", n / 1e9);
-    else if (n >= 1'000'000)
-        std::snprintf(buf, sizeof buf, "%.1f M", n / 1e6);
-    else if (n >= 1'000)
-        std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-    return buf;
-}
-
 void printText(const SnapshotInfo& info, std::ostream& out) {
     out << "model:      " << info.root.string() << "\n";
     out << "family:     " << info.familyLabel() << "\n";
@@ -34,7 +22,7 @@ void printText(const SnapshotInfo& info, std::ostream& out) {
             << "\n";
     else
         out << "layout:     single component folder\n";
-    out << "parameters: " << humanCount(info.parameterCount()) << " in all\n";
+    out << "parameters: " << str::humanCount(info.parameterCount()) << " in all\n";
     out << "components:\n";
     for (const auto& c : info.components) {
         std::string name = "  " + c.name;
@@ -43,10 +31,10 @@ void printText(const SnapshotInfo& info, std::ostream& out) {
         cls.resize(std::max<std::size_t>(cls.size() + 1, 30), ' ');
         out << name << cls;
         if (c.hasWeights) {
-            out << humanCount(c.parameterCount) << " params";
+            out << str::humanCount(c.parameterCount) << " params";
             for (const auto& [dtype, n] : c.dtypeCounts)
                 out << "  " << dtype
-                    << (c.dtypeCounts.size() > 1 ? " " + humanCount(n) : std::string());
+                    << (c.dtypeCounts.size() > 1 ? " " + str::humanCount(n) : std::string());
             out << "  (" << std::filesystem::relative(c.weightsPath, info.root).string();
             if (c.sharded)
                 out << ", " << c.fileCount << " shards";

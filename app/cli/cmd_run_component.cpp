@@ -1,6 +1,6 @@
 #include "commands.h"
 
-#include "runtime/components.h"
+#include "pipelines/components.h"
 
 #include <iostream>
 
@@ -22,32 +22,35 @@ Command runComponentCommand() {
     }
     if (list.empty())
         list = "  (none registered in this build yet)\n";
+    std::vector<OptionSpec> options = {
+        {"model", "DIR", "pipeline folder or the component's own folder", true},
+        {"component", "NAME", "which component to run (see below)", true},
+        {"inputs", "IN.safetensors", "input tensors", true},
+        {"out", "OUT.safetensors", "where to write the outputs (atomically)", true}};
+    for (auto& o : deviceOptionSpecs())
+        options.push_back(std::move(o));
     CommandSpec spec{
         "run-component",
         "Run one forward of a model component on the tensors in a safetensors file and write what "
         "it returns to another. Tensor names follow the reference implementation's forward "
         "arguments, so diffusers/transformers scripts can produce inputs and read outputs.",
         {},
-        {{"model", "DIR", "pipeline folder or the component's own folder", true},
-         {"component", "NAME", "which component to run (see below)", true},
-         {"inputs", "IN.safetensors", "input tensors", true},
-         {"out", "OUT.safetensors", "where to write the outputs (atomically)", true},
-         {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
-         {"dtype", "TYPE", "auto, fp32, bf16 or fp16 (auto: fp32 on CPU, bf16 on CUDA)", false,
-          "auto"}},
+        std::move(options),
         "components:\n" + list +
             "Integer inputs must be I64; float inputs F32/BF16/F16 are cast to the run's dtype."};
     return {spec, [](const ParsedArgs& args) {
+                if (!findComponent(args.value("component"))) {
+                    std::string names;
+                    for (const auto* c : registeredComponents())
+                        names += (names.empty() ? "" : ", ") + c->name;
+                    throw UsageError("--component '" + args.value("component") +
+                                     "' is not available in this build (available: " + names + ")");
+                }
+                (void)deviceFromArgs(args);  // usage errors name --device/--dtype
                 RunComponentRequest req{args.value("model"),  args.value("component"),
                                         args.value("inputs"), args.value("out"),
                                         args.value("device"), args.value("dtype")};
-                auto result = runComponent(req);
-                if (!result) {
-                    std::cerr << "motionprobe-cli run-component: " << result.error().what() << "\n";
-                    return result.error().code() == ErrorCode::InvalidArgument ? kExitUsage
-                                                                               : kExitFailed;
-                }
-                const auto& r = result.value();
+                const auto r = runComponent(req).value();
                 std::cout << r.component << " on " << r.device << ": " << r.milliseconds
                           << " ms; wrote";
                 for (const auto& o : r.outputs)

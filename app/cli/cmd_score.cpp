@@ -14,6 +14,7 @@
 #include "video/clip.h"
 #include "video/video_io.h"
 #ifdef MP_HAVE_VISION
+#include "core/strings.h"
 #include "vision/flow_similarity.h"
 #endif
 
@@ -43,15 +44,15 @@ struct Report {
 metrics::ClipScorer loadScorer(const char* option,
                                const std::string& dir,
                                const metrics::ClipScorerOptions& options,
+                               const JobContext& job,
                                Report& report) {
-    auto scorer = [&] {
-        try {
-            return metrics::ClipScorer::load(dir, options);
-        } catch (const EngineError& e) {
-            throw EngineError(e.code(), std::string("--") + option + " " + dir +
-                                            ": not a usable CLIPModel folder: " + e.what());
-        }
-    }();
+    auto scorer = forOption(option, dir, [&] {
+        auto loaded = metrics::ClipScorer::load(dir, options, job);
+        if (!loaded && !loaded.cancelled())
+            throw EngineError(loaded.error().code(),
+                              "not a usable CLIPModel folder: " + loaded.error().message());
+        return std::move(loaded).value();
+    });
     for (const auto& n : scorer.notes())
         report.notes.push_back(n);
     return scorer;
@@ -62,12 +63,13 @@ void clipScores(const metrics::ClipScorer& scorer,
                 const std::string& prompt,
                 const video::Clip& clip,
                 const video::Clip* reference,
+                const JobContext& job,
                 Report& report) {
     const auto text = scorer.embedPrompt(prompt);
-    const auto frames = scorer.embedImages(rgbImages(clip));
+    const auto frames = scorer.embedImages(rgbImages(clip), job).value();
     std::optional<at::Tensor> refFrames;
     if (reference)
-        refFrames = scorer.embedImages(rgbImages(*reference));
+        refFrames = scorer.embedImages(rgbImages(*reference), job).value();
     auto add = [&](metrics::ScoreResult r) {
         r.backbone = scorer.backbone();
         report.scores.push_back(std::move(r));
@@ -93,15 +95,17 @@ void pickScores(const metrics::ClipScorer& scorer,
                 const std::string& prompt,
                 const video::Clip& clip,
                 const video::Clip* reference,
+                const JobContext& job,
                 Report& report) {
     const auto text = scorer.embedPrompt(prompt);
-    auto r = metrics::pickScore(scorer.embedImages(rgbImages(clip)), text, scorer.logitScale());
+    auto r = metrics::pickScore(scorer.embedImages(rgbImages(clip), job).value(), text,
+                                scorer.logitScale());
     r.backbone = scorer.backbone();
     report.scores.push_back(r);
     if (!reference)
         return;
-    auto base =
-        metrics::pickScore(scorer.embedImages(rgbImages(*reference)), text, scorer.logitScale());
+    auto base = metrics::pickScore(scorer.embedImages(rgbImages(*reference), job).value(), text,
+                                   scorer.logitScale());
     base.backbone = scorer.backbone();
     report.scores.push_back(metrics::scoreChange(r, base));
     // PickScore's own use: the probability that the video is preferred over the reference.
@@ -114,16 +118,10 @@ void pickScores(const metrics::ClipScorer& scorer,
     report.scores.push_back(pref);
 }
 
-std::string fixed(double v, int digits) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
 void printText(const Report& report) {
     for (const auto& s : report.scores) {
         std::cout << s.metric << " [" << s.variant << "] " << s.backbone << ": "
-                  << (s.valid ? fixed(s.value, 4) : std::string("undefined")) << "\n";
+                  << (s.valid ? str::fixed(s.value, 4) : std::string("undefined")) << "\n";
         if (!s.note.empty())
             std::cout << "  " << s.note << "\n";
     }
@@ -145,11 +143,12 @@ int run(const ParsedArgs& args) {
     options.batchSize = static_cast<int>(parseInteger("batch", args.value("batch"), 1, 4096));
     options.device = deviceFromArgs(args);
 
+    const auto job = commandJob(args);
     Report report;
-    auto clip = video::decodeVideo(args.value("video"), decode).value();
+    auto clip = video::decodeVideo(args.value("video"), decode, job).value();
     std::optional<video::Clip> reference;
     if (withReference) {
-        reference = video::decodeVideo(args.value("reference"), decode).value();
+        reference = video::decodeVideo(args.value("reference"), decode, job).value();
         if (reference->frameCount() != clip.frameCount())
             throw EngineError(ErrorCode::InvalidArgument,
                               "--reference has " + std::to_string(reference->frameCount()) +
@@ -170,22 +169,23 @@ int run(const ParsedArgs& args) {
     const video::Clip* ref = reference ? &*reference : nullptr;
 
     for (const auto& dir : scorers)
-        clipScores(loadScorer("scorer", dir, options, report), prompt, clip, ref, report);
+        clipScores(loadScorer("scorer", dir, options, job, report), prompt, clip, ref, job, report);
     if (scorers.empty())
         for (const char* metric : {"text_alignment", "temporal_consistency"})
             report.skipped.emplace_back(metric, "no --scorer folder");
     if (pick) {
         auto o = options;
         o.processorDir = args.value("pickscore-processor");
-        pickScores(loadScorer("pickscore", args.value("pickscore"), o, report), prompt, clip, ref,
-                   report);
+        pickScores(loadScorer("pickscore", args.value("pickscore"), o, job, report), prompt, clip,
+                   ref, job, report);
     } else {
         report.skipped.emplace_back("pickscore", "no --pickscore folder");
     }
     if (ref) {
 #ifdef MP_HAVE_VISION
         const auto r = vision::flowSimilarity({&ref->frames, ref->width, ref->height},
-                                              {&clip.frames, clip.width, clip.height});
+                                              {&clip.frames, clip.width, clip.height}, {}, job)
+                           .value();
         report.scores.push_back(r);
 #else
         report.skipped.emplace_back("flow_similarity", "this build has no OpenCV");
@@ -239,11 +239,13 @@ Command scoreCommand() {
          "tokenizer and preprocessor_config.json for --pickscore when its folder lacks them "
          "(laion/CLIP-ViT-H-14-laion2B-s32B-b79K)"},
         {"batch", "N", "frames per CLIP forward", false, "16"},
-        {"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
-        {"dtype", "TYPE", "fp32, bf16 or fp16 (auto: bf16 on CUDA)", false, "fp32"},
         {"json", "", "print the results as JSON on stdout"},
+        progressOptionSpec(),
     };
     for (auto& o : decodeOptionSpecs())
+        options.push_back(std::move(o));
+    // Scores are defined in fp32; bf16 moves them by up to 1e-2 (docs/metrics.md).
+    for (auto& o : deviceOptionSpecs("fp32"))
         options.push_back(std::move(o));
     CommandSpec spec{
         "score",

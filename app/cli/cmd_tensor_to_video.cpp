@@ -19,6 +19,7 @@ Command tensorToVideoCommand() {
     };
     for (auto& o : encodeOptionSpecs())
         options.push_back(o);
+    options.push_back(progressOptionSpec());
     CommandSpec spec{"tensor-to-video",
                      "Write a float video tensor as a file people can watch, or as PNG frames. "
                      "Values in [-1, 1] or [0, 1] are rounded and clamped to bytes.",
@@ -59,7 +60,7 @@ Command tensorToVideoCommand() {
                     throw UsageError(e.what());
                 }
                 auto encode = encodeOptionsFrom(args);
-                double fps = 8;
+                double fps = video::kDefaultFps;
                 if (auto it = meta.find("fps"); it != meta.end()) {
                     char* end = nullptr;
                     const double v = std::strtod(it->second.c_str(), &end);
@@ -69,7 +70,8 @@ Command tensorToVideoCommand() {
                 const int batch =
                     static_cast<int>(parseInteger("batch", args.value("batch"), 0, 1 << 20));
                 const auto clip = video::tensorToClip(*tensor, layout, range, fps, batch);
-                const auto report = video::encodeVideo(clip, args.value("out"), encode).value();
+                const auto report =
+                    video::encodeVideo(clip, args.value("out"), encode, commandJob(args)).value();
                 printEncodeReport(report);
                 return kExitOk;
             }};

@@ -13,6 +13,7 @@ Command videoConvertCommand() {
         options.push_back(o);
     for (auto& o : encodeOptionSpecs())
         options.push_back(o);
+    options.push_back(progressOptionSpec());
     CommandSpec spec{"video-convert",
                      "Turn any readable video or frame folder into a watchable file or PNG "
                      "frames. Frame selection and resizing work as in video-to-tensor.",
@@ -22,10 +23,12 @@ Command videoConvertCommand() {
     return {spec, [](const ParsedArgs& args) {
                 const auto decode = decodeOptionsFrom(args);
                 const auto encode = encodeOptionsFrom(args);
-                const auto clip = video::decodeVideo(args.positional(0), decode).value();
+                const auto job = commandJob(args);
+                const auto clip = video::decodeVideo(args.positional(0), decode, job).value();
                 if (clip.source.partial)
                     std::cerr << "warning: " << clip.source.warning << "\n";
-                const auto report = video::encodeVideo(clip, args.value("out"), encode).value();
+                const auto report =
+                    video::encodeVideo(clip, args.value("out"), encode, job).value();
                 printEncodeReport(report);
                 return kExitOk;
             }};

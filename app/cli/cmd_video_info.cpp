@@ -1,6 +1,8 @@
 #include "commands.h"
 #include "video_args.h"
 
+#include "core/strings.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -8,31 +10,20 @@
 
 namespace mp::cli {
 
-namespace {
-
-std::string fixed(double v, int digits = 3) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
-}  // namespace
-
 Command videoInfoCommand() {
+    std::vector<OptionSpec> options = {{"json", "", "print the report as JSON on stdout"}};
+    for (auto& o : sourceOptionSpecs())
+        options.push_back(std::move(o));
     CommandSpec spec{
         "video-info",
         "Describe a video file or a folder of frames. Prints container, codec, pixel format, "
         "size, rotation, frame rate, duration and the exact frame count (every frame is "
         "decoded, so a corrupt or truncated stream is reported).",
         {"PATH"},
-        {{"json", "", "print the report as JSON on stdout"},
-         {"sequence-fps", "F", "frame rate of a folder of frames", false, "8"},
-         {"allow-partial", "", "report a stream that breaks off instead of failing"}},
+        std::move(options),
         "Exits 1 when the input cannot be read; the message says why."};
     return {spec, [](const ParsedArgs& args) {
-                video::DecodeOptions o;
-                o.sequenceFps = parseNumber("sequence-fps", args.value("sequence-fps"), 1e-3, 1000);
-                o.allowPartial = args.flag("allow-partial");
+                const auto o = sourceOptionsFrom(args);
                 const auto info = video::probeVideo(args.positional(0), o).value();
                 const auto& s = info.source;
                 if (args.flag("json")) {
@@ -64,8 +55,8 @@ Command videoInfoCommand() {
                         std::cout << " (stored " << s.codedWidth << "x" << s.codedHeight
                                   << ", rotated " << s.rotation << " degrees clockwise)";
                     std::cout << "\n"
-                              << "fps:       " << fixed(s.fps) << "\n"
-                              << "duration:  " << fixed(s.durationSeconds) << " s\n"
+                              << "fps:       " << str::fixed(s.fps, 3) << "\n"
+                              << "duration:  " << str::fixed(s.durationSeconds, 3) << " s\n"
                               << "frames:    " << s.frameCount << "\n";
                 }
                 if (s.partial)

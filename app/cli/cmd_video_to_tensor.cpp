@@ -1,6 +1,7 @@
 #include "commands.h"
 #include "video_args.h"
 
+#include "core/strings.h"
 #include "io/tensor_io.h"
 #include "video/video_tensor.h"
 
@@ -8,23 +9,6 @@
 #include <iostream>
 
 namespace mp::cli {
-
-namespace {
-
-std::string joined(const std::vector<std::int64_t>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i)
-        s += (i ? "," : "") + std::to_string(v[i]);
-    return s;
-}
-
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
-}
-
-}  // namespace
 
 Command videoToTensorCommand() {
     std::vector<OptionSpec> options = {
@@ -36,6 +20,7 @@ Command videoToTensorCommand() {
     };
     for (auto& o : decodeOptionSpecs())
         options.push_back(o);
+    options.push_back(progressOptionSpec());
     CommandSpec spec{
         "video-to-tensor",
         "Decode a video or frame folder into the float32 tensor a model takes. Frames are "
@@ -56,16 +41,17 @@ Command videoToTensorCommand() {
                 } catch (const EngineError& e) {
                     throw UsageError(e.what());
                 }
-                const auto clip = video::decodeVideo(args.value("video"), decode).value();
+                const auto clip =
+                    video::decodeVideo(args.value("video"), decode, commandJob(args)).value();
                 if (clip.source.partial)
                     std::cerr << "warning: " << clip.source.warning << "\n";
                 const auto tensor = video::clipToTensor(clip, layout, range);
                 const std::map<std::string, std::string> meta = {
                     {"source", clip.source.path},
-                    {"source_fps", number(clip.source.fps)},
+                    {"source_fps", str::number(clip.source.fps)},
                     {"source_frames", std::to_string(clip.source.frameCount)},
-                    {"fps", number(clip.fps)},
-                    {"frame_indices", joined(clip.source.frameIndices)},
+                    {"fps", str::number(clip.fps)},
+                    {"frame_indices", str::join(clip.source.frameIndices, ",")},
                     {"selection", video::describeSelection(decode.select)},
                     {"layout", video::layoutName(layout)},
                     {"range", video::rangeName(range)},
@@ -76,7 +62,7 @@ Command videoToTensorCommand() {
                     std::cout << (i ? ", " : "") << tensor.size(i);
                 std::cout << "] float32 " << video::layoutName(layout) << " in ["
                           << video::rangeName(range) << "], " << clip.frameCount() << " frames at "
-                          << number(clip.fps) << " fps -> " << args.value("out") << "\n";
+                          << str::number(clip.fps) << " fps -> " << args.value("out") << "\n";
                 return kExitOk;
             }};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cli_args.h"
+#include "cli_job.h"
 
 #include <functional>
 #include <string>
@@ -11,11 +12,6 @@ struct DeviceChoice;
 }
 
 namespace mp::cli {
-
-// Exit codes shared by every subcommand.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;  // the work failed or the input has problems
-inline constexpr int kExitUsage = 2;   // the command line is wrong
 
 struct Command {
     CommandSpec spec;
@@ -38,11 +34,15 @@ Command composeCommand();
 Command scoreCommand();  // metrics on a decoded video: docs/metrics.md
 #endif
 
+// --device and --dtype, for every command that runs a model. `dtypeDefault` is "auto" (fp32 on
+// the CPU, bf16 on CUDA) except where a command defines its numbers in fp32 (score).
+std::vector<OptionSpec> deviceOptionSpecs(const std::string& dtypeDefault = "auto");
 // --device/--dtype of a command that runs models, resolved (UsageError when unusable), with the
 // engine's thread count and per-device tuning applied. Defined in cmd_generate.cpp.
 mp::DeviceChoice deviceFromArgs(const ParsedArgs& args);
 
-// Parses args against the command's spec, prints help or usage errors, then runs it.
+// Parses args against the command's spec, prints help or usage errors, then runs it. Every
+// error ends here: printed once, prefixed with the command, mapped by exitStatusFor().
 int dispatch(const Command& command, const std::vector<std::string>& args);
 
 }  // namespace mp::cli

@@ -54,14 +54,19 @@ int dispatch(const Command& command, const std::vector<std::string>& args) {
         std::cout << commandHelp(command.spec);
         return kExitOk;
     }
+    const std::string prefix = "motionprobe-cli " + command.spec.name + ": ";
     try {
         return command.run(*parsed);
     } catch (const UsageError& e) {
-        std::cerr << "motionprobe-cli " << command.spec.name << ": " << e.what() << "\n";
+        std::cerr << prefix << e.what() << "\n";
         return kExitUsage;
-    } catch (const std::exception& e) {
-        std::cerr << "motionprobe-cli " << command.spec.name << ": " << e.what() << "\n";
-        return kExitFailed;
+    } catch (...) {
+        const EngineError e = errorFromCurrentException();
+        if (e.code() == ErrorCode::Cancelled)
+            std::cerr << prefix << "interrupted; nothing was written\n";
+        else
+            std::cerr << prefix << e.what() << "\n";
+        return exitStatusFor(e);
     }
 }
 
@@ -76,6 +81,7 @@ int main(int argc, char** argv) {
     if (args[0] == "--version")
         args[0] = "version";
     mp::configureThreads();
+    mp::cli::installInterruptHandler();
     for (const auto& c : commands())
         if (c.spec.name == args[0])
             return mp::cli::dispatch(c, {args.begin() + 1, args.end()});

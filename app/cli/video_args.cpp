@@ -1,6 +1,7 @@
 #include "video_args.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 
 #include <iostream>
 
@@ -17,23 +18,34 @@ const char* const kOutputHelp =
     "lossless), .gif, or a folder (a name ending in / or without extension: 00000.png, ...).\n"
     "Files are written under a temporary name and renamed when complete.";
 
-std::vector<OptionSpec> decodeOptionSpecs() {
+std::vector<OptionSpec> sourceOptionSpecs() {
     return {
+        {"sequence-fps", "F", "frame rate of a folder of frames", false,
+         str::number(video::kDefaultFps)},
+        {"allow-partial", "", "keep the frames before a corrupt or truncated part"},
+    };
+}
+
+std::vector<OptionSpec> decodeOptionSpecs() {
+    std::vector<OptionSpec> specs = {
         {"frames", "N", "how many frames to keep (0: every frame the selection yields)", false,
          "0"},
         {"select", "MODE", "first, uniform, stride:K[:START], fps:F or all", false, "first"},
         {"size", "WxH", "resize (antialiased bicubic) to this size", false, ""},
         {"fit", "MODE", "crop (resize the short side, centre crop) or stretch", false, "crop"},
         {"filter", "NAME", "bicubic, bilinear, lanczos or box", false, "bicubic"},
-        {"sequence-fps", "F", "frame rate of a folder of frames", false, "8"},
-        {"allow-partial", "", "keep the frames before a corrupt or truncated part"},
         {"no-rotate", "", "ignore rotation metadata"},
     };
+    for (auto& o : sourceOptionSpecs())
+        specs.push_back(std::move(o));
+    return specs;
 }
 
 std::vector<OptionSpec> encodeOptionSpecs() {
     return {
-        {"fps", "F", "output frame rate (default: the clip's, else 8)", false, ""},
+        {"fps", "F",
+         "output frame rate (default: the clip's, else " + str::number(video::kDefaultFps) + ")",
+         false, ""},
         {"quality", "Q", "0..100, higher is better (see docs/video.md)", false, "70"},
         {"codec", "NAME", "encoder override, e.g. mpeg4, libvpx, libx264rgb, mjpeg", false, ""},
     };
@@ -49,8 +61,15 @@ std::pair<int, int> parseSize(const std::string& option, const std::string& text
     return {w, h};
 }
 
-video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
+video::DecodeOptions sourceOptionsFrom(const ParsedArgs& args) {
     video::DecodeOptions o;
+    o.sequenceFps = parseNumber("sequence-fps", args.value("sequence-fps"), 1e-3, 1000);
+    o.allowPartial = args.flag("allow-partial");
+    return o;
+}
+
+video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
+    video::DecodeOptions o = sourceOptionsFrom(args);
     const int frames = static_cast<int>(parseInteger("frames", args.value("frames"), 0, 1 << 20));
     try {
         o.select = video::parseFrameSelection(args.value("select"), frames);
@@ -78,8 +97,6 @@ video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
     else
         throw UsageError("--filter expects bicubic, bilinear, lanczos or box, got '" + filter +
                          "'");
-    o.sequenceFps = parseNumber("sequence-fps", args.value("sequence-fps"), 1e-3, 1000);
-    o.allowPartial = args.flag("allow-partial");
     o.applyRotation = !args.flag("no-rotate");
     return o;
 }

@@ -11,12 +11,15 @@
 
 namespace mp::cli {
 
-// --frames --select --size --fit --filter --sequence-fps --allow-partial --no-rotate
+// --sequence-fps --allow-partial: how the source is read (video-info takes only these)
+std::vector<OptionSpec> sourceOptionSpecs();
+// the source options plus --frames --select --size --fit --filter --no-rotate
 std::vector<OptionSpec> decodeOptionSpecs();
 // --fps --quality --codec
 std::vector<OptionSpec> encodeOptionSpecs();
 
 // Throw UsageError (exit 2) on malformed values.
+video::DecodeOptions sourceOptionsFrom(const ParsedArgs& args);
 video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args);
 video::EncodeOptions encodeOptionsFrom(const ParsedArgs& args);
 // "WxH" -> {W, H}; throws UsageError naming the option.

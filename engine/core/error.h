@@ -6,6 +6,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -21,6 +22,7 @@ enum class ErrorCode {
     Weights,          // weights do not bind: missing, unexpected or wrong-shape keys
     Unsupported,      // well-formed but not something this build can do (pickle, dtype, family)
     Device,           // the requested device/dtype is unavailable
+    OutOfMemory,      // an allocation failed; the message says what and how much
     Cancelled,        // the job was cancelled; not a failure, callers map it to a status
     Internal,         // a bug or an unexpected library exception
 };
@@ -79,9 +81,24 @@ public:
     Result() : Result<Ok>(Ok{}) {}
 };
 
-// Maps any exception escaping `fn` to an EngineError. Library exceptions (c10::Error,
-// std::bad_alloc, ...) become Internal with their message; EngineError keeps its code.
-EngineError errorFromCurrentException();
+// Maps the exception being handled to an EngineError. EngineError keeps its code. A failed
+// allocation (std::bad_alloc, LibTorch's CPU or CUDA allocator) becomes OutOfMemory, saying what
+// was being done (`activity`, e.g. "denoising 1×4×16×32×32 latents"), how much was asked for and
+// what to reduce. Other library exceptions (c10::Error, ...) become Internal with their message,
+// without the C++ stack trace LibTorch appends to it.
+EngineError errorFromCurrentException(std::string_view activity = {});
+
+// Runs fn(); a library exception escaping it is rethrown as errorFromCurrentException(activity).
+template <class F>
+auto during(std::string_view activity, F&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const EngineError&) {
+        throw;
+    } catch (...) {
+        throw errorFromCurrentException(activity);
+    }
+}
 
 template <class F>
 auto capture(F&& fn) -> Result<std::invoke_result_t<F>> {

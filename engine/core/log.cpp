@@ -28,10 +28,6 @@ void setSink(Sink sink) {
 void setMinLevel(Level level) {
     g_minLevel = level;
 }
-Level minLevel() {
-    return g_minLevel;
-}
-
 void write(Level level, std::string_view message) {
     if (level < g_minLevel)
         return;

@@ -15,7 +15,6 @@ using Sink = std::function<void(Level, std::string_view message)>;
 // Replaces the sink; an empty function restores the default (stderr for Warning and above).
 void setSink(Sink sink);
 void setMinLevel(Level level);
-Level minLevel();
 void write(Level level, std::string_view message);
 const char* levelName(Level level);
 

@@ -1,7 +1,7 @@
 #pragma once
 // Antialiased separable image resize in the style of PIL's Image.resize. Torch-free and
-// FFmpeg-free (it lives in mp_engine_base), so video decoding, compositions and a later CLIP
-// preprocessing step that must match PIL's bicubic all share one implementation.
+// FFmpeg-free (it lives in mp_engine_base), so video decoding, compositions and the CLIP
+// preprocessing (image/clip_preprocess, which must match PIL's bicubic) share one implementation.
 //
 // Algorithm, per axis (horizontal pass first, then vertical, each only when the size changes):
 //   scale   = (box end - box start) / outSize        (source pixels per output pixel)

@@ -82,6 +82,19 @@ void JsonConfig::checkRange(std::string_view key,
                       ", got " + std::to_string(value));
 }
 
+void JsonConfig::requireClass(std::string_view key,
+                              std::initializer_list<std::string_view> accepted,
+                              std::string_view what) const {
+    const auto name = optionalString(key);
+    if (!name)
+        return;
+    for (auto a : accepted)
+        if (*name == a)
+            return;
+    throw EngineError(ErrorCode::Unsupported, m_label + ": " + std::string(key) + " '" + *name +
+                                                  "' is not " + std::string(what));
+}
+
 void JsonConfig::fail(std::string_view key, const std::string& what) const {
     throw EngineError(ErrorCode::Config, m_label + ": key '" + printable(key) + "' " + what);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -52,6 +53,14 @@ public:
 
     // Keys never read, excluding bookkeeping keys that start with '_'.
     std::vector<std::string> unreadKeys() const;
+
+    // The model class check every loader makes: throws EngineError{Unsupported} ("unet/config.json:
+    // _class_name 'UNetSpatioTemporalConditionModel' is not a UNet3DConditionModel") when the
+    // string `key` ("_class_name" in diffusers configs, "model_type" in transformers ones) is
+    // present and not one of `accepted`. An absent key is accepted (hand-written configs).
+    void requireClass(std::string_view key,
+                      std::initializer_list<std::string_view> accepted,
+                      std::string_view what) const;
 
     // "unet/config.json: key 'foo' <what>" as an EngineError{Config}.
     [[noreturn]] void fail(std::string_view key, const std::string& what) const;

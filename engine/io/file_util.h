@@ -21,7 +21,6 @@ public:
     MappedFile& operator=(const MappedFile&) = delete;
 
     std::span<const std::byte> bytes() const { return {m_data, m_size}; }
-    std::size_t size() const { return m_size; }
     const std::filesystem::path& path() const { return m_path; }
 
 private:

@@ -458,6 +458,17 @@ private:
 
 }  // namespace
 
+fs::path componentFolder(const fs::path& dir, std::string_view component) {
+    std::error_code ec;
+    if (!fs::exists(dir / "model_index.json", ec))
+        return dir;
+    const auto sub = dir / component;
+    if (!fs::is_directory(sub, ec))
+        throw EngineError(ErrorCode::NotFound, dir.string() + ": the pipeline has no '" +
+                                                   std::string(component) + "' folder");
+    return sub;
+}
+
 SnapshotInfo inspectSnapshot(const fs::path& root, const InspectOptions& options) {
     fs::path normal = root.lexically_normal();
     if (!normal.has_filename() && normal.has_parent_path() && normal != normal.root_path())

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -67,6 +68,11 @@ struct InspectOptions {
 };
 
 // Never throws for anything about the folder's contents: problems are recorded.
+// The folder of one component, as every loader finds it: `dir / component` when `dir` is a
+// pipeline folder (it has model_index.json), else `dir` itself (the component's own folder).
+// Throws EngineError{NotFound} when a pipeline folder lacks that component's folder.
+std::filesystem::path componentFolder(const std::filesystem::path& dir, std::string_view component);
+
 SnapshotInfo inspectSnapshot(const std::filesystem::path& root, const InspectOptions& options = {});
 
 nlohmann::json toJson(const SnapshotInfo& info);

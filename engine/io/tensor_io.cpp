@@ -79,10 +79,6 @@ at::Tensor viewTensor(const WeightSet& weights, std::string_view name) {
     return viewTensor(weights.fileOf(name), weights.entry(name));
 }
 
-at::Tensor readTensor(const WeightSet& weights, std::string_view name) {
-    return viewTensor(weights, name).clone();
-}
-
 NamedTensors loadTensorFile(const std::filesystem::path& path) {
     const auto file = SafetensorsFile::open(path);
     NamedTensors out;

@@ -22,8 +22,6 @@ std::optional<DType> fromScalarType(c10::ScalarType type);
 // copy. The memory is read-only: use it as a copy source, never write into it.
 at::Tensor viewTensor(const WeightSet& weights, std::string_view name);
 at::Tensor viewTensor(const SafetensorsFile& file, const TensorEntry& entry);
-// An owned, writable CPU tensor.
-at::Tensor readTensor(const WeightSet& weights, std::string_view name);
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 

@@ -1,6 +1,7 @@
 #include "io/weight_binding.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "io/tensor_io.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
@@ -22,13 +23,6 @@ std::map<std::string, at::Tensor> moduleTensors(const torch::nn::Module& module,
         if (!options.notInCheckpoint.count(b.key()))
             out.emplace(b.key(), b.value());
     return out;
-}
-
-std::string shapeText(c10::IntArrayRef s) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < s.size(); ++i)
-        out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
 }
 
 }  // namespace
@@ -88,9 +82,9 @@ BindReport compare(const std::map<std::string, at::Tensor>& tensors,
         // Float weights convert freely (bf16 file -> fp32 module); integers never become floats.
         const bool kindOk = isFloating(entry.dtype) == at::isFloatingType(target.scalar_type());
         if (!shapeOk || !kindOk)
-            report.mismatched.push_back(key + ": checkpoint " + shapeText(entry.shape) + " " +
+            report.mismatched.push_back(key + ": checkpoint " + str::shape(entry.shape) + " " +
                                         dtypeName(entry.dtype) + " vs model " +
-                                        shapeText(target.sizes()) + " " +
+                                        str::shape(target.sizes().vec()) + " " +
                                         c10::toString(target.scalar_type()));
         else
             ++report.bound;

@@ -15,7 +15,7 @@
 namespace mp {
 
 struct BindOptions {
-    std::string prefix;  // checkpoint keys start with this ("unet." in a LoRA file)
+    std::string prefix;  // checkpoint keys start with this (e.g. "unet." in a combined file)
     std::set<std::string> notInCheckpoint;  // module keys computed at load, not stored
     // Maps a checkpoint key (prefix removed) to the module key it fills, for older layouts of
     // the same model (the SD VAE's query/key/value/proj_attn). Identity when empty.

@@ -117,7 +117,7 @@ WeightLookup locateWeights(const fs::path& dir, std::string_view variantView) {
         msg += "; variants present:";
         for (const auto& v : variants)
             msg += " " + v;
-        msg += " (pick one with --variant)";
+        msg += " (choose one as the weights variant)";
     }
     throw EngineError(ErrorCode::NotFound, msg);
 }

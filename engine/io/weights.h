@@ -50,7 +50,7 @@ public:
     std::int64_t elementCount() const;
     std::map<DType, std::int64_t> elementsByDType() const;
     const std::vector<std::filesystem::path>& files() const { return m_paths; }
-    // __metadata__ of the first file (LoRA files keep their config there).
+    // __metadata__ of the first file (free-form strings; adapters keep their config there).
     const std::map<std::string, std::string>& metadata() const;
     std::string describe() const;  // the file, or "index (N shards)" for messages
 

@@ -12,7 +12,7 @@ namespace mp::metrics {
 
 namespace fs = std::filesystem;
 
-std::string clipArchitectureName(const ClipVisionConfig& v) {
+std::string clipArchitectureName(const models::ClipVisionConfig& v) {
     std::string size;
     if (v.hiddenSize == 768 && v.numHiddenLayers == 12)
         size = "B";
@@ -50,12 +50,21 @@ std::string modelFolderLabel(const fs::path& dir) {
     return name.empty() ? clean.string() : name;
 }
 
-ClipScorer::ClipScorer(ClipModel model, text::ClipTokenizer tokenizer)
+ClipScorer::ClipScorer(models::ClipModel model, text::ClipTokenizer tokenizer)
     : m_model(std::move(model)), m_tokenizer(std::move(tokenizer)) {}
 
-ClipScorer ClipScorer::load(const fs::path& modelDir, const ClipScorerOptions& options) {
+Result<ClipScorer> ClipScorer::load(const fs::path& modelDir,
+                                    const ClipScorerOptions& options,
+                                    const JobContext& job) {
+    return capture([&] { return loadImpl(modelDir, options, job); });
+}
+
+ClipScorer ClipScorer::loadImpl(const fs::path& modelDir,
+                                const ClipScorerOptions& options,
+                                const JobContext& job) {
+    job.report("load", 0, 1);
     const fs::path processorDir = options.processorDir.empty() ? modelDir : options.processorDir;
-    auto model = loadClipModel(modelDir, options.variant);
+    auto model = models::loadClipModel(modelDir, options.variant);
     auto tokenizer = text::ClipTokenizer::fromFolder(processorDir);
     ClipScorer scorer(std::move(model), std::move(tokenizer));
     const auto& vision = scorer.m_model->config().vision;
@@ -85,11 +94,17 @@ ClipScorer ClipScorer::load(const fs::path& modelDir, const ClipScorerOptions& o
     scorer.m_batchSize = options.batchSize;
     scorer.m_model->to(options.device.device, options.device.dtype);
     scorer.m_backbone = modelFolderLabel(modelDir) + " (" + clipArchitectureName(vision) + ")";
+    job.report("load", 1, 1);
     return scorer;
 }
 
-at::Tensor ClipScorer::embedImages(const std::vector<RgbImage>& images,
-                                   const CancelToken* cancel) const {
+Result<at::Tensor> ClipScorer::embedImages(const std::vector<RgbImage>& images,
+                                           const JobContext& job) const {
+    return capture([&] { return embedImagesImpl(images, job); });
+}
+
+at::Tensor ClipScorer::embedImagesImpl(const std::vector<RgbImage>& images,
+                                       const JobContext& job) const {
     const auto& p = m_preprocess;
     for (std::size_t i = 0; i < images.size(); ++i) {
         const auto& im = images[i];
@@ -104,8 +119,7 @@ at::Tensor ClipScorer::embedImages(const std::vector<RgbImage>& images,
     const auto n = static_cast<std::int64_t>(images.size());
     std::vector<at::Tensor> out;
     for (std::int64_t begin = 0; begin < n; begin += m_batchSize) {
-        if (cancel)
-            cancel->throwIfCancelled();
+        job.report("embed", static_cast<int>(begin), static_cast<int>(n));
         const auto end = std::min<std::int64_t>(n, begin + m_batchSize);
         auto pixels = at::empty({end - begin, 3, p.cropHeight, p.cropWidth}, at::kFloat);
         // The resize is the costly part on the CPU; frames are independent.
@@ -119,6 +133,7 @@ at::Tensor ClipScorer::embedImages(const std::vector<RgbImage>& images,
         out.push_back(m_model->imageEmbeds(pixels.to(m_device.device, m_device.dtype))
                           .to(at::kCPU, at::kFloat));
     }
+    job.report("embed", static_cast<int>(n), static_cast<int>(n));
     return n ? at::cat(out) : at::empty({0, m_model->config().projectionDim}, at::kFloat);
 }
 

@@ -5,9 +5,9 @@
 // frames and prompts into projected embeddings on the chosen device, in batches; the scores in
 // metrics/clip_scores.h take it from there.
 
-#include "core/cancel.h"
+#include "core/job.h"
 #include "image/clip_preprocess.h"
-#include "metrics/clip_model.h"
+#include "models/clip/clip_model.h"
 #include "runtime/device.h"
 #include "text/clip_tokenizer.h"
 
@@ -38,14 +38,16 @@ struct ClipScorerOptions {
 
 class ClipScorer {
 public:
-    // Throws EngineError naming the file for a missing or malformed config, tokenizer or
-    // weights, and Config when the preprocessor's crop is not the vision tower's image size.
-    static ClipScorer load(const std::filesystem::path& modelDir,
-                           const ClipScorerOptions& options = {});
+    // An error naming the file for a missing or malformed config, tokenizer or weights, and
+    // Config when the preprocessor's crop is not the vision tower's image size.
+    static Result<ClipScorer> load(const std::filesystem::path& modelDir,
+                                   const ClipScorerOptions& options = {},
+                                   const JobContext& job = {});
 
     // (N, D) float32 on the CPU, projected and not normalised. Images may differ in size.
-    at::Tensor embedImages(const std::vector<RgbImage>& images,
-                           const CancelToken* cancel = nullptr) const;
+    // Progress: stage "embed", step = images embedded.
+    Result<at::Tensor> embedImages(const std::vector<RgbImage>& images,
+                                   const JobContext& job = {}) const;
     // (D) float32 on the CPU. The prompt is truncated to the text tower's positions with its
     // EOS kept, and not padded (the causal mask makes padding irrelevant to the pooled output).
     at::Tensor embedPrompt(std::string_view prompt) const;
@@ -58,8 +60,12 @@ public:
     const std::vector<std::string>& notes() const { return m_notes; }
 
 private:
-    ClipScorer(ClipModel model, text::ClipTokenizer tokenizer);
-    mutable ClipModel m_model;  // forward is not const in LibTorch
+    ClipScorer(models::ClipModel model, text::ClipTokenizer tokenizer);
+    static ClipScorer loadImpl(const std::filesystem::path& modelDir,
+                               const ClipScorerOptions& options,
+                               const JobContext& job);
+    at::Tensor embedImagesImpl(const std::vector<RgbImage>& images, const JobContext& job) const;
+    mutable models::ClipModel m_model;  // forward is not const in LibTorch
     text::ClipTokenizer m_tokenizer;
     image::ClipPreprocessConfig m_preprocess;
     DeviceChoice m_device;
@@ -69,7 +75,7 @@ private:
 };
 
 // "ViT-L/14", "ViT-H/14", "ViT-B/32", "ViT-L/14@336px"; other shapes as "ViT-<layers>x<width>/P".
-std::string clipArchitectureName(const ClipVisionConfig& vision);
+std::string clipArchitectureName(const models::ClipVisionConfig& vision);
 // The hub name of a folder inside a hub cache (…/models--org--name/snapshots/<hash>), else the
 // folder's own name.
 std::string modelFolderLabel(const std::filesystem::path& dir);

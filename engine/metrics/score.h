@@ -1,6 +1,6 @@
 #pragma once
-// One metric's result, as every scorer returns it and every consumer (CLI JSON, the store, the
-// GUI) reads it. Torch-free and OpenCV-free so that the CLIP scores (mp_engine) and the flow
+// One metric's result, as every scorer returns it and every consumer (today the CLI's text and
+// JSON) reads it. Torch-free and OpenCV-free so that the CLIP scores (mp_engine) and the flow
 // similarity (mp_engine_vision) share it. "CLIP score" means different numbers in different
 // papers, so each result names its metric, its variant, the backbone and the parameters.
 

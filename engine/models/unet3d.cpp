@@ -1,9 +1,12 @@
 #include "models/unet3d.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "io/config.h"
+#include "io/snapshot.h"
 #include "io/weight_binding.h"
 #include "io/weights.h"
+#include "nn/layout.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/activation.h>
@@ -15,29 +18,9 @@ namespace mp::models {
 
 namespace {
 
-torch::nn::Linear linear(std::int64_t in, std::int64_t out) {
-    return torch::nn::Linear(in, out);
-}
-
-std::string join(const std::vector<std::int64_t>& v) {
-    std::string s;
-    for (auto x : v)
-        s += (s.empty() ? "" : ", ") + std::to_string(x);
-    return s;
-}
-
-// (B·F, C, H, W) → (B, C, F, H, W), contiguous.
+// (B·F, C, H, W) → (B, C, F, H, W) for `frames` frames per item.
 at::Tensor toVideo(const at::Tensor& x, std::int64_t frames) {
-    const auto BF = x.size(0);
-    return x.view({BF / frames, frames, x.size(1), x.size(2), x.size(3)})
-        .permute({0, 2, 1, 3, 4})
-        .contiguous();
-}
-
-// (B, C, F, H, W) → (B·F, C, H, W), contiguous.
-at::Tensor toFrames(const at::Tensor& x) {
-    return x.permute({0, 2, 1, 3, 4})
-        .reshape({x.size(0) * x.size(2), x.size(1), x.size(3), x.size(4)});
+    return nn::unfoldFrames(x, x.size(0) / frames);
 }
 
 }  // namespace
@@ -46,6 +29,7 @@ at::Tensor toFrames(const at::Tensor& x) {
 
 UNet3DConfig UNet3DConfig::fromFile(const std::filesystem::path& path) {
     const auto json = JsonConfig::load(path);
+    json.requireClass("_class_name", {"UNet3DConditionModel"}, "a ModelScope UNet3DConditionModel");
     UNet3DConfig c;
     if (const auto& s = json.raw("sample_size"); !s.is_null())
         c.sampleSize = json.getInt("sample_size", c.sampleSize);
@@ -120,8 +104,8 @@ UNet3DConfig UNet3DConfig::fromFile(const std::filesystem::path& path) {
 
 std::string UNet3DConfig::toString() const {
     std::ostringstream s;
-    s << "UNet3D: channels [" << join(blockOutChannels) << "], " << layersPerBlock
-      << " layers per block, head size [" << join(attentionHeadDim) << "], cross-attention "
+    s << "UNet3D: channels [" << str::join(blockOutChannels) << "], " << layersPerBlock
+      << " layers per block, head size [" << str::join(attentionHeadDim) << "], cross-attention "
       << crossAttentionDim << ", " << normNumGroups << " groups, in " << inChannels << " out "
       << outChannels;
     return s.str();
@@ -138,7 +122,7 @@ TemporalConvLayerImpl::TemporalConvLayerImpl(std::int64_t channels, std::int64_t
         torch::nn::Sequential seq;
         Stage s;
         // GroupNorm at its default eps (1e-5), as diffusers builds it here.
-        s.norm = groupNorm(groups, channels, 1e-5);
+        s.norm = nn::groupNorm(groups, channels, 1e-5);
         s.conv = torch::nn::Conv3d(
             torch::nn::Conv3dOptions(channels, channels, {3, 1, 1}).padding({1, 0, 0}));
         seq->push_back(s.norm);
@@ -159,8 +143,8 @@ at::Tensor TemporalConvLayerImpl::forward(const at::Tensor& x, std::int64_t fram
     const auto video = toVideo(x, frames);
     auto h = video;
     for (auto& s : m_stages)
-        h = s.conv(groupNormAct(s.norm, h, nn::Activation::Silu));
-    return toFrames(video + h);
+        h = s.conv(nn::groupNormAct(s.norm, h, nn::Activation::Silu));
+    return nn::foldFrames(video + h);
 }
 
 // ---- spatial and temporal transformers ------------------------------------------------------
@@ -169,9 +153,9 @@ Transformer2DModelImpl::Transformer2DModelImpl(std::int64_t channels,
                                                std::int64_t heads,
                                                std::int64_t crossAttentionDim,
                                                std::int64_t groups) {
-    norm = register_module("norm", groupNorm(groups, channels, 1e-6));
-    proj_in = register_module("proj_in", linear(channels, channels));
-    TransformerBlockOptions o;
+    norm = register_module("norm", nn::groupNorm(groups, channels, 1e-6));
+    proj_in = register_module("proj_in", nn::linear(channels, channels));
+    nn::TransformerBlockOptions o;
     o.dim = channels;
     o.heads = heads;
     o.headDim = channels / heads;
@@ -179,7 +163,7 @@ Transformer2DModelImpl::Transformer2DModelImpl(std::int64_t channels,
     transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
     m_blocks.emplace_back(o);
     transformer_blocks->push_back(m_blocks.back());
-    proj_out = register_module("proj_out", linear(channels, channels));
+    proj_out = register_module("proj_out", nn::linear(channels, channels));
 }
 
 at::Tensor Transformer2DModelImpl::forward(const at::Tensor& x,
@@ -201,9 +185,9 @@ TransformerTemporalModelImpl::TransformerTemporalModelImpl(std::int64_t channels
                                                            std::int64_t headDim,
                                                            std::int64_t groups) {
     const auto inner = heads * headDim;
-    norm = register_module("norm", groupNorm(groups, channels, 1e-6));
-    proj_in = register_module("proj_in", linear(channels, inner));
-    TransformerBlockOptions o;
+    norm = register_module("norm", nn::groupNorm(groups, channels, 1e-6));
+    proj_in = register_module("proj_in", nn::linear(channels, inner));
+    nn::TransformerBlockOptions o;
     o.dim = inner;
     o.heads = heads;
     o.headDim = headDim;
@@ -211,7 +195,7 @@ TransformerTemporalModelImpl::TransformerTemporalModelImpl(std::int64_t channels
     transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
     m_blocks.emplace_back(o);
     transformer_blocks->push_back(m_blocks.back());
-    proj_out = register_module("proj_out", linear(inner, channels));
+    proj_out = register_module("proj_out", nn::linear(inner, channels));
 }
 
 at::Tensor TransformerTemporalModelImpl::forward(const at::Tensor& x, std::int64_t frames) {
@@ -239,7 +223,7 @@ UNet3DBlockImpl::UNet3DBlockImpl(const UNet3DBlockOptions& o) : m_kind(o.kind) {
     }
     const auto layers = o.kind == UNet3DBlockKind::Mid ? o.layers + 1 : o.layers;
     for (std::int64_t i = 0; i < layers; ++i) {
-        ResnetBlockOptions r;
+        nn::ResnetBlockOptions r;
         r.out = o.out;
         r.tembChannels = o.tembChannels;
         r.groups = o.groups;
@@ -276,12 +260,12 @@ UNet3DBlockImpl::UNet3DBlockImpl(const UNet3DBlockOptions& o) : m_kind(o.kind) {
     }
     if (o.resample && o.kind == UNet3DBlockKind::Down) {
         downsamplers = register_module("downsamplers", torch::nn::ModuleList());
-        m_down = Downsample2D(o.out, o.downsamplePadding);
+        m_down = nn::Downsample2D(o.out, o.downsamplePadding);
         downsamplers->push_back(m_down);
     }
     if (o.resample && o.kind == UNet3DBlockKind::Up) {
         upsamplers = register_module("upsamplers", torch::nn::ModuleList());
-        m_up = Upsample2D(o.out);
+        m_up = nn::Upsample2D(o.out);
         upsamplers->push_back(m_up);
     }
 }
@@ -349,8 +333,9 @@ UNet3DConditionModelImpl::UNet3DConditionModelImpl(const UNet3DConfig& config) :
     const auto& ch = config.blockOutChannels;
     const auto levels = static_cast<std::int64_t>(ch.size());
     const auto temb = ch[0] * 4;
-    conv_in = register_module("conv_in", conv2d(config.inChannels, ch[0], 3, 1, 1));
-    time_embedding = register_module("time_embedding", TimestepEmbedding(ch[0], temb, config.act));
+    conv_in = register_module("conv_in", nn::conv2d(config.inChannels, ch[0], 3, 1, 1));
+    time_embedding =
+        register_module("time_embedding", nn::TimestepEmbedding(ch[0], temb, config.act));
     transformer_in = register_module(
         "transformer_in",
         TransformerTemporalModel(ch[0], 8, config.attentionHeadDim[0], config.normNumGroups));
@@ -403,9 +388,9 @@ UNet3DConditionModelImpl::UNet3DConditionModelImpl(const UNet3DConfig& config) :
         up_blocks->push_back(m_up.back());
         out = o.out;
     }
-    conv_norm_out =
-        register_module("conv_norm_out", groupNorm(config.normNumGroups, ch[0], config.normEps));
-    conv_out = register_module("conv_out", conv2d(ch[0], config.outChannels, 3, 1, 1));
+    conv_norm_out = register_module("conv_norm_out",
+                                    nn::groupNorm(config.normNumGroups, ch[0], config.normEps));
+    conv_out = register_module("conv_out", nn::conv2d(ch[0], config.outChannels, 3, 1, 1));
 }
 
 at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
@@ -430,15 +415,15 @@ at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
     const auto dtype = conv_in->weight.scalar_type();
     const auto device = conv_in->weight.device();
 
-    SinusoidOptions sinusoid;
+    nn::SinusoidOptions sinusoid;
     sinusoid.dim = m_config.blockOutChannels[0];
-    auto emb = sinusoidalEmbedding(t.to(device).expand({B}), sinusoid).to(dtype);
+    auto emb = nn::sinusoidalEmbedding(t.to(device).expand({B}), sinusoid).to(dtype);
     emb = nn::repeatRows(time_embedding(emb), F);
     auto ctx = context.to(device, dtype);
     if (ctx.size(0) != B)
         ctx = ctx.expand({B, ctx.size(1), ctx.size(2)});
 
-    auto x = toFrames(sample.to(device, dtype));
+    auto x = nn::foldFrames(sample.to(device, dtype));
     x = conv_in(x);
     x = transformer_in->forward(x, F);
 
@@ -458,17 +443,26 @@ at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
         }
         x = m_up[i]->forward(x, emb, ctx, F, skips, size);
     }
-    x = conv_out(groupNormAct(conv_norm_out, x, nn::Activation::Silu));
+    x = conv_out(nn::groupNormAct(conv_norm_out, x, nn::Activation::Silu));
     return toVideo(x, F);
 }
 
-UNet3DConditionModel loadUNet3D(const std::filesystem::path& dir, const std::string& variant) {
+UNet3DConditionModel loadUNet3D(const std::filesystem::path& path, const std::string& variant) {
+    const auto dir = componentFolder(path, "unet");
     const auto config = UNet3DConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
     UNet3DConditionModel model(config);
     bindWeights(*model, weights);
     model->eval();
     return model;
+}
+
+GraphedFunction graphedForward(UNet3DConditionModel unet, bool cudaGraphs) {
+    return GraphedFunction(
+        [unet](const std::vector<at::Tensor>& x) mutable {
+            return unet->forward(x[0], x[1], x[2]);
+        },
+        cudaGraphs);
 }
 
 }  // namespace mp::models

@@ -9,9 +9,10 @@
 // size attention_head_dim (published: 64, so heads = C/64). `transformer_in` has 8 heads of
 // attention_head_dim, i.e. 512 inner channels on the first level's 320.
 
-#include "models/common/attention.h"
-#include "models/common/embeddings.h"
-#include "models/common/resnet.h"
+#include "nn/attention.h"
+#include "nn/embeddings.h"
+#include "nn/resnet.h"
+#include "runtime/cuda_graph.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -82,7 +83,7 @@ public:
     torch::nn::ModuleList transformer_blocks{nullptr};
 
 private:
-    std::vector<BasicTransformerBlock> m_blocks;
+    std::vector<nn::BasicTransformerBlock> m_blocks;
 };
 TORCH_MODULE(Transformer2DModel);
 
@@ -101,7 +102,7 @@ public:
     torch::nn::ModuleList transformer_blocks{nullptr};
 
 private:
-    std::vector<BasicTransformerBlock> m_blocks;
+    std::vector<nn::BasicTransformerBlock> m_blocks;
 };
 TORCH_MODULE(TransformerTemporalModel);
 
@@ -152,12 +153,12 @@ private:
                      const at::Tensor& context,
                      std::int64_t frames);
     UNet3DBlockKind m_kind;
-    std::vector<ResnetBlock2D> m_resnets;
+    std::vector<nn::ResnetBlock2D> m_resnets;
     std::vector<TemporalConvLayer> m_tempConvs;
     std::vector<Transformer2DModel> m_attentions;
     std::vector<TransformerTemporalModel> m_tempAttentions;
-    Downsample2D m_down{nullptr};
-    Upsample2D m_up{nullptr};
+    nn::Downsample2D m_down{nullptr};
+    nn::Upsample2D m_up{nullptr};
 };
 TORCH_MODULE(UNet3DBlock);
 
@@ -173,7 +174,7 @@ public:
     const UNet3DConfig& config() const { return m_config; }
 
     torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
-    TimestepEmbedding time_embedding{nullptr};
+    nn::TimestepEmbedding time_embedding{nullptr};
     TransformerTemporalModel transformer_in{nullptr};
     torch::nn::ModuleList down_blocks{nullptr}, up_blocks{nullptr};
     UNet3DBlock mid_block{nullptr};
@@ -185,8 +186,14 @@ private:
 };
 TORCH_MODULE(UNet3DConditionModel);
 
-// Builds the model from a unet/ folder (config.json + diffusion_pytorch_model[.variant]
-// .safetensors, single or sharded) and binds the weights strictly.
+// Builds the model from a pipeline folder's unet/ or a unet folder itself (config.json +
+// diffusion_pytorch_model[.variant].safetensors, single or sharded) and binds the weights
+// strictly. A config whose _class_name is not UNet3DConditionModel is refused (Unsupported).
 UNet3DConditionModel loadUNet3D(const std::filesystem::path& dir, const std::string& variant = {});
+
+// The forward as generation, the probe and `bench` run it: inputs {sample, timesteps, context}
+// in the model's dtype and device; on CUDA replayed from a captured graph when `cudaGraphs`
+// (runtime/cuda_graph.h), else eager.
+GraphedFunction graphedForward(UNet3DConditionModel unet, bool cudaGraphs);
 
 }  // namespace mp::models

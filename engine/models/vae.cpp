@@ -2,8 +2,10 @@
 
 #include "core/error.h"
 #include "io/config.h"
+#include "io/snapshot.h"
 #include "io/weight_binding.h"
 #include "io/weights.h"
+#include "nn/layout.h"
 
 #include <ATen/ATen.h>
 
@@ -15,14 +17,14 @@ namespace {
 
 constexpr double kVaeEps = 1e-6;  // every norm of the SD VAE
 
-ResnetBlock2D resnet(std::int64_t in, std::int64_t out, const AutoencoderKLConfig& c) {
-    ResnetBlockOptions o;
+nn::ResnetBlock2D resnet(std::int64_t in, std::int64_t out, const AutoencoderKLConfig& c) {
+    nn::ResnetBlockOptions o;
     o.in = in;
     o.out = out;
     o.groups = c.normNumGroups;
     o.eps = kVaeEps;
     o.act = c.act;
-    return ResnetBlock2D(o);
+    return nn::ResnetBlock2D(o);
 }
 
 // The deprecated attention block's names, renamed as diffusers' _fix_state_dict_keys_on_load does.
@@ -37,16 +39,6 @@ std::string renameLegacyAttention(const std::string& key) {
         if (auto pos = key.find(from); pos != std::string::npos)
             return key.substr(0, pos) + to + key.substr(pos + std::string_view(from).size());
     return key;
-}
-
-// (B, C, F, H, W) ↔ (B·F, C, H, W), frames of an item adjacent (diffusers' order).
-at::Tensor framesOf(const at::Tensor& v) {
-    return v.permute({0, 2, 1, 3, 4}).reshape({-1, v.size(1), v.size(3), v.size(4)});
-}
-at::Tensor videoOf(const at::Tensor& f, std::int64_t batch) {
-    return f.view({batch, f.size(0) / batch, f.size(1), f.size(2), f.size(3)})
-        .permute({0, 2, 1, 3, 4})
-        .contiguous();
 }
 
 template <class Fn>
@@ -64,6 +56,7 @@ at::Tensor inChunks(const at::Tensor& frames, std::int64_t chunk, Fn&& fn) {
 
 AutoencoderKLConfig AutoencoderKLConfig::fromFile(const std::filesystem::path& path) {
     const auto json = JsonConfig::load(path);
+    json.requireClass("_class_name", {"AutoencoderKL"}, "an AutoencoderKL");
     AutoencoderKLConfig c;
     c.inChannels = json.getInt("in_channels", c.inChannels);
     c.outChannels = json.getInt("out_channels", c.outChannels);
@@ -139,7 +132,7 @@ VaeMidBlockImpl::VaeMidBlockImpl(std::int64_t channels, const AutoencoderKLConfi
         resnets->push_back(m_resnets.back());
     }
     if (c.midBlockAddAttention) {
-        AttentionOptions o;
+        nn::AttentionOptions o;
         o.queryDim = channels;
         o.heads = 1;  // attention_head_dim = channels
         o.headDim = channels;
@@ -147,7 +140,7 @@ VaeMidBlockImpl::VaeMidBlockImpl(std::int64_t channels, const AutoencoderKLConfi
         o.groupNormGroups = c.normNumGroups;
         o.groupNormEps = kVaeEps;
         attentions = register_module("attentions", torch::nn::ModuleList());
-        m_attention = Attention(o);
+        m_attention = nn::Attention(o);
         attentions->push_back(m_attention);
     }
 }
@@ -172,11 +165,11 @@ VaeSampleBlockImpl::VaeSampleBlockImpl(std::int64_t in,
     }
     if (resample && down) {
         downsamplers = register_module("downsamplers", torch::nn::ModuleList());
-        m_down = Downsample2D(out, 0);
+        m_down = nn::Downsample2D(out, 0);
         downsamplers->push_back(m_down);
     } else if (resample) {
         upsamplers = register_module("upsamplers", torch::nn::ModuleList());
-        m_up = Upsample2D(out);
+        m_up = nn::Upsample2D(out);
         upsamplers->push_back(m_up);
     }
 }
@@ -193,7 +186,7 @@ at::Tensor VaeSampleBlockImpl::forward(at::Tensor x) {
 
 VaeEncoderImpl::VaeEncoderImpl(const AutoencoderKLConfig& c) : m_act(c.act) {
     const auto& ch = c.blockOutChannels;
-    conv_in = register_module("conv_in", conv2d(c.inChannels, ch[0], 3, 1, 1));
+    conv_in = register_module("conv_in", nn::conv2d(c.inChannels, ch[0], 3, 1, 1));
     down_blocks = register_module("down_blocks", torch::nn::ModuleList());
     for (std::size_t i = 0; i < ch.size(); ++i) {
         m_blocks.emplace_back(ch[i == 0 ? 0 : i - 1], ch[i], c.layersPerBlock, true,
@@ -202,8 +195,8 @@ VaeEncoderImpl::VaeEncoderImpl(const AutoencoderKLConfig& c) : m_act(c.act) {
     }
     mid_block = register_module("mid_block", VaeMidBlock(ch.back(), c));
     conv_norm_out =
-        register_module("conv_norm_out", groupNorm(c.normNumGroups, ch.back(), kVaeEps));
-    conv_out = register_module("conv_out", conv2d(ch.back(), 2 * c.latentChannels, 3, 1, 1));
+        register_module("conv_norm_out", nn::groupNorm(c.normNumGroups, ch.back(), kVaeEps));
+    conv_out = register_module("conv_out", nn::conv2d(ch.back(), 2 * c.latentChannels, 3, 1, 1));
 }
 
 at::Tensor VaeEncoderImpl::forward(const at::Tensor& x) {
@@ -211,12 +204,12 @@ at::Tensor VaeEncoderImpl::forward(const at::Tensor& x) {
     for (auto& b : m_blocks)
         h = b->forward(h);
     h = mid_block(h);
-    return conv_out(groupNormAct(conv_norm_out, h, m_act));
+    return conv_out(nn::groupNormAct(conv_norm_out, h, m_act));
 }
 
 VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) : m_act(c.act) {
     const auto& ch = c.blockOutChannels;
-    conv_in = register_module("conv_in", conv2d(c.latentChannels, ch.back(), 3, 1, 1));
+    conv_in = register_module("conv_in", nn::conv2d(c.latentChannels, ch.back(), 3, 1, 1));
     mid_block = register_module("mid_block", VaeMidBlock(ch.back(), c));
     up_blocks = register_module("up_blocks", torch::nn::ModuleList());
     auto prev = ch.back();
@@ -226,26 +219,27 @@ VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) : m_act(c.act) {
         up_blocks->push_back(m_blocks.back());
         prev = out;
     }
-    conv_norm_out = register_module("conv_norm_out", groupNorm(c.normNumGroups, ch[0], kVaeEps));
-    conv_out = register_module("conv_out", conv2d(ch[0], c.outChannels, 3, 1, 1));
+    conv_norm_out =
+        register_module("conv_norm_out", nn::groupNorm(c.normNumGroups, ch[0], kVaeEps));
+    conv_out = register_module("conv_out", nn::conv2d(ch[0], c.outChannels, 3, 1, 1));
 }
 
 at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
     auto h = mid_block(conv_in(z));
     for (auto& b : m_blocks)
         h = b->forward(h);
-    return conv_out(groupNormAct(conv_norm_out, h, m_act));
+    return conv_out(nn::groupNormAct(conv_norm_out, h, m_act));
 }
 
 AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& c) : m_config(c) {
     encoder = register_module("encoder", VaeEncoder(c));
     decoder = register_module("decoder", VaeDecoder(c));
     if (c.useQuantConv)
-        quant_conv =
-            register_module("quant_conv", conv2d(2 * c.latentChannels, 2 * c.latentChannels, 1));
+        quant_conv = register_module("quant_conv",
+                                     nn::conv2d(2 * c.latentChannels, 2 * c.latentChannels, 1));
     if (c.usePostQuantConv)
         post_quant_conv =
-            register_module("post_quant_conv", conv2d(c.latentChannels, c.latentChannels, 1));
+            register_module("post_quant_conv", nn::conv2d(c.latentChannels, c.latentChannels, 1));
 }
 
 at::Tensor AutoencoderKLImpl::encodeImages(const at::Tensor& x) {
@@ -272,12 +266,12 @@ LatentDistribution AutoencoderKLImpl::encode(const at::Tensor& x, std::int64_t f
     const auto input =
         x.to(encoder->conv_in->weight.device(), encoder->conv_in->weight.scalar_type());
     const bool video = input.dim() == 5;
-    const auto frames = video ? framesOf(input) : input;
+    const auto frames = video ? nn::foldFrames(input) : input;
     // The moments (mean and logvar stacked on channels) of every frame, then split.
     auto moments =
         inChunks(frames, frameBatch, [&](const at::Tensor& part) { return encodeImages(part); });
     if (video)
-        moments = videoOf(moments, input.size(0));
+        moments = nn::unfoldFrames(moments, input.size(0));
     auto parts = moments.chunk(2, 1);
     return {parts[0], parts[1].clamp(-30.0, 20.0)};
 }
@@ -291,13 +285,14 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& z, std::int64_t frameBatc
     const auto input =
         z.to(decoder->conv_in->weight.device(), decoder->conv_in->weight.scalar_type());
     const bool video = input.dim() == 5;
-    const auto frames = video ? framesOf(input) : input;
+    const auto frames = video ? nn::foldFrames(input) : input;
     auto out =
         inChunks(frames, frameBatch, [&](const at::Tensor& part) { return decodeImages(part); });
-    return video ? videoOf(out, input.size(0)) : out;
+    return video ? nn::unfoldFrames(out, input.size(0)) : out;
 }
 
-AutoencoderKL loadAutoencoderKL(const std::filesystem::path& dir, const std::string& variant) {
+AutoencoderKL loadAutoencoderKL(const std::filesystem::path& path, const std::string& variant) {
+    const auto dir = componentFolder(path, "vae");
     const auto config = AutoencoderKLConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
     AutoencoderKL model(config);

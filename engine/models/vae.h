@@ -4,8 +4,8 @@
 // older mid-attention names (query, key, value, proj_attn) bind too, as diffusers renames them on
 // load. Videos go through the 2-D VAE frame by frame, in batches of frames.
 
-#include "models/common/attention.h"
-#include "models/common/resnet.h"
+#include "nn/attention.h"
+#include "nn/resnet.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
@@ -48,8 +48,8 @@ public:
     torch::nn::ModuleList resnets{nullptr}, attentions{nullptr};
 
 private:
-    std::vector<ResnetBlock2D> m_resnets;
-    Attention m_attention{nullptr};
+    std::vector<nn::ResnetBlock2D> m_resnets;
+    nn::Attention m_attention{nullptr};
 };
 TORCH_MODULE(VaeMidBlock);
 
@@ -66,9 +66,9 @@ public:
     torch::nn::ModuleList resnets{nullptr}, downsamplers{nullptr}, upsamplers{nullptr};
 
 private:
-    std::vector<ResnetBlock2D> m_resnets;
-    Downsample2D m_down{nullptr};
-    Upsample2D m_up{nullptr};
+    std::vector<nn::ResnetBlock2D> m_resnets;
+    nn::Downsample2D m_down{nullptr};
+    nn::Upsample2D m_up{nullptr};
 };
 TORCH_MODULE(VaeSampleBlock);
 

@@ -1,13 +1,12 @@
-// The families' run-component entries (shared/notes/run-component.md). Only pipelines/ knows
-// every family; runtime/components.h declares registerBuiltinComponents().
+// The families' run-component entries (docs/cli.md, run-component). Only pipelines/ knows
+// every family; pipelines/components.h declares registerBuiltinComponents().
 
 #include "core/error.h"
-#include "io/config.h"
-#include "metrics/clip_model.h"
+#include "models/clip/clip_model.h"
+#include "models/clip/clip_text.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
-#include "runtime/components.h"
-#include "text/clip_text.h"
+#include "pipelines/components.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -18,23 +17,8 @@ namespace mp {
 
 namespace {
 
-// A pipeline folder (model_index.json) names its components by subfolder; a component folder
-// is used as it is.
-std::filesystem::path componentFolder(const std::filesystem::path& dir, const char* sub) {
-    std::error_code ec;
-    return std::filesystem::exists(dir / "model_index.json", ec) ? dir / sub : dir;
-}
-
 TensorMap runTextEncoder(const ComponentCall& call) {
-    const auto dir = componentFolder(call.modelDir, "text_encoder");
-    const auto config = JsonConfig::load(dir / "config.json");
-    const auto modelType = config.getString("model_type", "clip_text_model");
-    if (modelType != "clip_text_model" && modelType != "clip")
-        throw EngineError(ErrorCode::Unsupported,
-                          config.label() + ": model_type '" + modelType +
-                              "' — this build's text-encoder runs CLIPTextModel only (T5 comes "
-                              "with the Latte/CogVideoX families)");
-    auto model = text::loadClipTextModel(dir);
+    auto model = models::loadClipTextModel(call.modelDir);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
     std::optional<at::Tensor> mask;
@@ -48,14 +32,7 @@ TensorMap runTextEncoder(const ComponentCall& call) {
 }
 
 TensorMap runUNet(const ComponentCall& call) {
-    const auto dir = componentFolder(call.modelDir, "unet");
-    const auto config = JsonConfig::load(dir / "config.json");
-    const auto className = config.getString("_class_name", "UNet3DConditionModel");
-    if (className != "UNet3DConditionModel")
-        throw EngineError(ErrorCode::Unsupported,
-                          config.label() + ": _class_name '" + className +
-                              "' — this build's unet runs UNet3DConditionModel (ModelScope)");
-    auto model = models::loadUNet3D(dir);
+    auto model = models::loadUNet3D(call.modelDir);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
     return {{"sample", model->forward(call.inputs.at("sample"), call.inputs.at("timestep"),
@@ -63,7 +40,7 @@ TensorMap runUNet(const ComponentCall& call) {
 }
 
 models::AutoencoderKL loadVae(const ComponentCall& call) {
-    auto model = models::loadAutoencoderKL(componentFolder(call.modelDir, "vae"));
+    auto model = models::loadAutoencoderKL(call.modelDir);
     model->to(call.device.device, call.device.dtype);
     return model;
 }
@@ -81,8 +58,8 @@ TensorMap runVaeDecode(const ComponentCall& call) {
     return {{"sample", model->decode(call.inputs.at("latents"))}};
 }
 
-metrics::ClipModel loadClip(const ComponentCall& call) {
-    auto model = metrics::loadClipModel(call.modelDir);
+models::ClipModel loadClip(const ComponentCall& call) {
+    auto model = models::loadClipModel(call.modelDir);
     model->to(call.device.device, call.device.dtype);
     return model;
 }

@@ -1,31 +1,19 @@
 #include "pipelines/modelscope.h"
 
+#include "core/stopwatch.h"
+#include "core/strings.h"
 #include "io/config.h"
-#include "runtime/cuda_graph.h"
+#include "io/snapshot.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
-
-#include <chrono>
 
 namespace mp::pipelines {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-double msSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-        .count();
-}
-
-void requireFolder(const fs::path& dir, const char* component) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw EngineError(ErrorCode::NotFound,
-                          dir.string() + ": the pipeline has no '" + component + "' folder");
-}
 
 template <class Fn>
 auto loading(const char* component, Fn&& fn) {
@@ -38,9 +26,19 @@ auto loading(const char* component, Fn&& fn) {
 
 }  // namespace
 
-ModelScopePipeline ModelScopePipeline::load(const fs::path& dir,
-                                            const DeviceChoice& device,
-                                            const std::string& variant) {
+Result<ModelScopePipeline> ModelScopePipeline::load(const fs::path& dir,
+                                                    const DeviceChoice& device,
+                                                    const std::string& variant,
+                                                    const JobContext& job) {
+    return capture([&] { return loadImpl(dir, device, variant, job); });
+}
+
+ModelScopePipeline ModelScopePipeline::loadImpl(const fs::path& dir,
+                                                const DeviceChoice& device,
+                                                const std::string& variant,
+                                                const JobContext& job) {
+    constexpr int kSteps = 4;
+    job.report("load", 0, kSteps);
     std::error_code ec;
     if (!fs::exists(dir / "model_index.json", ec))
         throw EngineError(ErrorCode::NotFound,
@@ -48,13 +46,9 @@ ModelScopePipeline ModelScopePipeline::load(const fs::path& dir,
     const auto index = JsonConfig::load(dir / "model_index.json");
     const auto className = index.getString("_class_name", "");
     for (const char* c : {"tokenizer", "text_encoder", "unet", "vae", "scheduler"})
-        requireFolder(dir / c, c);
-    const auto unetConfig = JsonConfig::load(dir / "unet" / "config.json");
-    if (unetConfig.getString("_class_name", "UNet3DConditionModel") != "UNet3DConditionModel")
-        throw EngineError(ErrorCode::Unsupported, (dir / "unet" / "config.json").string() +
-                                                      ": _class_name '" +
-                                                      unetConfig.getString("_class_name", "") +
-                                                      "' is not a ModelScope UNet3DConditionModel");
+        (void)componentFolder(dir, c);
+    // Another family's denoiser fails here, before any weights are read.
+    (void)models::UNet3DConfig::fromFile(dir / "unet" / "config.json");
 
     ModelScopePipeline p(
         loading("tokenizer", [&] { return text::ClipTokenizer::fromFolder(dir / "tokenizer"); }),
@@ -66,10 +60,13 @@ ModelScopePipeline ModelScopePipeline::load(const fs::path& dir,
                             "; loading it as a TextToVideoSDPipeline");
     const auto textConfig = JsonConfig::load(dir / "text_encoder" / "config.json");
     p.m_textAttentionMask = textConfig.getBool("use_attention_mask", false);
-    p.m_textEncoder = loading(
-        "text_encoder", [&] { return text::loadClipTextModel(dir / "text_encoder", variant); });
-    p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir / "unet", variant); });
-    p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir / "vae", variant); });
+    job.report("load", 1, kSteps);
+    p.m_textEncoder =
+        loading("text_encoder", [&] { return models::loadClipTextModel(dir, variant); });
+    job.report("load", 2, kSteps);
+    p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir, variant); });
+    job.report("load", 3, kSteps);
+    p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir, variant); });
     if (p.m_textEncoder->config().hiddenSize != p.m_unet->config().crossAttentionDim)
         throw EngineError(ErrorCode::Config,
                           "text_encoder hidden_size " +
@@ -89,6 +86,7 @@ ModelScopePipeline ModelScopePipeline::load(const fs::path& dir,
     p.m_textEncoder->to(device.device, device.dtype);
     p.m_unet->to(device.device, device.dtype);
     p.m_vae->to(device.device, device.dtype);
+    job.report("load", kSteps, kSteps);
     return p;
 }
 
@@ -125,11 +123,7 @@ sampling::Conditioning ModelScopePipeline::encodePrompt(
 sampling::ModelFn ModelScopePipeline::modelFn() const {
     auto unet = m_unet;
     const auto dtype = m_device.dtype;
-    GraphedFunction forward(
-        [unet](const std::vector<at::Tensor>& x) mutable {
-            return unet->forward(x[0], x[1], x[2]);
-        },
-        m_cudaGraphs);
+    auto forward = models::graphedForward(unet, m_cudaGraphs);
     return [forward, dtype](const sampling::ModelInput& in) mutable {
         torch::NoGradGuard noGrad;
         return forward({in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
@@ -165,7 +159,7 @@ at::Tensor ModelScopePipeline::encodeVideo(const at::Tensor& video, std::int64_t
 Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
                                 const GenerateRequest& request,
                                 const JobContext& context) {
-    try {
+    return capture([&] {
         const auto size = pipeline.defaultSize();
         const int frames = request.frames > 0 ? request.frames : pipeline.defaultFrames();
         const auto height = request.height > 0 ? request.height : size;
@@ -179,15 +173,21 @@ Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
             throw EngineError(ErrorCode::InvalidArgument,
                               "frames must be between 1 and 1024, got " + std::to_string(frames));
         GenerateResult result;
-        auto start = std::chrono::steady_clock::now();
-        const auto condition = pipeline.encodePrompt(request.prompt, request.negativePrompt);
-        result.encodeMs = msSince(start);
+        Stopwatch watch;
+        const auto condition = during("encoding the prompt", [&] {
+            return pipeline.encodePrompt(request.prompt, request.negativePrompt);
+        });
+        result.encodeMs = watch.milliseconds();
 
         sampling::DenoiseRequest d;
         d.numSteps = request.steps;
+        const auto latentShape =
+            str::shape({1, pipeline.latentChannels(), frames, height / f, width / f});
         d.latents = request.initialLatents.defined()
                         ? request.initialLatents
-                        : pipeline.initialNoise(request.seed, 1, frames, height, width);
+                        : during("drawing the initial noise " + latentShape + " float32", [&] {
+                              return pipeline.initialNoise(request.seed, 1, frames, height, width);
+                          });
         const std::vector<std::int64_t> expected{d.latents.size(0), pipeline.latentChannels(),
                                                  frames, height / f, width / f};
         if (request.initialLatents.defined() &&
@@ -200,25 +200,24 @@ Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
         d.guidance.scale = request.guidance;
         d.eta = request.eta;
         d.seed = request.seed;
-        start = std::chrono::steady_clock::now();
-        auto denoised = sampling::denoise(pipeline.scheduler(), pipeline.modelFn(), d, context);
-        if (!denoised)
-            return denoised.error();
-        result.latents = denoised.value().latents;
-        result.timesteps = denoised.value().timesteps;
-        result.denoiseMs = msSince(start);
+        watch.restart();
+        auto denoised =
+            sampling::denoise(pipeline.scheduler(), pipeline.modelFn(), d, context).value();
+        result.latents = denoised.latents;
+        result.timesteps = denoised.timesteps;
+        result.denoiseMs = watch.milliseconds();
         if (request.decode) {
-            context.cancel.throwIfCancelled();
-            start = std::chrono::steady_clock::now();
-            result.video = pipeline.decode(result.latents, request.decodeFrameBatch).cpu();
-            result.decodeMs = msSince(start);
+            context.report("decode", 0, 1);
+            watch.restart();
+            result.video = during(
+                "decoding " + std::to_string(frames) + " frames of " + std::to_string(height) +
+                    "×" + std::to_string(width),
+                [&] { return pipeline.decode(result.latents, request.decodeFrameBatch).cpu(); });
+            result.decodeMs = watch.milliseconds();
+            context.report("decode", 1, 1);
         }
         return result;
-    } catch (const EngineError& e) {
-        return e;
-    } catch (const std::exception& e) {
-        return EngineError(ErrorCode::Internal, std::string("generate: ") + e.what());
-    }
+    });
 }
 
 }  // namespace mp::pipelines

@@ -6,13 +6,13 @@
 // negative prompt, VAE scaling 0.18215 and frames decoded through the 2-D VAE.
 
 #include "core/error.h"
+#include "core/job.h"
+#include "models/clip/clip_text.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
 #include "runtime/device.h"
-#include "runtime/job.h"
 #include "sampling/ddim.h"
 #include "sampling/denoise.h"
-#include "text/clip_text.h"
 #include "text/clip_tokenizer.h"
 
 #include <cstdint>
@@ -26,10 +26,12 @@ namespace mp::pipelines {
 class ModelScopePipeline {
 public:
     // Loads every component of a TextToVideoSDPipeline folder onto `device` in its dtype.
-    // `variant` picks e.g. the fp16 weight files. Throws EngineError naming the component.
-    static ModelScopePipeline load(const std::filesystem::path& dir,
-                                   const DeviceChoice& device,
-                                   const std::string& variant = {});
+    // `variant` picks e.g. the fp16 weight files. Errors name the component and file.
+    // Progress: stage "load", one step per component.
+    static Result<ModelScopePipeline> load(const std::filesystem::path& dir,
+                                           const DeviceChoice& device,
+                                           const std::string& variant = {},
+                                           const JobContext& job = {});
 
     // diffusers' defaults: 16 frames, unet.sample_size · 8 pixels (256 for the published model).
     int defaultFrames() const { return 16; }
@@ -64,16 +66,20 @@ public:
     const text::ClipTokenizer& tokenizer() const { return m_tokenizer; }
     models::UNet3DConditionModel unet() const { return m_unet; }
     models::AutoencoderKL vae() const { return m_vae; }
-    text::ClipTextModel textEncoder() const { return m_textEncoder; }
+    models::ClipTextModel textEncoder() const { return m_textEncoder; }
     // Notes gathered while loading (weights variant chosen, unknown config keys, ...).
     const std::vector<std::string>& notes() const { return m_notes; }
 
 private:
+    static ModelScopePipeline loadImpl(const std::filesystem::path& dir,
+                                       const DeviceChoice& device,
+                                       const std::string& variant,
+                                       const JobContext& job);
     ModelScopePipeline(text::ClipTokenizer tokenizer, sampling::DdimScheduler scheduler)
         : m_tokenizer(std::move(tokenizer)), m_scheduler(std::move(scheduler)) {}
     text::ClipTokenizer m_tokenizer;
     sampling::DdimScheduler m_scheduler;
-    text::ClipTextModel m_textEncoder{nullptr};
+    models::ClipTextModel m_textEncoder{nullptr};
     models::UNet3DConditionModel m_unet{nullptr};
     models::AutoencoderKL m_vae{nullptr};
     DeviceChoice m_device;

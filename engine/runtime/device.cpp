@@ -57,22 +57,24 @@ DeviceChoice resolveDevice(std::string_view deviceText, std::string_view dtypeTe
             auto tail = deviceText.substr(5);
             auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), index);
             if (ec != std::errc() || p != tail.data() + tail.size() || index < 0)
-                throw EngineError(ErrorCode::InvalidArgument,
-                                  "--device '" + std::string(deviceText) + "': expected cuda:N");
+                throw EngineError(
+                    ErrorCode::InvalidArgument,
+                    "'" + std::string(deviceText) + "' is not a device (expected cuda:N)");
         }
         if (!cudaAvailable())
             throw EngineError(ErrorCode::Device,
-                              "--device " + std::string(deviceText) +
+                              std::string(deviceText) +
                                   ": this build or machine has no CUDA device (LibTorch " +
                                   std::string(TORCH_VERSION) + ")");
         if (static_cast<std::size_t>(index) >= at::getNumGPUs())
-            throw EngineError(ErrorCode::Device, "--device " + std::string(deviceText) + ": only " +
+            throw EngineError(ErrorCode::Device, std::string(deviceText) + ": only " +
                                                      std::to_string(at::getNumGPUs()) +
                                                      " CUDA device(s) present");
         c.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
     } else {
-        throw EngineError(ErrorCode::InvalidArgument, "--device '" + std::string(deviceText) +
-                                                          "': expected auto, cpu, cuda or cuda:N");
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "'" + std::string(deviceText) +
+                              "' is not a device (expected auto, cpu, cuda or cuda:N)");
     }
 
     if (dtypeText.empty() || dtypeText == "auto") {
@@ -85,8 +87,9 @@ DeviceChoice resolveDevice(std::string_view deviceText, std::string_view dtypeTe
     } else if (dtypeText == "fp16" || dtypeText == "float16") {
         c.dtype = c10::kHalf;
     } else {
-        throw EngineError(ErrorCode::InvalidArgument, "--dtype '" + std::string(dtypeText) +
-                                                          "': expected auto, fp32, bf16 or fp16");
+        throw EngineError(
+            ErrorCode::InvalidArgument,
+            "'" + std::string(dtypeText) + "' is not a dtype (expected auto, fp32, bf16 or fp16)");
     }
     if (c.device.is_cpu() && c.dtype != c10::kFloat)
         log::warning("running in " + dtypeShortName(c.dtype) +

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/strings.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -14,13 +15,6 @@ namespace {
 
 [[noreturn]] void invalid(const std::string& what) {
     throw EngineError(ErrorCode::InvalidArgument, "denoise: " + what);
-}
-
-std::string shapeText(const at::Tensor& t) {
-    std::string s = "(";
-    for (std::int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? ", " : "") + std::to_string(t.size(i));
-    return s + ")";
 }
 
 // Row b of a (1|B, L, D) condition tensor.
@@ -84,8 +78,9 @@ void validate(const DenoiseRequest& r, std::size_t listSize) {
                 invalid(name + ": guidance scale " + std::to_string(r.guidance.scale) +
                         " needs negative (unconditional) embeddings");
             if (c.negativeEmbeddings.sizes() != c.embeddings.sizes())
-                invalid(name + ": negative embeddings " + shapeText(c.negativeEmbeddings) +
-                        " must match the embeddings " + shapeText(c.embeddings));
+                invalid(name + ": negative embeddings " +
+                        str::shape(c.negativeEmbeddings.sizes().vec()) +
+                        " must match the embeddings " + str::shape(c.embeddings.sizes().vec()));
         }
     }
     if (r.direction == Direction::Inverse && r.eta != 0.0)
@@ -97,6 +92,13 @@ void validate(const DenoiseRequest& r, std::size_t listSize) {
         (r.stepCount >= 0 && static_cast<std::size_t>(r.firstStep + r.stepCount) > listSize))
         invalid("firstStep + stepCount runs past the " + std::to_string(listSize) +
                 "-step schedule");
+}
+
+// "denoising [1, 4, 16, 32, 32] latents": what an out-of-memory message names.
+std::string latentActivity(const char* verb, const at::Tensor& latents) {
+    return std::string(verb) + " " +
+           (latents.defined() ? str::shape(latents.sizes().vec()) + " " : std::string()) +
+           "latents";
 }
 
 std::int64_t levelAfter(const DdimScheduler& s, Direction d, std::int64_t t, int numSteps) {
@@ -130,7 +132,7 @@ DenoiseResult run(const DdimScheduler& scheduler,
         result.trajectory.levels.push_back(startLevel(scheduler, r.direction, r.numSteps, first));
         result.trajectory.latents.push_back(x.clone());
     }
-    context.cancel.throwIfCancelled();
+    context.report(stage, 0, count);  // starts the stage's clock, so the ETA covers every step
 
     std::vector<int> itemIndex(static_cast<std::size_t>(B));
     std::vector<int> contextIndex;
@@ -145,7 +147,6 @@ DenoiseResult run(const DdimScheduler& scheduler,
 
         ModelInput in;
         in.timestep = t;
-        in.stepIndex = i;
         in.adapterScale = r.adapterSchedule.scaleAt(t);
         // The context changes only where a schedule switches condition; reuse it otherwise.
         if (itemIndex != contextIndex) {
@@ -160,11 +161,11 @@ DenoiseResult run(const DdimScheduler& scheduler,
                                 at::TensorOptions().dtype(at::kLong).device(x.device()));
         at::Tensor prediction = model(in);
         if (!prediction.defined() || prediction.sizes() != in.latents.sizes())
-            throw EngineError(
-                ErrorCode::Internal,
-                "denoise: the model returned " +
-                    (prediction.defined() ? shapeText(prediction) : std::string("nothing")) +
-                    " for latents " + shapeText(in.latents));
+            throw EngineError(ErrorCode::Internal,
+                              "denoise: the model returned " +
+                                  (prediction.defined() ? str::shape(prediction.sizes().vec())
+                                                        : std::string("nothing")) +
+                                  " for latents " + str::shape(in.latents.sizes().vec()));
         prediction = prediction.to(at::kFloat);
         if (cfg) {
             auto halves = prediction.chunk(2);
@@ -219,7 +220,10 @@ Result<DenoiseResult> denoise(const DdimScheduler& scheduler,
                               const ModelFn& model,
                               const DenoiseRequest& request,
                               const JobContext& context) {
-    return capture([&] { return run(scheduler, model, request, context); });
+    return capture([&] {
+        return during(latentActivity("denoising", request.latents),
+                      [&] { return run(scheduler, model, request, context); });
+    });
 }
 
 Result<InversionResult> invert(const DdimScheduler& scheduler,
@@ -227,39 +231,42 @@ Result<InversionResult> invert(const DdimScheduler& scheduler,
                                const InversionRequest& request,
                                const JobContext& context) {
     return capture([&] {
-        DenoiseRequest down;
-        down.direction = Direction::Inverse;
-        down.numSteps = request.numSteps;
-        down.latents = request.latents;
-        down.conditions = {request.condition};
-        down.guidance = request.guidance;
-        down.recordTrajectory = true;
-        down.stage = "invert";
-        InversionResult result;
-        result.trajectory = run(scheduler, model, down, context).trajectory;
-        result.trajectory.info["scheduler"] = scheduler.config().toString();
-        result.trajectory.info["guidance_scale"] = std::to_string(request.guidance.scale);
+        return during(latentActivity("inverting", request.latents), [&] {
+            DenoiseRequest down;
+            down.direction = Direction::Inverse;
+            down.numSteps = request.numSteps;
+            down.latents = request.latents;
+            down.conditions = {request.condition};
+            down.guidance = request.guidance;
+            down.recordTrajectory = true;
+            down.stage = "invert";
+            InversionResult result;
+            result.trajectory = run(scheduler, model, down, context).trajectory;
+            result.trajectory.info["scheduler"] = scheduler.config().toString();
+            result.trajectory.info["guidance_scale"] = std::to_string(request.guidance.scale);
 
-        if (request.measureReconstruction) {
-            DenoiseRequest up;
-            up.direction = Direction::Forward;
-            up.numSteps = request.numSteps;
-            up.latents = result.trajectory.latents.back();
-            up.conditions = {request.condition};
-            up.guidance = request.guidance;
-            up.stage = "reconstruct";
-            result.reconstruction = run(scheduler, model, up, context).latents;
-            result.reconstructionError =
-                compareLatents(result.reconstruction, request.latents.to(at::kFloat));
-            result.trajectory.info["reconstruction_error"] = result.reconstructionError->toString();
-            log::info("DDIM inversion (" + std::to_string(request.numSteps) +
-                      " steps) → resample: " + result.reconstructionError->toString());
-        }
-        if (request.saveTrajectory) {
-            context.cancel.throwIfCancelled();
-            result.trajectory.save(*request.saveTrajectory);
-        }
-        return result;
+            if (request.measureReconstruction) {
+                DenoiseRequest up;
+                up.direction = Direction::Forward;
+                up.numSteps = request.numSteps;
+                up.latents = result.trajectory.latents.back();
+                up.conditions = {request.condition};
+                up.guidance = request.guidance;
+                up.stage = "reconstruct";
+                result.reconstruction = run(scheduler, model, up, context).latents;
+                result.reconstructionError =
+                    compareLatents(result.reconstruction, request.latents.to(at::kFloat));
+                result.trajectory.info["reconstruction_error"] =
+                    result.reconstructionError->toString();
+                log::info("DDIM inversion (" + std::to_string(request.numSteps) +
+                          " steps) → resample: " + result.reconstructionError->toString());
+            }
+            if (request.saveTrajectory) {
+                context.throwIfCancelled();
+                result.trajectory.save(*request.saveTrajectory);
+            }
+            return result;
+        });
     });
 }
 

@@ -1,14 +1,15 @@
 #pragma once
-// The one denoise loop: generation, DDIM inversion, probe branches and LoRA inference all run
-// through denoise(). Family-specific things (layout, latent channels, learned-sigma outputs, the
-// model's dtype) stay inside the ModelFn a family adapter provides; the loop only steps a
+// The one denoise loop: generation and DDIM inversion run through denoise(). Slices of a run,
+// per-item condition schedules and the adapter scale per step are data, so no use needs its own
+// copy of the loop. Family-specific things (layout, latent channels, the model's dtype) stay
+// inside the ModelFn the pipeline provides (ModelScopePipeline::modelFn); the loop only steps a
 // scheduler, picks each step's condition and adapter scale, and applies guidance.
 //
 // The loop keeps latents in float32 whatever the model's dtype (diffusers steps in the model
 // dtype); the ModelFn casts its input and the loop casts the prediction back.
 
 #include "core/error.h"
-#include "runtime/job.h"
+#include "core/job.h"
 #include "sampling/ddim.h"
 #include "sampling/schedules.h"
 #include "sampling/trajectory.h"
@@ -37,7 +38,6 @@ struct ModelInput {
     at::Tensor context;    // (N, L, D)
     std::int64_t timestep = 0;
     double adapterScale = 0.0;
-    int stepIndex = 0;  // index into the run's full timestep list
 };
 // Returns the raw prediction (ε, v or x0 per the scheduler config), shaped like the latents.
 using ModelFn = std::function<at::Tensor(const ModelInput&)>;
@@ -53,7 +53,7 @@ struct DenoiseRequest {
     at::Tensor latents;  // the starting point; its noise level is the slice's starting level
     std::vector<Conditioning> conditions;
     ConditionSchedule conditionSchedule = ConditionSchedule::constant(0);
-    // Optional: one schedule per batch item (the probe batches branches with different windows);
+    // Optional: one schedule per batch item (a batch of branches with different windows);
     // overrides conditionSchedule when not empty.
     std::vector<ConditionSchedule> itemConditionSchedules;
     AdapterSchedule adapterSchedule = AdapterSchedule::none();

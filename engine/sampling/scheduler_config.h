@@ -2,8 +2,7 @@
 // A diffusers scheduler_config.json, read into the options DDIM sampling and inversion need.
 // Torch-free. Keys are read with the defaults of the class that will run them (see kind), so a
 // key left out of the file means what it means in diffusers' from_config. Keys we do not use are
-// kept (raw json) and listed (unknownKeys) so that a family can read its own (Latte's
-// variance_type) and a user sees what was ignored.
+// kept (raw json) and listed (unknownKeys) so that a user sees what was ignored.
 
 #include <nlohmann/json.hpp>
 

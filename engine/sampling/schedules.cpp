@@ -1,20 +1,13 @@
 #include "sampling/schedules.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
 namespace mp::sampling {
-
-namespace {
-std::string number(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
-}  // namespace
 
 ConditionSchedule ConditionSchedule::constant(int index) {
     if (index < 0)
@@ -33,7 +26,7 @@ ConditionSchedule ConditionSchedule::window(int inside,
     if (!std::isfinite(tauStart) || !std::isfinite(tauEnd) || tauEnd > tauStart)
         throw EngineError(ErrorCode::InvalidArgument,
                           "condition window: need τ_end <= τ_start, got τ_start " +
-                              number(tauStart) + ", τ_end " + number(tauEnd));
+                              str::number(tauStart) + ", τ_end " + str::number(tauEnd));
     ConditionSchedule s;
     s.m_default = outside;
     s.m_windows.push_back({tauEnd, tauStart, inside});
@@ -60,8 +53,8 @@ std::string ConditionSchedule::describe() const {
         return "c" + std::to_string(m_default) + " at every timestep";
     std::string s;
     for (const auto& w : m_windows)
-        s += "c" + std::to_string(w.index) + " for " + number(w.lo) + " ≤ t ≤ " + number(w.hi) +
-             ", ";
+        s += "c" + std::to_string(w.index) + " for " + str::number(w.lo) + " ≤ t ≤ " +
+             str::number(w.hi) + ", ";
     return s + "else c" + std::to_string(m_default);
 }
 
@@ -94,9 +87,10 @@ double AdapterSchedule::scaleAt(std::int64_t timestep) const {
 
 std::string AdapterSchedule::describe() const {
     if (m_above == m_below)
-        return m_above == 0.0 ? "no adapter" : "adapter scale " + number(m_above) + " everywhere";
-    return "adapter scale " + number(m_above) + " for t ≥ " + number(m_threshold) + ", " +
-           number(m_below) + " below";
+        return m_above == 0.0 ? "no adapter"
+                              : "adapter scale " + str::number(m_above) + " everywhere";
+    return "adapter scale " + str::number(m_above) + " for t ≥ " + str::number(m_threshold) + ", " +
+           str::number(m_below) + " below";
 }
 
 double Guidance::scaleAt(std::int64_t timestep, int numSteps) const {

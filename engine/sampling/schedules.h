@@ -1,14 +1,15 @@
 #pragma once
-// Per-timestep choices as data, so that one denoise loop serves generation, inversion, the probe
-// and LoRA inference. Torch-free.
+// Per-timestep choices as data, read by the one denoise loop: which prompt embedding a step uses
+// and which adapter scale it hands the model (ModelInput::adapterScale). Torch-free.
 //
 // Boundary rule (both schedules): a step belongs to the timestep the model is evaluated at. In
 // the forward direction that is the step's own (noisier) timestep t, which moves x_t to
 // x_{t−stride}; in inversion it is the target timestep. Windows are closed on both ends.
 //   ConditionSchedule::window(inside, outside, τ_start, τ_end): `inside` when
 //     τ_end ≤ t ≤ τ_start, else `outside` — the paper's c''_t = c' for t ∈ [τ_end, τ_start].
-//   AdapterSchedule::from(τ): scale 1 when t ≥ τ, else 0 — LoRA only on the motion-dominant
-//     (early, noisy) timesteps. τ = 0 applies it everywhere; τ = T (1000) nowhere.
+//   AdapterSchedule::from(τ): scale 1 when t ≥ τ, else 0 — the paper's gate for an adapter on
+//     the motion-dominant (early, noisy) timesteps. τ = 0 applies it everywhere; τ = T (1000)
+//     nowhere. No model applies an adapter yet; the ModelFn receives the scale.
 
 #include <cstdint>
 #include <string>

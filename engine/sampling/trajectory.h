@@ -1,8 +1,8 @@
 #pragma once
-// The latents a denoise or inversion run passed through, one per noise level, so that the probe
-// can restart from any x̂_t without recomputing the prefix. Saved as one safetensors file
-// (latents.000, latents.001, ... plus the levels and provenance in the metadata), written
-// atomically.
+// The latents a denoise or inversion run passed through, one per noise level, so that a later
+// run can restart from any x̂_t without recomputing the prefix (DenoiseRequest slices). Saved as one
+// safetensors file (latents.000, latents.001, ... plus the levels and provenance in the metadata),
+// written atomically.
 
 #include <ATen/core/Tensor.h>
 

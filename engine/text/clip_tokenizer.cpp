@@ -132,13 +132,6 @@ std::int64_t ClipTokenizer::idOf(const std::string& token, const char* role) con
     return it->second;
 }
 
-const std::string& ClipTokenizer::tokenFor(std::int64_t id) const {
-    static const std::string kNone;
-    if (id < 0 || static_cast<std::size_t>(id) >= m_idToToken.size())
-        return kNone;
-    return m_idToToken[static_cast<std::size_t>(id)];
-}
-
 namespace {
 
 std::unordered_map<std::string, std::int64_t> vocabFromJson(const nlohmann::json& json,
@@ -353,13 +346,6 @@ std::vector<std::int64_t> ClipTokenizer::contentIds(std::string_view text) const
         }
     }
     return ids;
-}
-
-std::vector<std::string> ClipTokenizer::tokenize(std::string_view text) const {
-    std::vector<std::string> out;
-    for (auto id : contentIds(text))
-        out.push_back(tokenFor(id));
-    return out;
 }
 
 TokenizedText ClipTokenizer::encode(std::string_view text,

@@ -41,8 +41,6 @@ public:
                   SpecialTokens specials,
                   std::int64_t modelMaxLength = 77);
 
-    // The BPE pieces of `text` without bos/eos (special tokens appear as themselves).
-    std::vector<std::string> tokenize(std::string_view text) const;
     // Ids with bos/eos; truncation to maxLength (eos kept) and right padding to maxLength when
     // asked. maxLength <= 0 uses modelMaxLength().
     TokenizedText encode(std::string_view text,
@@ -53,10 +51,8 @@ public:
     std::int64_t bosId() const { return m_bosId; }
     std::int64_t eosId() const { return m_eosId; }
     std::int64_t padId() const { return m_padId; }
-    std::int64_t unkId() const { return m_unkId; }
     std::int64_t modelMaxLength() const { return m_modelMaxLength; }
     std::size_t vocabSize() const { return m_idToToken.size(); }
-    const std::string& tokenFor(std::int64_t id) const;
 
 private:
     struct Piece {

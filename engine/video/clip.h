@@ -1,6 +1,7 @@
 #pragma once
 // A decoded clip: uint8 RGB frames of one size plus where they came from. Torch-free and
-// FFmpeg-free, so the GUI can hold clips without either; video_tensor.h converts to tensors.
+// FFmpeg-free, so code that only holds or draws frames needs neither; video_tensor.h converts to
+// tensors.
 
 #include "image/resample.h"
 
@@ -9,6 +10,10 @@
 #include <vector>
 
 namespace mp::video {
+
+// The frame rate of frames that carry none (a folder of images, a tensor): 8 fps, the default of
+// diffusers' export_to_video and of the ModelScope demos.
+inline constexpr double kDefaultFps = 8;
 
 // Where a clip came from. Filled by decodeVideo(); a clip built in memory leaves it empty.
 struct SourceInfo {

@@ -32,7 +32,9 @@ Placement placeInCell(int w, int h, int cellW, int cellH) {
 
 }  // namespace
 
-Result<Clip> composeClips(const std::vector<LabeledClip>& inputs, const ComposeOptions& options) {
+Result<Clip> composeClips(const std::vector<LabeledClip>& inputs,
+                          const ComposeOptions& options,
+                          const JobContext& job) {
     return capture([&] {
         if (inputs.empty())
             throw EngineError(ErrorCode::InvalidArgument, "compose: no inputs");
@@ -73,6 +75,7 @@ Result<Clip> composeClips(const std::vector<LabeledClip>& inputs, const ComposeO
         for (int i = 0; i < n; ++i) {
             const Clip& c = *inputs[i].clip;
             place[i] = placeInCell(c.width, c.height, cellW, cellH);
+            job.report("compose", i, n);
             const int used = std::min(c.frameCount(), frames);
             fitted[i].reserve(used);
             for (int f = 0; f < used; ++f)

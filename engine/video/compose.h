@@ -1,8 +1,8 @@
 #pragma once
 // Side-by-side and grid compositions with labels ("original | reconstruction | resample at
-// t=600"), for the CLI's exports and the GUI's "export comparison". Torch-free, FFmpeg-free.
+// t=600"), for motionprobe-cli compose. Torch-free, FFmpeg-free.
 
-#include "core/error.h"
+#include "core/job.h"
 #include "video/bitmap_font.h"
 #include "video/clip.h"
 
@@ -42,8 +42,10 @@ struct ComposeOptions {
 // C * cellWidth + (C - 1) * gap wide and R * cellHeight + (R - 1) * gap high. Each label is drawn
 // at the top-left of its cell over a dark band across the cell's width, truncated with ".." when
 // it does not fit. InvalidArgument on no inputs, an empty clip, columns < 0 or bad sizes.
+// Progress: stage "compose", one step per input resized.
 Result<Clip> composeClips(const std::vector<LabeledClip>& inputs,
-                          const ComposeOptions& options = {});
+                          const ComposeOptions& options = {},
+                          const JobContext& job = {});
 
 // The label band's height for a scale: glyphs plus `scale * 2` pixels above and below.
 inline int labelBandHeight(int scale) {

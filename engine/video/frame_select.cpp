@@ -1,6 +1,7 @@
 #include "video/frame_select.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,12 +11,6 @@
 namespace mp::video {
 
 namespace {
-
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
 
 template <class T>
 bool parseNumber(std::string_view s, T& out) {
@@ -81,7 +76,7 @@ std::string describeSelection(const FrameSelection& s) {
             return "stride " + std::to_string(s.stride) + " from frame " + std::to_string(s.start) +
                    " (" + n + ")";
         case SelectMode::Fps:
-            return "fps " + num(s.fps) + " (" + n + ")";
+            return "fps " + str::number(s.fps) + " (" + n + ")";
     }
     return "?";
 }
@@ -197,9 +192,9 @@ std::vector<std::int64_t> selectFrames(const FrameSelection& s,
             if (s.count > usable)
                 throw EngineError(ErrorCode::InvalidArgument,
                                   label + ": asked for " + std::to_string(s.count) + " frames at " +
-                                      num(s.fps) + " fps but the video lasts " + num(end) + " s (" +
-                                      std::to_string(total) + " frames), enough for " +
-                                      std::to_string(usable));
+                                      str::number(s.fps) + " fps but the video lasts " +
+                                      str::number(end) + " s (" + std::to_string(total) +
+                                      " frames), enough for " + std::to_string(usable));
             const std::int64_t n = s.count > 0 ? s.count : usable;
             std::int64_t k = 0;
             for (std::int64_t j = 0; j < n; ++j) {

@@ -1,6 +1,7 @@
 // Decoding: video files through libavformat/libavcodec, frame folders file by file. Every mode
 // reduces to a list of source frame indices; only the kept frames are converted to RGB and held.
 
+#include "core/strings.h"
 #include "io/json_util.h"
 #include "video/ffmpeg_util.h"
 #include "video/video_io.h"
@@ -63,14 +64,8 @@ double parseDurationTag(const char* text) {
     return h * 3600.0 + m * 60.0 + s;
 }
 
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 bool isImageFile(const fs::path& p) {
-    const auto ext = lower(p.extension().string());
+    const auto ext = str::toLower(p.extension().string());
     return std::any_of(std::begin(kImageExtensions), std::end(kImageExtensions),
                        [&](const char* e) { return ext == e; });
 }
@@ -437,7 +432,7 @@ struct FramePipeline {
                                   std::to_string(w) + "x" + std::to_string(h) +
                                   " but the first is " + std::to_string(clip.width) + "x" +
                                   std::to_string(clip.height) +
-                                  " (size changes need --size to resize every frame)");
+                                  " (frames of changing size must be resized to one target size)");
         }
         for (int c = 1; c < copies; ++c)
             clip.frames.push_back(rgb);
@@ -464,14 +459,12 @@ void checkOptions(const DecodeOptions& o) {
     throw EngineError(ErrorCode::Format,
                       label + ": corrupt or truncated stream: " + rd.breakReason() +
                           "; only the first " + std::to_string(n) + " frame" + (n == 1 ? "" : "s") +
-                          " decode (allow partial decoding, --allow-partial, to keep them)");
+                          " decode (allow partial decoding to keep them)");
 }
 
-void reportProgress(const DecodeOptions& o, std::int64_t step, std::int64_t total) {
-    o.cancel.throwIfCancelled();
-    if (o.progress)
-        o.progress(
-            {"decode", static_cast<int>(step), static_cast<int>(std::max<std::int64_t>(total, 0))});
+void reportProgress(const JobContext& job, std::int64_t step, std::int64_t total) {
+    job.report("decode", static_cast<int>(step),
+               static_cast<int>(std::max<std::int64_t>(total, 0)));
 }
 
 std::string labelOf(const fs::path& path) {
@@ -493,7 +486,7 @@ bool streamingWants(const FrameSelection& s, std::int64_t i) {
     }
 }
 
-Clip decodeFile(const fs::path& path, const DecodeOptions& o) {
+Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& job) {
     const std::string label = labelOf(path);
     auto reader = std::make_unique<VideoReader>(path, label);
     Clip clip;
@@ -508,7 +501,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o) {
         std::vector<double> times;
         while (AVFrame* f = reader->next()) {
             times.push_back(reader->timestampOf(f));
-            reportProgress(o, reader->framesRead(), 0);
+            reportProgress(job, reader->framesRead(), 0);
         }
         if (reader->broken()) {
             if (!o.allowPartial || reader->framesRead() == 0)
@@ -523,7 +516,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o) {
         if (!(rate > 0))
             rate = total > 1 && times.back() > times.front()
                        ? double(total - 1) / (times.back() - times.front())
-                       : 8.0;
+                       : kDefaultFps;
         if (!std::is_sorted(times.begin(), times.end()) ||
             std::adjacent_find(times.begin(), times.end()) != times.end())
             for (std::size_t i = 0; i < times.size(); ++i)
@@ -543,7 +536,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o) {
         const std::int64_t i = reader->framesRead() - 1;
         if (i == 0)
             firstTime = reader->timestampOf(f);
-        reportProgress(o, i + 1, total);
+        reportProgress(job, i + 1, total);
         int copies = 0;
         if (!indices.empty()) {
             while (k < indices.size() && indices[k] == i) {
@@ -599,8 +592,8 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o) {
         clip.source.warning = "stream breaks off after frame " +
                               std::to_string(reader->framesRead()) + ": " + partialWarning;
     }
-    clip.fps = selectedFps(sel, clip.source.fps > 0 ? clip.source.fps : 8.0, total > 0 ? total : 0,
-                           clip.frames.size());
+    clip.fps = selectedFps(sel, clip.source.fps > 0 ? clip.source.fps : kDefaultFps,
+                           total > 0 ? total : 0, clip.frames.size());
     return clip;
 }
 
@@ -631,7 +624,7 @@ std::vector<fs::path> nonEmptySequence(const fs::path& dir, const std::string& l
     return files;
 }
 
-Clip decodeFolder(const fs::path& dir, const DecodeOptions& o) {
+Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext& job) {
     const std::string label = labelOf(dir);
     const auto files = nonEmptySequence(dir, label);
     const auto total = static_cast<std::int64_t>(files.size());
@@ -655,7 +648,8 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o) {
             ++copies;
             ++k;
         }
-        reportProgress(o, static_cast<std::int64_t>(k), static_cast<std::int64_t>(indices.size()));
+        reportProgress(job, static_cast<std::int64_t>(k),
+                       static_cast<std::int64_t>(indices.size()));
         const std::string fileLabel = labelOf(files[i]);
         VideoReader reader(files[i], fileLabel);
         AVFrame* f = firstImage(reader, fileLabel);
@@ -686,7 +680,9 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o) {
 
 }  // namespace
 
-Result<VideoInfo> probeVideo(const fs::path& path, const DecodeOptions& options) {
+Result<VideoInfo> probeVideo(const fs::path& path,
+                             const DecodeOptions& options,
+                             const JobContext& job) {
     return capture([&] {
         checkOptions(options);
         const std::string label = labelOf(path);
@@ -714,7 +710,7 @@ Result<VideoInfo> probeVideo(const fs::path& path, const DecodeOptions& options)
                                           std::to_string(info.source.codedWidth) + "x" +
                                           std::to_string(info.source.codedHeight));
                 }
-                reportProgress(options, static_cast<std::int64_t>(i + 1),
+                reportProgress(job, static_cast<std::int64_t>(i + 1),
                                static_cast<std::int64_t>(files.size()));
             }
             info.source.container = "image-sequence";
@@ -728,7 +724,7 @@ Result<VideoInfo> probeVideo(const fs::path& path, const DecodeOptions& options)
             while (AVFrame* f = reader.next()) {
                 if (pixelFormat.empty())
                     pixelFormat = av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format));
-                reportProgress(options, reader.framesRead(), 0);
+                reportProgress(job, reader.framesRead(), 0);
             }
             if (reader.broken()) {
                 if (!options.allowPartial || reader.framesRead() == 0)
@@ -760,12 +756,15 @@ Result<VideoInfo> probeVideo(const fs::path& path, const DecodeOptions& options)
     });
 }
 
-Result<Clip> decodeVideo(const fs::path& path, const DecodeOptions& options) {
+Result<Clip> decodeVideo(const fs::path& path,
+                         const DecodeOptions& options,
+                         const JobContext& job) {
     return capture([&] {
         checkOptions(options);
         std::error_code ec;
         checkExists(path, labelOf(path));
-        return fs::is_directory(path, ec) ? decodeFolder(path, options) : decodeFile(path, options);
+        return fs::is_directory(path, ec) ? decodeFolder(path, options, job)
+                                          : decodeFile(path, options, job);
     });
 }
 

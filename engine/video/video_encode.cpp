@@ -1,6 +1,7 @@
 // Encoding: Clip -> video file or PNG folder, written under a temporary name and renamed into
 // place. Pixel formats, quality mapping and even-size padding are described in docs/video.md.
 
+#include "core/strings.h"
 #include "io/file_util.h"
 #include "io/json_util.h"
 #include "video/ffmpeg_util.h"
@@ -29,12 +30,6 @@ namespace mp::video {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool endsWithSeparator(const fs::path& p) {
     const auto s = p.native();
@@ -452,10 +447,8 @@ private:
     ff::SwsPtr m_sws;
 };
 
-void progressStep(const EncodeOptions& o, int done, int total) {
-    o.cancel.throwIfCancelled();
-    if (o.progress)
-        o.progress({"encode", done, total});
+void progressStep(const JobContext& job, int done, int total) {
+    job.report("encode", done, total);
 }
 
 void writeBytes(const fs::path& path, const std::uint8_t* data, std::size_t size) {
@@ -482,7 +475,8 @@ bool isFrameFolder(const fs::path& dir) {
 EncodeReport encodePngFolder(const Clip& clip,
                              const fs::path& dest,
                              const EncodeOptions& o,
-                             const std::string& label) {
+                             const std::string& label,
+                             const JobContext& job) {
     std::error_code ec;
     if (fs::exists(dest, ec)) {
         if (!fs::is_directory(dest, ec))
@@ -501,7 +495,7 @@ EncodeReport encodePngFolder(const Clip& clip,
     const bool jpeg = name == "mjpeg";
     Plan plan{OutputKind::PngFolder, name, findEncoder(name, label)};
     plan.pixelFormat = jpeg ? choosePixelFormat(plan.codec, name, plan.kind) : AV_PIX_FMT_RGB24;
-    plan.fps = o.fps > 0 ? o.fps : (clip.fps > 0 ? clip.fps : 8.0);
+    plan.fps = o.fps > 0 ? o.fps : (clip.fps > 0 ? clip.fps : kDefaultFps);
     plan.frameRate = av_d2q(plan.fps, 65535);
     auto enc = openEncoder(plan, clip, o, false, label);
     TempOutput tmp(dest, true);
@@ -526,7 +520,7 @@ EncodeReport encodePngFolder(const Clip& clip,
         }
     };
     for (int i = 0; i < n; ++i) {
-        progressStep(o, i, n);
+        progressStep(job, i, n);
         auto f = feeder.frame(i);
         f->pts = i;
         if (enc->flags & AV_CODEC_FLAG_QSCALE)
@@ -543,7 +537,7 @@ EncodeReport encodePngFolder(const Clip& clip,
         throw EngineError(ErrorCode::Internal, label + ": " + name + " wrote " +
                                                    std::to_string(written) + " of " +
                                                    std::to_string(n) + " frames");
-    progressStep(o, n, n);
+    progressStep(job, n, n);
     // Swap in: an old frame folder moves aside first and goes only once the new one is in place.
     fs::path old;
     if (fs::exists(dest, ec)) {
@@ -589,7 +583,8 @@ EncodeReport encodeFile(const Clip& clip,
                         const fs::path& dest,
                         OutputKind kind,
                         const EncodeOptions& o,
-                        const std::string& label) {
+                        const std::string& label,
+                        const JobContext& job) {
     std::error_code ec;
     if (fs::is_directory(dest, ec))
         throw EngineError(ErrorCode::InvalidArgument, label + ": is a folder");
@@ -602,12 +597,12 @@ EncodeReport encodeFile(const Clip& clip,
     if (avformat_query_codec(ofmt, plan.codec->id, FF_COMPLIANCE_NORMAL) != 1)
         throw EngineError(ErrorCode::InvalidArgument,
                           label + ": the " + plan.encoderName + " encoder cannot go into ." +
-                              lower(dest.extension().string()).substr(1) + " files");
+                              str::toLower(dest.extension().string()).substr(1) + " files");
     if (o.displayRotation % 360 != 0 && kind != OutputKind::Mp4 && kind != OutputKind::Mov)
         throw EngineError(ErrorCode::Unsupported,
                           label + ": rotation metadata is written to .mp4 and .mov only");
     plan.pixelFormat = choosePixelFormat(plan.codec, name, kind);
-    plan.fps = o.fps > 0 ? o.fps : (clip.fps > 0 ? clip.fps : 8.0);
+    plan.fps = o.fps > 0 ? o.fps : (clip.fps > 0 ? clip.fps : kDefaultFps);
     plan.frameRate = av_d2q(plan.fps, 65535);
 
     TempOutput tmp(dest, false);
@@ -661,7 +656,7 @@ EncodeReport encodeFile(const Clip& clip,
     };
     const int n = clip.frameCount();
     for (int i = 0; i < n; ++i) {
-        progressStep(o, i, n);
+        progressStep(job, i, n);
         auto f = feeder.frame(i);
         f->pts = kind == OutputKind::Gif ? std::llround(i * 100.0 / plan.fps) : i;
         if (enc->flags & AV_CODEC_FLAG_QSCALE)
@@ -673,7 +668,7 @@ EncodeReport encodeFile(const Clip& clip,
                                                        ": " + ff::errorText(r));
         drain();
     }
-    progressStep(o, n, n);
+    progressStep(job, n, n);
     avcodec_send_frame(enc.get(), nullptr);
     drain();
     r = av_write_trailer(oc.get());
@@ -694,7 +689,7 @@ EncodeReport encodeFile(const Clip& clip,
 OutputKind outputKindFor(const fs::path& path) {
     if (endsWithSeparator(path) || !path.has_extension())
         return OutputKind::PngFolder;
-    const auto ext = lower(path.extension().string());
+    const auto ext = str::toLower(path.extension().string());
     if (ext == ".mp4" || ext == ".m4v")
         return OutputKind::Mp4;
     if (ext == ".mov")
@@ -747,7 +742,8 @@ std::string defaultEncoder(OutputKind kind) {
 
 Result<EncodeReport> encodeVideo(const Clip& clip,
                                  const fs::path& path,
-                                 const EncodeOptions& options) {
+                                 const EncodeOptions& options,
+                                 const JobContext& job) {
     return capture([&] {
         ff::installLogForwarding();
         const std::string label = printable(path.string());
@@ -765,9 +761,9 @@ Result<EncodeReport> encodeVideo(const Clip& clip,
             fs::path dest = path;
             while (endsWithSeparator(dest) && dest.native().size() > 1)
                 dest = fs::path(dest.native().substr(0, dest.native().size() - 1));
-            return encodePngFolder(clip, dest, options, label);
+            return encodePngFolder(clip, dest, options, label, job);
         }
-        return encodeFile(clip, path, kind, options, label);
+        return encodeFile(clip, path, kind, options, label, job);
     });
 }
 

@@ -7,9 +7,7 @@
 // else VP8), .mkv (FFV1, lossless), .gif (own median-cut palette) and PNG frame folders, always
 // atomically. docs/video.md describes every option and error.
 
-#include "core/cancel.h"
-#include "core/error.h"
-#include "core/progress.h"
+#include "core/job.h"
 #include "video/clip.h"
 #include "video/frame_select.h"
 
@@ -26,13 +24,12 @@ struct DecodeOptions {
     int height = 0;
     FitMode fit = FitMode::Crop;
     image::ResampleFilter filter = image::ResampleFilter::Bicubic;
-    double sequenceFps = 8;     // frame rate given to image-sequence folders (they carry none)
+    double sequenceFps =
+        kDefaultFps;            // frame rate given to image-sequence folders (they carry none)
     bool applyRotation = true;  // honour the display matrix (90/180/270 degrees)
     // A stream that breaks off mid-file is an error by default (saying how many frames decode);
     // with allowPartial the frames before the break are kept and SourceInfo::partial is set.
     bool allowPartial = false;
-    CancelToken cancel;
-    ProgressFn progress;  // stage "decode", step = source frames read
 };
 
 // Container-level facts, with an exact frame count from a decoding pass (no colour conversion).
@@ -45,8 +42,13 @@ struct VideoInfo {
 
 // Missing path -> NotFound; unreadable/not a video/no video stream/zero frames/corrupt -> Format;
 // no decoder or an unconvertible pixel format -> Unsupported; too few frames -> InvalidArgument.
-Result<VideoInfo> probeVideo(const std::filesystem::path& path, const DecodeOptions& options = {});
-Result<Clip> decodeVideo(const std::filesystem::path& path, const DecodeOptions& options = {});
+// Progress: stage "decode", step = source frames read (total 0 while unknown).
+Result<VideoInfo> probeVideo(const std::filesystem::path& path,
+                             const DecodeOptions& options = {},
+                             const JobContext& job = {});
+Result<Clip> decodeVideo(const std::filesystem::path& path,
+                         const DecodeOptions& options = {},
+                         const JobContext& job = {});
 
 enum class OutputKind { Mp4, Mov, Webm, Mkv, Gif, PngFolder };
 
@@ -56,7 +58,7 @@ OutputKind outputKindFor(const std::filesystem::path& path);
 const char* outputKindName(OutputKind kind);
 
 struct EncodeOptions {
-    double fps = 0;    // 0: the clip's fps, or 8 when it has none
+    double fps = 0;    // 0: the clip's fps, or kDefaultFps when it has none
     int quality = 70;  // 0..100, higher is better; per-codec mapping in docs/video.md
     // Encoder override (an FFmpeg encoder name valid for the container), e.g. "mpeg4",
     // "libx264rgb" (lossless RGB at quality 100), "libvpx", "png" (in .mov/.mkv).
@@ -64,8 +66,6 @@ struct EncodeOptions {
     // Display-matrix rotation written on the stream: players (and decodeVideo) turn the frames
     // this many degrees clockwise. 0/90/180/270.
     int displayRotation = 0;
-    CancelToken cancel;
-    ProgressFn progress;  // stage "encode", step = frames written
 };
 
 struct EncodeReport {
@@ -82,9 +82,11 @@ struct EncodeReport {
 // Writes to a temporary name beside `path` (a temporary folder for PNG folders) and renames it
 // into place; on any error or cancel the temporary is removed and `path` is untouched. An
 // existing PNG folder is replaced only if it holds nothing but numbered .png frames.
+// Progress: stage "encode", step = frames written.
 Result<EncodeReport> encodeVideo(const Clip& clip,
                                  const std::filesystem::path& path,
-                                 const EncodeOptions& options = {});
+                                 const EncodeOptions& options = {},
+                                 const JobContext& job = {});
 
 // Whether the installed FFmpeg has this encoder ("libx264", "libvpx-vp9", "gif", "ffv1", ...).
 bool hasEncoder(const std::string& name);

@@ -1,6 +1,7 @@
 #include "video/video_tensor.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 
 #include <ATen/ATen.h>
 
@@ -9,26 +10,8 @@
 
 namespace mp::video {
 
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string shapeText(const at::Tensor& t) {
-    std::string s = "[";
-    for (int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? ", " : "") + std::to_string(t.size(i));
-    return s + "]";
-}
-
-}  // namespace
-
 TensorLayout parseLayout(std::string_view text) {
-    const auto t = lower(text);
+    const auto t = str::toLower(text);
     if (t == "bcfhw" || t == "modelscope" || t == "latte")
         return TensorLayout::BCFHW;
     if (t == "bfchw" || t == "cogvideox")
@@ -92,7 +75,7 @@ Clip tensorToClip(const at::Tensor& tensor,
             ErrorCode::InvalidArgument,
             "tensorToClip: expected 5 dims (" +
                 std::string(layout == TensorLayout::BCFHW ? "B, C, F, H, W" : "B, F, C, H, W") +
-                ") or 4 without the batch, got " + shapeText(tensor));
+                ") or 4 without the batch, got " + str::shape(tensor.sizes().vec()));
     }
     // -> [F, H, W, C]
     x = layout == TensorLayout::BCFHW ? x.permute({1, 2, 3, 0}) : x.permute({0, 2, 3, 1});
@@ -101,7 +84,7 @@ Clip tensorToClip(const at::Tensor& tensor,
                           "tensorToClip: a " + std::string(layoutName(layout)) +
                               " video needs 3 channels and at least one frame of positive size, "
                               "got " +
-                              shapeText(tensor));
+                              str::shape(tensor.sizes().vec()));
     x = x.to(at::kCPU, at::kFloat);
     x = range == ValueRange::MinusOneToOne ? (x + 1.0) * 127.5 : x * 255.0;
     x = at::nan_to_num(x, 0.0).round().clamp(0, 255).to(at::kByte).contiguous();

@@ -1,6 +1,6 @@
 #pragma once
 // Clip <-> at::Tensor. Separate from the torch-free headers (and in its own target,
-// mp_engine_video_tensor) so the GUI can use clips without LibTorch.
+// mp_engine_video_tensor) so that mp_engine_video never reaches LibTorch.
 
 #include "video/clip.h"
 
@@ -37,7 +37,7 @@ at::Tensor clipToTensor(const Clip& clip,
 Clip tensorToClip(const at::Tensor& tensor,
                   TensorLayout layout,
                   ValueRange range = ValueRange::MinusOneToOne,
-                  double fps = 8,
+                  double fps = kDefaultFps,
                   int batchIndex = 0);
 
 }  // namespace mp::video

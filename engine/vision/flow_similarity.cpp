@@ -36,10 +36,12 @@ cv::Mat grey(const RgbFrames& v, std::size_t i) {
 
 }  // namespace
 
-metrics::ScoreResult flowSimilarity(const RgbFrames& original,
-                                    const RgbFrames& other,
-                                    const FlowSimilarityParams& p,
-                                    const CancelToken* cancel) {
+namespace {
+
+metrics::ScoreResult flowSimilarityImpl(const RgbFrames& original,
+                                        const RgbFrames& other,
+                                        const FlowSimilarityParams& p,
+                                        const JobContext& job) {
     checkFrames(original, "original");
     checkFrames(other, "other");
     if (original.width != other.width || original.height != other.height)
@@ -70,9 +72,10 @@ metrics::ScoreResult flowSimilarity(const RgbFrames& original,
     double sum = 0;
     long long points = 0, pairsWithPoints = 0;
     cv::Mat o0 = grey(original, 0), r0 = grey(other, 0);
+    std::vector<std::size_t> unscored;
+    const int pairs = static_cast<int>(frames - 1);
     for (std::size_t t = 0; t + 1 < frames; ++t) {
-        if (cancel)
-            cancel->throwIfCancelled();
+        job.report("flow", static_cast<int>(t), pairs);
         cv::Mat o1 = grey(original, t + 1), r1 = grey(other, t + 1);
         std::vector<cv::Point2f> start, endO, endR;
         cv::goodFeaturesToTrack(o0, start, p.maxCorners, p.qualityLevel, p.minDistance,
@@ -111,13 +114,20 @@ metrics::ScoreResult flowSimilarity(const RgbFrames& original,
             ++pairsWithPoints;
             points += pairPoints;
         } else {
-            r.perItem.push_back(0.0);
+            unscored.push_back(t);
         }
         o0 = std::move(o1);
         r0 = std::move(r1);
     }
+    job.report("flow", pairs, pairs);
     if (pairsWithPoints > 0) {
         r.value = sum / static_cast<double>(pairsWithPoints);
+        if (!unscored.empty()) {
+            r.note = "frame pair" + std::string(unscored.size() > 1 ? "s" : "");
+            for (std::size_t i = 0; i < unscored.size(); ++i)
+                r.note += (i ? ", " : " ") + std::to_string(unscored[i]);
+            r.note += " of the original had no trackable point (left out of the mean)";
+        }
     } else {
         r.valid = false;
         r.note =
@@ -138,6 +148,15 @@ metrics::ScoreResult flowSimilarity(const RgbFrames& original,
                 {"pairs_with_points", static_cast<double>(pairsWithPoints)},
                 {"points", static_cast<double>(points)}};
     return r;
+}
+
+}  // namespace
+
+Result<metrics::ScoreResult> flowSimilarity(const RgbFrames& original,
+                                            const RgbFrames& other,
+                                            const FlowSimilarityParams& params,
+                                            const JobContext& job) {
+    return capture([&] { return flowSimilarityImpl(original, other, params, job); });
 }
 
 }  // namespace mp::vision

@@ -13,13 +13,14 @@
 //        both below s:         1                  (both still: the motion — none — is kept)
 //        only one below s:     0                  (motion appeared or vanished)
 //   5. A pair's score is the mean over its points; the video's is the mean over the pairs that
-//      have at least one point. perItem holds one value per pair (0 for a pair without points,
-//      which does not enter the mean); params record every setting and the counts.
+//      have at least one point. perItem holds the score of each pair that has points, in order,
+//      so its mean is the value; pairs without points are named in the note, and params record
+//      every setting and the counts.
 //   With no point in any pair (a flat, textureless original), the result is invalid with a note;
 //   it is never NaN.
 // Torch-free: frames are interleaved uint8 RGB of one size.
 
-#include "core/cancel.h"
+#include "core/job.h"
 #include "metrics/score.h"
 
 #include <cstdint>
@@ -47,11 +48,12 @@ struct RgbFrames {
     int height = 0;
 };
 
-// Throws EngineError{InvalidArgument} when the videos differ in size or frame count, have fewer
-// than 2 frames or a frame of the wrong byte count; EngineError{Cancelled} when cancelled.
-metrics::ScoreResult flowSimilarity(const RgbFrames& original,
-                                    const RgbFrames& other,
-                                    const FlowSimilarityParams& params = {},
-                                    const CancelToken* cancel = nullptr);
+// InvalidArgument when the videos differ in size or frame count, have fewer than 2 frames or a
+// frame of the wrong byte count; cancelled() when cancelled. Progress: stage "flow", one step
+// per frame pair.
+Result<metrics::ScoreResult> flowSimilarity(const RgbFrames& original,
+                                            const RgbFrames& other,
+                                            const FlowSimilarityParams& params = {},
+                                            const JobContext& job = {});
 
 }  // namespace mp::vision

@@ -1,5 +1,5 @@
 #pragma once
-// OpenCV sub-target (optical flow, image resizing): only this folder includes OpenCV.
+// OpenCV sub-target (optical flow): only this folder includes OpenCV.
 
 #include <string>
 

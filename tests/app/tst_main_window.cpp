@@ -11,7 +11,6 @@
 #include "settings.h"
 
 #include "heatmap_view.h"
-#include "placeholder_view.h"
 
 #include "fixtures.h"
 
@@ -27,6 +26,7 @@
 #include <QPlainTextEdit>
 #include <QSemaphore>
 #include <QSignalSpy>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -45,7 +45,7 @@ using mp::app::ModelPanel;
 using mp::app::ModelSummary;
 using mp::app::Settings;
 using mp::widgets::HeatmapView;
-using mp::widgets::PlaceholderView;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -102,8 +102,8 @@ private Q_SLOTS:
     void initTestCase();
 
     void windowRegions();
-    void placeholderTabs_data();
-    void placeholderTabs();
+    void tabsSwitchAndPersist_data();
+    void tabsSwitchAndPersist();
 
     void heatmapGrid_data();
     void heatmapGrid();
@@ -188,7 +188,7 @@ void TestMainWindow::windowRegions() {
     QCOMPARE(window.findChild<QLabel*>(QStringLiteral("modelStatus"))->text(),
              QStringLiteral("No model"));
 
-    // The app icon is embedded in mp_app_core (SVG for installs, PNGs for the window icon).
+    // The app icon is embedded in mp_workbench (SVG for installs, PNGs for the window icon).
     QVERIFY(QFile::exists(QStringLiteral(":/icons/motionprobe.svg")));
     QCOMPARE(QImage(QStringLiteral(":/icons/motionprobe-64.png")).size(), QSize(64, 64));
 
@@ -200,26 +200,57 @@ void TestMainWindow::windowRegions() {
     QCOMPARE(shot.size(), window.size() * window.devicePixelRatio());
 }
 
-void TestMainWindow::placeholderTabs_data() {
-    QTest::addColumn<QString>("objectName");
-    QTest::addColumn<QString>("mentions");
-    QTest::newRow("trade-off") << QStringLiteral("tradeOffTab") << QStringLiteral("Pareto");
-    QTest::newRow("compare") << QStringLiteral("compareTab") << QStringLiteral("reconstruction");
-    QTest::newRow("customize") << QStringLiteral("customizeTab") << QStringLiteral("LoRA");
-    QTest::newRow("experiments") << QStringLiteral("experimentsTab") << QStringLiteral("TGVE");
-    QTest::newRow("probe") << QStringLiteral("probeIntro") << QStringLiteral("τ_start");
+void TestMainWindow::tabsSwitchAndPersist_data() {
+    QTest::addColumn<QString>("click");    // the tab page to click, by object name
+    QTest::addColumn<QString>("reopens");  // the page a new window opens on
+    QTest::newRow("trade-off") << u"tradeOffTab"_s << u"tradeOffTab"_s;
+    QTest::newRow("compare") << u"compareTab"_s << u"compareTab"_s;
+    QTest::newRow("customize") << u"customizeTab"_s << u"customizeTab"_s;
+    QTest::newRow("experiments") << u"experimentsTab"_s << u"experimentsTab"_s;
+    QTest::newRow("back to probe") << u"probeTab"_s << u"probeTab"_s;
+    // A tab name saved by another version is ignored: the window opens on the first tab.
+    QTest::newRow("stale name") << u"noSuchTab"_s << u"probeTab"_s;
 }
 
-void TestMainWindow::placeholderTabs() {
-    QFETCH(QString, objectName);
-    QFETCH(QString, mentions);
-    Settings settings(m_tmp.filePath(QStringLiteral("placeholders.ini")));
+void TestMainWindow::tabsSwitchAndPersist() {
+    QFETCH(QString, click);
+    QFETCH(QString, reopens);
+    const QString ini = m_tmp.filePath(u"tabs-"_s + click + u".ini"_s);
     EngineController engine;
-    MainWindow window(&engine, &settings);
-    auto* view = window.findChild<PlaceholderView*>(objectName);
-    QVERIFY(view);
-    QVERIFY(!view->title().isEmpty());
-    QVERIFY2(view->explanation().contains(mentions), qPrintable(view->explanation()));
+    {
+        Settings settings(ini);
+        settings.setCurrentTab(u"compareTab"_s);  // where an earlier session left it
+        MainWindow window(&engine, &settings);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* tabs = window.findChild<QTabWidget*>(u"mainTabs"_s);
+        QVERIFY(tabs);
+        QCOMPARE(tabs->currentWidget()->objectName(), u"compareTab"_s);
+        if (click == u"noSuchTab") {
+            settings.setCurrentTab(click);
+        } else {
+            // A real click on the tab bar, as a user switches tabs.
+            int index = -1;
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->widget(i)->objectName() == click)
+                    index = i;
+            QVERIFY(index >= 0);
+            QWidget* page = tabs->widget(index);
+            QTest::mouseClick(tabs->tabBar(), Qt::LeftButton, {},
+                              tabs->tabBar()->tabRect(index).center());
+            QCOMPARE(tabs->currentWidget(), page);
+            QTRY_VERIFY(page->isVisible());
+            for (int i = 0; i < tabs->count(); ++i)
+                if (i != index)
+                    QVERIFY(!tabs->widget(i)->isVisible());
+            QCOMPARE(settings.currentTab(), click);
+        }
+        settings.sync();
+    }
+    Settings again(ini);
+    MainWindow window(&engine, &again);
+    auto* tabs = window.findChild<QTabWidget*>(u"mainTabs"_s);
+    QCOMPARE(tabs->currentWidget()->objectName(), reopens);
 }
 
 void TestMainWindow::heatmapGrid_data() {

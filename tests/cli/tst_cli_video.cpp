@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QProcess>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -63,6 +64,9 @@ private Q_SLOTS:
     void scoreReversedMotion();
     void scoreErrors_data();
     void scoreErrors();
+    void interrupt_data();
+    void interrupt();
+    void outOfMemory();
 
 private:
     mp::test::TempDir m_dir;
@@ -236,7 +240,7 @@ void TstCliVideo::tooFewFrames() {
     const fs::path out = m_dir / "few.safetensors";
     const auto r = cli({u"video-to-tensor"_s, u"--video"_s, path(m_mp4), u"--out"_s, path(out),
                         u"--frames"_s, u"32"_s});
-    QCOMPARE(r.code, 1);
+    QCOMPARE(r.code, 2);  // --frames asks for more than the video has
     QVERIFY2(r.err.contains(path(m_mp4) + u": asked for 32 frames but the video has 8"_s),
              qPrintable(both(r)));
     QVERIFY(!fs::exists(out));
@@ -500,7 +504,7 @@ void TstCliVideo::scoreErrors_data() {
         << QStringList{u"--scorer"_s, QString::fromLatin1(MP_TEST_DATA_DIR)} << 1
         << u"not a usable CLIPModel folder"_s;
     QTest::newRow("frame counts differ")
-        << QStringList{u"--reference"_s, u"SHORT"_s} << 1 << u"--reference has 5 frames"_s;
+        << QStringList{u"--reference"_s, u"SHORT"_s} << 2 << u"--reference has 5 frames"_s;
     QTest::newRow("missing video")
         << QStringList{u"--reference"_s, u"/nonexistent.mp4"_s} << 1 << u"/nonexistent.mp4"_s;
 }
@@ -520,6 +524,90 @@ void TstCliVideo::scoreErrors() {
     QVERIFY2(r.code == code, qPrintable(both(r)));
     QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
     QVERIFY(r.out.isEmpty());
+}
+
+// Ctrl-C as a user presses it: a real SIGINT to a running command. The command stops at its next
+// step, removes what it was writing and exits 130; the output folder is left empty.
+void TstCliVideo::interrupt_data() {
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("stage");  // the progress line after which Ctrl-C is pressed
+    QTest::newRow("generate") << u"generate"_s << u"denoise"_s;
+    QTest::newRow("video-convert") << u"video-convert"_s << u"encode"_s;
+    QTest::newRow("compose") << u"compose"_s << u"encode"_s;
+    QTest::newRow("score") << u"score"_s << u"flow"_s;
+}
+
+void TstCliVideo::interrupt() {
+    QFETCH(QString, command);
+    QFETCH(QString, stage);
+    // Long enough inputs that the work is still running when the signal arrives.
+    static const fs::path longVideo = [this] {
+        const auto p = m_dir / "long.mkv";
+        const auto clip = mp::test::movingSquares(320, 240, 400, 25);
+        if (!mp::video::encodeVideo(clip, p).ok())
+            qFatal("could not write the long input");
+        return p;
+    }();
+    mp::test::TempDir out;
+    const auto model = fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline";
+    QStringList args{command};
+    if (command == u"generate")
+        args << u"--model"_s << path(model) << u"--prompt"_s << u"a red circle"_s << u"--steps"_s
+             << u"900"_s << u"--frames"_s << u"16"_s << u"--out"_s << path(out / "x.mp4");
+    else if (command == u"video-convert")
+        args << path(longVideo) << u"--out"_s << path(out / "x.gif");
+    else if (command == u"compose")
+        args << u"--video"_s << path(longVideo) << u"--video"_s << path(longVideo) << u"--out"_s
+             << path(out / "x.gif");
+    else
+        args << u"--video"_s << path(longVideo) << u"--reference"_s << path(longVideo)
+             << u"--prompt"_s << u"a square"_s;
+    args << u"--progress"_s << u"always"_s;
+
+    QProcess p;
+    p.start(QStringLiteral(MP_CLI_PATH), args);
+    QVERIFY(p.waitForStarted());
+    QString err;
+    QDeadlineTimer deadline(60000);
+    while (!err.contains(stage + u' ') && p.state() == QProcess::Running &&
+           !deadline.hasExpired()) {
+        p.waitForReadyRead(100);
+        err += QString::fromUtf8(p.readAllStandardError());
+    }
+    QVERIFY2(p.state() == QProcess::Running,
+             qPrintable(u"finished before it could be interrupted:\n"_s + err));
+    QVERIFY2(err.contains(stage + u' '), qPrintable(err));
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    err += QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 130, qPrintable(QString::number(p.exitCode()) + u"\n"_s + err));
+    QVERIFY2(err.contains(u"interrupted; nothing was written"_s), qPrintable(err));
+    QVERIFY(p.readAllStandardOutput().isEmpty());
+    QStringList left;
+    for (const auto& e : fs::directory_iterator(out.path()))
+        left << path(e.path());
+    QVERIFY2(left.isEmpty(), qPrintable(left.join(u", "_s)));
+}
+
+// Asking for far more than the machine has ends with one clear message, not LibTorch's text and
+// a C++ stack trace.
+void TstCliVideo::outOfMemory() {
+    mp::test::TempDir out;
+    const auto model = fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline";
+    const auto r = cli({u"generate"_s, u"--model"_s, path(model), u"--prompt"_s, u"a red circle"_s,
+                        u"--frames"_s, u"1024"_s, u"--height"_s, u"8192"_s, u"--width"_s, u"8192"_s,
+                        u"--out"_s, path(out / "x.mp4")});
+    QVERIFY2(r.code == 1, qPrintable(both(r)));
+    QVERIFY2(
+        r.err.contains(u"out of memory while drawing the initial noise "
+                       "[1, 4, 1024, 4096, 4096] float32: one allocation of 256.0 GiB failed"_s),
+        qPrintable(r.err));
+    QVERIFY2(r.err.contains(u"use fewer frames, a smaller size or batch"_s), qPrintable(r.err));
+    QVERIFY2(!r.err.contains(u"alloc_cpu"_s) && !r.err.contains(u"frame #"_s) &&
+                 !r.err.contains(u"Exception raised"_s),
+             qPrintable(r.err));
+    QVERIFY(fs::is_empty(out.path()));
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

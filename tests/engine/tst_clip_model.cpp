@@ -6,9 +6,9 @@
 #include "core/error.h"
 #include "golden_util.h"
 #include "image/clip_preprocess.h"
-#include "metrics/clip_model.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
+#include "models/clip/clip_model.h"
 #include "text/clip_tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -109,7 +109,7 @@ private Q_SLOTS:
         const auto dir = kGolden / model.toStdString();
         try {
             const auto g = loadGolden(dir);
-            auto clip = metrics::loadClipModel(dir);
+            auto clip = models::loadClipModel(dir);
             at::NoGradGuard noGrad;
             const auto images = clip->imageEmbeds(goldenPixels(g));
             const auto texts = clip->textEmbeds(g.at("input_ids"));
@@ -140,7 +140,7 @@ private Q_SLOTS:
         QFETCH(int, prompt);
         const auto dir = kGolden / model.toStdString();
         const auto g = loadGolden(dir);
-        auto clip = metrics::loadClipModel(dir);
+        auto clip = models::loadClipModel(dir);
         at::NoGradGuard noGrad;
         const auto frames = clip->imageEmbeds(goldenPixels(g));
         const auto text = clip->textEmbeds(g.at("input_ids"))[prompt];
@@ -173,11 +173,11 @@ private Q_SLOTS:
         QFETCH(int, prompt);
         const auto dir = kGolden / model.toStdString();
         const auto g = loadGolden(dir);
-        const auto scorer = metrics::ClipScorer::load(dir);
+        const auto scorer = metrics::ClipScorer::load(dir).value();
         const auto captions = nlohmann::json::parse(goldenMetadata(dir).at("captions"));
         const auto caption = captions.at(prompt).get<std::string>();
         const auto text = scorer.embedPrompt(caption);
-        const auto frames = scorer.embedImages(rgbImages(g, "image"));
+        const auto frames = scorer.embedImages(rgbImages(g, "image")).value();
         QCOMPARE(frames.size(0), kImages);
         QVERIFY(relMax(frames, g.at("image_embeds")) <= 1e-4);
 
@@ -202,7 +202,7 @@ private Q_SLOTS:
         // torchmetrics on crop-sized images, where its torchvision resize is the identity.
         if (!g.count("torchmetrics"))
             QSKIP("the golden file has no torchmetrics scores (torchmetrics was not installed)");
-        const auto tmFrames = scorer.embedImages(rgbImages(g, "tm_image"));
+        const auto tmFrames = scorer.embedImages(rgbImages(g, "tm_image")).value();
         const auto tm = metrics::textAlignment(tmFrames, text, scorer.logitScale(),
                                                metrics::AlignmentVariant::Torchmetrics);
         const double refTm = g.at("torchmetrics")[prompt].item<double>();
@@ -243,7 +243,7 @@ private Q_SLOTS:
         QFETCH(int, patch);
         QFETCH(int, size);
         QFETCH(QString, name);
-        metrics::ClipVisionConfig v;
+        models::ClipVisionConfig v;
         v.hiddenSize = width;
         v.numHiddenLayers = layers;
         v.patchSize = patch;
@@ -261,11 +261,12 @@ private Q_SLOTS:
         for (const char* f :
              {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"})
             fs::copy_file(src / f, dir / f);
-        const auto scorer = metrics::ClipScorer::load(dir);
+        const auto scorer = metrics::ClipScorer::load(dir).value();
         QCOMPARE(scorer.notes().size(), std::size_t(1));
         QVERIFY(scorer.notes()[0].find("no preprocessor_config.json") != std::string::npos);
         const auto g = loadGolden(src);
-        QVERIFY(relMax(scorer.embedImages(rgbImages(g, "image")), g.at("image_embeds")) <= 1e-4);
+        QVERIFY(relMax(scorer.embedImages(rgbImages(g, "image")).value(), g.at("image_embeds")) <=
+                1e-4);
         QCOMPARE(QString::fromStdString(scorer.backbone()), u"no-preprocessor (ViT-3x40/7@28px)"_s);
     }
 
@@ -369,7 +370,7 @@ private Q_SLOTS:
         QFETCH(QString, message);
         try {
             if (what == u"wrong-size") {
-                auto clip = metrics::loadClipModel(kGolden / "gelu");
+                auto clip = models::loadClipModel(kGolden / "gelu");
                 at::NoGradGuard noGrad;
                 (void)clip->imageEmbeds(at::zeros({1, 3, 30, 30}));
             } else if (what == u"small-image") {
@@ -378,8 +379,8 @@ private Q_SLOTS:
                 std::vector<std::uint8_t> rgb(10 * 10 * 3);
                 (void)image::clipPreprocess(rgb, 10, 10, c);
             } else {
-                (void)metrics::ClipModelConfig::fromFile(fs::path(MP_TEST_DATA_DIR) / "golden" /
-                                                         "clip_text" / "gelu" / "config.json");
+                (void)models::ClipModelConfig::fromFile(fs::path(MP_TEST_DATA_DIR) / "golden" /
+                                                        "clip_text" / "gelu" / "config.json");
             }
             QFAIL("accepted");
         } catch (const EngineError& e) {

@@ -4,7 +4,7 @@
 #include "core/error.h"
 #include "golden_util.h"
 #include "io/tensor_io.h"
-#include "text/clip_text.h"
+#include "models/clip/clip_text.h"
 #include "text/clip_tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -16,7 +16,7 @@
 #include <map>
 
 using namespace mp;
-using namespace mp::text;
+using namespace mp::models;
 namespace fs = std::filesystem;
 using namespace Qt::StringLiterals;
 using mp::test::loadGolden;
@@ -96,8 +96,8 @@ private Q_SLOTS:
     void tokenizerFeedsModel() {
         // The golden ids came from the golden tokenizer; ours must give the same ids.
         const auto g = loadGolden(kGolden / "gelu");
-        const auto tok = ClipTokenizer::fromFolder(fs::path(MP_TEST_DATA_DIR) / "golden" /
-                                                   "clip_tokenizer" / "sd2");
+        const auto tok = text::ClipTokenizer::fromFolder(fs::path(MP_TEST_DATA_DIR) / "golden" /
+                                                         "clip_tokenizer" / "sd2");
         const auto& ids = g.at("padded.input_ids");
         const char* captions[] = {"a red circle moves from left to right on a white background",
                                   "a monkey walking on the beach", "",

@@ -7,6 +7,8 @@
 #include "io/tensor_io.h"
 #include "sampling/denoise.h"
 
+#include "golden_util.h"
+
 #include <ATen/ATen.h>
 
 #include <QtTest/QtTest>
@@ -309,14 +311,29 @@ private Q_SLOTS:
         full.latents = at::randn({1, 4, 1, 4, 4});
         full.conditions = {condition(1.0)};
         full.recordTrajectory = true;
+        full.eta = eta;
+        full.seed = 7;
         auto whole = denoise(s, model, full);
         QVERIFY(whole.ok());
-        if (eta > 0)
-            return;  // η noise is drawn per run; slices of an η run are not expected to match
         DenoiseRequest head = full, tail = full;
         head.stepCount = 20;
         auto a = denoise(s, model, head);
         QVERIFY(a.ok());
+        const auto headEnd = a.value().trajectory.levels.back();
+        // A head slice replays the run's first steps exactly, η noise included: each run seeds
+        // its own generator, so the first 20 draws are the same.
+        QVERIFY(at::equal(whole.value().trajectory.atLevel(headEnd), a.value().latents));
+        if (eta > 0) {
+            // The η noise was really drawn: the η run leaves the deterministic one.
+            DenoiseRequest deterministic = full;
+            deterministic.eta = 0;
+            auto d = denoise(s, model, deterministic);
+            QVERIFY(d.ok());
+            QVERIFY(test::relMax(whole.value().latents, d.value().latents) > 1e-3);
+            // A tail slice seeds a fresh generator, so it is not the whole run's continuation;
+            // the probe branches only deterministic (η = 0) runs.
+            return;
+        }
         tail.firstStep = 20;
         tail.latents = a.value().latents;
         auto b = denoise(s, model, tail);
@@ -486,7 +503,7 @@ private Q_SLOTS:
         QTest::newRow("inverse-eta") << "inverse-eta"
                                      << "inversion is deterministic";
         QTest::newRow("model-shape") << "model-shape"
-                                     << "the model returned (3, 4)";
+                                     << "the model returned [3, 4]";
     }
     void rejectsBadRequests() {
         QFETCH(QString, what);

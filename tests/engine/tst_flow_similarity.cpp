@@ -87,7 +87,7 @@ private Q_SLOTS:
         QFETCH(double, tolerance);
         const auto a = slidingScene(original.x(), original.y(), 1);
         const auto b = slidingScene(other.x(), other.y(), otherSeed);
-        const auto r = vision::flowSimilarity(view(a), view(b));
+        const auto r = vision::flowSimilarity(view(a), view(b)).value();
         const auto param = [&](const char* name) {
             for (const auto& [k, v] : r.params)
                 if (k == name)
@@ -114,7 +114,7 @@ private Q_SLOTS:
             4, std::vector<std::uint8_t>(static_cast<std::size_t>(kWidth) * kHeight * 3, 200));
         const auto moving = slidingScene(2, 1, 1);
         const std::vector<std::vector<std::uint8_t>> moving4(moving.begin(), moving.begin() + 4);
-        const auto r = vision::flowSimilarity(view(flat), view(moving4));
+        const auto r = vision::flowSimilarity(view(flat), view(moving4)).value();
         QVERIFY(!r.valid);
         QCOMPARE(r.value, 0.0);
         QVERIFY(r.note.find("no trackable point") != std::string::npos);
@@ -125,16 +125,36 @@ private Q_SLOTS:
         QCOMPARE(j["valid"].get<bool>(), false);
     }
 
+    void partlyTextureless() {
+        // The original is flat in frames 0 and 1, so pairs 0 and 1 have no point to track: they
+        // are left out of the mean and of perItem, and the note names them.
+        auto original = slidingScene(2, 1, 1);
+        const auto other = slidingScene(2, 1, 1);
+        for (int i : {0, 1})
+            std::fill(original[i].begin(), original[i].end(), std::uint8_t(200));
+        const auto r = vision::flowSimilarity(view(original), view(other)).value();
+        QVERIFY(r.valid);
+        QCOMPARE(r.perItem.size(), std::size_t(kFrames - 3));
+        double sum = 0;
+        for (double v : r.perItem)
+            sum += v;
+        QVERIFY(std::abs(sum / double(r.perItem.size()) - r.value) <= 1e-12);
+        QVERIFY(r.value > 0.9);  // the same motion where there is something to track
+        QVERIFY2(r.note.find("frame pairs 0, 1 ") != std::string::npos, r.note.c_str());
+    }
+
     void cancelled() {
         const auto a = slidingScene(2, 1, 1);
-        CancelToken token;
-        token.cancel();
-        try {
-            (void)vision::flowSimilarity(view(a), view(a), {}, &token);
-            QFAIL("not cancelled");
-        } catch (const EngineError& e) {
-            QCOMPARE(e.code(), ErrorCode::Cancelled);
-        }
+        JobContext job;
+        int reported = 0;
+        job.progress = [&](const ProgressEvent& e) {
+            QCOMPARE(e.stage, std::string("flow"));
+            if (++reported == 2)
+                job.cancel.cancel();
+        };
+        const auto r = vision::flowSimilarity(view(a), view(a), {}, job);
+        QVERIFY(r.cancelled());
+        QCOMPARE(reported, 2);
     }
 
     void rejects_data() {
@@ -162,13 +182,10 @@ private Q_SLOTS:
         } else {
             b[2].resize(10);
         }
-        try {
-            (void)vision::flowSimilarity(va, vb);
-            QFAIL("accepted");
-        } catch (const EngineError& e) {
-            QCOMPARE(e.code(), ErrorCode::InvalidArgument);
-            QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
-        }
+        const auto r = vision::flowSimilarity(va, vb);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
+        QVERIFY2(QString::fromUtf8(r.error().what()).contains(message), r.error().what());
     }
 };
 

@@ -264,7 +264,7 @@ private Q_SLOTS:
                 if (r["name"] == run.toStdString())
                     spec = r;
             QVERIFY(!spec.is_null());
-            auto p = pipelines::ModelScopePipeline::load(dir, resolveDevice("cpu", "fp32"));
+            auto p = pipelines::ModelScopePipeline::load(dir, resolveDevice("cpu", "fp32")).value();
             const auto r = run.toStdString() + ".";
             std::optional<std::string> negative;
             if (!spec["negative_prompt"].is_null())
@@ -301,7 +301,8 @@ private Q_SLOTS:
 
     void pipelineSeedsAndCancel() {
         auto p =
-            pipelines::ModelScopePipeline::load(kGolden / "pipeline", resolveDevice("cpu", "fp32"));
+            pipelines::ModelScopePipeline::load(kGolden / "pipeline", resolveDevice("cpu", "fp32"))
+                .value();
         QCOMPARE(p.defaultSize(), std::int64_t{16});  // sample_size 8 × VAE factor 2
         pipelines::GenerateRequest req;
         req.prompt = "a red circle";

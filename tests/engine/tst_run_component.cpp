@@ -2,7 +2,7 @@
 // families register real components; this test registers its own.
 
 #include "../support/fixtures.h"
-#include "runtime/components.h"
+#include "pipelines/components.h"
 
 #include <QtTest/QtTest>
 
@@ -101,7 +101,7 @@ void TstRunComponent::errors_data() {
     QTest::newRow("bad device") << "test-affine"
                                 << "sample,timestep"
                                 << "gpu9"
-                                << "--device 'gpu9'";
+                                << "'gpu9' is not a device";
     QTest::newRow("missing inputs file") << "test-affine"
                                          << ""
                                          << "cpu"

@@ -1,15 +1,15 @@
 // Engine runtime: device/dtype policy, thread configuration, cancel token, log sink, Result and
 // capture(), and the attention shim against a float64 reference.
 
-#include "core/cancel.h"
 #include "core/error.h"
+#include "core/job.h"
 #include "core/log.h"
 #include "runtime/device.h"
-#include "runtime/job.h"
 #include "runtime/torch_shim.h"
 
 #include <QtTest/QtTest>
 
+#include <chrono>
 #include <thread>
 
 using namespace mp;
@@ -69,6 +69,7 @@ private Q_SLOTS:
     void jobContextCadence_data();
     void jobContextCadence();
     void jobContextCancels();
+    void jobContextEta();
     void attentionShim_data();
     void attentionShim();
 };
@@ -94,7 +95,7 @@ void TstRuntime::resolveDevice_data() {
                                << "error:invalid-argument:expected cuda:N";
     QTest::newRow("bad dtype") << "cpu"
                                << "int8"
-                               << "error:invalid-argument:--dtype 'int8'";
+                               << "error:invalid-argument:'int8' is not a dtype";
     if (!cuda)
         QTest::newRow("cuda missing") << "cuda"
                                       << "auto"
@@ -114,6 +115,8 @@ void TstRuntime::resolveDevice() {
         QCOMPARE(QString::fromStdString(c.describe()), expected);
     } catch (const EngineError& e) {
         QVERIFY2(expected.startsWith(u"error:"), e.what());
+        // The engine speaks of the thing, never of a command-line flag.
+        QVERIFY2(!QString::fromStdString(e.what()).contains(u"--"), e.what());
         QCOMPARE(QString::fromLatin1(errorCodeName(e.code())), expected.section(u':', 1, 1));
         QVERIFY2(QString::fromStdString(e.what()).contains(expected.section(u':', 2)), e.what());
     }
@@ -181,6 +184,20 @@ void TstRuntime::resultAndCapture() {
     QCOMPARE(std::string(foreign.error().what()), std::string("index 9"));
     auto torchError = capture([] { return at::ones({2}).view({3}); });  // c10::Error
     QCOMPARE(torchError.error().code(), ErrorCode::Internal);
+    // LibTorch appends a C++ stack trace to its messages; people get the message only.
+    QVERIFY2(!QString::fromUtf8(torchError.error().what()).contains(u"Exception raised from"),
+             torchError.error().what());
+    QVERIFY(QString::fromUtf8(torchError.error().what()).contains(u"invalid for input of size 2"));
+    // An allocation the machine cannot make: OutOfMemory, saying what and how much.
+    auto huge = capture([] {
+        return during("testing a 4 TiB tensor", [] { return at::empty({1LL << 40}, at::kFloat); });
+    });
+    QCOMPARE(huge.error().code(), ErrorCode::OutOfMemory);
+    QCOMPARE(QString::fromUtf8(huge.error().what()),
+             u"out of memory while testing a 4 TiB tensor: one allocation of 4.0 TiB failed; use "
+             "fewer frames, a smaller size or batch, or a device with more memory"_s);
+    auto bad = capture([]() -> int { throw std::bad_alloc(); });
+    QCOMPARE(bad.error().code(), ErrorCode::OutOfMemory);
     auto cancelled = capture([] {
         CancelToken t;
         t.cancel();
@@ -234,6 +251,33 @@ void TstRuntime::jobContextCancels() {
     ctx.cancel.cancel();
     QVERIFY_THROWS_EXCEPTION(EngineError, ctx.step("invert", 2, 3));
     QCOMPARE(reported, 1);  // nothing reported once cancelled
+}
+
+// Progress carries the time in the stage and the time left, extrapolated from the steps so far;
+// a new stage starts its own clock, and copies of a context share it.
+void TstRuntime::jobContextEta() {
+    JobContext ctx;
+    std::vector<ProgressEvent> seen;
+    ctx.progress = [&](const ProgressEvent& e) { seen.push_back(e); };
+    const JobContext copy = ctx;
+    for (int s = 0; s <= 4; ++s) {
+        (s % 2 ? copy : ctx).report("denoise", s, 4);
+        std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+    ctx.report("decode", 0, 2);
+    QCOMPARE(seen.size(), std::size_t(6));
+    QCOMPARE(seen[0].etaSeconds, -1.0);  // nothing done yet: unknown
+    QCOMPARE(seen[0].elapsedSeconds, 0.0);
+    for (int s = 1; s <= 4; ++s) {
+        const auto& e = seen[std::size_t(s)];
+        QVERIFY(e.elapsedSeconds >= 0.015 * s * 0.9);
+        QVERIFY(e.elapsedSeconds > seen[std::size_t(s) - 1].elapsedSeconds);
+        QVERIFY(std::abs(e.etaSeconds - e.elapsedSeconds / s * (4 - s)) < 1e-12);
+    }
+    QCOMPARE(seen[4].etaSeconds, 0.0);
+    QCOMPARE(seen[5].stage, std::string("decode"));
+    QVERIFY(seen[5].elapsedSeconds < 0.01);  // the new stage's own clock
+    QCOMPARE(seen[5].etaSeconds, -1.0);
 }
 
 void TstRuntime::attentionShim_data() {

@@ -769,15 +769,15 @@ void TstVideoIo::cancelLeavesNothing() {
     const std::string oldBytes = folder ? readAll(target / "00001.png") : readAll(target);
 
     const auto clip = mp::test::movingSquares(34, 26, 10, 8);
-    EncodeOptions o;
+    mp::JobContext job;
     int reports = 0;
-    o.progress = [&](const mp::ProgressEvent& e) {
+    job.progress = [&](const mp::ProgressEvent& e) {
         ++reports;
         QCOMPARE(e.stage, std::string("encode"));
         if (e.step == 3)
-            o.cancel.cancel();
+            job.cancel.cancel();
     };
-    auto r = encodeVideo(clip, out, o);
+    auto r = encodeVideo(clip, out, {}, job);
     QVERIFY(!r.ok());
     QVERIFY(r.cancelled());
     QCOMPARE(reports, 4);  // steps 0..3, then the check before frame 4 throws
@@ -794,14 +794,13 @@ void TstVideoIo::cancelLeavesNothing() {
 }
 
 void TstVideoIo::cancelDecode() {
-    DecodeOptions o;
-    o.progress = [&](const mp::ProgressEvent& e) {
-        if (e.step == 2)
-            o.cancel.cancel();
-    };
     for (const auto& path : {m_mkv24, m_folder24}) {
-        o.cancel = mp::CancelToken();
-        auto r = decodeVideo(path, o);
+        mp::JobContext job;
+        job.progress = [&](const mp::ProgressEvent& e) {
+            if (e.step == 2)
+                job.cancel.cancel();
+        };
+        auto r = decodeVideo(path, {}, job);
         QVERIFY(!r.ok());
         QVERIFY(r.cancelled());
     }

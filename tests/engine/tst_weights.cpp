@@ -181,7 +181,7 @@ void TstWeights::emptyFolderListsVariants() {
     test::writeTensors(dir / "model.fp16.safetensors", {{"a", DType::F16, {1}}});
     test::writeTensors(dir / "model.bf16.safetensors", {{"a", DType::BF16, {1}}});
     expectError([&] { locateWeights(dir.path()); }, ErrorCode::NotFound,
-                u"variants present: bf16 fp16 (pick one with --variant)"_s);
+                u"variants present: bf16 fp16 (choose one as the weights variant)"_s);
     test::TempDir empty;
     expectError([&] { locateWeights(empty.path()); }, ErrorCode::NotFound,
                 u"no safetensors weights"_s);

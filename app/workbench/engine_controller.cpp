@@ -1,0 +1,124 @@
+#include "engine_controller.h"
+
+#include "engine_worker.h"
+#include "logging.h"
+
+#include "core/job.h"
+#include "core/log.h"
+
+#include <QHash>
+
+#include <atomic>
+
+namespace mp::app {
+
+namespace {
+
+// The engine log sink is process-wide; only the controller that installed it removes it.
+std::atomic<EngineController*> g_sinkOwner{nullptr};
+
+}  // namespace
+
+// Tokens of queued and running jobs. Only touched on the controller's thread: the worker gets
+// its own copy of each token (they share one flag), and finished() removes the entry.
+struct EngineController::JobTable {
+    QHash<JobId, mp::CancelToken> tokens;
+};
+
+EngineController::EngineController(QObject* parent)
+    : QObject(parent), m_jobs(std::make_unique<JobTable>()) {
+    qRegisterMetaType<JobId>("JobId");
+    qRegisterMetaType<JobId>("mp::app::JobId");
+    qRegisterMetaType<ModelSummary>();
+    qRegisterMetaType<ComponentSummary>();
+
+    installLogSink();
+
+    m_thread.setObjectName(QStringLiteral("motionprobe-engine"));
+    m_worker = new EngineWorker;  // no parent: it moves to the engine thread
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::started, m_worker, &EngineWorker::initialize);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+
+    // Signal-to-signal across threads: queued, so receivers run on the GUI thread.
+    connect(m_worker, &EngineWorker::progress, this, &EngineController::progress);
+    connect(m_worker, &EngineWorker::modelInspected, this, &EngineController::modelInspected);
+    connect(m_worker, &EngineWorker::failed, this, &EngineController::failed);
+    connect(m_worker, &EngineWorker::cancelled, this, &EngineController::cancelled);
+    connect(m_worker, &EngineWorker::finished, this, [this](JobId id) {
+        m_jobs->tokens.remove(id);
+        Q_EMIT finished(id);
+    });
+
+    m_thread.start();
+}
+
+EngineController::~EngineController() {
+    cancelAll();
+    m_thread.quit();
+    m_thread.wait();
+    EngineController* self = this;
+    if (g_sinkOwner.compare_exchange_strong(self, nullptr))
+        mp::log::setSink({});
+}
+
+JobId EngineController::inspectModel(const QString& dir) {
+    const JobId id = m_nextId++;
+    const mp::CancelToken token;
+    m_jobs->tokens.insert(id, token);
+    EngineWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, id, dir, token] { worker->inspectModel(id, dir, token); },
+        Qt::QueuedConnection);
+    return id;
+}
+
+bool EngineController::cancel(JobId id) {
+    const auto it = m_jobs->tokens.constFind(id);
+    if (it == m_jobs->tokens.cend())
+        return false;
+    it->cancel();  // the worker sees the shared flag at once, whichever thread it is on
+    return true;
+}
+
+void EngineController::cancelAll() {
+    for (const mp::CancelToken& token : std::as_const(m_jobs->tokens))
+        token.cancel();
+}
+
+bool EngineController::isActive(JobId id) const {
+    return m_jobs->tokens.contains(id);
+}
+
+int EngineController::activeJobCount() const {
+    return int(m_jobs->tokens.size());
+}
+
+void EngineController::installLogSink() {
+    g_sinkOwner = this;
+    // Called on whichever thread logs. The category is written at once; the signal is emitted
+    // later on this object's thread, so a line logged while the engine thread starts (before the
+    // window has connected) is not lost, and receivers always run on the GUI thread.
+    mp::log::setSink([this](mp::log::Level level, std::string_view message) {
+        const QString text = QString::fromUtf8(message.data(), qsizetype(message.size()));
+        switch (level) {
+            case mp::log::Level::Debug:
+                qCDebug(lcEngine).noquote() << text;
+                break;
+            case mp::log::Level::Info:
+                qCInfo(lcEngine).noquote() << text;
+                break;
+            case mp::log::Level::Warning:
+                qCWarning(lcEngine).noquote() << text;
+                break;
+            case mp::log::Level::Error:
+                qCCritical(lcEngine).noquote() << text;
+                break;
+        }
+        const QString line = QString::fromLatin1(mp::log::levelName(level)) + u": " + text;
+        QMetaObject::invokeMethod(
+            this, [this, line] { Q_EMIT logMessage(line); }, Qt::QueuedConnection);
+    });
+}
+
+}  // namespace mp::app

@@ -1,0 +1,59 @@
+#pragma once
+// The GUI's handle on the engine. Owns the one engine thread and the EngineWorker on it, hands
+// out job ids, and re-emits the worker's results on the GUI thread. Cancelling sets the job's
+// token directly: a queued cancel would only arrive after the work it should stop.
+
+#include "job_id.h"
+#include "model_summary.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace mp::app {
+
+class EngineWorker;
+
+class EngineController : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineController(QObject* parent = nullptr);
+    ~EngineController() override;  // cancels every job and waits for the engine thread
+
+    // Queues an inspection of a model folder; the answer is modelInspected, failed or cancelled,
+    // then finished, all with the returned id.
+    JobId inspectModel(const QString& dir);
+
+    // Cancels a queued or running job; false if the id is unknown or the job already finished.
+    bool cancel(JobId id);
+    void cancelAll();
+    bool isActive(JobId id) const;
+    int activeJobCount() const;
+
+    // The worker lives on engineThread(); connect to it only with queued connections.
+    EngineWorker* worker() const { return m_worker; }
+    QThread* engineThread() { return &m_thread; }
+
+Q_SIGNALS:
+    void progress(JobId id, int done, int total);
+    void modelInspected(JobId id, const ModelSummary& summary);
+    void failed(JobId id, const QString& message);
+    void cancelled(JobId id);
+    void finished(JobId id);
+    // One engine log line ("warning: ..."), whichever thread logged it; always emitted from the
+    // event loop of the controller's thread.
+    void logMessage(const QString& line);
+
+private:
+    struct JobTable;
+
+    void installLogSink();
+
+    QThread m_thread;
+    EngineWorker* m_worker = nullptr;
+    std::unique_ptr<JobTable> m_jobs;
+    JobId m_nextId = 1;
+};
+
+}  // namespace mp::app

@@ -1,0 +1,7 @@
+#include "logging.h"
+
+namespace mp::app {
+
+Q_LOGGING_CATEGORY(lcEngine, "motionprobe.engine", QtWarningMsg)
+
+}  // namespace mp::app

@@ -1,0 +1,56 @@
+#pragma once
+// The workbench's persistent settings: one typed getter, setter and change signal per key over
+// QSettings, so no code reads a setting by string.
+
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+
+class QSettings;
+
+namespace mp::app {
+
+class Settings : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(
+        QString lastModelDir READ lastModelDir WRITE setLastModelDir NOTIFY lastModelDirChanged)
+    Q_PROPERTY(QStringList recentModelDirs READ recentModelDirs WRITE setRecentModelDirs NOTIFY
+                   recentModelDirsChanged)
+    Q_PROPERTY(QString currentTab READ currentTab WRITE setCurrentTab NOTIFY currentTabChanged)
+public:
+    static constexpr int kMaxRecentModelDirs = 8;
+
+    // The user's settings (organization and application name set in main()).
+    explicit Settings(QObject* parent = nullptr);
+    // Settings kept in the given INI file, so tests never touch the user's.
+    explicit Settings(const QString& iniFile, QObject* parent = nullptr);
+    ~Settings() override;
+
+    // The folder the "Open model folder…" dialog starts in.
+    QString lastModelDir() const;
+    void setLastModelDir(const QString& dir);
+
+    // Most recent first, without duplicates, at most kMaxRecentModelDirs.
+    QStringList recentModelDirs() const;
+    void setRecentModelDirs(const QStringList& dirs);
+    void addRecentModelDir(const QString& dir);
+    void clearRecentModelDirs();
+
+    // The main tab the workbench showed last (its object name, e.g. "compareTab"), so it reopens
+    // where the user left it.
+    QString currentTab() const;
+    void setCurrentTab(const QString& objectName);
+
+    void sync();
+
+Q_SIGNALS:
+    void lastModelDirChanged(const QString& dir);
+    void recentModelDirsChanged(const QStringList& dirs);
+    void currentTabChanged(const QString& objectName);
+
+private:
+    std::unique_ptr<QSettings> m_settings;
+};
+
+}  // namespace mp::app

@@ -1,0 +1,17 @@
+#pragma once
+// Video tensor layouts, in one place. ModelScope's UNet and the 2-D VAE run spatial layers on
+// frames, so a (B, C, F, H, W) video is folded to (B·F, C, H, W) with each item's frames
+// adjacent, diffusers' order, and unfolded back after.
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace mp::nn {
+
+// (B, C, F, H, W) → (B·F, C, H, W), contiguous.
+at::Tensor foldFrames(const at::Tensor& video);
+// (B·F, C, H, W) → (B, C, F, H, W), contiguous; `batch` is B.
+at::Tensor unfoldFrames(const at::Tensor& frames, std::int64_t batch);
+
+}  // namespace mp::nn

@@ -3,7 +3,8 @@
 #   widgets/ never includes torch, ATen or c10 headers, nor engine headers;
 #   app/ headers never include torch/ATen/c10 (torch stays in .cpp files on the engine thread);
 #   engine/text and engine/models never include each other, pipelines/ or sampling/;
-#   engine/nn (the shared blocks) includes no family, pipeline or sampler.
+#   engine/nn (the shared blocks) includes no family, pipeline or sampler;
+#   no string literal in engine/ names a command-line flag.
 set(violations "")
 function(scan glob regex rule)
     file(GLOB_RECURSE files ${glob})
@@ -31,6 +32,12 @@ foreach(f IN LISTS _cli)
     foreach(l IN LISTS lines)
         set(violations "${violations}\n  ${f}: ${l}  (the CLI is Qt-free)")
     endforeach()
+endforeach()
+
+# Engine messages speak of the thing, never of a command-line flag (the GUI shows them to people
+# who never typed one); the CLI adds the option itself. A string literal naming "--flag" fails.
+foreach(ext h cpp)
+    scan("${SOURCE_DIR}/engine/*.${ext}" "\"([^\"]*[ (])?--[a-z]" "engine messages name no CLI flag")
 endforeach()
 
 # libtorch.so (PyTorch's) exports a copy of std::filesystem that crashes when our remove_all binds

@@ -22,6 +22,8 @@ const std::vector<mp::cli::Command>& commands() {
         list.push_back(mp::cli::videoConvertCommand());
         list.push_back(mp::cli::composeCommand());
         list.push_back(mp::cli::scoreCommand());
+        list.push_back(mp::cli::toyWorldCommand());
+        list.push_back(mp::cli::toyOracleCommand());
 #endif
         return list;
     }();

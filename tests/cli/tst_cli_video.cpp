@@ -5,6 +5,7 @@
 #include "../support/fixtures.h"
 #include "cli_runner.h"
 #include "io/safetensors.h"
+#include "toy/world.h"
 #include "video/video_io.h"
 
 #include <QtTest/QtTest>
@@ -66,6 +67,10 @@ private Q_SLOTS:
     void scoreErrors();
     void interrupt_data();
     void interrupt();
+    void toyWorldDataset();
+    void toyOracle_data();
+    void toyOracle();
+    void toyExamplesAreCurrent();
     void outOfMemory();
 
 private:
@@ -613,6 +618,114 @@ void TstCliVideo::outOfMemory() {
                  !r.err.contains(u"Exception raised"_s),
              qPrintable(r.err));
     QVERIFY(fs::is_empty(out.path()));
+}
+
+// The toy world as a TGVE-layout dataset: the CSV, one frame folder and one ground truth per
+// clip, and no partial folder.
+void TstCliVideo::toyWorldDataset() {
+    const auto out = m_dir / "toy";
+    auto r =
+        cli({u"toy-world"_s, u"--out"_s, path(out), u"--clips"_s, u"3"_s, u"--seed"_s, u"5"_s});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QFile csv(QString::fromStdString((out / "LOVEU-TGVE-2023_Dataset.csv").string()));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const auto lines = QString::fromUtf8(csv.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 5);  // header, group row, three clips
+    QVERIFY(lines[0].startsWith(u"Video name,Our GT caption,Style Change Caption,"_s));
+    QCOMPARE(lines[2].split(u',').size(), 6);
+    QVERIFY(lines[2].startsWith(u"toy-0000,a"_s));
+    for (int i = 0; i < 3; ++i) {
+        const auto name = u"toy-000%1"_s.arg(i).toStdString();
+        auto info = mp::video::probeVideo(out / "480p_frames" / name);
+        QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
+        QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+        QCOMPARE(info.value().width, 64);
+        QFile truth(QString::fromStdString((out / "ground_truth" / (name + ".json")).string()));
+        QVERIFY(truth.open(QIODevice::ReadOnly));
+        const auto j = QJsonDocument::fromJson(truth.readAll()).object();
+        QCOMPARE(j[u"seed"_s].toInt(), 5 + i);
+        QCOMPARE(j[u"subjects"_s].toArray()[0].toObject()[u"track"_s].toArray().size(), 16);
+        QCOMPARE(j[u"edits"_s].toObject().keys(),
+                 (QStringList{u"background"_s, u"multiple"_s, u"object"_s, u"style"_s}));
+    }
+    // Never over an existing folder; nothing left behind.
+    r = cli({u"toy-world"_s, u"--out"_s, path(out), u"--clips"_s, u"1"_s});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(u"already exists"_s), qPrintable(both(r)));
+    for (const auto& e : fs::directory_iterator(m_dir.path()))
+        QVERIFY2(e.path().filename().string().find(".partial-") == std::string::npos,
+                 e.path().c_str());
+}
+
+void TstCliVideo::toyOracle_data() {
+    QTest::addColumn<QString>("edit");     // which clip of the dataset row is checked
+    QTest::addColumn<bool>("appearance");  // does it follow the original caption
+    QTest::addColumn<bool>("motion");      // is the original's motion preserved
+    QTest::newRow("the clip itself") << u""_s << true << true;
+    QTest::newRow("object edit") << u"object"_s << false << true;
+}
+
+// toy-oracle on a clip written by toy-world: the caption holds for the clip and fails for an
+// object edit, whose motion is still the original's.
+void TstCliVideo::toyOracle() {
+    QFETCH(QString, edit);
+    QFETCH(bool, appearance);
+    QFETCH(bool, motion);
+    const auto spec = mp::toy::randomClip(11);
+    const auto shown = edit.isEmpty() ? spec : mp::toy::edit(spec, mp::toy::EditKind::Object, 3);
+    mp::test::TempDir dir;
+    const auto write = [&](const mp::toy::ClipSpec& c, const char* name) {
+        const auto f = mp::toy::render(c);
+        mp::video::Clip clip;
+        clip.width = f.width;
+        clip.height = f.height;
+        clip.fps = 8;
+        clip.frames = f.frames;
+        const auto p = dir / name;
+        QVERIFY(mp::video::encodeVideo(clip, p.string() + "/").ok());
+    };
+    write(spec, "original");
+    write(shown, "shown");
+    const auto r = cli({u"toy-oracle"_s, u"--video"_s, path(dir / "shown"), u"--caption"_s,
+                        QString::fromStdString(mp::toy::caption(spec)), u"--reference"_s,
+                        path(dir / "original"), u"--json"_s});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    const auto j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const auto a = j[u"appearance_follows_caption"_s].toObject();
+    QCOMPARE(a[u"colour"_s].toBool() && a[u"shape"_s].toBool(), appearance);
+    QVERIFY(a[u"background"_s].toBool());
+    const auto m = j[u"motion_preserved"_s].toObject();
+    QCOMPARE(m[u"same_path"_s].toBool(), motion);
+    QVERIFY(m[u"trajectory_similarity"_s].toDouble() > 0.95);
+    QCOMPARE(j[u"subjects"_s].toArray()[0].toObject()[u"path"_s].toString(),
+             QString::fromLatin1(mp::toy::pathName(spec.subjects[0].path)));
+}
+
+// resources/examples/toy-tgve is what `toy-world --clips 16 --seed 2000000000` writes: the
+// captions, the ground truth and every pixel (PNG is lossless).
+void TstCliVideo::toyExamplesAreCurrent() {
+    const fs::path examples =
+        fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "examples" / "toy-tgve";
+    const auto fresh = m_dir / "toy-examples";
+    const auto r = cli({u"toy-world"_s, u"--out"_s, path(fresh), u"--clips"_s, u"16"_s, u"--seed"_s,
+                        u"2000000000"_s});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    const auto read = [](const fs::path& p) {
+        QFile f(QString::fromStdString(p.string()));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    const auto csv = read(examples / "LOVEU-TGVE-2023_Dataset.csv");
+    QVERIFY(!csv.isEmpty());
+    QCOMPARE(csv, read(fresh / "LOVEU-TGVE-2023_Dataset.csv"));
+    for (int i = 0; i < 16; ++i) {
+        const auto name = u"toy-%1"_s.arg(i, 4, 10, QChar(u'0')).toStdString();
+        QCOMPARE(read(examples / "ground_truth" / (name + ".json")),
+                 read(fresh / "ground_truth" / (name + ".json")));
+        const auto a = mp::video::decodeVideo(examples / "480p_frames" / name);
+        const auto b = mp::video::decodeVideo(fresh / "480p_frames" / name);
+        QVERIFY(a.ok() && b.ok());
+        QVERIFY2(a.value().frames == b.value().frames, name.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

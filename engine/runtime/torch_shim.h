@@ -3,6 +3,7 @@
 // scaled_dot_product_attention) or PyTorch's 2.x (CUDA). Nothing else tests the version.
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
 #include <optional>
@@ -62,5 +63,47 @@ inline at::Tensor sdpa(const at::Tensor& q,
     return attentionMath(q, k, v, mask, isCausal, scale);
 #endif
 }
+
+// Mixed precision on CUDA for a scope (training's forward and loss): ops that autocast lists run
+// in `dtype`, the rest in fp32; the previous state comes back on exit. Off: does nothing.
+class CudaAutocast {
+public:
+    explicit CudaAutocast(bool on, at::ScalarType dtype = at::kBFloat16) : m_on(on) {
+        if (!m_on)
+            return;
+#if MP_TORCH_AT_LEAST(2, 4)
+        m_wasEnabled = at::autocast::is_autocast_enabled(at::kCUDA);
+        m_wasDtype = at::autocast::get_autocast_dtype(at::kCUDA);
+        at::autocast::set_autocast_enabled(at::kCUDA, true);
+        at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+#else
+        m_wasEnabled = at::autocast::is_enabled();
+        m_wasDtype = at::autocast::get_autocast_gpu_dtype();
+        at::autocast::set_enabled(true);
+        at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~CudaAutocast() {
+        if (!m_on)
+            return;
+        if (at::autocast::decrement_nesting() == 0)
+            at::autocast::clear_cache();
+#if MP_TORCH_AT_LEAST(2, 4)
+        at::autocast::set_autocast_enabled(at::kCUDA, m_wasEnabled);
+        at::autocast::set_autocast_dtype(at::kCUDA, m_wasDtype);
+#else
+        at::autocast::set_enabled(m_wasEnabled);
+        at::autocast::set_autocast_gpu_dtype(m_wasDtype);
+#endif
+    }
+    CudaAutocast(const CudaAutocast&) = delete;
+    CudaAutocast& operator=(const CudaAutocast&) = delete;
+
+private:
+    bool m_on;
+    bool m_wasEnabled = false;
+    at::ScalarType m_wasDtype = at::kBFloat16;
+};
 
 }  // namespace mp::shim

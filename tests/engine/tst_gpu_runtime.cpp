@@ -9,6 +9,7 @@
 #include "runtime/cuda_graph.h"
 #include "runtime/device.h"
 #include "runtime/torch_shim.h"
+#include "train/trainer.h"
 
 #include <QtTest/QtTest>
 
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void bindOntoCuda();
     void cudaGraphMatchesEager_data();
     void cudaGraphMatchesEager();
+    void trainsWithBf16Autocast();
 };
 
 void TstGpuRuntime::roundTrip() {
@@ -141,6 +143,38 @@ void TstGpuRuntime::cudaGraphMatchesEager() {
     QVERIFY2(back.second <= tolerance, qPrintable(QString::number(back.second)));
     qInfo("graph vs eager, rel L2: %.2e %.2e %.2e %.2e", first.second, second.second,
           reshaped.second, back.second);
+}
+
+// The trainer on CUDA with bf16 autocast: the loss runs its matrix products in bf16 (the shim
+// switches autocast on for this LibTorch version) and the weights, fp32, learn the problem.
+void TstGpuRuntime::trainsWithBf16Autocast() {
+    const auto dev = at::Device(at::kCUDA, 0);
+    at::manual_seed(0);
+    torch::nn::Linear model(16, 8);
+    model->to(dev);
+    std::vector<std::pair<std::string, at::Tensor>> params;
+    for (const auto& p : model->named_parameters())
+        params.emplace_back(p.key(), p.value());
+    train::TrainConfig c;
+    c.adamw.lr = 5e-2;
+    c.totalSteps = 400;
+    c.warmupSteps = 10;
+    c.bf16Autocast = true;
+    const auto target = at::randn({16, 8}, at::device(dev));
+    bool bf16 = true;
+    train::Trainer trainer(params, c);
+    const auto r = trainer.run([&](int, at::Generator& g) {
+        const auto x = at::randn({64, 16}, g).to(dev);
+        const auto y = model->forward(x);
+        bf16 = bf16 && y.scalar_type() == at::kBFloat16;
+        return (y.to(at::kFloat) - x.matmul(target)).pow(2).mean();
+    });
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    QVERIFY(bf16);
+    QCOMPARE(model->weight.scalar_type(), at::kFloat);
+    const auto& losses = r.value().losses;
+    qInfo("bf16 autocast training: loss %.4f -> %.4f", losses.front(), losses.back());
+    QVERIFY(losses.back() < 0.1 * losses.front());
 }
 
 QTEST_APPLESS_MAIN(TstGpuRuntime)

@@ -1,0 +1,289 @@
+// The training loop: AdamW equal to LibTorch's own, the learning-rate schedule, clipping, EMA,
+// progress and cancel, and checkpoints that resume bit for bit.
+
+#include "../support/fixtures.h"
+#include "io/tensor_io.h"
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace mp;
+using namespace mp::train;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fixed regression problem: y = A x + b with a batch drawn from the trainer's generator.
+struct Problem {
+    mutable torch::nn::Linear model{nullptr};  // forward is not const in LibTorch
+    explicit Problem(std::uint64_t seed) {
+        at::manual_seed(static_cast<std::int64_t>(seed));
+        model = torch::nn::Linear(4, 3);
+    }
+    std::vector<std::pair<std::string, at::Tensor>> parameters() const {
+        std::vector<std::pair<std::string, at::Tensor>> out;
+        for (const auto& p : model->named_parameters())
+            out.emplace_back(p.key(), p.value());
+        return out;
+    }
+    at::Tensor loss(at::Generator& g) const {
+        const auto x = at::randn({8, 4}, g);
+        const auto target = x.matmul(at::arange(12, at::kFloat).reshape({4, 3}) / 10) + 1;
+        return (model->forward(x) - target).pow(2).mean();
+    }
+};
+
+std::vector<at::Tensor> snapshot(const Problem& p) {
+    std::vector<at::Tensor> out;
+    for (const auto& t : p.model->parameters())
+        out.push_back(t.detach().clone());
+    return out;
+}
+
+bool same(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!at::equal(a[i], b[i]))
+            return false;
+    return true;
+}
+
+}  // namespace
+
+class TstTrainer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void adamwMatchesLibTorch_data();
+    void adamwMatchesLibTorch();
+    void schedule_data();
+    void schedule();
+    void ema();
+    void resumesExactly_data();
+    void resumesExactly();
+    void progressAndCancel();
+    void errors();
+};
+
+void TstTrainer::adamwMatchesLibTorch_data() {
+    QTest::addColumn<double>("weightDecay");
+    QTest::addColumn<double>("clip");
+    QTest::addColumn<int>("steps");
+    QTest::newRow("plain, 1 step") << 0.0 << 0.0 << 1;
+    QTest::newRow("weight decay, 7 steps") << 0.05 << 0.0 << 7;
+    QTest::newRow("clipped, 7 steps") << 0.01 << 0.1 << 7;
+}
+
+// Our update against torch::optim::AdamW (and clip_grad_norm_) on the same gradients: equal.
+void TstTrainer::adamwMatchesLibTorch() {
+    QFETCH(double, weightDecay);
+    QFETCH(double, clip);
+    QFETCH(int, steps);
+    TrainConfig c;
+    c.adamw.lr = 3e-2;
+    c.adamw.weightDecay = weightDecay;
+    c.totalSteps = steps;
+    c.minLrRatio = 1.0;  // a constant rate, as the reference optimizer has
+    c.gradClipNorm = clip;
+    c.seed = 5;
+    Problem ours(1), ref(1);
+    QVERIFY(same(snapshot(ours), snapshot(ref)));
+    Trainer trainer(ours.parameters(), c);
+    const auto report = trainer.run([&](int, at::Generator& g) { return ours.loss(g); });
+    QVERIFY2(report.ok(), report.ok() ? "" : report.error().what());
+
+    auto g = at::make_generator<at::CPUGeneratorImpl>(5);
+    torch::optim::AdamW adamw(ref.model->parameters(),
+                              torch::optim::AdamWOptions(3e-2).weight_decay(weightDecay));
+    for (int i = 0; i < steps; ++i) {
+        adamw.zero_grad();
+        ref.loss(g).backward();
+        if (clip > 0)
+            torch::nn::utils::clip_grad_norm_(ref.model->parameters(), clip);
+        adamw.step();
+    }
+    // The same operations in the same order: equal to the last bit.
+    QVERIFY(same(snapshot(ours), snapshot(ref)));
+    QVERIFY(!same(snapshot(ours), snapshot(Problem(1))));  // it trained
+    QCOMPARE(report.value().losses.size(), std::size_t(steps));
+}
+
+void TstTrainer::schedule_data() {
+    QTest::addColumn<int>("step");
+    QTest::addColumn<double>("expected");  // lr 1, warm-up 10, 110 steps, floor 0.1
+    QTest::newRow("first warm-up step") << 0 << 0.1;
+    QTest::newRow("end of warm-up") << 9 << 1.0;
+    QTest::newRow("cosine start") << 10 << 1.0;
+    QTest::newRow("cosine middle") << 60 << 0.55;
+    QTest::newRow("cosine end") << 110 << 0.1;
+}
+
+void TstTrainer::schedule() {
+    QFETCH(int, step);
+    QFETCH(double, expected);
+    TrainConfig c;
+    c.adamw.lr = 1;
+    c.warmupSteps = 10;
+    c.totalSteps = 110;
+    c.minLrRatio = 0.1;
+    QVERIFY(std::abs(learningRate(c, step) - expected) < 1e-12);
+}
+
+void TstTrainer::ema() {
+    TrainConfig c;
+    c.adamw.lr = 1e-2;
+    c.totalSteps = 6;
+    c.emaDecay = 0.8;
+    Problem p(2);
+    const auto start = snapshot(p);
+    // The weights each step starts from are the previous step's result.
+    std::vector<std::vector<at::Tensor>> seen;
+    Trainer trainer(p.parameters(), c);
+    QVERIFY(trainer
+                .run([&](int, at::Generator& g) {
+                    seen.push_back(snapshot(p));
+                    return p.loss(g);
+                })
+                .ok());
+    seen.push_back(snapshot(p));
+    auto expected = start;
+    for (std::size_t k = 1; k < seen.size(); ++k)
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            expected[i] = expected[i] * 0.8 + seen[k][i] * (1 - 0.8);
+    const auto emaWeights = trainer.emaWeights();
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        QVERIFY(at::allclose(emaWeights[i].second, expected[i], 1e-6, 1e-7));
+}
+
+void TstTrainer::resumesExactly_data() {
+    QTest::addColumn<bool>("checkpointOnCancel");
+    QTest::addColumn<int>("resumeAt");
+    // A kill: the newest periodic checkpoint (step 10) is where it resumes.
+    QTest::newRow("killed at 13") << false << 10;
+    // A cancel: the run keeps its last step.
+    QTest::newRow("cancelled at 13") << true << 13;
+}
+
+void TstTrainer::resumesExactly() {
+    QFETCH(bool, checkpointOnCancel);
+    QFETCH(int, resumeAt);
+    test::TempDir dir;
+    TrainConfig c;
+    c.adamw.lr = 2e-2;
+    c.totalSteps = 20;
+    c.warmupSteps = 3;
+    c.emaDecay = 0.9;
+    c.gradClipNorm = 1.0;
+    c.seed = 11;
+    c.checkpointEvery = 5;
+
+    // The whole run without a stop.
+    c.checkpointDir = dir / "straight";
+    Problem a(3);
+    Trainer ta(a.parameters(), c);
+    const auto full = ta.run([&](int, at::Generator& g) { return a.loss(g); });
+    QVERIFY(full.ok());
+
+    // The same run stopped after step 13, then a fresh process resumes it.
+    c.checkpointDir = dir / "stopped";
+    c.checkpointOnCancel = checkpointOnCancel;
+    {
+        Problem b(3);
+        Trainer tb(b.parameters(), c);
+        JobContext job;
+        job.progress = [&](const ProgressEvent& e) {
+            if (e.step == 13)
+                job.cancel.cancel();
+        };
+        const auto stopped = tb.run([&](int, at::Generator& g) { return b.loss(g); }, job);
+        QVERIFY(stopped.cancelled());
+    }
+    QCOMPARE(Trainer::latestCheckpoint(c.checkpointDir).filename().string(),
+             QStringLiteral("step-%1.safetensors").arg(resumeAt, 8, 10, QChar(u'0')).toStdString());
+    Problem resumed(99);  // other initial weights: all state comes from the checkpoint
+    Trainer tr(resumed.parameters(), c);
+    const auto rest = tr.run([&](int, at::Generator& g) { return resumed.loss(g); });
+    QVERIFY2(rest.ok(), rest.ok() ? "" : rest.error().what());
+    QCOMPARE(rest.value().firstStep, resumeAt);
+    QVERIFY(same(snapshot(resumed), snapshot(a)));
+    for (std::size_t i = 0; i < rest.value().losses.size(); ++i)
+        QCOMPARE(rest.value().losses[i], full.value().losses[std::size_t(resumeAt) + i]);
+    const auto ema = tr.emaWeights(), emaFull = ta.emaWeights();
+    for (std::size_t i = 0; i < ema.size(); ++i)
+        QVERIFY(at::equal(ema[i].second, emaFull[i].second));
+    // Only the newest checkpoints are kept.
+    int files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(c.checkpointDir))
+        ++files;
+    QCOMPARE(files, 2);
+}
+
+void TstTrainer::progressAndCancel() {
+    TrainConfig c;
+    c.totalSteps = 5;
+    Problem p(4);
+    Trainer trainer(p.parameters(), c);
+    JobContext job;
+    QList<int> steps;
+    job.progress = [&](const ProgressEvent& e) {
+        QCOMPARE(e.stage, std::string("train"));
+        QCOMPARE(e.total, 5);
+        steps << e.step;
+    };
+    QVERIFY(trainer.run([&](int, at::Generator& g) { return p.loss(g); }, job).ok());
+    QCOMPARE(steps, (QList<int>{0, 1, 2, 3, 4, 5}));
+    QCOMPARE(trainer.step(), 5);
+}
+
+void TstTrainer::errors() {
+    test::TempDir dir;
+    TrainConfig c;
+    c.totalSteps = 3;
+    Problem p(5);
+    {
+        Trainer trainer(p.parameters(), c);
+        const auto r = trainer.run([&](int step, at::Generator& g) {
+            return step == 1 ? p.loss(g) * std::nan("") : p.loss(g);
+        });
+        QVERIFY(!r.ok());
+        QVERIFY2(QString::fromUtf8(r.error().what()).contains(u"the loss is nan at step 1"),
+                 r.error().what());
+    }
+    // A checkpoint of another model is refused, naming the file and the tensor.
+    c.checkpointDir = dir / "other";
+    {
+        torch::nn::Linear wider(5, 3);
+        std::vector<std::pair<std::string, at::Tensor>> params;
+        for (const auto& x : wider->named_parameters())
+            params.emplace_back(x.key(), x.value());
+        Trainer other(params, c);
+        QVERIFY(other
+                    .run([&](int, at::Generator& g) {
+                        return wider->forward(at::randn({2, 5}, g)).pow(2).mean();
+                    })
+                    .ok());
+    }
+    Trainer mismatched(p.parameters(), c);
+    const auto r = mismatched.run([&](int, at::Generator& g) { return p.loss(g); });
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code(), ErrorCode::Weights);
+    QVERIFY2(QString::fromUtf8(r.error().what()).contains(u"'param.weight' is [3, 5]"),
+             r.error().what());
+    // A safetensors file that is no checkpoint.
+    const auto stray = dir / "stray" / "step-00000001.safetensors";
+    fs::create_directories(stray.parent_path());
+    saveTensorFile(stray, {{"x", at::zeros({1})}});
+    QVERIFY_THROWS_EXCEPTION(EngineError, mismatched.loadCheckpoint(stray));
+    QVERIFY_THROWS_EXCEPTION(EngineError, Trainer({}, c));
+}
+
+QTEST_APPLESS_MAIN(TstTrainer)
+#include "tst_trainer.moc"

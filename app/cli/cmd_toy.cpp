@@ -6,6 +6,7 @@
 
 #include "io/file_util.h"
 #include "toy/oracle.h"
+#include "toy/vocabulary.h"
 #include "toy/world.h"
 #include "video/video_io.h"
 
@@ -213,7 +214,31 @@ int runOracle(const ParsedArgs& args) {
     return kExitOk;
 }
 
+int runTokenizer(const ParsedArgs& args) {
+    const fs::path out = args.value("out");
+    const int clips = static_cast<int>(parseInteger("clips", args.value("clips"), 1, 1000000));
+    const auto vocabulary = toy::learnVocabulary(clips);
+    toy::writeTokenizer(vocabulary, out);
+    std::cout << "wrote " << out.string() << ": " << vocabulary.tokens.size() << " tokens ("
+              << vocabulary.merges.size() << " merges) learnt from the captions of " << clips
+              << " clips\n";
+    return kExitOk;
+}
+
 }  // namespace
+
+Command toyTokenizerCommand() {
+    CommandSpec spec{
+        "toy-tokenizer",
+        "Learn the toy world's CLIP tokenizer (byte-level BPE over the world's captions) and "
+        "write it as a CLIPTokenizer folder: vocab.json, merges.txt, tokenizer_config.json, "
+        "special_tokens_map.json.",
+        {},
+        {{"out", "DIR", "the tokenizer folder (created; its files are replaced)", true},
+         {"clips", "N", "clips whose captions and edit captions are counted", false, "4000"}},
+        "resources/models/toy/tokenizer is this command's output with the defaults."};
+    return {spec, runTokenizer};
+}
 
 Command toyWorldCommand() {
     std::vector<OptionSpec> options = {

@@ -31,9 +31,10 @@ Command videoToTensorCommand();
 Command tensorToVideoCommand();
 Command videoConvertCommand();
 Command composeCommand();
-Command scoreCommand();      // metrics on a decoded video: docs/metrics.md
-Command toyWorldCommand();   // the toy world as a TGVE-layout dataset: docs/toy-world.md
-Command toyOracleCommand();  // the toy world's oracle on a video
+Command scoreCommand();         // metrics on a decoded video: docs/metrics.md
+Command toyWorldCommand();      // the toy world as a TGVE-layout dataset: docs/toy-world.md
+Command toyOracleCommand();     // the toy world's oracle on a video
+Command toyTokenizerCommand();  // the toy world's CLIP tokenizer
 #endif
 
 // --device and --dtype, for every command that runs a model. `dtypeDefault` is "auto" (fp32 on

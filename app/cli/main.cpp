@@ -24,6 +24,7 @@ const std::vector<mp::cli::Command>& commands() {
         list.push_back(mp::cli::scoreCommand());
         list.push_back(mp::cli::toyWorldCommand());
         list.push_back(mp::cli::toyOracleCommand());
+        list.push_back(mp::cli::toyTokenizerCommand());
 #endif
         return list;
     }();

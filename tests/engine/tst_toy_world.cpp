@@ -3,9 +3,15 @@
 // comes from oracleAccuracy, run with MP_TOY_CLIPS=1200).
 
 #include "toy/oracle.h"
+#include "toy/vocabulary.h"
 #include "toy/world.h"
 
+#include "../support/fixtures.h"
+#include "text/clip_tokenizer.h"
+
 #include "core/error.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QtTest/QtTest>
 
@@ -51,6 +57,9 @@ private Q_SLOTS:
     void motionCheck();
     void appearanceCheck();
     void rejectsBadInput();
+    void tokenizer();
+    void shippedTokenizerIsCurrent();
+    void transformersAgree();
 };
 
 void TstToyWorld::deterministic() {
@@ -306,6 +315,79 @@ void TstToyWorld::rejectsBadInput() {
     QVERIFY(est.subjects.empty());
     QCOMPARE(checkAppearance(est, parseCaption("a red circle")).colour, std::optional(false));
     QCOMPARE(checkMotion(est, est).pairs, 0);
+}
+
+// The learnt BPE makes every word of the world one token, and still reads any text (its base is
+// every byte, as CLIP's).
+void TstToyWorld::tokenizer() {
+    const auto v = learnVocabulary(400);
+    QCOMPARE(v.tokens, learnVocabulary(400).tokens);  // deterministic
+    QCOMPARE(v.tokens.size(), 512 + v.merges.size() + 2);
+    test::TempDir dir;
+    writeTokenizer(v, dir.path());
+    const auto tok = text::ClipTokenizer::fromFolder(dir.path());
+    QCOMPARE(tok.vocabSize(), v.tokens.size());
+    QCOMPARE(tok.bosId(), std::int64_t(v.tokens.size() - 2));
+    QCOMPARE(tok.eosId(), std::int64_t(v.tokens.size() - 1));
+    WorldOptions o;
+    o.styles = true;
+    for (std::uint64_t seed = 0; seed < 200; ++seed) {
+        const auto text = caption(randomClip(seed, o), static_cast<int>(seed));
+        const auto t = tok.encode(text, 77, false, true);
+        QVERIFY(!t.truncated);
+        // One token a word (the comma is one too): bos + words + eos.
+        int words = 0;
+        bool inWord = false;
+        for (char c : text) {
+            const bool letter = std::isalpha(static_cast<unsigned char>(c));
+            if (c == ',')
+                ++words;
+            if (letter && !inWord)
+                ++words;
+            inWord = letter;
+        }
+        QVERIFY2(int(t.ids.size()) == words + 2, text.c_str());
+    }
+    // Text from outside the world still encodes, byte by byte where it must.
+    const auto other = tok.encode("Ünïcode & 42 cats!", 77, false, true);
+    QVERIFY(other.ids.size() > 6);
+}
+
+// resources/models/toy/tokenizer is `motionprobe-cli toy-tokenizer` with its defaults.
+void TstToyWorld::shippedTokenizerIsCurrent() {
+    const std::filesystem::path shipped = std::filesystem::path(MP_TEST_DATA_DIR) / ".." / ".." /
+                                          "resources" / "models" / "toy" / "tokenizer";
+    test::TempDir dir;
+    writeTokenizer(learnVocabulary(), dir.path());
+    for (const char* f :
+         {"vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"}) {
+        QFile a(QString::fromStdString((shipped / f).string()));
+        QFile b(QString::fromStdString((dir / f).string()));
+        QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), f);
+        QVERIFY2(a.readAll() == b.readAll(), f);
+    }
+}
+
+// transformers' CLIPTokenizer and CLIPTokenizerFast, loading the shipped folder, give the ids we
+// give (tools/golden/toy_tokenizer.py; padded to 77, truncated).
+void TstToyWorld::transformersAgree() {
+    const std::filesystem::path root = std::filesystem::path(MP_TEST_DATA_DIR) / "..";
+    QFile f(QString::fromStdString(
+        (std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "toy_tokenizer" / "golden.json")
+            .string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto golden = nlohmann::json::parse(f.readAll().toStdString());
+    const auto tok =
+        text::ClipTokenizer::fromFolder(root / ".." / "resources" / "models" / "toy" / "tokenizer");
+    int checked = 0;
+    for (const auto& c : golden["cases"]) {
+        const auto text = c["text"].get<std::string>();
+        const auto ours = tok.encode(text, 77, /*padToMax=*/true, /*truncate=*/true).ids;
+        QVERIFY2(ours == c["ids"].get<std::vector<std::int64_t>>(), text.c_str());
+        QVERIFY2(ours == c["fast_ids"].get<std::vector<std::int64_t>>(), text.c_str());
+        ++checked;
+    }
+    QCOMPARE(checked, 84);
 }
 
 QTEST_APPLESS_MAIN(TstToyWorld)

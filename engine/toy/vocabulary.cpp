@@ -1,0 +1,165 @@
+#include "toy/vocabulary.h"
+
+#include "io/file_util.h"
+#include "toy/world.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace mp::toy {
+
+namespace {
+
+std::string utf8(char32_t c) {
+    std::string s;
+    if (c < 0x80) {
+        s += static_cast<char>(c);
+    } else if (c < 0x800) {
+        s += static_cast<char>(0xC0 | (c >> 6));
+        s += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        s += static_cast<char>(0xE0 | (c >> 12));
+        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        s += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return s;
+}
+
+// GPT-2/CLIP's bytes_to_unicode: printable bytes stand for themselves, the others are moved to
+// 256 + n; returned in CLIP's vocabulary order (the printable ranges first).
+std::vector<std::pair<int, std::string>> byteSymbols() {
+    std::vector<int> bs;
+    for (int b = '!'; b <= '~'; ++b)
+        bs.push_back(b);
+    for (int b = 0xA1; b <= 0xAC; ++b)
+        bs.push_back(b);
+    for (int b = 0xAE; b <= 0xFF; ++b)
+        bs.push_back(b);
+    std::vector<std::pair<int, std::string>> out;
+    for (int b : bs)
+        out.emplace_back(b, utf8(static_cast<char32_t>(b)));
+    int n = 0;
+    for (int b = 0; b < 256; ++b)
+        if (std::find(bs.begin(), bs.end(), b) == bs.end())
+            out.emplace_back(b, utf8(static_cast<char32_t>(256 + n++)));
+    return out;
+}
+
+// CLIP's pre-tokenisation for the world's ASCII captions: runs of letters, runs of other
+// non-space characters; lower case.
+std::vector<std::string> words(const std::string& text) {
+    std::vector<std::string> out;
+    std::string w;
+    int kind = 0;  // 1 letters, 2 other
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        const int k = std::isalpha(u) ? 1 : std::isspace(u) ? 0 : 2;
+        if (k != kind && !w.empty()) {
+            out.push_back(w);
+            w.clear();
+        }
+        kind = k;
+        if (k)
+            w += static_cast<char>(std::tolower(u));
+    }
+    if (!w.empty())
+        out.push_back(w);
+    return out;
+}
+
+}  // namespace
+
+BpeVocabulary learnVocabulary(int clips) {
+    // Word counts over every caption phrasing and edit of the clips.
+    std::map<std::string, long long> counts;
+    WorldOptions o;
+    o.styles = true;
+    o.twoSubjects = 0.25;
+    for (int i = 0; i < clips; ++i) {
+        const auto spec = randomClip(static_cast<std::uint64_t>(i), o);
+        std::vector<std::string> texts = {caption(spec, i)};
+        for (int k = 0; k < 4; ++k)
+            texts.push_back(caption(edit(spec, static_cast<EditKind>(k), i), i + k + 1));
+        for (const auto& t : texts)
+            for (const auto& w : words(t))
+                ++counts[w];
+    }
+    // Each word as symbols, "</w>" on the last.
+    std::vector<std::pair<std::vector<std::string>, long long>> corpus;
+    for (const auto& [word, count] : counts) {
+        std::vector<std::string> symbols;
+        for (char c : word)
+            symbols.emplace_back(1, c);
+        symbols.back() += "</w>";
+        corpus.emplace_back(std::move(symbols), count);
+    }
+    BpeVocabulary v;
+    for (const auto& [b, s] : byteSymbols())
+        v.tokens.push_back(s);
+    for (const auto& [b, s] : byteSymbols())
+        v.tokens.push_back(s + "</w>");
+    for (;;) {
+        std::map<std::pair<std::string, std::string>, long long> pairs;
+        for (const auto& [symbols, count] : corpus)
+            for (std::size_t i = 0; i + 1 < symbols.size(); ++i)
+                pairs[{symbols[i], symbols[i + 1]}] += count;
+        if (pairs.empty())
+            break;
+        // Most frequent; among equals the first in text order (std::map order).
+        auto best = pairs.begin();
+        for (auto it = pairs.begin(); it != pairs.end(); ++it)
+            if (it->second > best->second)
+                best = it;
+        const auto [a, b] = best->first;
+        v.merges.emplace_back(a, b);
+        v.tokens.push_back(a + b);
+        for (auto& [symbols, count] : corpus) {
+            std::vector<std::string> merged;
+            for (std::size_t i = 0; i < symbols.size(); ++i) {
+                if (i + 1 < symbols.size() && symbols[i] == a && symbols[i + 1] == b) {
+                    merged.push_back(a + b);
+                    ++i;
+                } else {
+                    merged.push_back(symbols[i]);
+                }
+            }
+            symbols = std::move(merged);
+        }
+    }
+    v.tokens.push_back("<|startoftext|>");
+    v.tokens.push_back("<|endoftext|>");
+    return v;
+}
+
+void writeTokenizer(const BpeVocabulary& v, const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    nlohmann::ordered_json vocab;
+    for (std::size_t i = 0; i < v.tokens.size(); ++i)
+        vocab[v.tokens[i]] = i;
+    writeFileAtomically(dir / "vocab.json", [&](std::ostream& s) { s << vocab.dump() << "\n"; });
+    writeFileAtomically(dir / "merges.txt", [&](std::ostream& s) {
+        s << "#version: 0.2\n";
+        for (const auto& [a, b] : v.merges)
+            s << a << " " << b << "\n";
+    });
+    const nlohmann::ordered_json special = {{"bos_token", "<|startoftext|>"},
+                                            {"eos_token", "<|endoftext|>"},
+                                            {"pad_token", "<|endoftext|>"},
+                                            {"unk_token", "<|endoftext|>"}};
+    writeFileAtomically(dir / "special_tokens_map.json",
+                        [&](std::ostream& s) { s << special.dump(2) << "\n"; });
+    nlohmann::ordered_json config = special;
+    config["add_prefix_space"] = false;
+    config["clean_up_tokenization_spaces"] = false;
+    config["do_lower_case"] = true;
+    config["errors"] = "replace";
+    config["model_max_length"] = 77;
+    config["tokenizer_class"] = "CLIPTokenizer";
+    writeFileAtomically(dir / "tokenizer_config.json",
+                        [&](std::ostream& s) { s << config.dump(2) << "\n"; });
+}
+
+}  // namespace mp::toy

@@ -1,0 +1,27 @@
+#pragma once
+// The toy world's CLIP tokenizer: a byte-level BPE learnt from the world's captions, in the files
+// a CLIPTokenizer folder holds (vocab.json, merges.txt, tokenizer_config.json,
+// special_tokens_map.json). Like CLIP's, its base is every byte and every byte ending a word
+// ("</w>"), so any text still tokenizes; the merges make every word of the world one token.
+// Deterministic: the most frequent pair is merged first, ties broken by the pair's text.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mp::toy {
+
+struct BpeVocabulary {
+    std::vector<std::string> tokens;  // in id order: 512 byte symbols, the merges, bos, eos
+    std::vector<std::pair<std::string, std::string>> merges;
+};
+
+// Learns the merges from the captions (and edit captions) of `clips` random clips.
+BpeVocabulary learnVocabulary(int clips = 4000);
+
+// Writes the tokenizer folder (each file atomically); creates `dir` if needed.
+void writeTokenizer(const BpeVocabulary& vocabulary, const std::filesystem::path& dir);
+
+}  // namespace mp::toy

@@ -6,11 +6,13 @@
 #include "runtime/cuda_graph.h"
 #include "runtime/cuda_memory.h"
 #include "runtime/device.h"
+#include "runtime/torch_shim.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -19,9 +21,68 @@ namespace mp::cli {
 
 namespace {
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// The attention our models run on this build (shim::sdpa: the fused kernel on LibTorch 2.x, the
+// blocked CPU path on 1.13) against the reference that materialises every score, on the same
+// inputs, in alternating rounds; medians and their ratio.
+int runAttention(const ParsedArgs& args, const DeviceChoice& device) {
+    const auto batch = parseInteger("batch", args.value("batch"), 1, 1 << 20);
+    const auto tokens = parseInteger("tokens", args.value("tokens"), 1, 1 << 20);
+    const auto dim = parseInteger("head-dim", args.value("head-dim"), 1, 1024);
+    const auto warmup = parseInteger("warmup", args.value("warmup"), 0, 1000);
+    const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
+    const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
+    torch::NoGradGuard noGrad;
+    at::manual_seed(0);
+    const auto q = at::randn({batch, tokens, dim}, opts), k = at::randn({batch, tokens, dim}, opts),
+               v = at::randn({batch, tokens, dim}, opts);
+    const auto ours = [&] { return shim::sdpa(q, k, v); };
+    const auto reference = [&] { return shim::attentionMath(q, k, v); };
+    for (long long i = 0; i < warmup; ++i) {
+        (void)ours();
+        (void)reference();
+    }
+    std::vector<double> a, b;
+    at::Tensor outA, outB;
+    for (long long i = 0; i < reps; ++i) {
+        synchronize(device.device);
+        Stopwatch w;
+        outA = ours();
+        synchronize(device.device);
+        a.push_back(w.milliseconds());
+        w.restart();
+        outB = reference();
+        synchronize(device.device);
+        b.push_back(w.milliseconds());
+    }
+    nlohmann::json j;
+    j["component"] = "attention";
+    j["what"] = std::to_string(batch) + " sequences of " + std::to_string(tokens) +
+                " tokens, head size " + std::to_string(dim);
+    j["device"] = device.describe();
+    j["path"] = shim::kHasNativeSdpa ? "scaled_dot_product_attention" : "blocked (CPU)";
+    j["step_ms"] = median(a);
+    j["reference_ms"] = median(b);
+    j["reference_over_ours"] = median(b) / std::max(1e-9, median(a));
+    j["reps"] = reps;
+    j["max_rel_diff"] =
+        ((outA.to(at::kFloat) - outB.to(at::kFloat)).abs().max() / outB.to(at::kFloat).abs().max())
+            .item<double>();
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+}
+
 int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
     const auto component = args.value("component");
+    if (component == "attention")
+        return runAttention(args, device);
+    if (!args.has("model"))
+        throw UsageError("--model DIR is required for --component " + component);
     const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
     const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
     const auto height = parseInteger("height", args.value("height"), 1, 4096);
@@ -70,7 +131,8 @@ int run(const ParsedArgs& args) {
             params += p.numel();
         what = "VAE decode of " + std::to_string(batch * frames) + " latent frames";
     } else {
-        throw UsageError("--component: expected unet or vae-decode, got '" + component + "'");
+        throw UsageError("--component: expected unet, vae-decode or attention, got '" + component +
+                         "'");
     }
 
     for (long long i = 0; i < warmup; ++i)
@@ -105,8 +167,10 @@ int run(const ParsedArgs& args) {
 
 Command benchCommand() {
     std::vector<OptionSpec> options = {
-        {"model", "DIR", "pipeline folder or the component's folder", true},
-        {"component", "NAME", "unet or vae-decode", false, "unet"},
+        {"model", "DIR", "pipeline folder or the component's folder (unet, vae-decode)"},
+        {"component", "NAME", "unet, vae-decode or attention", false, "unet"},
+        {"tokens", "L", "attention: tokens per sequence", false, "1024"},
+        {"head-dim", "E", "attention: head size", false, "8"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
         {"frames", "F", "frames", false, "16"},
         {"height", "h", "latent height", false, "32"},

@@ -6,6 +6,9 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -50,6 +53,56 @@ inline at::Tensor attentionMath(const at::Tensor& q,
     return at::matmul(scores.softmax(-1), v.to(compute)).to(q.scalar_type());
 }
 
+// The same attention without the whole (…, L, S) score tensor, for the CPU path of a LibTorch
+// without the fused kernel: the scale is folded into q (one pass over L × E instead of L × S),
+// queries go in blocks so that at most `maxScores` scores exist at once (they stay in cache),
+// and the softmax runs in place. A mask broadcasts as in the reference: its rows are L or 1.
+inline at::Tensor attentionBlocked(const at::Tensor& q,
+                                   const at::Tensor& k,
+                                   const at::Tensor& v,
+                                   const std::optional<at::Tensor>& mask = std::nullopt,
+                                   bool isCausal = false,
+                                   std::optional<double> scale = std::nullopt,
+                                   std::int64_t maxScores = std::int64_t{1} << 22) {
+    const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    const auto compute = q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble
+                             ? q.scalar_type()
+                             : at::kFloat;
+    const auto L = q.size(-2), S = k.size(-2);
+    const auto qs = q.to(compute) * s;
+    const auto kt = k.to(compute).transpose(-2, -1);
+    const auto vc = v.to(compute);
+    const std::int64_t rows =
+        std::max<std::int64_t>(1, q.numel() / std::max<std::int64_t>(1, L * q.size(-1)));
+    const std::int64_t block =
+        std::clamp<std::int64_t>(maxScores / std::max<std::int64_t>(1, rows * S), 1, L);
+    auto outSizes = q.sizes().vec();
+    outSizes.back() = v.size(-1);
+    auto out = at::empty(outSizes, q.options().dtype(compute));
+    const auto minusInf = -std::numeric_limits<double>::infinity();
+    for (std::int64_t i0 = 0; i0 < L; i0 += block) {
+        const auto n = std::min(block, L - i0);
+        auto scores = at::matmul(qs.narrow(-2, i0, n), kt);  // (…, n, S)
+        if (isCausal) {
+            const auto i = at::arange(i0, i0 + n, at::kLong).unsqueeze(1);
+            const auto j = at::arange(S, at::kLong).unsqueeze(0);
+            scores.masked_fill_(j.gt(i), minusInf);
+        }
+        if (mask) {
+            const auto m = mask->size(-2) == L && L > 1 ? mask->narrow(-2, i0, n) : *mask;
+            if (m.scalar_type() == at::kBool)
+                scores.masked_fill_(m.logical_not(), minusInf);
+            else
+                scores.add_(m.to(compute));
+        }
+        // Softmax in place: subtract the row maximum, exponentiate, normalise.
+        scores.sub_(std::get<0>(scores.max(-1, true))).exp_();
+        scores.div_(scores.sum(-1, true));
+        out.narrow(-2, i0, n).copy_(at::matmul(scores, vc));
+    }
+    return out.to(q.scalar_type());
+}
+
 // scaled_dot_product_attention(q, k, v) with q (..., L, E), k (..., S, E), v (..., S, Ev).
 inline at::Tensor sdpa(const at::Tensor& q,
                        const at::Tensor& k,
@@ -60,7 +113,7 @@ inline at::Tensor sdpa(const at::Tensor& q,
 #if MP_TORCH_AT_LEAST(2, 1)
     return at::scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal, scale);
 #else
-    return attentionMath(q, k, v, mask, isCausal, scale);
+    return attentionBlocked(q, k, v, mask, isCausal, scale);
 #endif
 }
 

@@ -72,6 +72,8 @@ private Q_SLOTS:
     void jobContextEta();
     void attentionShim_data();
     void attentionShim();
+    void attentionBlocked_data();
+    void attentionBlocked();
 };
 
 void TstRuntime::resolveDevice_data() {
@@ -311,6 +313,47 @@ void TstRuntime::attentionShim() {
         auto keep = at::ones({L, S}, at::kBool).tril();
         QVERIFY(relErr(shim::sdpa(q, k, v, keep), ref) < 1e-5);
     }
+}
+
+void TstRuntime::attentionBlocked_data() {
+    QTest::addColumn<int>("L");
+    QTest::addColumn<int>("S");
+    QTest::addColumn<QString>("mask");   // none, causal, bias, padding (B,1,1,S), full (B,1,L,S)
+    QTest::addColumn<int>("maxScores");  // forces blocks of that many scores
+    for (int maxScores : {1, 6 * 7 * 2, 1 << 20}) {
+        const auto tag = QString::number(maxScores);
+        QTest::newRow(qPrintable(u"self "_s + tag)) << 7 << 7 << u"none"_s << maxScores;
+        QTest::newRow(qPrintable(u"cross "_s + tag)) << 5 << 9 << u"none"_s << maxScores;
+        QTest::newRow(qPrintable(u"causal "_s + tag)) << 7 << 7 << u"causal"_s << maxScores;
+        QTest::newRow(qPrintable(u"bias "_s + tag)) << 6 << 4 << u"bias"_s << maxScores;
+        QTest::newRow(qPrintable(u"padding "_s + tag)) << 6 << 8 << u"padding"_s << maxScores;
+        QTest::newRow(qPrintable(u"full mask "_s + tag)) << 6 << 8 << u"full"_s << maxScores;
+    }
+}
+
+// The blocked CPU attention equals the reference, whatever the block size and mask shape.
+void TstRuntime::attentionBlocked() {
+    QFETCH(int, L);
+    QFETCH(int, S);
+    QFETCH(QString, mask);
+    QFETCH(int, maxScores);
+    at::manual_seed(L * 31 + S);
+    auto q = at::randn({2, 3, L, 8}), k = at::randn({2, 3, S, 8}), v = at::randn({2, 3, S, 5});
+    std::optional<at::Tensor> m;
+    if (mask == u"bias")
+        m = at::randn({L, S});
+    else if (mask == u"padding")
+        m = at::arange(S).lt(S - 3).view({1, 1, 1, S}).expand({2, 1, 1, S});
+    else if (mask == u"full")
+        m = at::rand({2, 1, L, S}).gt(0.3).logical_or(at::eye(L, S, at::kBool));
+    const bool causal = mask == u"causal";
+    const auto ref = shim::attentionMath(
+        q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble),
+        m ? std::optional(m->scalar_type() == at::kBool ? *m : m->to(at::kDouble)) : std::nullopt,
+        causal);
+    const auto out = shim::attentionBlocked(q, k, v, m, causal, std::nullopt, maxScores);
+    QCOMPARE(out.sizes(), ref.sizes());
+    QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
 }
 
 QTEST_APPLESS_MAIN(TstRuntime)

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -56,7 +57,8 @@ inline at::Tensor attentionMath(const at::Tensor& q,
 // The same attention without the whole (…, L, S) score tensor, for the CPU path of a LibTorch
 // without the fused kernel: the scale is folded into q (one pass over L × E instead of L × S),
 // queries go in blocks so that at most `maxScores` scores exist at once (they stay in cache),
-// and the softmax runs in place. A mask broadcasts as in the reference: its rows are L or 1.
+// and the softmax runs in place (out of place when autograd records, for training). A mask
+// broadcasts as in the reference: its rows are L or 1.
 inline at::Tensor attentionBlocked(const at::Tensor& q,
                                    const at::Tensor& k,
                                    const at::Tensor& v,
@@ -80,6 +82,8 @@ inline at::Tensor attentionBlocked(const at::Tensor& q,
     outSizes.back() = v.size(-1);
     auto out = at::empty(outSizes, q.options().dtype(compute));
     const auto minusInf = -std::numeric_limits<double>::infinity();
+    const bool training =
+        at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
     for (std::int64_t i0 = 0; i0 < L; i0 += block) {
         const auto n = std::min(block, L - i0);
         auto scores = at::matmul(qs.narrow(-2, i0, n), kt);  // (…, n, S)
@@ -95,9 +99,13 @@ inline at::Tensor attentionBlocked(const at::Tensor& q,
             else
                 scores.add_(m.to(compute));
         }
-        // Softmax in place: subtract the row maximum, exponentiate, normalise.
-        scores.sub_(std::get<0>(scores.max(-1, true))).exp_();
-        scores.div_(scores.sum(-1, true));
+        if (training) {
+            scores = scores.softmax(-1);  // autograd needs the softmax's output intact
+        } else {
+            // Softmax in place: subtract the row maximum, exponentiate, normalise.
+            scores.sub_(std::get<0>(scores.max(-1, true))).exp_();
+            scores.div_(scores.sum(-1, true));
+        }
         out.narrow(-2, i0, n).copy_(at::matmul(scores, vc));
     }
     return out.to(q.scalar_type());

@@ -24,6 +24,7 @@ Command infoCommand();
 Command runComponentCommand();
 Command scheduleCommand();
 Command versionCommand();
+Command trainToyCommand();  // the toy world's models: docs/toy-world.md
 #ifdef MP_HAVE_VIDEO
 // Video I/O (FFmpeg builds only): docs/video.md.
 Command videoInfoCommand();

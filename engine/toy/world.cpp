@@ -334,24 +334,43 @@ void drawSubject(Shape shape,
         }
 }
 
-Frames render(const ClipSpec& spec) {
+namespace {
+
+void checkSpec(const ClipSpec& spec) {
     if (spec.frames < 1 || spec.width < 8 || spec.height < 8 || spec.subjects.empty())
         throw EngineError(ErrorCode::InvalidArgument,
                           "toy clip: needs at least one frame, one subject and 8×8 pixels");
+}
+
+void drawSubjects(const ClipSpec& spec, int t, std::vector<std::uint8_t>& frame) {
+    for (const auto& s : spec.subjects) {
+        const auto p = placement(s, t, spec.frames, spec.width, spec.height);
+        drawSubject(s.shape, s.style, colourRgb(s.colour), p.x, p.y, sizeRadius(s.size) * p.scale,
+                    spec.width, spec.height, frame);
+    }
+}
+
+}  // namespace
+
+Frames render(const ClipSpec& spec) {
+    checkSpec(spec);
     Frames out;
     out.width = spec.width;
     out.height = spec.height;
     const auto background = renderBackground(spec.background, spec.width, spec.height);
     for (int t = 0; t < spec.frames; ++t) {
         auto frame = background;
-        for (const auto& s : spec.subjects) {
-            const auto p = placement(s, t, spec.frames, spec.width, spec.height);
-            drawSubject(s.shape, s.style, colourRgb(s.colour), p.x, p.y,
-                        sizeRadius(s.size) * p.scale, spec.width, spec.height, frame);
-        }
+        drawSubjects(spec, t, frame);
         out.frames.push_back(std::move(frame));
     }
     return out;
+}
+
+std::vector<std::uint8_t> renderFrame(const ClipSpec& spec, int t) {
+    checkSpec(spec);
+    auto frame = renderBackground(spec.background, spec.width, spec.height);
+    drawSubjects(spec, t, frame);
+    return frame;
 }
 
 ClipSpec randomClip(std::uint64_t seed, const WorldOptions& o) {

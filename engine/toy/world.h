@@ -90,6 +90,8 @@ struct Frames {
 };
 
 Frames render(const ClipSpec& spec);
+// Frame t alone, packed RGB24: what render(spec).frames[t] holds.
+std::vector<std::uint8_t> renderFrame(const ClipSpec& spec, int t);
 // One subject drawn alone over a given background, for analysis by synthesis (the oracle).
 // `coverage` receives the subject's antialiased coverage per pixel in [0, 1] when not null.
 void drawSubject(Shape shape,

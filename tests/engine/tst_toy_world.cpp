@@ -69,6 +69,8 @@ void TstToyWorld::deterministic() {
     QVERIFY(a.frames == b.frames);
     QVERIFY(a.frames != c.frames);
     QCOMPARE(caption(randomClip(42), 3), caption(randomClip(42), 3));
+    for (int t : {0, 7, 15})
+        QVERIFY(renderFrame(randomClip(42), t) == a.frames[std::size_t(t)]);
     // The motion is real: the first and the middle frame differ for every path (circles and
     // bounces may come back to where they started).
     for (std::uint64_t seed = 0; seed < 40; ++seed) {

@@ -3,7 +3,10 @@
 
 #include "../support/fixtures.h"
 #include "io/tensor_io.h"
+#include "train/toy_clip.h"
 #include "train/trainer.h"
+
+#include "metrics/clip_scorer.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/linear.h>
@@ -71,6 +74,7 @@ private Q_SLOTS:
     void resumesExactly();
     void progressAndCancel();
     void errors();
+    void toyClipRecipe();
 };
 
 void TstTrainer::adamwMatchesLibTorch_data() {
@@ -283,6 +287,45 @@ void TstTrainer::errors() {
     saveTensorFile(stray, {{"x", at::zeros({1})}});
     QVERIFY_THROWS_EXCEPTION(EngineError, mismatched.loadCheckpoint(stray));
     QVERIFY_THROWS_EXCEPTION(EngineError, Trainer({}, c));
+}
+
+// The toy CLIP recipe on the CPU at a tiny size: the contrastive loss falls, and the folder it
+// writes is a CLIPModel folder the scorer loads like a hub one. (Quality is measured on the GPU:
+// docs/toy-world.md.)
+void TstTrainer::toyClipRecipe() {
+    test::TempDir dir;
+    ToyClipOptions o;
+    o.width = 32;
+    o.layers = 1;
+    o.heads = 2;
+    o.projection = 16;
+    o.patch = 16;
+    o.batch = 16;
+    o.train.totalSteps = 40;
+    o.train.adamw.lr = 2e-3;
+    o.train.warmupSteps = 5;
+    o.train.seed = 3;
+    o.tokenizerDir =
+        fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "tokenizer";
+    const auto r = trainToyClip(o, {}, dir / "clip");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    const auto& losses = r.value().training.losses;
+    QCOMPARE(losses.size(), std::size_t(40));
+    const auto mean = [&](std::size_t from) {
+        double s = 0;
+        for (std::size_t i = from; i < from + 8; ++i)
+            s += losses[i];
+        return s / 8;
+    };
+    qInfo("toy CLIP loss %.3f -> %.3f (chance %.3f)", mean(0), mean(32), std::log(16.0));
+    QVERIFY(mean(32) < mean(0) - 0.1);
+    auto scorer = metrics::ClipScorer::load(dir / "clip");
+    QVERIFY2(scorer.ok(), scorer.ok() ? "" : scorer.error().what());
+    QVERIFY(scorer.value().notes().empty());  // it has its own preprocessor_config.json
+    QCOMPARE(scorer.value().backbone(), std::string("clip (ViT-1x32/16@64px)"));
+    const auto retrieval = toyClipRetrieval(dir / "clip", 4);
+    QVERIFY2(retrieval.ok(), retrieval.ok() ? "" : retrieval.error().what());
+    QVERIFY(retrieval.value() >= 0 && retrieval.value() <= 1);
 }
 
 QTEST_APPLESS_MAIN(TstTrainer)

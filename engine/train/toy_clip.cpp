@@ -1,0 +1,227 @@
+#include "train/toy_clip.h"
+
+#include "image/clip_preprocess.h"
+#include "io/file_util.h"
+#include "io/tensor_io.h"
+#include "metrics/clip_scorer.h"
+#include "text/clip_tokenizer.h"
+#include "toy/world.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace mp::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t kTrainingSeeds = 1'000'000'000;  // held-out seeds start above
+constexpr int kImage = 64;
+
+image::ClipPreprocessConfig preprocessConfig() {
+    image::ClipPreprocessConfig p;
+    p.shortestEdge = p.cropHeight = p.cropWidth = kImage;
+    return p;
+}
+
+nlohmann::ordered_json towerJson(const models::ClipTowerShape& t) {
+    return {{"hidden_size", t.hiddenSize},
+            {"intermediate_size", t.intermediateSize},
+            {"num_hidden_layers", t.numHiddenLayers},
+            {"num_attention_heads", t.numAttentionHeads},
+            {"hidden_act", t.hiddenActName},
+            {"layer_norm_eps", t.layerNormEps}};
+}
+
+void writeFolder(models::ClipModel& model, const ToyClipOptions& o, const fs::path& out) {
+    const auto& c = model->config();
+    fs::create_directories(out);
+    auto text = towerJson(c.text);
+    text["vocab_size"] = c.text.vocabSize;
+    text["max_position_embeddings"] = c.text.maxPositionEmbeddings;
+    text["projection_dim"] = c.projectionDim;
+    text["bos_token_id"] = c.text.eosTokenId - 1;
+    text["eos_token_id"] = c.text.eosTokenId;
+    text["pad_token_id"] = c.text.eosTokenId;
+    auto vision = towerJson(c.vision);
+    vision["image_size"] = c.vision.imageSize;
+    vision["patch_size"] = c.vision.patchSize;
+    vision["num_channels"] = c.vision.numChannels;
+    vision["projection_dim"] = c.projectionDim;
+    const nlohmann::ordered_json config = {{"architectures", {"CLIPModel"}},
+                                           {"model_type", "clip"},
+                                           {"projection_dim", c.projectionDim},
+                                           {"logit_scale_init_value", 2.6592},
+                                           {"torch_dtype", "float16"},
+                                           {"text_config", text},
+                                           {"vision_config", vision}};
+    writeFileAtomically(out / "config.json", [&](std::ostream& s) { s << config.dump(2) << "\n"; });
+    NamedTensors tensors;
+    for (const auto& p : model->named_parameters())
+        tensors.emplace_back(p.key(), p.value().detach().to(at::kCPU, at::kHalf));
+    saveTensorFile(out / "model.safetensors", tensors,
+                   {{"format", "pt"},
+                    {"trained_by", "MotionProbe toy CLIP recipe (train/toy_clip)"},
+                    {"steps", std::to_string(o.train.totalSteps)},
+                    {"batch", std::to_string(o.batch)},
+                    {"lr", std::to_string(o.train.adamw.lr)},
+                    {"seed", std::to_string(o.train.seed)}});
+    const auto p = preprocessConfig();
+    const nlohmann::ordered_json pre = {
+        {"crop_size", {{"height", p.cropHeight}, {"width", p.cropWidth}}},
+        {"do_center_crop", true},
+        {"do_normalize", true},
+        {"do_rescale", true},
+        {"do_resize", true},
+        {"image_mean", p.mean},
+        {"image_processor_type", "CLIPImageProcessor"},
+        {"image_std", p.std},
+        {"resample", 3},
+        {"rescale_factor", p.rescaleFactor},
+        {"size", {{"shortest_edge", p.shortestEdge}}}};
+    writeFileAtomically(out / "preprocessor_config.json",
+                        [&](std::ostream& s) { s << pre.dump(2) << "\n"; });
+    for (const char* f :
+         {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"})
+        fs::copy_file(o.tokenizerDir / f, out / f, fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+models::ClipModelConfig toyClipConfig(const ToyClipOptions& o) {
+    const auto tokenizer = text::ClipTokenizer::fromFolder(o.tokenizerDir);
+    models::ClipModelConfig c;
+    for (models::ClipTowerShape* t : {static_cast<models::ClipTowerShape*>(&c.text),
+                                      static_cast<models::ClipTowerShape*>(&c.vision)}) {
+        t->hiddenSize = o.width;
+        t->intermediateSize = 4 * o.width;
+        t->numHiddenLayers = o.layers;
+        t->numAttentionHeads = o.heads;
+        t->hiddenAct = nn::Activation::QuickGelu;
+        t->hiddenActName = "quick_gelu";
+    }
+    c.text.vocabSize = static_cast<std::int64_t>(tokenizer.vocabSize());
+    c.text.eosTokenId = tokenizer.eosId();
+    c.text.maxPositionEmbeddings = 77;
+    c.text.projectionDim = o.projection;
+    c.vision.imageSize = kImage;
+    c.vision.patchSize = o.patch;
+    c.projectionDim = o.projection;
+    return c;
+}
+
+Result<ToyClipReport> trainToyClip(const ToyClipOptions& o,
+                                   const DeviceChoice& device,
+                                   const fs::path& out,
+                                   const JobContext& job) {
+    return capture([&] {
+        if (o.batch < 2)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy CLIP: a contrastive batch needs at least 2 pairs");
+        const auto tokenizer = text::ClipTokenizer::fromFolder(o.tokenizerDir);
+        models::ClipModel model(toyClipConfig(o));
+        {
+            torch::NoGradGuard noGrad;
+            model->logit_scale.fill_(std::log(1 / 0.07));  // CLIP's initial temperature
+        }
+        model->to(device.device);
+        model->train();
+        std::vector<std::pair<std::string, at::Tensor>> params;
+        for (const auto& p : model->named_parameters())
+            params.emplace_back(p.key(), p.value());
+        Trainer trainer(params, o.train);
+        const auto pre = preprocessConfig();
+        toy::WorldOptions world;
+        world.styles = true;
+        world.twoSubjects = 0.2;
+        const auto loss = [&](int, at::Generator& g) {
+            // The batch: random training clips, a random frame each, a random phrasing.
+            const auto draws = at::randint(kTrainingSeeds, {o.batch, 3}, g, at::kLong);
+            const auto* d = draws.data_ptr<std::int64_t>();
+            auto pixels = at::empty({o.batch, 3, kImage, kImage}, at::kFloat);
+            auto ids = at::empty({o.batch, 77}, at::kLong);
+            for (int b = 0; b < o.batch; ++b) {
+                const auto spec = toy::randomClip(static_cast<std::uint64_t>(d[3 * b]), world);
+                const auto frame =
+                    toy::renderFrame(spec, static_cast<int>(d[3 * b + 1] % spec.frames));
+                const auto planar = image::clipPreprocess(frame, spec.width, spec.height, pre);
+                std::copy(planar.begin(), planar.end(), pixels[b].data_ptr<float>());
+                const auto t =
+                    tokenizer.encode(toy::caption(spec, static_cast<int>(d[3 * b + 2] % 30)), 77,
+                                     /*padToMax=*/true, /*truncate=*/true);
+                std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
+            }
+            auto image = model->imageEmbeds(pixels.to(device.device));
+            auto text = model->textEmbeds(ids.to(device.device));
+            image = image / image.norm(2, -1, true);
+            text = text / text.norm(2, -1, true);
+            const auto logits = model->logit_scale.exp().clamp_max(100) *
+                                at::matmul(image.to(at::kFloat), text.to(at::kFloat).t());
+            const auto labels =
+                at::arange(o.batch, at::TensorOptions(at::kLong).device(device.device));
+            return (at::cross_entropy_loss(logits, labels) +
+                    at::cross_entropy_loss(logits.t(), labels)) /
+                   2;
+        };
+        ToyClipReport report;
+        report.training = trainer.run(loss, job).value();
+        {
+            // The EMA weights, when kept, are the ones to ship.
+            torch::NoGradGuard noGrad;
+            const auto ema = trainer.emaWeights();
+            for (std::size_t i = 0; i < params.size(); ++i)
+                params[i].second.copy_(ema[i].second);
+        }
+        model->eval();
+        writeFolder(model, o, out);
+        report.folder = out;
+        return report;
+    });
+}
+
+Result<double> toyClipRetrieval(const fs::path& folder,
+                                int clips,
+                                std::uint64_t firstSeed,
+                                const DeviceChoice& device) {
+    return capture([&]() -> double {
+        metrics::ClipScorerOptions so;
+        so.device = device;
+        const auto scorer = metrics::ClipScorer::load(folder, so).value();
+        int right = 0;
+        for (int i = 0; i < clips; ++i) {
+            const auto spec = toy::randomClip(firstSeed + static_cast<std::uint64_t>(i));
+            const auto frame = toy::renderFrame(spec, spec.frames / 2);
+            const auto image = scorer.embedImages({{frame, spec.width, spec.height}}).value()[0];
+            const auto score = [&](const toy::ClipSpec& s) {
+                const auto t = scorer.embedPrompt(toy::caption(s, 0));
+                return (at::dot(image, t) / (image.norm() * t.norm())).item<double>();
+            };
+            const double own = score(spec);
+            bool best = true;
+            for (int k = 0; k < toy::kColours && best; ++k) {
+                auto s = spec;
+                s.subjects[0].colour = static_cast<toy::Colour>(k);
+                best = s.subjects[0].colour == spec.subjects[0].colour || score(s) < own;
+            }
+            for (int k = 0; k < toy::kShapes && best; ++k) {
+                auto s = spec;
+                s.subjects[0].shape = static_cast<toy::Shape>(k);
+                best = s.subjects[0].shape == spec.subjects[0].shape || score(s) < own;
+            }
+            for (int k = 0; k < toy::kBackgrounds && best; ++k) {
+                auto s = spec;
+                s.background = static_cast<toy::Background>(k);
+                best = s.background == spec.background || score(s) < own;
+            }
+            right += best;
+        }
+        return clips ? static_cast<double>(right) / clips : 0.0;
+    });
+}
+
+}  // namespace mp::train

@@ -29,12 +29,13 @@ double median(std::vector<double> v) {
 // The attention our models run on this build (shim::sdpa: the fused kernel on LibTorch 2.x, the
 // blocked CPU path on 1.13) against the reference that materialises every score, on the same
 // inputs, in alternating rounds; medians and their ratio.
-int runAttention(const ParsedArgs& args, const DeviceChoice& device) {
+int runAttention(const ParsedArgs& args,
+                 const DeviceChoice& device,
+                 long long warmup,
+                 long long reps) {
     const auto batch = parseInteger("batch", args.value("batch"), 1, 1 << 20);
     const auto tokens = parseInteger("tokens", args.value("tokens"), 1, 1 << 20);
     const auto dim = parseInteger("head-dim", args.value("head-dim"), 1, 1024);
-    const auto warmup = parseInteger("warmup", args.value("warmup"), 0, 1000);
-    const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
     const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
     torch::NoGradGuard noGrad;
     at::manual_seed(0);
@@ -79,16 +80,16 @@ int runAttention(const ParsedArgs& args, const DeviceChoice& device) {
 int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
     const auto component = args.value("component");
+    const auto warmup = parseInteger("warmup", args.value("warmup"), 0, 1000);
+    const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
     if (component == "attention")
-        return runAttention(args, device);
+        return runAttention(args, device, warmup, reps);
     if (!args.has("model"))
         throw UsageError("--model DIR is required for --component " + component);
     const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
     const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
     const auto height = parseInteger("height", args.value("height"), 1, 4096);
     const auto width = parseInteger("width", args.value("width"), 1, 4096);
-    const auto warmup = parseInteger("warmup", args.value("warmup"), 0, 1000);
-    const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
     const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
     torch::NoGradGuard noGrad;
     at::manual_seed(0);

@@ -112,12 +112,12 @@ int runWorld(const ParsedArgs& args) {
                                                            {"spec", specJson(edited)}};
             }
             table << "\n";
-            const auto frames = toy::render(spec);
+            auto frames = toy::render(spec);
             video::Clip clip;
             clip.width = frames.width;
             clip.height = frames.height;
             clip.fps = video::kDefaultFps;
-            clip.frames = frames.frames;
+            clip.frames = std::move(frames.frames);
             video::encodeVideo(clip, (tmp / "480p_frames" / name).string() + "/", encode).value();
             writeFileAtomically(tmp / "ground_truth" / (std::string(name) + ".json"),
                                 [&](std::ostream& s) { s << truth.dump(2) << "\n"; });
@@ -159,18 +159,19 @@ nlohmann::json estimateJson(const toy::ClipEstimate& e) {
             {"subjects", subjects}};
 }
 
-toy::Frames framesOf(const video::Clip& clip) {
-    return {clip.width, clip.height, clip.frames};
+// The decoded frames handed over, not copied.
+toy::Frames framesOf(video::Clip&& clip) {
+    return {clip.width, clip.height, std::move(clip.frames)};
 }
 
 int runOracle(const ParsedArgs& args) {
     const auto decode = decodeOptionsFrom(args);
     const auto job = commandJob(args);
     const auto videoPath = args.value("video");
-    const auto clip = forOption("video", videoPath, [&] {
-                          return video::decodeVideo(videoPath, decode, job);
-                      }).value();
-    const auto estimate = toy::analyse(framesOf(clip));
+    auto clip = forOption("video", videoPath, [&] {
+                    return video::decodeVideo(videoPath, decode, job);
+                }).value();
+    const auto estimate = toy::analyse(framesOf(std::move(clip)));
     nlohmann::json j = estimateJson(estimate);
     j["video"] = videoPath;
     if (args.has("caption")) {
@@ -189,10 +190,10 @@ int runOracle(const ParsedArgs& args) {
     }
     if (args.has("reference")) {
         const auto refPath = args.value("reference");
-        const auto ref = forOption("reference", refPath, [&] {
-                             return video::decodeVideo(refPath, decode, job);
-                         }).value();
-        const auto motion = toy::checkMotion(estimate, toy::analyse(framesOf(ref)));
+        auto ref = forOption("reference", refPath, [&] {
+                       return video::decodeVideo(refPath, decode, job);
+                   }).value();
+        const auto motion = toy::checkMotion(estimate, toy::analyse(framesOf(std::move(ref))));
         j["motion_preserved"] = {{"trajectory_similarity", motion.similarity},
                                  {"same_path", motion.samePath},
                                  {"frame_pairs", motion.pairs}};

@@ -61,7 +61,6 @@ public:
     int previewEvery = 5;  // steps between previews; <= 0 disables them
 
     void throwIfCancelled() const { cancel.throwIfCancelled(); }
-    bool isCancelled() const { return cancel.isCancelled(); }
 
     // Throws EngineError{Cancelled} if cancelled; otherwise reports `step` of `total` in `stage`
     // with the time since the stage's first report and the extrapolated time left.

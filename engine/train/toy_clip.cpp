@@ -4,7 +4,6 @@
 #include "io/file_util.h"
 #include "io/tensor_io.h"
 #include "metrics/clip_scorer.h"
-#include "text/clip_tokenizer.h"
 #include "toy/world.h"
 
 #include <ATen/ATen.h>
@@ -93,8 +92,8 @@ void writeFolder(models::ClipModel& model, const ToyClipOptions& o, const fs::pa
 
 }  // namespace
 
-models::ClipModelConfig toyClipConfig(const ToyClipOptions& o) {
-    const auto tokenizer = text::ClipTokenizer::fromFolder(o.tokenizerDir);
+models::ClipModelConfig toyClipConfig(const ToyClipOptions& o,
+                                      const text::ClipTokenizer& tokenizer) {
     models::ClipModelConfig c;
     for (models::ClipTowerShape* t : {static_cast<models::ClipTowerShape*>(&c.text),
                                       static_cast<models::ClipTowerShape*>(&c.vision)}) {
@@ -124,7 +123,8 @@ Result<ToyClipReport> trainToyClip(const ToyClipOptions& o,
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy CLIP: a contrastive batch needs at least 2 pairs");
         const auto tokenizer = text::ClipTokenizer::fromFolder(o.tokenizerDir);
-        models::ClipModel model(toyClipConfig(o));
+        at::manual_seed(static_cast<std::int64_t>(o.train.seed));  // the initial weights
+        models::ClipModel model(toyClipConfig(o, tokenizer));
         {
             torch::NoGradGuard noGrad;
             model->logit_scale.fill_(std::log(1 / 0.07));  // CLIP's initial temperature

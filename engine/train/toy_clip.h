@@ -9,6 +9,7 @@
 #include "core/job.h"
 #include "models/clip/clip_model.h"
 #include "runtime/device.h"
+#include "text/clip_tokenizer.h"
 #include "train/trainer.h"
 
 #include <cstdint>
@@ -22,14 +23,16 @@ struct ToyClipOptions {
     std::int64_t layers = 4;   // per tower
     std::int64_t heads = 4;
     std::int64_t projection = 128;
-    std::int64_t patch = 8;              // 64×64 frames: 64 patches
-    int batch = 64;                      // clip–caption pairs per step (in-batch negatives)
-    TrainConfig train;                   // steps, rate, EMA, checkpoints; its seed draws the clips
+    std::int64_t patch = 8;  // 64×64 frames: 64 patches
+    int batch = 64;          // clip–caption pairs per step (in-batch negatives)
+    // Steps, rate, EMA, checkpoints; its seed draws the initial weights and the clips.
+    TrainConfig train;
     std::filesystem::path tokenizerDir;  // the toy tokenizer (resources/models/toy/tokenizer)
 };
 
 // The model's configuration for the options (vocabulary size and eos from the tokenizer).
-models::ClipModelConfig toyClipConfig(const ToyClipOptions& options);
+models::ClipModelConfig toyClipConfig(const ToyClipOptions& options,
+                                      const text::ClipTokenizer& tokenizer);
 
 struct ToyClipReport {
     TrainReport training;

@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 using namespace mp;
 using namespace mp::train;
@@ -309,6 +310,24 @@ void TstTrainer::toyClipRecipe() {
         fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "tokenizer";
     const auto r = trainToyClip(o, {}, dir / "clip");
     QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    // The same recipe stopped after one step starts from the same weights (the seed draws
+    // them). The towers themselves must have learnt: a falling loss alone could be the
+    // temperature, and weight decay alone moves the weights by ~1e-5.
+    auto once = o;
+    once.train.totalSteps = 1;
+    QVERIFY(trainToyClip(once, {}, dir / "once").ok());
+    std::map<std::string, at::Tensor> trained, start;
+    for (auto& [k, t] : loadTensorFile(dir / "clip" / "model.safetensors"))
+        trained[k] = t.to(at::kFloat);
+    for (auto& [k, t] : loadTensorFile(dir / "once" / "model.safetensors"))
+        start[k] = t.to(at::kFloat);
+    for (const char* key : {"vision_model.encoder.layers.0.self_attn.q_proj.weight",
+                            "text_model.encoder.layers.0.self_attn.q_proj.weight",
+                            "visual_projection.weight", "text_projection.weight"}) {
+        const double moved = (trained.at(key) - start.at(key)).abs().mean().item<double>();
+        QVERIFY2(moved > 1e-3,
+                 qPrintable(QStringLiteral("%1 moved %2").arg(QLatin1String(key)).arg(moved)));
+    }
     const auto& losses = r.value().training.losses;
     QCOMPARE(losses.size(), std::size_t(40));
     const auto mean = [&](std::size_t from) {

@@ -13,6 +13,7 @@ packages=(
     libqcustomplot-dev libopencv-dev
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     libtorch-dev libsentencepiece-dev nlohmann-json3-dev libsqlite3-dev
+    libopenblas0-pthread
 )
 
 missing=()

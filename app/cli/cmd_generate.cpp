@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include "io/resources.h"
+
 #include "io/tensor_io.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
@@ -20,6 +22,12 @@ std::vector<OptionSpec> deviceOptionSpecs(const std::string& dtypeDefault) {
     return {{"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
             {"dtype", "TYPE", "auto (fp32 on the CPU, bf16 on CUDA), fp32, bf16 or fp16", false,
              dtypeDefault}};
+}
+
+std::string modelFromArgs(const ParsedArgs& args) {
+    if (args.has("model"))
+        return args.value("model");
+    return findResource(kToyPipelineResource).string();
 }
 
 DeviceChoice deviceFromArgs(const ParsedArgs& args) {
@@ -77,7 +85,7 @@ int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
     const auto job = commandJob(args);
 
-    const auto model = args.value("model");
+    const auto model = modelFromArgs(args);
     auto pipeline =
         forOption("model", model, [&] {
             return pipelines::ModelScopePipeline::load(model, device, args.value("variant"), job);
@@ -116,7 +124,9 @@ int run(const ParsedArgs& args) {
 
 Command generateCommand() {
     std::vector<OptionSpec> options = {
-        {"model", "DIR", "a TextToVideoSDPipeline folder (diffusers layout)", true},
+        {"model", "DIR",
+         "a TextToVideoSDPipeline folder (diffusers layout); default: the embedded toy world's "
+         "model"},
         {"prompt", "TEXT", "what the video shows", true},
         {"out", "OUT", "video file or folder, or OUT.safetensors for tensors", true},
         {"negative", "TEXT", "negative prompt (default: \"\")"},

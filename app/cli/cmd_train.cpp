@@ -4,99 +4,248 @@
 
 #include "core/strings.h"
 #include "train/toy_clip.h"
+#include "train/toy_data.h"
+#include "train/toy_t2v.h"
+#include "train/toy_vae.h"
 
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <sstream>
 
 namespace mp::cli {
 
 namespace {
 
+// The settings a component trains with unless told otherwise (the shipped models' recipes).
+struct Defaults {
+    int steps, batch, warmup;
+    double lr;
+};
+constexpr Defaults kClipDefaults{6000, 256, 300, 1e-3};
+constexpr Defaults kVaeDefaults{8000, 64, 300, 1e-3};
+// Samples are judged at generate's defaults.
+constexpr int kEvalSteps = 50;
+constexpr double kEvalGuidance = 9.0;
+constexpr Defaults kT2vDefaults{12000, 64, 500, 5e-4};
+
+std::vector<std::int64_t> parseChannels(const std::string& text) {
+    std::vector<std::int64_t> out;
+    std::stringstream s(text);
+    for (std::string part; std::getline(s, part, ',');)
+        out.push_back(parseInteger("channels", part, 4, 4096));
+    if (out.empty())
+        throw UsageError("--channels: expected a comma-separated list such as 32,64");
+    return out;
+}
+
+train::TrainConfig trainConfigFrom(const ParsedArgs& args,
+                                   const Defaults& d,
+                                   const DeviceChoice& device) {
+    train::TrainConfig t;
+    const auto integer = [&](const char* name, int fallback, long long lo, long long hi) {
+        return args.has(name) ? static_cast<int>(parseInteger(name, args.value(name), lo, hi))
+                              : fallback;
+    };
+    t.totalSteps = integer("steps", d.steps, 1, 100000000);
+    t.warmupSteps = integer("warmup", std::min(d.warmup, t.totalSteps), 0, t.totalSteps);
+    t.adamw.lr = args.has("lr") ? parseNumber("lr", args.value("lr"), 1e-7, 1) : d.lr;
+    t.adamw.weightDecay = parseNumber("weight-decay", args.value("weight-decay"), 0, 1);
+    t.minLrRatio = 0.1;
+    t.gradClipNorm = 1.0;
+    t.emaDecay = parseNumber("ema", args.value("ema"), 0, 0.99999);
+    t.bf16Autocast = device.device.is_cuda();
+    t.seed = static_cast<std::uint64_t>(parseInteger("seed", args.value("seed"), 0, 1LL << 62));
+    if (args.has("checkpoints")) {
+        t.checkpointDir = args.value("checkpoints");
+        t.checkpointEvery = static_cast<int>(
+            parseInteger("checkpoint-every", args.value("checkpoint-every"), 1, 100000000));
+    }
+    return t;
+}
+
+int batchFrom(const ParsedArgs& args, const Defaults& d) {
+    return args.has("batch")
+               ? static_cast<int>(parseInteger("batch", args.value("batch"), 2, 65536))
+               : d.batch;
+}
+
+nlohmann::json trainingJson(const train::TrainReport& r) {
+    nlohmann::json j;
+    j["steps"] = r.steps;
+    j["resumed_at"] = r.firstStep;
+    j["seconds"] = r.seconds;
+    if (!r.losses.empty()) {
+        j["first_loss"] = r.losses.front();
+        j["last_loss"] = r.losses.back();
+    }
+    return j;
+}
+
+// The quality measures of docs/toy-world.md on held-out items.
+nlohmann::json evaluate(const std::string& component,
+                        const std::filesystem::path& folder,
+                        int count,
+                        const DeviceChoice& device,
+                        const JobContext& job,
+                        int steps,
+                        double guidance) {
+    if (component == "clip") {
+        const auto r =
+            train::toyClipRetrieval(folder, count, train::kToyHeldOutSeed, device).value();
+        return {{"clips", r.clips},
+                {"top1", r.top1},
+                {"colour", r.colour},
+                {"shape", r.shape},
+                {"background", r.background}};
+    }
+    if (component == "vae")
+        return {
+            {"clips", count},
+            {"psnr_db", train::toyVaePsnr(folder, count, train::kToyHeldOutSeed, device).value()}};
+    const auto q =
+        train::toyT2vQuality(folder, count, steps, guidance, train::kToyHeldOutSeed, device, job)
+            .value();
+    return {{"samples", q.samples}, {"steps", steps},   {"guidance", guidance},
+            {"colour", q.colour},   {"shape", q.shape}, {"background", q.background},
+            {"path", q.path}};
+}
+
 int run(const ParsedArgs& args) {
     const auto component = args.value("component");
-    if (component != "clip")
-        throw UsageError(
-            "--component: expected clip (the VAE and the video model come next), "
-            "got '" +
-            component + "'");
     const auto device = deviceFromArgs(args);
-    train::ToyClipOptions o;
-    o.tokenizerDir = args.value("tokenizer");
-    o.width = parseInteger("width", args.value("width"), 8, 4096);
-    o.layers = parseInteger("layers", args.value("layers"), 1, 64);
-    o.heads = parseInteger("heads", args.value("heads"), 1, 64);
-    o.projection = parseInteger("projection", args.value("projection"), 4, 4096);
-    o.batch = static_cast<int>(parseInteger("batch", args.value("batch"), 2, 65536));
-    o.train.totalSteps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 10000000));
-    o.train.warmupSteps =
-        static_cast<int>(parseInteger("warmup", args.value("warmup"), 0, o.train.totalSteps));
-    o.train.adamw.lr = parseNumber("lr", args.value("lr"), 1e-7, 1);
-    o.train.adamw.weightDecay = parseNumber("weight-decay", args.value("weight-decay"), 0, 1);
-    o.train.minLrRatio = 0.1;
-    o.train.gradClipNorm = 1.0;
-    o.train.emaDecay = parseNumber("ema", args.value("ema"), 0, 0.99999);
-    o.train.bf16Autocast = device.device.is_cuda();
-    o.train.seed =
-        static_cast<std::uint64_t>(parseInteger("seed", args.value("seed"), 0, 1LL << 62));
-    if (args.has("checkpoints")) {
-        o.train.checkpointDir = args.value("checkpoints");
-        o.train.checkpointEvery = static_cast<int>(
-            parseInteger("checkpoint-every", args.value("checkpoint-every"), 1, 10000000));
-    }
     const auto out = args.value("out");
     const auto job = commandJob(args);
-    const auto report =
-        forOption("out", out, [&] { return train::trainToyClip(o, device, out, job); }).value();
+    const auto evalCount = static_cast<int>(parseInteger("eval", args.value("eval"), 0, 100000));
     nlohmann::json j;
     j["component"] = component;
     j["folder"] = out;
     j["device"] = device.describe();
-    j["steps"] = report.training.steps;
-    j["resumed_at"] = report.training.firstStep;
-    j["seconds"] = report.training.seconds;
-    const auto& l = report.training.losses;
-    if (!l.empty()) {
-        j["first_loss"] = l.front();
-        j["last_loss"] = l.back();
+    if (component == "clip") {
+        train::ToyClipOptions o;
+        o.tokenizerDir = args.value("tokenizer");
+        o.width = parseInteger("width", args.value("width"), 8, 4096);
+        o.layers = parseInteger("layers", args.value("layers"), 1, 64);
+        o.heads = parseInteger("heads", args.value("heads"), 1, 64);
+        o.projection = parseInteger("projection", args.value("projection"), 4, 4096);
+        o.batch = batchFrom(args, kClipDefaults);
+        o.train = trainConfigFrom(args, kClipDefaults, device);
+        const auto report =
+            forOption("out", out, [&] { return train::trainToyClip(o, device, out, job); }).value();
+        j["training"] = trainingJson(report.training);
+    } else if (component == "vae") {
+        train::ToyVaeOptions o;
+        if (args.has("channels"))
+            o.channels = parseChannels(args.value("channels"));
+        o.batch = batchFrom(args, kVaeDefaults);
+        o.train = trainConfigFrom(args, kVaeDefaults, device);
+        const auto report =
+            forOption("out", out, [&] { return train::trainToyVae(o, device, out, job); }).value();
+        j["training"] = trainingJson(report.training);
+        j["scaling_factor"] = report.scalingFactor;
+    } else if (component == "t2v") {
+        train::ToyT2vOptions o;
+        o.clipFolder = args.value("clip");
+        o.vaeFolder = args.value("vae");
+        if (o.clipFolder.empty() || o.vaeFolder.empty())
+            throw UsageError(
+                "--component t2v needs --clip DIR and --vae DIR (the trained toy "
+                "CLIP and VAE)");
+        if (args.has("channels"))
+            o.channels = parseChannels(args.value("channels"));
+        if (args.has("head-dim"))
+            o.headDim = parseInteger("head-dim", args.value("head-dim"), 1, 512);
+        o.batch = batchFrom(args, kT2vDefaults);
+        o.train = trainConfigFrom(args, kT2vDefaults, device);
+        const auto report =
+            forOption("out", out, [&] { return train::trainToyT2v(o, device, out, job); }).value();
+        j["training"] = trainingJson(report.training);
+    } else {
+        throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
     }
-    const auto evalClips = parseInteger("eval", args.value("eval"), 0, 100000);
-    if (evalClips > 0)
-        j["retrieval_top1"] =
-            train::toyClipRetrieval(out, static_cast<int>(evalClips), 1'000'000'007ull, device)
-                .value();
+    if (evalCount > 0)
+        j["quality"] = evaluate(component, out, evalCount, device, job, kEvalSteps, kEvalGuidance);
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+}
+
+int runEval(const ParsedArgs& args) {
+    const auto component = args.value("component");
+    if (component != "clip" && component != "vae" && component != "t2v")
+        throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
+    const auto device = deviceFromArgs(args);
+    const auto count = static_cast<int>(parseInteger("count", args.value("count"), 1, 1000000));
+    const int steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
+    const double guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    const auto model = args.value("model");
+    const auto job = commandJob(args);
+    auto j = forOption("model", model, [&] {
+                 return capture([&] {
+                     return evaluate(component, model, count, device, job, steps, guidance);
+                 });
+             }).value();
+    j["component"] = component;
+    j["model"] = model;
+    j["device"] = device.describe();
     std::cout << j.dump() << "\n";
     return kExitOk;
 }
 
 }  // namespace
 
+Command toyEvalCommand() {
+    std::vector<OptionSpec> options = {
+        {"component", "NAME", "clip, vae or t2v", true},
+        {"model", "DIR", "the model folder (t2v: the pipeline folder)", true},
+        {"count", "N", "held-out clips (clip, vae) or samples (t2v)", false, "200"},
+        {"steps", "N", "t2v: sampling steps", false, std::to_string(kEvalSteps)},
+        {"guidance", "G", "t2v: guidance scale", false, "9"},
+        progressOptionSpec()};
+    for (auto& o : deviceOptionSpecs())
+        options.push_back(std::move(o));
+    CommandSpec spec{"toy-eval",
+                     "Measure a toy-world model on held-out seeds, as docs/toy-world.md's quality "
+                     "table: the CLIP's caption retrieval among attribute swaps, the VAE's "
+                     "reconstruction PSNR, or the oracle's verdicts on the video model's samples.",
+                     {},
+                     std::move(options),
+                     "Held-out seeds start at 1000000007; training draws seeds below 10^9."};
+    return {spec, runEval};
+}
+
 Command trainToyCommand() {
     std::vector<OptionSpec> options = {
-        {"component", "NAME", "clip", true},
+        {"component", "NAME", "clip, vae or t2v (t2v needs the trained clip and vae)", true},
         {"out", "DIR", "the model folder to write", true},
-        {"tokenizer", "DIR", "the toy tokenizer", false, "resources/models/toy/tokenizer"},
-        {"steps", "N", "training steps", false, "3000"},
-        {"batch", "B", "pairs per step", false, "256"},
-        {"lr", "LR", "peak learning rate", false, "0.001"},
-        {"warmup", "N", "warm-up steps", false, "200"},
+        {"tokenizer", "DIR", "clip: the toy tokenizer", false, "resources/models/toy/tokenizer"},
+        {"clip", "DIR", "t2v: the trained toy CLIP folder (text encoder and tokenizer)"},
+        {"vae", "DIR", "t2v: the trained toy VAE folder"},
+        {"steps", "N", "training steps (clip 6000, vae 8000, t2v 12000)"},
+        {"batch", "B", "items per step (clip 256 pairs, vae 64 frames, t2v 64 clips)"},
+        {"lr", "LR", "peak learning rate (clip 1e-3, vae 1e-3, t2v 5e-4)"},
+        {"warmup", "N", "warm-up steps (clip 300, vae 300, t2v 500)"},
         {"weight-decay", "W", "AdamW weight decay", false, "0.01"},
         {"ema", "D", "EMA decay of the shipped weights (0: none)", false, "0"},
-        {"width", "D", "hidden size of each tower", false, "128"},
-        {"layers", "N", "layers per tower", false, "4"},
-        {"heads", "N", "attention heads", false, "4"},
-        {"projection", "D", "shared embedding size", false, "128"},
-        {"seed", "S", "seeds the batches", false, "0"},
+        {"channels", "LIST", "vae: channels per level (32,64,64); t2v: (32,48)"},
+        {"head-dim", "E", "t2v: attention head size (the config's attention_head_dim; 4)"},
+        {"width", "D", "clip: hidden size of each tower", false, "128"},
+        {"layers", "N", "clip: layers per tower", false, "4"},
+        {"heads", "N", "clip: attention heads", false, "4"},
+        {"projection", "D", "clip: shared embedding size", false, "128"},
+        {"seed", "S", "seeds the initial weights and the batches", false, "0"},
         {"checkpoints", "DIR", "checkpoint folder; a run resumes from its newest"},
         {"checkpoint-every", "N", "steps between checkpoints", false, "500"},
-        {"eval", "N", "held-out clips for the caption-retrieval check after training", false,
-         "200"},
+        {"eval", "N",
+         "held-out items measured after training (clip: retrieval, vae: PSNR, t2v: oracle on "
+         "samples)",
+         false, "0"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));
     CommandSpec spec{"train-toy",
                      "Train a toy-world model with the engine's trainer and write it as a "
-                     "transformers/diffusers folder: the toy CLIP (scorer and text encoder).",
+                     "transformers/diffusers folder: the toy CLIP (scorer and text encoder), the "
+                     "toy VAE, or the toy text-to-video pipeline.",
                      {},
                      std::move(options),
                      "Every setting goes into the weights file's metadata. On CUDA the loss runs "

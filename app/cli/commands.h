@@ -25,6 +25,7 @@ Command runComponentCommand();
 Command scheduleCommand();
 Command versionCommand();
 Command trainToyCommand();  // the toy world's models: docs/toy-world.md
+Command toyEvalCommand();   // their quality on held-out seeds
 #ifdef MP_HAVE_VIDEO
 // Video I/O (FFmpeg builds only): docs/video.md.
 Command videoInfoCommand();
@@ -44,6 +45,9 @@ std::vector<OptionSpec> deviceOptionSpecs(const std::string& dtypeDefault = "aut
 // --device/--dtype of a command that runs models, resolved (UsageError when unusable), with the
 // engine's thread count and per-device tuning applied. Defined in cmd_generate.cpp.
 mp::DeviceChoice deviceFromArgs(const ParsedArgs& args);
+// --model, or the embedded default (the toy world's pipeline, io/resources.h) when it is absent.
+// Defined in cmd_generate.cpp.
+std::string modelFromArgs(const ParsedArgs& args);
 
 // Parses args against the command's spec, prints help or usage errors, then runs it. Every
 // error ends here: printed once, prefixed with the command, mapped by exitStatusFor().

@@ -14,7 +14,7 @@ const std::vector<mp::cli::Command>& commands() {
         std::vector<mp::cli::Command> list = {
             mp::cli::benchCommand(),        mp::cli::generateCommand(), mp::cli::infoCommand(),
             mp::cli::runComponentCommand(), mp::cli::scheduleCommand(), mp::cli::versionCommand(),
-            mp::cli::trainToyCommand(),
+            mp::cli::trainToyCommand(),     mp::cli::toyEvalCommand(),
         };
 #ifdef MP_HAVE_VIDEO
         list.push_back(mp::cli::videoInfoCommand());

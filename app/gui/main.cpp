@@ -66,8 +66,16 @@ int main(int argc, char* argv[]) {
     mp::app::EngineController engine;
     mp::app::MainWindow window(&engine, &settings);
     window.show();
-    if (const QStringList args = parser.positionalArguments(); !args.isEmpty())
+    if (const QStringList args = parser.positionalArguments(); !args.isEmpty()) {
         window.openModelFolder(args.first());
+    } else {
+        // The embedded default: the toy world's model, which works offline on any machine.
+        QString why;
+        if (const QString toy = mp::app::Settings::embeddedModelDir(&why); !toy.isEmpty())
+            window.openModelFolder(toy);
+        else
+            qWarning("%s", qPrintable(why));
+    }
     if (parser.isSet(screenshot)) {
         // Give a model folder given on the command line time to load; then picture and quit.
         const QString file = parser.value(screenshot);

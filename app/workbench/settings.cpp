@@ -1,5 +1,7 @@
 #include "settings.h"
 
+#include "io/resources.h"
+
 #include <QDir>
 #include <QSettings>
 
@@ -81,6 +83,16 @@ void Settings::clearRecentModelDirs() {
 
 void Settings::sync() {
     m_settings->sync();
+}
+
+QString Settings::embeddedModelDir(QString* why) {
+    try {
+        return QString::fromStdString(mp::findResource(mp::kToyPipelineResource).string());
+    } catch (const std::exception& e) {
+        if (why)
+            *why = QString::fromUtf8(e.what());
+        return {};
+    }
 }
 
 }  // namespace mp::app

@@ -27,6 +27,10 @@ public:
     explicit Settings(const QString& iniFile, QObject* parent = nullptr);
     ~Settings() override;
 
+    // The embedded default model (the toy world's pipeline) the workbench opens on when no folder
+    // is given; empty, with the reason in `why`, when it is not installed.
+    static QString embeddedModelDir(QString* why = nullptr);
+
     // The folder the "Open model folder…" dialog starts in.
     QString lastModelDir() const;
     void setLastModelDir(const QString& dir);

@@ -231,6 +231,7 @@ private:
         } catch (const EngineError& e) {
             errorFrom(e, "model_index.json");
         }
+        m_info.isToy = index->raw(kToyWorldKey) == true;
         try {
             m_info.diffusersVersion = index->getString("_diffusers_version", "");
         } catch (const EngineError&) {
@@ -395,8 +396,6 @@ private:
 
     void detectFamily() {
         ModelFamily fromPipeline = ModelFamily::Unknown;
-        if (m_info.pipelineClass == kToyPipelineClass)
-            m_info.isToy = true;
         for (const auto& p : kPipelines)
             if (m_info.pipelineClass == p.className)
                 fromPipeline = p.family;

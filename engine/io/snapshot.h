@@ -77,7 +77,8 @@ SnapshotInfo inspectSnapshot(const std::filesystem::path& root, const InspectOpt
 
 nlohmann::json toJson(const SnapshotInfo& info);
 
-// The pipeline class the embedded toy world writes into model_index.json.
-inline constexpr const char* kToyPipelineClass = "MotionProbeToyPipeline";
+// The key (true) that marks the embedded toy world's pipelines in model_index.json; diffusers
+// ignores keys that start with "_", so the folder stays a plain TextToVideoSDPipeline there.
+inline constexpr const char* kToyWorldKey = "_motionprobe_toy_world";
 
 }  // namespace mp

@@ -1,11 +1,15 @@
 #include "nn/resnet.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 namespace mp::nn {
 
 at::Tensor groupNormAct(torch::nn::GroupNorm norm, const at::Tensor& x, nn::Activation act) {
     auto h = norm->forward(x);
+    // In place only for inference: autograd needs the norm's output to differentiate SiLU.
+    if (at::GradMode::is_enabled())
+        return nn::activate(h, act);
     switch (act) {
         case nn::Activation::Silu:
             return at::silu_(h);

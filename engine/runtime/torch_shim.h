@@ -8,6 +8,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -111,6 +112,34 @@ inline at::Tensor attentionBlocked(const at::Tensor& q,
     return out.to(q.scalar_type());
 }
 
+// Attention over many short sequences (temporal attention: B·H·W sequences of F frames) for the
+// CPU without the fused kernel. LibTorch 1.13's bmm multiplies matrices that small one batch
+// entry at a time (a select and a GEMM call each, thousands per layer), so one pass per
+// sequence with the scores in registers is several times faster. Inference only (no autograd),
+// float32, no mask, same batch shape for q, k and v, S ≤ kShortSequence.
+inline constexpr std::int64_t kShortSequence = 128;
+
+inline bool shortAttentionApplies(const at::Tensor& q,
+                                  const at::Tensor& k,
+                                  const at::Tensor& v,
+                                  const std::optional<at::Tensor>& mask,
+                                  bool isCausal) {
+    if (mask || isCausal || !q.device().is_cpu() || q.scalar_type() != at::kFloat ||
+        k.scalar_type() != at::kFloat || v.scalar_type() != at::kFloat || q.dim() < 3)
+        return false;
+    if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))
+        return false;
+    const auto batch = q.sizes().slice(0, q.dim() - 2);
+    return k.dim() == q.dim() && v.dim() == q.dim() && k.sizes().slice(0, k.dim() - 2) == batch &&
+           v.sizes().slice(0, v.dim() - 2) == batch && k.size(-2) <= kShortSequence &&
+           k.size(-2) == v.size(-2) && k.size(-1) == q.size(-1);
+}
+
+at::Tensor attentionShort(const at::Tensor& q,
+                          const at::Tensor& k,
+                          const at::Tensor& v,
+                          std::optional<double> scale = std::nullopt);  // runtime/attention_cpu.cpp
+
 // scaled_dot_product_attention(q, k, v) with q (..., L, E), k (..., S, E), v (..., S, Ev).
 inline at::Tensor sdpa(const at::Tensor& q,
                        const at::Tensor& k,
@@ -121,6 +150,8 @@ inline at::Tensor sdpa(const at::Tensor& q,
 #if MP_TORCH_AT_LEAST(2, 1)
     return at::scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal, scale);
 #else
+    if (shortAttentionApplies(q, k, v, mask, isCausal))
+        return attentionShort(q, k, v, scale);
     return attentionBlocked(q, k, v, mask, isCausal, scale);
 #endif
 }

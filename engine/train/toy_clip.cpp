@@ -5,8 +5,10 @@
 #include "io/tensor_io.h"
 #include "metrics/clip_scorer.h"
 #include "toy/world.h"
+#include "train/toy_data.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::int64_t kTrainingSeeds = 1'000'000'000;  // held-out seeds start above
 constexpr int kImage = 64;
 
 image::ClipPreprocessConfig preprocessConfig() {
@@ -60,10 +61,7 @@ void writeFolder(models::ClipModel& model, const ToyClipOptions& o, const fs::pa
                                            {"text_config", text},
                                            {"vision_config", vision}};
     writeFileAtomically(out / "config.json", [&](std::ostream& s) { s << config.dump(2) << "\n"; });
-    NamedTensors tensors;
-    for (const auto& p : model->named_parameters())
-        tensors.emplace_back(p.key(), p.value().detach().to(at::kCPU, at::kHalf));
-    saveTensorFile(out / "model.safetensors", tensors,
+    saveTensorFile(out / "model.safetensors", fp16Weights(*model),
                    {{"format", "pt"},
                     {"trained_by", "MotionProbe toy CLIP recipe (train/toy_clip)"},
                     {"steps", std::to_string(o.train.totalSteps)},
@@ -131,52 +129,70 @@ Result<ToyClipReport> trainToyClip(const ToyClipOptions& o,
         }
         model->to(device.device);
         model->train();
-        std::vector<std::pair<std::string, at::Tensor>> params;
-        for (const auto& p : model->named_parameters())
-            params.emplace_back(p.key(), p.value());
-        Trainer trainer(params, o.train);
+        Trainer trainer(namedParameters(*model), o.train);
         const auto pre = preprocessConfig();
         toy::WorldOptions world;
         world.styles = true;
         world.twoSubjects = 0.2;
+        // Each clip's caption plus three hard negatives that swap one attribute the frame shows
+        // (colour, shape, background): in-batch negatives alone rarely differ in only one, and
+        // retrieval among such swaps is what the scorer is used for.
+        constexpr int kCaptions = 4;
         const auto loss = [&](int, at::Generator& g) {
-            // The batch: random training clips, a random frame each, a random phrasing.
-            const auto draws = at::randint(kTrainingSeeds, {o.batch, 3}, g, at::kLong);
+            const auto draws = at::randint(kToyTrainingSeeds, {o.batch, 6}, g, at::kLong);
             const auto* d = draws.data_ptr<std::int64_t>();
-            auto pixels = at::empty({o.batch, 3, kImage, kImage}, at::kFloat);
-            auto ids = at::empty({o.batch, 77}, at::kLong);
+            std::vector<toy::ClipSpec> specs;
+            std::vector<int> frames;
             for (int b = 0; b < o.batch; ++b) {
-                const auto spec = toy::randomClip(static_cast<std::uint64_t>(d[3 * b]), world);
-                const auto frame =
-                    toy::renderFrame(spec, static_cast<int>(d[3 * b + 1] % spec.frames));
-                const auto planar = image::clipPreprocess(frame, spec.width, spec.height, pre);
-                std::copy(planar.begin(), planar.end(), pixels[b].data_ptr<float>());
-                const auto t =
-                    tokenizer.encode(toy::caption(spec, static_cast<int>(d[3 * b + 2] % 30)), 77,
-                                     /*padToMax=*/true, /*truncate=*/true);
-                std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
+                specs.push_back(toy::randomClip(static_cast<std::uint64_t>(d[6 * b]), world));
+                frames.push_back(static_cast<int>(d[6 * b + 1] % specs.back().frames));
             }
+            auto pixels = at::empty({o.batch, 3, kImage, kImage}, at::kFloat);
+            auto ids = at::empty({kCaptions, o.batch, 77}, at::kLong);
+            at::parallel_for(0, o.batch, 1, [&](std::int64_t begin, std::int64_t end) {
+                for (auto b = begin; b < end; ++b) {
+                    const auto& spec = specs[b];
+                    const auto frame = toy::renderFrame(spec, frames[b]);
+                    const auto planar = image::clipPreprocess(frame, spec.width, spec.height, pre);
+                    std::copy(planar.begin(), planar.end(), pixels[b].data_ptr<float>());
+                    const auto* r = d + 6 * b;
+                    const int variant = static_cast<int>(r[2] % 30);
+                    auto colour = spec, shape = spec, background = spec;
+                    auto& s0 = spec.subjects[0];
+                    colour.subjects[0].colour = static_cast<toy::Colour>(
+                        (static_cast<int>(s0.colour) + 1 + r[3] % (toy::kColours - 1)) %
+                        toy::kColours);
+                    shape.subjects[0].shape = static_cast<toy::Shape>(
+                        (static_cast<int>(s0.shape) + 1 + r[4] % (toy::kShapes - 1)) %
+                        toy::kShapes);
+                    background.background = static_cast<toy::Background>(
+                        (static_cast<int>(spec.background) + 1 + r[5] % (toy::kBackgrounds - 1)) %
+                        toy::kBackgrounds);
+                    const toy::ClipSpec* captions[kCaptions] = {&spec, &colour, &shape,
+                                                                &background};
+                    for (int k = 0; k < kCaptions; ++k) {
+                        const auto t = tokenizer.encode(toy::caption(*captions[k], variant), 77,
+                                                        /*padToMax=*/true, /*truncate=*/true);
+                        std::copy(t.ids.begin(), t.ids.end(), ids[k][b].data_ptr<std::int64_t>());
+                    }
+                }
+            });
             auto image = model->imageEmbeds(pixels.to(device.device));
-            auto text = model->textEmbeds(ids.to(device.device));
+            auto text = model->textEmbeds(ids.view({kCaptions * o.batch, 77}).to(device.device));
             image = image / image.norm(2, -1, true);
             text = text / text.norm(2, -1, true);
+            // (B, 4B): the first B columns are the clips' own captions.
             const auto logits = model->logit_scale.exp().clamp_max(100) *
                                 at::matmul(image.to(at::kFloat), text.to(at::kFloat).t());
             const auto labels =
                 at::arange(o.batch, at::TensorOptions(at::kLong).device(device.device));
             return (at::cross_entropy_loss(logits, labels) +
-                    at::cross_entropy_loss(logits.t(), labels)) /
+                    at::cross_entropy_loss(logits.narrow(1, 0, o.batch).t(), labels)) /
                    2;
         };
         ToyClipReport report;
         report.training = trainer.run(loss, job).value();
-        {
-            // The EMA weights, when kept, are the ones to ship.
-            torch::NoGradGuard noGrad;
-            const auto ema = trainer.emaWeights();
-            for (std::size_t i = 0; i < params.size(); ++i)
-                params[i].second.copy_(ema[i].second);
-        }
+        trainer.useEmaWeights();
         model->eval();
         writeFolder(model, o, out);
         report.folder = out;
@@ -184,15 +200,15 @@ Result<ToyClipReport> trainToyClip(const ToyClipOptions& o,
     });
 }
 
-Result<double> toyClipRetrieval(const fs::path& folder,
-                                int clips,
-                                std::uint64_t firstSeed,
-                                const DeviceChoice& device) {
-    return capture([&]() -> double {
+Result<ToyClipRetrieval> toyClipRetrieval(const fs::path& folder,
+                                          int clips,
+                                          std::uint64_t firstSeed,
+                                          const DeviceChoice& device) {
+    return capture([&] {
         metrics::ClipScorerOptions so;
         so.device = device;
         const auto scorer = metrics::ClipScorer::load(folder, so).value();
-        int right = 0;
+        ToyClipRetrieval r;
         for (int i = 0; i < clips; ++i) {
             const auto spec = toy::randomClip(firstSeed + static_cast<std::uint64_t>(i));
             const auto frame = toy::renderFrame(spec, spec.frames / 2);
@@ -202,25 +218,37 @@ Result<double> toyClipRetrieval(const fs::path& folder,
                 return (at::dot(image, t) / (image.norm() * t.norm())).item<double>();
             };
             const double own = score(spec);
-            bool best = true;
-            for (int k = 0; k < toy::kColours && best; ++k) {
-                auto s = spec;
+            // Whether the own caption beats every swap of one attribute.
+            const auto beats = [&](int values, auto set) {
+                for (int k = 0; k < values; ++k) {
+                    auto s = spec;
+                    if (set(s, k) && score(s) >= own)
+                        return false;
+                }
+                return true;
+            };
+            const bool colour = beats(toy::kColours, [&](toy::ClipSpec& s, int k) {
                 s.subjects[0].colour = static_cast<toy::Colour>(k);
-                best = s.subjects[0].colour == spec.subjects[0].colour || score(s) < own;
-            }
-            for (int k = 0; k < toy::kShapes && best; ++k) {
-                auto s = spec;
+                return s.subjects[0].colour != spec.subjects[0].colour;
+            });
+            const bool shape = beats(toy::kShapes, [&](toy::ClipSpec& s, int k) {
                 s.subjects[0].shape = static_cast<toy::Shape>(k);
-                best = s.subjects[0].shape == spec.subjects[0].shape || score(s) < own;
-            }
-            for (int k = 0; k < toy::kBackgrounds && best; ++k) {
-                auto s = spec;
+                return s.subjects[0].shape != spec.subjects[0].shape;
+            });
+            const bool background = beats(toy::kBackgrounds, [&](toy::ClipSpec& s, int k) {
                 s.background = static_cast<toy::Background>(k);
-                best = s.background == spec.background || score(s) < own;
-            }
-            right += best;
+                return s.background != spec.background;
+            });
+            r.colour += colour;
+            r.shape += shape;
+            r.background += background;
+            r.top1 += colour && shape && background;
         }
-        return clips ? static_cast<double>(right) / clips : 0.0;
+        if (clips > 0)
+            for (double* v : {&r.top1, &r.colour, &r.shape, &r.background})
+                *v /= clips;
+        r.clips = clips;
+        return r;
     });
 }
 

@@ -49,9 +49,15 @@ Result<ToyClipReport> trainToyClip(const ToyClipOptions& options,
 // Caption retrieval among attribute swaps: for each held-out clip (seeds from `firstSeed`), its
 // caption against the same caption with the colour, the shape or the background replaced by every
 // other value; the share of clips whose own caption scores highest. Frames are the clip's middle.
-Result<double> toyClipRetrieval(const std::filesystem::path& folder,
-                                int clips,
-                                std::uint64_t firstSeed = 1'000'000'007ull,
-                                const DeviceChoice& device = {});
+// Also the share that beats the swaps of each attribute alone.
+struct ToyClipRetrieval {
+    int clips = 0;
+    double top1 = 0;
+    double colour = 0, shape = 0, background = 0;
+};
+Result<ToyClipRetrieval> toyClipRetrieval(const std::filesystem::path& folder,
+                                          int clips,
+                                          std::uint64_t firstSeed,
+                                          const DeviceChoice& device = {});
 
 }  // namespace mp::train

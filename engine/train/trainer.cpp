@@ -61,6 +61,20 @@ Trainer::Trainer(std::vector<std::pair<std::string, at::Tensor>> parameters, Tra
     }
 }
 
+std::vector<std::pair<std::string, at::Tensor>> namedParameters(const torch::nn::Module& module) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& p : module.named_parameters())
+        out.emplace_back(p.key(), p.value());
+    return out;
+}
+
+void Trainer::useEmaWeights() {
+    torch::NoGradGuard noGrad;
+    for (auto& s : m_slots)
+        if (s.ema.defined())
+            s.param.copy_(s.ema);
+}
+
 std::vector<std::pair<std::string, at::Tensor>> Trainer::emaWeights() const {
     std::vector<std::pair<std::string, at::Tensor>> out;
     for (const auto& s : m_slots)

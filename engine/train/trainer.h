@@ -15,6 +15,7 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -63,6 +64,9 @@ struct TrainReport {
     double seconds = 0;
 };
 
+// A module's parameters by name, as the trainer takes them.
+std::vector<std::pair<std::string, at::Tensor>> namedParameters(const torch::nn::Module& module);
+
 class Trainer {
 public:
     // `parameters` are the tensors to train, by name (e.g. a module's named_parameters()); they
@@ -77,6 +81,9 @@ public:
     int step() const { return m_step; }
     // The EMA weights by name (the parameters themselves when no EMA is kept).
     std::vector<std::pair<std::string, at::Tensor>> emaWeights() const;
+    // Copies the EMA weights into the parameters (nothing when no EMA is kept): the weights to
+    // ship once training ends.
+    void useEmaWeights();
 
     // Writes a checkpoint of the current state; returns its path.
     std::filesystem::path saveCheckpoint() const;

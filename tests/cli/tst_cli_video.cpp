@@ -61,6 +61,7 @@ private Q_SLOTS:
     void composeGridAndLabels();
     void generate_data();
     void generate();
+    void generateEmbeddedDefault();
     void scoreAll();
     void scoreReversedMotion();
     void scoreErrors_data();
@@ -376,6 +377,22 @@ void TstCliVideo::generate_data() {
                                << u"--steps"_s;
     QTest::newRow("not a pipeline") << QStringList{u"--model"_s, u"/nonexistent"_s} << u"x.mp4"_s
                                     << 1 << u"no model_index.json"_s;
+}
+
+// Without --model, generate runs the embedded toy model shipped in resources/ (found from the
+// build through the source tree), at its default 16 frames of 64×64.
+void TstCliVideo::generateEmbeddedDefault() {
+    mp::test::TempDir dir;
+    const auto r =
+        cli({u"generate"_s, u"--prompt"_s, u"a blue square moves up on a black background"_s,
+             u"--steps"_s, u"2"_s, u"--out"_s, path(dir / "x.mp4")});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.out.contains(u"channels [32, 48]"_s), qPrintable(both(r)));
+    auto info = mp::video::probeVideo(dir / "x.mp4");
+    QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
+    QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+    QCOMPARE(info.value().width, 64);
+    QCOMPARE(info.value().height, 64);
 }
 
 void TstCliVideo::generate() {

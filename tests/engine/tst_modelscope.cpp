@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "fixtures.h"
 #include "golden_util.h"
+#include "io/snapshot.h"
 #include "io/tensor_io.h"
 #include "io/weights.h"
 #include "models/unet3d.h"
@@ -39,6 +40,47 @@ constexpr double kTolerance = 1e-4;
               expected.abs().max().item<double>());                                                \
         QVERIFY2(err_ <= kTolerance, qPrintable(label + u" differs: "_s + QString::number(err_))); \
     } while (false)
+
+// The run named `run` in a pipeline golden's metadata (tools/golden/*.py write them).
+nlohmann::json goldenRunSpec(const fs::path& goldenDir, const QString& run) {
+    const auto runs =
+        nlohmann::json::parse(loadTensorFileMetadata(goldenDir / "golden.safetensors").at("runs"));
+    for (const auto& r : runs)
+        if (r["name"] == run.toStdString())
+            return r;
+    throw std::runtime_error("golden run " + run.toStdString() + " not found");
+}
+
+std::optional<std::string> negativePrompt(const nlohmann::json& spec) {
+    if (spec["negative_prompt"].is_null())
+        return std::nullopt;
+    return spec["negative_prompt"].get<std::string>();
+}
+
+// The golden run's prompt, negative prompt, steps and guidance as a request.
+pipelines::GenerateRequest goldenRequest(const nlohmann::json& spec) {
+    pipelines::GenerateRequest req;
+    req.prompt = spec["prompt"].get<std::string>();
+    req.negativePrompt = negativePrompt(spec);
+    req.steps = spec["steps"].get<int>();
+    req.guidance = spec["guidance"].get<double>();
+    return req;
+}
+
+// Our prompt and negative-prompt embeddings against the golden's; returns them.
+sampling::Conditioning checkPromptEmbeddings(const pipelines::ModelScopePipeline& p,
+                                             const nlohmann::json& spec,
+                                             const std::map<std::string, at::Tensor>& g,
+                                             const QString& run) {
+    const auto r = run.toStdString() + ".";
+    auto cond = p.encodePrompt(spec["prompt"].get<std::string>(), negativePrompt(spec));
+    [&] {
+        CHECK_CLOSE(cond.embeddings, g.at(r + "prompt_embeds"), run + u" prompt"_s);
+        CHECK_CLOSE(cond.negativeEmbeddings, g.at(r + "negative_prompt_embeds"),
+                    run + u" negative prompt"_s);
+    }();
+    return cond;
+}
 
 }  // namespace
 
@@ -257,28 +299,14 @@ private Q_SLOTS:
         const auto dir = kGolden / "pipeline";
         try {
             const auto g = loadGolden(dir);
-            const auto meta = loadTensorFileMetadata(dir / "golden.safetensors");
-            const auto runs = nlohmann::json::parse(meta.at("runs"));
-            nlohmann::json spec;
-            for (const auto& r : runs)
-                if (r["name"] == run.toStdString())
-                    spec = r;
-            QVERIFY(!spec.is_null());
+            const auto spec = goldenRunSpec(dir, run);
             auto p = pipelines::ModelScopePipeline::load(dir, resolveDevice("cpu", "fp32")).value();
             const auto r = run.toStdString() + ".";
-            std::optional<std::string> negative;
-            if (!spec["negative_prompt"].is_null())
-                negative = spec["negative_prompt"].get<std::string>();
-            const auto cond = p.encodePrompt(spec["prompt"].get<std::string>(), negative);
-            CHECK_CLOSE(cond.embeddings, g.at(r + "prompt_embeds"), run + u" prompt"_s);
-            CHECK_CLOSE(cond.negativeEmbeddings, g.at(r + "negative_prompt_embeds"),
-                        run + u" negative prompt"_s);
+            const auto cond = checkPromptEmbeddings(p, spec, g, run);
+            if (QTest::currentTestFailed())
+                return;
 
-            pipelines::GenerateRequest req;
-            req.prompt = spec["prompt"].get<std::string>();
-            req.negativePrompt = negative;
-            req.steps = spec["steps"].get<int>();
-            req.guidance = spec["guidance"].get<double>();
+            auto req = goldenRequest(spec);
             req.frames = spec["frames"].get<int>();
             req.height = spec["height"].get<int>();
             req.width = spec["width"].get<int>();
@@ -294,6 +322,47 @@ private Q_SLOTS:
             // Guidance mattered: the run differs from the start noise and the prompt from its
             // negative.
             QVERIFY(relMax(cond.embeddings, cond.negativeEmbeddings) > 1e-2);
+        } catch (const std::exception& e) {
+            QFAIL(e.what());
+        }
+    }
+
+    // Interoperability of the shipped toy model: diffusers' TextToVideoSDPipeline loaded
+    // resources/models/toy/t2v unchanged and sampled it (tools/golden/toy_pipeline.py, fp32 CPU);
+    // ours, from the same folder and seed, draws the same noise and makes the same video.
+    void toyPipeline_data() {
+        QTest::addColumn<QString>("run");
+        QTest::newRow("default (25 steps, guidance 9, seed 0)") << u"default"_s;
+        QTest::newRow("negative prompt (10 steps, guidance 7.5)") << u"negative"_s;
+    }
+    void toyPipeline() {
+        QFETCH(QString, run);
+        const auto goldenDir = fs::path(MP_TEST_DATA_DIR) / "golden" / "toy_pipeline";
+        const auto model =
+            fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "t2v";
+        try {
+            const auto g = loadGolden(goldenDir);
+            const auto spec = goldenRunSpec(goldenDir, run);
+            const auto info = inspectSnapshot(model);
+            QVERIFY(info.isToy && !info.hasErrors());
+            auto p =
+                pipelines::ModelScopePipeline::load(model, resolveDevice("cpu", "fp32")).value();
+            const auto r = run.toStdString() + ".";
+            (void)checkPromptEmbeddings(p, spec, g, run);
+            if (QTest::currentTestFailed())
+                return;
+
+            auto req = goldenRequest(spec);
+            req.seed = spec["seed"].get<std::uint64_t>();  // ours draws the noise from the seed
+            const auto noise = p.initialNoise(req.seed, 1, 16, 64, 64);
+            QVERIFY(at::equal(noise, g.at(r + "latents")));
+            auto result = pipelines::generate(p, req);
+            QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
+            QCOMPARE(result.value().timesteps.size(), std::size_t(req.steps));
+            CHECK_CLOSE(result.value().latents, g.at(r + "final_latents"), run + u" latents"_s);
+            const auto video = result.value().video.permute({0, 2, 1, 3, 4});  // diffusers' BFCHW
+            QCOMPARE(video.sizes(), g.at(r + "video").sizes());
+            CHECK_CLOSE(video, g.at(r + "video"), run + u" video"_s);
         } catch (const std::exception& e) {
             QFAIL(e.what());
         }

@@ -75,6 +75,8 @@ private Q_SLOTS:
     void attentionBlocked_data();
     void attentionBlocked();
     void attentionBlockedGradients();
+    void attentionShort_data();
+    void attentionShort();
 };
 
 void TstRuntime::resolveDevice_data() {
@@ -355,6 +357,46 @@ void TstRuntime::attentionBlocked() {
     const auto out = shim::attentionBlocked(q, k, v, m, causal, std::nullopt, maxScores);
     QCOMPARE(out.sizes(), ref.sizes());
     QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+}
+
+void TstRuntime::attentionShort_data() {
+    QTest::addColumn<int>("L");
+    QTest::addColumn<int>("S");
+    QTest::addColumn<int>("E");
+    QTest::addColumn<bool>("strided");  // k, v as transposed views, as the models pass them
+    QTest::newRow("temporal 16 frames") << 16 << 16 << 8 << false;
+    QTest::newRow("cross 5x9") << 5 << 9 << 8 << false;
+    QTest::newRow("one key") << 3 << 1 << 4 << false;
+    QTest::newRow("longest S, odd sizes") << 7 << int(shim::kShortSequence) << 13 << true;
+}
+
+// The short-sequence CPU kernel equals the reference attention, and sdpa takes it only where it
+// applies (not with a mask, a causal mask, autograd recording, or longer sequences).
+void TstRuntime::attentionShort() {
+    QFETCH(int, L);
+    QFETCH(int, S);
+    QFETCH(int, E);
+    QFETCH(bool, strided);
+    at::manual_seed(L * 7 + S);
+    auto q = at::randn({4, 3, L, E});
+    auto k = strided ? at::randn({4, 3, E, S}).transpose(-2, -1) : at::randn({4, 3, S, E});
+    auto v = strided ? at::randn({4, 3, 5, S}).transpose(-2, -1) : at::randn({4, 3, S, 5});
+    QVERIFY(shim::shortAttentionApplies(q, k, v, std::nullopt, false));
+    const auto ref = shim::attentionMath(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble));
+    const auto out = shim::attentionShort(q, k, v);
+    QCOMPARE(out.sizes(), ref.sizes());
+    QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+    QVERIFY(relErr(shim::attentionShort(q, k, v, 0.3),
+                   shim::attentionMath(q, k, v, {}, false, 0.3)) < 1e-5);
+    QVERIFY(!shim::shortAttentionApplies(q, k, v, at::ones({L, S}), false));
+    QVERIFY(!shim::shortAttentionApplies(q, k, v, std::nullopt, true));
+    QVERIFY(!shim::shortAttentionApplies(q, at::randn({4, 3, shim::kShortSequence + 1, E}),
+                                         at::randn({4, 3, shim::kShortSequence + 1, 5}),
+                                         std::nullopt, false));
+    QVERIFY(!shim::shortAttentionApplies(q, k.expand({4, 3, S, E}).narrow(0, 0, 1), v, std::nullopt,
+                                         false));
+    const auto trainable = q.clone().requires_grad_(true);
+    QVERIFY(!shim::shortAttentionApplies(trainable, k, v, std::nullopt, false));
 }
 
 // Training runs through the same attention: with autograd recording, the blocked path keeps the

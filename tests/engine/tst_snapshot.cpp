@@ -2,7 +2,9 @@
 // single-component folders, and every broken-folder problem reported with file and reason.
 
 #include "../support/fixtures.h"
+#include "core/error.h"
 #include "io/file_util.h"
+#include "io/resources.h"
 #include "io/snapshot.h"
 
 #include <QtTest/QtTest>
@@ -35,6 +37,7 @@ private Q_SLOTS:
     void trailingSlashAndJson();
     void neverThrows();
     void optionalNullComponent();
+    void embeddedResources();
 };
 
 void TstSnapshot::families_data() {
@@ -290,6 +293,34 @@ void TstSnapshot::optionalNullComponent() {
     const auto info = inspectSnapshot(dir.path());
     QVERIFY2(info.problems.empty(), qPrintable(problems(info)));
     QCOMPARE(info.components.size(), std::size_t(5));
+}
+
+// The embedded default is found first through $MOTIONPROBE_RESOURCES, then the source tree (this
+// build); a missing resource names every place searched. The shipped pipeline is the toy world's.
+void TstSnapshot::embeddedResources() {
+    qunsetenv("MOTIONPROBE_RESOURCES");
+    const auto shipped = mp::findResource(mp::kToyPipelineResource);
+    QVERIFY(fs::exists(shipped / "model_index.json"));
+    const auto info = mp::inspectSnapshot(shipped);
+    QVERIFY(info.isToy);
+    QVERIFY2(!info.hasErrors(), mp::toJson(info).dump().c_str());
+    QCOMPARE(info.familyLabel(), std::string("toy (modelscope architecture)"));
+    QVERIFY(!mp::inspectSnapshot(mp::findResource(mp::kToyClipResource)).hasErrors());
+
+    test::TempDir dir;
+    fs::create_directories(dir / "models" / "toy" / "t2v");
+    qputenv("MOTIONPROBE_RESOURCES", QByteArray::fromStdString(dir.path().string()));
+    QCOMPARE(mp::findResource(mp::kToyPipelineResource), dir / "models" / "toy" / "t2v");
+    try {
+        (void)mp::findResource("models/none");
+        QFAIL("found a resource that does not exist");
+    } catch (const mp::EngineError& e) {
+        QCOMPARE(e.code(), mp::ErrorCode::NotFound);
+        QVERIFY2(QString::fromUtf8(e.what()).contains(
+                     QString::fromStdString((dir / "models/none").string())),
+                 e.what());
+    }
+    qunsetenv("MOTIONPROBE_RESOURCES");
 }
 
 QTEST_APPLESS_MAIN(TstSnapshot)

@@ -122,10 +122,9 @@ void writeText(const fs::path& path, const std::string& text) {
 std::int64_t writePipeline(const fs::path& root, FixtureFamily family) {
     const bool modelscope = family == FixtureFamily::ModelScope || family == FixtureFamily::Toy;
     const bool cog = family == FixtureFamily::CogVideoX2b || family == FixtureFamily::CogVideoX5b;
-    const std::string pipeline = family == FixtureFamily::Toy          ? "MotionProbeToyPipeline"
-                                 : family == FixtureFamily::ModelScope ? "TextToVideoSDPipeline"
-                                 : family == FixtureFamily::Latte      ? "LattePipeline"
-                                                                       : "CogVideoXPipeline";
+    const std::string pipeline = modelscope                       ? "TextToVideoSDPipeline"
+                                 : family == FixtureFamily::Latte ? "LattePipeline"
+                                                                  : "CogVideoXPipeline";
     const std::string denoiser = modelscope ? "unet" : "transformer";
     const std::string denoiserClass = modelscope ? "UNet3DConditionModel"
                                       : cog      ? "CogVideoXTransformer3DModel"
@@ -135,22 +134,22 @@ std::int64_t writePipeline(const fs::path& root, FixtureFamily family) {
     const std::string tokClass = modelscope ? "CLIPTokenizer" : "T5Tokenizer";
     const std::string scheduler = cog ? "CogVideoXDDIMScheduler" : "DDIMScheduler";
 
-    writeText(root / "model_index.json", "{\"_class_name\": \"" + pipeline +
-                                             "\", \"_diffusers_version\": \"0.31.0\",\n"
-                                             " \"" +
-                                             denoiser + "\": [\"diffusers\", \"" + denoiserClass +
-                                             "\"],\n"
-                                             " \"vae\": [\"diffusers\", \"" +
-                                             vaeClass +
-                                             "\"],\n"
-                                             " \"text_encoder\": [\"transformers\", \"" +
-                                             textClass +
-                                             "\"],\n"
-                                             " \"tokenizer\": [\"transformers\", \"" +
-                                             tokClass +
-                                             "\"],\n"
-                                             " \"scheduler\": [\"diffusers\", \"" +
-                                             scheduler + "\"]}\n");
+    writeText(root / "model_index.json",
+              "{\"_class_name\": \"" + pipeline + "\", \"_diffusers_version\": \"0.31.0\",\n" +
+                  (family == FixtureFamily::Toy ? " \"_motionprobe_toy_world\": true,\n" : "") +
+                  " \"" + denoiser + "\": [\"diffusers\", \"" + denoiserClass +
+                  "\"],\n"
+                  " \"vae\": [\"diffusers\", \"" +
+                  vaeClass +
+                  "\"],\n"
+                  " \"text_encoder\": [\"transformers\", \"" +
+                  textClass +
+                  "\"],\n"
+                  " \"tokenizer\": [\"transformers\", \"" +
+                  tokClass +
+                  "\"],\n"
+                  " \"scheduler\": [\"diffusers\", \"" +
+                  scheduler + "\"]}\n");
 
     std::string denoiserConfig = "{\"_class_name\": \"" + denoiserClass + "\"";
     if (family == FixtureFamily::CogVideoX5b)

@@ -1,0 +1,79 @@
+#include "train/toy_data.h"
+
+#include "core/error.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/nn/module.h>
+
+#include <cstring>
+
+namespace mp::train {
+
+namespace {
+
+void requireOneShape(const std::vector<toy::ClipSpec>& specs) {
+    if (specs.empty())
+        throw EngineError(ErrorCode::InvalidArgument, "toy batch: no clips");
+    for (const auto& s : specs)
+        if (s.width != specs[0].width || s.height != specs[0].height || s.frames != specs[0].frames)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy batch: clips of different sizes or lengths");
+}
+
+}  // namespace
+
+at::Tensor renderToyFrames(const std::vector<toy::ClipSpec>& specs,
+                           const std::vector<int>& frames) {
+    requireOneShape(specs);
+    if (frames.size() != specs.size())
+        throw EngineError(ErrorCode::InvalidArgument, "toy batch: one frame index per clip");
+    const auto n = static_cast<std::int64_t>(specs.size());
+    auto out = at::empty({n, specs[0].height, specs[0].width, 3}, at::kByte);
+    auto* base = out.data_ptr<std::uint8_t>();
+    const auto bytes = static_cast<std::size_t>(out.stride(0));
+    at::parallel_for(0, n, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (auto i = begin; i < end; ++i) {
+            const auto f = toy::renderFrame(specs[i], frames[i]);
+            std::memcpy(base + i * bytes, f.data(), bytes);
+        }
+    });
+    return out;
+}
+
+at::Tensor renderToyClips(const std::vector<toy::ClipSpec>& specs) {
+    requireOneShape(specs);
+    const auto n = static_cast<std::int64_t>(specs.size());
+    const auto& s0 = specs[0];
+    auto out = at::empty({n, s0.frames, s0.height, s0.width, 3}, at::kByte);
+    auto* base = out.data_ptr<std::uint8_t>();
+    const auto frameBytes = static_cast<std::size_t>(out.stride(1));
+    at::parallel_for(0, n, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (auto i = begin; i < end; ++i) {
+            const auto clip = toy::render(specs[i]);
+            for (int t = 0; t < s0.frames; ++t)
+                std::memcpy(base + (i * s0.frames + t) * frameBytes, clip.frames[t].data(),
+                            frameBytes);
+        }
+    });
+    return out;
+}
+
+at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device) {
+    auto x = rgb.to(device).to(at::kFloat).div_(127.5).sub_(1);
+    if (x.dim() == 4)
+        return x.permute({0, 3, 1, 2}).contiguous();
+    if (x.dim() == 5)
+        return x.permute({0, 4, 1, 2, 3}).contiguous();
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "toy batch: expected (N, H, W, 3) frames or (N, F, H, W, 3) clips");
+}
+
+NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix) {
+    NamedTensors tensors;
+    for (const auto& p : module.named_parameters())
+        tensors.emplace_back(prefix + p.key(), p.value().detach().to(at::kCPU, at::kHalf));
+    return tensors;
+}
+
+}  // namespace mp::train

@@ -1,0 +1,271 @@
+#include "train/toy_t2v.h"
+
+#include "io/file_util.h"
+#include "io/snapshot.h"
+#include "io/tensor_io.h"
+#include "models/clip/clip_model.h"
+#include "models/vae.h"
+#include "pipelines/modelscope.h"
+#include "sampling/ddim.h"
+#include "text/clip_tokenizer.h"
+#include "toy/oracle.h"
+#include "toy/world.h"
+#include "train/toy_data.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace mp::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t kTextLength = 77;
+
+// ModelScope's scheduler_config.json with the keys diffusers writes.
+nlohmann::ordered_json schedulerJson() {
+    return {{"_class_name", "DDIMScheduler"},
+            {"_diffusers_version", "0.31.0"},
+            {"beta_end", 0.012},
+            {"beta_schedule", "scaled_linear"},
+            {"beta_start", 0.00085},
+            {"clip_sample", false},
+            {"num_train_timesteps", 1000},
+            {"prediction_type", "epsilon"},
+            {"set_alpha_to_one", false},
+            {"steps_offset", 1},
+            {"trained_betas", nullptr}};
+}
+
+void writeJson(const fs::path& file, const nlohmann::ordered_json& j) {
+    fs::create_directories(file.parent_path());
+    writeFileAtomically(file, [&](std::ostream& s) { s << j.dump(2) << "\n"; });
+}
+
+void writeUNet(const models::UNet3DConditionModel& unet,
+               const ToyT2vOptions& o,
+               const fs::path& dir) {
+    const auto& c = unet->config();
+    writeJson(dir / "config.json", {{"_class_name", "UNet3DConditionModel"},
+                                    {"_diffusers_version", "0.31.0"},
+                                    {"act_fn", "silu"},
+                                    {"attention_head_dim", c.attentionHeadDim.front()},
+                                    {"block_out_channels", c.blockOutChannels},
+                                    {"cross_attention_dim", c.crossAttentionDim},
+                                    {"down_block_types", c.downBlockTypes},
+                                    {"downsample_padding", c.downsamplePadding},
+                                    {"in_channels", c.inChannels},
+                                    {"layers_per_block", c.layersPerBlock},
+                                    {"mid_block_scale_factor", c.midBlockScaleFactor},
+                                    {"norm_eps", c.normEps},
+                                    {"norm_num_groups", c.normNumGroups},
+                                    {"num_attention_heads", nullptr},
+                                    {"out_channels", c.outChannels},
+                                    {"sample_size", c.sampleSize},
+                                    {"time_cond_proj_dim", nullptr},
+                                    {"up_block_types", c.upBlockTypes}});
+    saveTensorFile(dir / "diffusion_pytorch_model.safetensors", fp16Weights(*unet),
+                   {{"format", "pt"},
+                    {"trained_by", "MotionProbe toy text-to-video recipe (train/toy_t2v)"},
+                    {"steps", std::to_string(o.train.totalSteps)},
+                    {"batch", std::to_string(o.batch)},
+                    {"lr", std::to_string(o.train.adamw.lr)},
+                    {"drop_caption", std::to_string(o.dropCaption)},
+                    {"noise_offset", std::to_string(o.noiseOffset)},
+                    {"seed", std::to_string(o.train.seed)}});
+}
+
+// The CLIPModel's text tower as a transformers CLIPTextModel folder (no projection: the video
+// model reads last_hidden_state).
+void writeTextEncoder(const models::ClipModel& clip,
+                      const fs::path& clipFolder,
+                      const fs::path& dir) {
+    std::ifstream in(clipFolder / "config.json");
+    const auto full = nlohmann::ordered_json::parse(in);
+    auto text = full.at("text_config");
+    text["architectures"] = {"CLIPTextModel"};
+    text["model_type"] = "clip_text_model";
+    text["torch_dtype"] = "float16";
+    writeJson(dir / "config.json", text);
+    saveTensorFile(dir / "model.safetensors", fp16Weights(*clip->text_model, "text_model."),
+                   {{"format", "pt"}, {"source", "the toy CLIP's text tower"}});
+}
+
+void copyFiles(const fs::path& from, const fs::path& to, std::initializer_list<const char*> names) {
+    fs::create_directories(to);
+    for (const char* f : names)
+        fs::copy_file(from / f, to / f, fs::copy_options::overwrite_existing);
+}
+
+void writePipeline(const models::UNet3DConditionModel& unet,
+                   const models::ClipModel& clip,
+                   const ToyT2vOptions& o,
+                   const fs::path& out) {
+    writeUNet(unet, o, out / "unet");
+    writeTextEncoder(clip, o.clipFolder, out / "text_encoder");
+    copyFiles(o.clipFolder, out / "tokenizer",
+              {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"});
+    copyFiles(o.vaeFolder, out / "vae", {"config.json", "diffusion_pytorch_model.safetensors"});
+    writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson());
+    // diffusers ignores keys that start with "_"; ours marks the folder as the toy world's.
+    writeJson(out / "model_index.json", {{"_class_name", "TextToVideoSDPipeline"},
+                                         {"_diffusers_version", "0.31.0"},
+                                         {kToyWorldKey, true},
+                                         {"scheduler", {"diffusers", "DDIMScheduler"}},
+                                         {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                         {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                                         {"unet", {"diffusers", "UNet3DConditionModel"}},
+                                         {"vae", {"diffusers", "AutoencoderKL"}}});
+}
+
+}  // namespace
+
+models::UNet3DConfig toyUNetConfig(const ToyT2vOptions& o, std::int64_t crossAttentionDim) {
+    models::UNet3DConfig c;
+    const auto levels = o.channels.size();
+    c.sampleSize = 16;
+    c.blockOutChannels = o.channels;
+    c.layersPerBlock = o.layersPerBlock;
+    c.normNumGroups = o.groups;
+    c.crossAttentionDim = crossAttentionDim;
+    c.attentionHeadDim.assign(levels, o.headDim);
+    // Attention on every level but the first, the reverse of ModelScope's: at 16×16 latents a
+    // spatial attention over 256 tokens of head size 8 costs more on two CPU cores than the rest
+    // of the network (it is memory-bound), while the lower levels see the whole frame cheaply.
+    c.downBlockTypes.assign(levels, "CrossAttnDownBlock3D");
+    c.downBlockTypes.front() = "DownBlock3D";
+    c.upBlockTypes.assign(levels, "CrossAttnUpBlock3D");
+    c.upBlockTypes.back() = "UpBlock3D";
+    return c;
+}
+
+Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
+                                 const DeviceChoice& device,
+                                 const fs::path& out,
+                                 const JobContext& job) {
+    return capture([&] {
+        if (o.channels.size() < 2)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy text-to-video: at least 2 levels of channels");
+        const auto tokenizer = text::ClipTokenizer::fromFolder(o.clipFolder);
+        auto clip = models::loadClipModel(o.clipFolder);
+        auto vae = models::loadAutoencoderKL(o.vaeFolder);
+        for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(clip.get()),
+                                     static_cast<torch::nn::Module*>(vae.get())}) {
+            m->to(device.device, at::kFloat);
+            m->eval();
+            for (auto& p : m->parameters())
+                p.set_requires_grad(false);
+        }
+        const double scaling = vae->config().scalingFactor;
+        const sampling::DdimScheduler scheduler(
+            sampling::SchedulerConfig::parse(schedulerJson().dump(), "toy scheduler"));
+        const auto alphas =
+            at::tensor(scheduler.alphasCumprod(), at::kDouble).to(device.device, at::kFloat);
+
+        at::manual_seed(static_cast<std::int64_t>(o.train.seed));
+        models::UNet3DConditionModel unet(toyUNetConfig(o, clip->config().text.hiddenSize));
+        unet->to(device.device);
+        unet->train();
+        Trainer trainer(namedParameters(*unet), o.train);
+        toy::WorldOptions world;
+        world.styles = true;
+        world.twoSubjects = 0.1;
+
+        const auto loss = [&](int, at::Generator& g) {
+            const auto draws = at::randint(kToyTrainingSeeds, {3, o.batch}, g, at::kLong);
+            const auto* seeds = draws[0].data_ptr<std::int64_t>();
+            const auto* variants = draws[1].data_ptr<std::int64_t>();
+            const auto* drops = draws[2].data_ptr<std::int64_t>();
+            std::vector<toy::ClipSpec> specs;
+            auto ids = at::empty({o.batch, kTextLength}, at::kLong);
+            for (int b = 0; b < o.batch; ++b) {
+                specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seeds[b]), world));
+                const bool drop = static_cast<double>(drops[b] % 1000) < o.dropCaption * 1000;
+                const auto text = drop ? std::string()
+                                       : toy::caption(specs.back(), static_cast<int>(variants[b]));
+                const auto t = tokenizer.encode(text, kTextLength, true, true);
+                std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
+            }
+            at::Tensor latents, context;
+            {
+                torch::NoGradGuard noGrad;
+                const auto video = toSignedUnit(renderToyClips(specs), device.device);
+                latents = vae->encode(video).mean.to(at::kFloat) * scaling;
+                context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
+            }
+            const auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
+            auto noise = at::randn(latents.sizes(), g);
+            if (o.noiseOffset > 0)
+                noise += o.noiseOffset * at::randn({o.batch, latents.size(1), 1, 1, 1}, g);
+            noise = noise.to(device.device);
+            const auto td = t.to(device.device);
+            const auto a = alphas.index_select(0, td).view({-1, 1, 1, 1, 1});
+            const auto noisy = a.sqrt() * latents + (1 - a).sqrt() * noise;
+            const auto prediction = unet->forward(noisy, td, context).to(at::kFloat);
+            return (prediction - noise).pow(2).mean();
+        };
+        ToyT2vReport report;
+        report.training = trainer.run(loss, job).value();
+        trainer.useEmaWeights();
+        torch::NoGradGuard noGrad;
+        unet->eval();
+        writePipeline(unet, clip, o, out);
+        return report;
+    });
+}
+
+Result<ToyT2vQuality> toyT2vQuality(const fs::path& folder,
+                                    int samples,
+                                    int steps,
+                                    double guidance,
+                                    std::uint64_t firstSeed,
+                                    const DeviceChoice& device,
+                                    const JobContext& job) {
+    return capture([&] {
+        const auto pipeline = pipelines::ModelScopePipeline::load(folder, device).value();
+        ToyT2vQuality q;
+        for (int i = 0; i < samples; ++i) {
+            job.report("evaluate", i, samples);
+            const auto seed = firstSeed + static_cast<std::uint64_t>(i);
+            const auto spec = toy::randomClip(seed);
+            pipelines::GenerateRequest r;
+            r.prompt = toy::caption(spec, static_cast<int>(seed % 7));
+            r.seed = seed;
+            r.steps = steps;
+            r.guidance = guidance;
+            const auto video = pipelines::generate(pipeline, r, job).value().video;  // (1,3,F,H,W)
+            const auto rgb = (video[0].permute({1, 2, 3, 0}) * 255)
+                                 .round()
+                                 .clamp(0, 255)
+                                 .to(at::kByte)
+                                 .contiguous();
+            toy::Frames clip{static_cast<int>(rgb.size(2)), static_cast<int>(rgb.size(1)), {}};
+            for (std::int64_t f = 0; f < rgb.size(0); ++f) {
+                const auto* p = rgb[f].data_ptr<std::uint8_t>();
+                clip.frames.emplace_back(p, p + rgb[f].numel());
+            }
+            const auto estimate = toy::analyse(clip);
+            const auto check = toy::checkAppearance(estimate, toy::parseCaption(r.prompt));
+            q.colour += check.colour.value_or(false);
+            q.shape += check.shape.value_or(false);
+            q.background += check.background.value_or(false);
+            q.path += !estimate.subjects.empty() &&
+                      estimate.subjects.front().path == spec.subjects.front().path;
+            ++q.samples;
+        }
+        if (q.samples) {
+            for (double* v : {&q.colour, &q.shape, &q.background, &q.path})
+                *v /= q.samples;
+        }
+        job.report("evaluate", samples, samples);
+        return q;
+    });
+}
+
+}  // namespace mp::train

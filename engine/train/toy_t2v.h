@@ -1,0 +1,62 @@
+#pragma once
+// The toy world's text-to-video model: a small diffusers UNet3DConditionModel (ModelScope's
+// architecture) trained by our trainer on toy VAE latents, conditioned on the frozen toy CLIP
+// text encoder, with ModelScope's DDIM scheduler config. The result is a whole
+// TextToVideoSDPipeline folder (model_index.json, tokenizer, text_encoder, unet, vae,
+// scheduler) that diffusers loads unchanged.
+
+#include "core/error.h"
+#include "core/job.h"
+#include "models/unet3d.h"
+#include "runtime/device.h"
+#include "train/trainer.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace mp::train {
+
+struct ToyT2vOptions {
+    std::filesystem::path clipFolder;  // the toy CLIP (CLIPModel): text encoder and tokenizer
+    std::filesystem::path vaeFolder;   // the toy VAE (AutoencoderKL)
+    // Sized for two CPU cores (docs/toy-world.md): one guided evaluation of 16 frames ≈ 50 ms.
+    std::vector<std::int64_t> channels{32, 48};
+    std::int64_t layersPerBlock = 1;
+    std::int64_t headDim = 4;
+    std::int64_t groups = 8;
+    int batch = 64;            // clips per step
+    double dropCaption = 0.1;  // share of captions replaced by "" (classifier-free guidance)
+    double noiseOffset = 0.1;  // per-item, per-channel constant added to the noise
+    TrainConfig train;
+};
+
+// The UNet's configuration; crossAttentionDim is the text encoder's width.
+models::UNet3DConfig toyUNetConfig(const ToyT2vOptions& options, std::int64_t crossAttentionDim);
+
+struct ToyT2vReport {
+    TrainReport training;
+};
+
+// Trains from scratch (or resumes) and writes the pipeline folder `out`.
+Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& options,
+                                 const DeviceChoice& device,
+                                 const std::filesystem::path& out,
+                                 const JobContext& job = {});
+
+// Samples of held-out captions (plain world, one subject; seeds from `firstSeed`) generated with
+// `steps` and `guidance`, judged by the oracle against the caption: the share whose colour,
+// shape, background and path it reads back as the caption says.
+struct ToyT2vQuality {
+    int samples = 0;
+    double colour = 0, shape = 0, background = 0, path = 0;
+};
+Result<ToyT2vQuality> toyT2vQuality(const std::filesystem::path& pipelineFolder,
+                                    int samples,
+                                    int steps,
+                                    double guidance,
+                                    std::uint64_t firstSeed,
+                                    const DeviceChoice& device = {},
+                                    const JobContext& job = {});
+
+}  // namespace mp::train

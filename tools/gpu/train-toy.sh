@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# On the GPU machine: train the toy world's models with the engine (docs/toy-world.md).
+#
+#   tools/gpu/train-toy.sh WORK STAGE...
+#
+# STAGE is one of
+#   probe      steps/s of each recipe (a few dozen steps each, nothing kept)
+#   clip+vae   the toy CLIP and the toy VAE, side by side on the one GPU
+#   t2v        the toy text-to-video pipeline on WORK/clip and WORK/vae
+# Each recipe checkpoints into WORK/checkpoints/<component> and resumes from there, so a stage
+# cut short (BUDGET_S seconds, then SIGTERM: the trainer saves and stops) continues on the next
+# call. Logs and the JSON reports go to WORK/*.log and WORK/*.json. Settings are the recipes'
+# defaults (motionprobe-cli train-toy --help) unless the *_ARGS variables add to them.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+WORK=${1:?work folder}
+shift
+CLI=build/engine-gpu/app/motionprobe-cli
+[ -x "$CLI" ] || CLI=$(find build/engine-gpu -name motionprobe-cli -type f | head -1)
+BUDGET_S=${BUDGET_S:-400}
+mkdir -p "$WORK/checkpoints"
+
+train() {  # component, then extra arguments
+    local c=$1
+    shift
+    # --foreground: one SIGTERM to the trainer alone (without it timeout signals the whole process
+    # group as well, and the CLI takes a second signal as "stop now", losing the last checkpoint).
+    timeout --foreground -s TERM "$BUDGET_S" "$CLI" train-toy --component "$c" --out "$WORK/$c" \
+        --checkpoints "$WORK/checkpoints/$c" --checkpoint-every 1000 --progress always \
+        --device cuda "$@" >"$WORK/$c.json" 2>"$WORK/$c.log"
+    echo "$c: exit $? $(cat "$WORK/$c.json")"
+}
+
+for stage in "$@"; do
+    case $stage in
+    probe)
+        P=$(mktemp -d)
+        "$CLI" train-toy --component clip --out "$P/clip" --steps 1 --batch 2 --device cuda >/dev/null
+        "$CLI" train-toy --component vae --out "$P/vae" --steps 1 --batch 2 --device cuda >/dev/null
+        for c in clip vae; do
+            "$CLI" train-toy --component $c --out "$P/$c-probe" --steps 60 --warmup 1 \
+                --device cuda --progress never
+        done
+        "$CLI" train-toy --component t2v --clip "$P/clip" --vae "$P/vae" --out "$P/t2v" \
+            --steps 60 --warmup 1 --device cuda --progress never
+        rm -rf "$P"
+        ;;
+    clip+vae)
+        # shellcheck disable=SC2086
+        train clip ${CLIP_ARGS:-} &
+        # shellcheck disable=SC2086
+        train vae ${VAE_ARGS:-} &
+        wait
+        ;;
+    t2v)
+        # shellcheck disable=SC2086
+        train t2v --clip "$WORK/clip" --vae "$WORK/vae" ${T2V_ARGS:-}
+        ;;
+    *)
+        echo "unknown stage $stage" >&2
+        exit 2
+        ;;
+    esac
+done

@@ -24,7 +24,10 @@ extern "C" void onInterrupt(int sig) {
     g_signal = sig;
     if (g_interruptFlag)
         g_interruptFlag->store(true, std::memory_order_relaxed);
-    std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
+    // A second Ctrl-C ends the process at once. SIGTERM stays an orderly stop however often it
+    // comes: `timeout` sends it to the command and to its process group, so it arrives twice.
+    if (sig == SIGINT)
+        std::signal(sig, SIG_DFL);
 }
 
 std::string formatSeconds(double s) {

@@ -23,8 +23,7 @@ mkdir -p "$WORK/checkpoints"
 train() {  # component, then extra arguments
     local c=$1
     shift
-    # --foreground: one SIGTERM to the trainer alone (without it timeout signals the whole process
-    # group as well, and the CLI takes a second signal as "stop now", losing the last checkpoint).
+    # --foreground: the SIGTERM goes to the trainer alone, which saves a checkpoint and stops.
     timeout --foreground -s TERM "$BUDGET_S" "$CLI" train-toy --component "$c" --out "$WORK/$c" \
         --checkpoints "$WORK/checkpoints/$c" --checkpoint-every 1000 --progress always \
         --device cuda "$@" >"$WORK/$c.json" 2>"$WORK/$c.log"

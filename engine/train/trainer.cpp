@@ -85,37 +85,49 @@ std::vector<std::pair<std::string, at::Tensor>> Trainer::emaWeights() const {
 void Trainer::takeStep(int step) {
     torch::NoGradGuard noGrad;
     const auto& a = m_config.adamw;
+    // Multi-tensor (_foreach) kernels: one launch per operation for all parameters instead of
+    // one per parameter, which bounds a small model's step on a GPU. Each is the same
+    // elementwise arithmetic as the per-tensor form, so the update stays torch::optim::AdamW's.
+    std::vector<at::Tensor> params, grads, ms, vs, emas, emaParams;
+    for (auto& s : m_slots) {
+        if (!s.param.grad().defined())
+            continue;
+        params.push_back(s.param);
+        grads.push_back(s.param.grad());
+        ms.push_back(s.m);
+        vs.push_back(s.v);
+        if (s.ema.defined()) {
+            emas.push_back(s.ema);
+            emaParams.push_back(s.param);
+        }
+    }
+    if (params.empty())
+        return;
     if (m_config.gradClipNorm > 0) {
         // torch.nn.utils.clip_grad_norm_: one global 2-norm, scale by max / (norm + 1e-6) ≤ 1.
-        std::vector<at::Tensor> norms;
-        for (const auto& s : m_slots)
-            if (s.param.grad().defined())
-                norms.push_back(s.param.grad().norm(2));
-        if (!norms.empty()) {
-            const auto total = at::stack(norms).norm(2);
-            const auto coef = (m_config.gradClipNorm / (total + 1e-6)).clamp_max(1.0);
-            for (auto& s : m_slots)
-                if (s.param.grad().defined())
-                    s.param.mutable_grad().mul_(coef);
-        }
+        const auto total = at::stack(at::_foreach_norm(grads, 2)).norm(2);
+        const auto coef = (m_config.gradClipNorm / (total + 1e-6)).clamp_max(1.0);
+        for (auto& g : grads)
+            g.mul_(coef);
     }
     const double lr = learningRate(m_config, step);
     const auto t = static_cast<double>(step + 1);
     const double c1 = 1 - std::pow(a.beta1, t), c2 = 1 - std::pow(a.beta2, t);
-    for (auto& s : m_slots) {
-        const auto& g = s.param.grad();
-        if (!g.defined())
-            continue;
-        // torch::optim::AdamW's update, operation for operation (decoupled weight decay first).
-        s.param.mul_(1 - lr * a.weightDecay);
-        s.m.mul_(a.beta1).add_(g, 1 - a.beta1);
-        s.v.mul_(a.beta2).addcmul_(g, g, 1 - a.beta2);
-        const auto denom = (s.v.sqrt() / std::sqrt(c2)).add_(a.eps);
-        s.param.addcdiv_(s.m, denom, -lr / c1);
-        if (s.ema.defined())
-            s.ema.mul_(m_config.emaDecay).add_(s.param, 1 - m_config.emaDecay);
-        s.param.mutable_grad().zero_();
+    // torch::optim::AdamW's update, operation for operation (decoupled weight decay first).
+    at::_foreach_mul_(params, 1 - lr * a.weightDecay);
+    at::_foreach_mul_(ms, a.beta1);
+    at::_foreach_add_(ms, grads, 1 - a.beta1);
+    at::_foreach_mul_(vs, a.beta2);
+    at::_foreach_addcmul_(vs, grads, grads, 1 - a.beta2);
+    auto denom = at::_foreach_sqrt(vs);
+    at::_foreach_div_(denom, std::sqrt(c2));
+    at::_foreach_add_(denom, a.eps);
+    at::_foreach_addcdiv_(params, ms, denom, -lr / c1);
+    if (!emas.empty()) {
+        at::_foreach_mul_(emas, m_config.emaDecay);
+        at::_foreach_add_(emas, emaParams, 1 - m_config.emaDecay);
     }
+    at::_foreach_zero_(grads);
 }
 
 Result<TrainReport> Trainer::run(const LossFn& loss, const JobContext& job) {

@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #define MP_TORCH_AT_LEAST(major, minor) \
     (TORCH_VERSION_MAJOR > (major) ||   \
@@ -140,6 +141,34 @@ at::Tensor attentionShort(const at::Tensor& q,
                           const at::Tensor& v,
                           std::optional<double> scale = std::nullopt);  // runtime/attention_cpu.cpp
 
+// Attention over the leading (batch) dimension in chunks of at most `maxBatch`, each by `attend`;
+// k, v and a mask whose leading size is q's are cut the same way, others broadcast whole.
+template <class Attend>
+at::Tensor attentionInBatchChunks(const at::Tensor& q,
+                                  const at::Tensor& k,
+                                  const at::Tensor& v,
+                                  const std::optional<at::Tensor>& mask,
+                                  std::int64_t maxBatch,
+                                  Attend&& attend) {
+    const auto n = q.size(0);
+    const auto cut = [&](const at::Tensor& t, std::int64_t first, std::int64_t len) {
+        return t.dim() == q.dim() && t.size(0) == n ? t.narrow(0, first, len) : t;
+    };
+    std::vector<at::Tensor> parts;
+    for (std::int64_t first = 0; first < n; first += maxBatch) {
+        const auto len = std::min(maxBatch, n - first);
+        std::optional<at::Tensor> m;
+        if (mask)
+            m = cut(*mask, first, len);
+        parts.push_back(attend(q.narrow(0, first, len), cut(k, first, len), cut(v, first, len), m));
+    }
+    return parts.size() == 1 ? parts.front() : at::cat(parts, 0);
+}
+
+// CUDA's attention kernels put the batch on one grid dimension, at most 65,535 blocks: the
+// temporal attention of 256 clips at 16×16 latents is 65,536 sequences, and failed.
+inline constexpr std::int64_t kMaxCudaAttentionBatch = 65535;
+
 // scaled_dot_product_attention(q, k, v) with q (..., L, E), k (..., S, E), v (..., S, Ev).
 inline at::Tensor sdpa(const at::Tensor& q,
                        const at::Tensor& k,
@@ -148,7 +177,13 @@ inline at::Tensor sdpa(const at::Tensor& q,
                        bool isCausal = false,
                        std::optional<double> scale = std::nullopt) {
 #if MP_TORCH_AT_LEAST(2, 1)
-    return at::scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal, scale);
+    const auto native = [&](const at::Tensor& qq, const at::Tensor& kk, const at::Tensor& vv,
+                            const std::optional<at::Tensor>& mm) {
+        return at::scaled_dot_product_attention(qq, kk, vv, mm, 0.0, isCausal, scale);
+    };
+    if (q.is_cuda() && q.dim() >= 3 && q.size(0) > kMaxCudaAttentionBatch)
+        return attentionInBatchChunks(q, k, v, mask, kMaxCudaAttentionBatch, native);
+    return native(q, k, v, mask);
 #else
     if (shortAttentionApplies(q, k, v, mask, isCausal))
         return attentionShort(q, k, v, scale);

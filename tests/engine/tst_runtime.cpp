@@ -77,6 +77,7 @@ private Q_SLOTS:
     void attentionBlockedGradients();
     void attentionShort_data();
     void attentionShort();
+    void attentionInBatchChunks();
 };
 
 void TstRuntime::resolveDevice_data() {
@@ -397,6 +398,32 @@ void TstRuntime::attentionShort() {
                                          false));
     const auto trainable = q.clone().requires_grad_(true);
     QVERIFY(!shim::shortAttentionApplies(trainable, k, v, std::nullopt, false));
+}
+
+// The chunked batch (CUDA's grid limit) gives the unchunked result, with k, v and masks cut
+// alongside q or broadcast whole.
+void TstRuntime::attentionInBatchChunks() {
+    at::manual_seed(5);
+    const auto q = at::randn({7, 2, 5, 4}), k = at::randn({7, 2, 6, 4}),
+               v = at::randn({7, 2, 6, 3});
+    const auto math = [](const at::Tensor& a, const at::Tensor& b, const at::Tensor& c,
+                         const std::optional<at::Tensor>& m) {
+        return shim::attentionMath(a, b, c, m);
+    };
+    for (const std::optional<at::Tensor>& mask :
+         {std::optional<at::Tensor>(), std::optional(at::randn({7, 1, 5, 6})),
+          std::optional(at::randn({5, 6}))}) {
+        const auto whole = shim::attentionMath(q, k, v, mask);
+        for (std::int64_t chunk : {1, 3, 7, 100}) {
+            const auto out = shim::attentionInBatchChunks(q, k, v, mask, chunk, math);
+            QCOMPARE(out.sizes(), whole.sizes());
+            QVERIFY(relErr(out, whole) < 1e-6);
+        }
+    }
+    // Keys shared by the whole batch (leading size 1) broadcast in every chunk.
+    const auto shared = shim::attentionInBatchChunks(q, k.narrow(0, 0, 1), v.narrow(0, 0, 1),
+                                                     std::nullopt, 3, math);
+    QVERIFY(relErr(shared, shim::attentionMath(q, k.narrow(0, 0, 1), v.narrow(0, 0, 1))) < 1e-6);
 }
 
 // Training runs through the same attention: with autograd recording, the blocked path keeps the

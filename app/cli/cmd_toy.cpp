@@ -5,6 +5,7 @@
 #include "video_args.h"
 
 #include "io/file_util.h"
+#include "io/json_util.h"
 #include "toy/oracle.h"
 #include "toy/vocabulary.h"
 #include "toy/world.h"
@@ -119,8 +120,7 @@ int runWorld(const ParsedArgs& args) {
             clip.fps = video::kDefaultFps;
             clip.frames = std::move(frames.frames);
             video::encodeVideo(clip, (tmp / "480p_frames" / name).string() + "/", encode).value();
-            writeFileAtomically(tmp / "ground_truth" / (std::string(name) + ".json"),
-                                [&](std::ostream& s) { s << truth.dump(2) << "\n"; });
+            writeJsonAtomically(tmp / "ground_truth" / (std::string(name) + ".json"), truth);
         }
         table.close();
         if (!table)

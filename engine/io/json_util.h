@@ -3,9 +3,12 @@
 // keeps the last duplicate silently, which would let two entries claim one name).
 
 #include "core/error.h"
+#include "io/file_util.h"
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -25,5 +28,12 @@ std::string printable(std::string_view text, std::size_t maxChars = 200);
 nlohmann::json parseJsonStrict(std::string_view text,
                                std::string_view label,
                                const JsonParseOptions& options = {});
+
+// Writes `json` indented by 2 with a final newline, atomically (io/file_util.h), as the model
+// folders' config files are.
+template <class Json>
+void writeJsonAtomically(const std::filesystem::path& path, const Json& json) {
+    writeFileAtomically(path, [&](std::ostream& s) { s << json.dump(2) << "\n"; });
+}
 
 }  // namespace mp

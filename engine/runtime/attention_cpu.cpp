@@ -1,8 +1,6 @@
 // The short-sequence CPU attention of torch_shim.h. Per chunk of sequences: the scores with the
 // keys transposed (so the inner loop runs over keys, contiguous, and vectorises), the softmax by
-// ATen's vectorised kernel on the chunk's score block, then the weighted values. Scores, softmax
-// and sums are in double: in float the toy pipeline's 10-step guided golden drifted to 1.3e-4
-// from diffusers' (6e-5 in double) for 7% more time per UNet forward.
+// ATen's vectorised kernel on the chunk's score block, then the weighted values.
 
 #include "runtime/torch_shim.h"
 
@@ -32,45 +30,42 @@ at::Tensor attentionShort(const at::Tensor& q,
     // About 64 Ki scores per chunk: in cache, and few enough ATen calls to not matter.
     const std::int64_t chunk = std::max<std::int64_t>(1, (std::int64_t{1} << 16) / (L * S));
     at::parallel_for(0, sequences, chunk, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<double> kt(static_cast<std::size_t>(E * S));
+        std::vector<float> kt(static_cast<std::size_t>(E * S));
         for (std::int64_t c0 = begin; c0 < end; c0 += chunk) {
             const auto n1 = std::min(end, c0 + chunk);
-            auto scores = at::empty({(n1 - c0) * L, S}, at::kDouble);
-            double* P = scores.data_ptr<double>();
+            auto scores = at::empty({(n1 - c0) * L, S}, at::kFloat);
+            float* P = scores.data_ptr<float>();
             for (std::int64_t n = c0; n < n1; ++n) {
                 const float* kn = K + n * S * E;
                 for (std::int64_t j = 0; j < S; ++j)
                     for (std::int64_t e = 0; e < E; ++e)
-                        kt[e * S + j] = static_cast<double>(kn[j * E + e]) * s;
+                        kt[e * S + j] = kn[j * E + e] * s;
                 for (std::int64_t i = 0; i < L; ++i) {
                     const float* qi = Q + (n * L + i) * E;
-                    double* p = P + ((n - c0) * L + i) * S;
-                    std::fill(p, p + S, 0.0);
+                    float* p = P + ((n - c0) * L + i) * S;
+                    std::fill(p, p + S, 0.0f);
                     for (std::int64_t e = 0; e < E; ++e) {
-                        const double qe = qi[e];
-                        const double* ke = kt.data() + e * S;
+                        const float qe = qi[e];
+                        const float* ke = kt.data() + e * S;
                         for (std::int64_t j = 0; j < S; ++j)
                             p[j] += qe * ke[j];
                     }
                 }
             }
             const auto weights = at::softmax(scores, 1);
-            const double* W = weights.data_ptr<double>();
+            const float* W = weights.data_ptr<float>();
             for (std::int64_t n = c0; n < n1; ++n) {
                 const float* vn = V + n * S * Ev;
                 for (std::int64_t i = 0; i < L; ++i) {
-                    const double* w = W + ((n - c0) * L + i) * S;
-                    double acc[kShortSequence];
-                    std::fill(acc, acc + Ev, 0.0);
+                    const float* w = W + ((n - c0) * L + i) * S;
+                    float* o = O + (n * L + i) * Ev;
+                    std::fill(o, o + Ev, 0.0f);
                     for (std::int64_t j = 0; j < S; ++j) {
-                        const double wj = w[j];
+                        const float wj = w[j];
                         const float* vj = vn + j * Ev;
                         for (std::int64_t e = 0; e < Ev; ++e)
-                            acc[e] += wj * vj[e];
+                            o[e] += wj * vj[e];
                     }
-                    float* o = O + (n * L + i) * Ev;
-                    for (std::int64_t e = 0; e < Ev; ++e)
-                        o[e] = static_cast<float>(acc[e]);
                 }
             }
         }

@@ -114,11 +114,14 @@ inline at::Tensor attentionBlocked(const at::Tensor& q,
 }
 
 // Attention over many short sequences (temporal attention: B·H·W sequences of F frames) for the
-// CPU without the fused kernel. LibTorch 1.13's bmm multiplies matrices that small one batch
-// entry at a time (a select and a GEMM call each, thousands per layer), so one pass per
-// sequence with the scores in registers is several times faster. Inference only (no autograd),
-// float32, no mask, same batch shape for q, k and v, S ≤ kShortSequence.
-inline constexpr std::int64_t kShortSequence = 128;
+// CPU without the fused kernel. LibTorch 1.13's bmm multiplies such matrices one batch entry at
+// a time (a select and a GEMM call each, thousands per layer) once an entry has 400
+// multiply-adds or more (below, it has its own loop); one pass per chunk of sequences is faster
+// up to about 32 tokens, and slower beyond (`bench --component attention`: 1.4× the blocked
+// path at 16 tokens, 1.1× at 32, 0.6× at 48 and 64). Inference only (no autograd), float32, no
+// mask, same batch shape for q, k and v.
+inline constexpr std::int64_t kShortSequence = 32;
+inline constexpr std::int64_t kBmmOwnLoopBelow = 400;
 
 inline bool shortAttentionApplies(const at::Tensor& q,
                                   const at::Tensor& k,
@@ -132,8 +135,9 @@ inline bool shortAttentionApplies(const at::Tensor& q,
         return false;
     const auto batch = q.sizes().slice(0, q.dim() - 2);
     return k.dim() == q.dim() && v.dim() == q.dim() && k.sizes().slice(0, k.dim() - 2) == batch &&
-           v.sizes().slice(0, v.dim() - 2) == batch && k.size(-2) <= kShortSequence &&
-           k.size(-2) == v.size(-2) && k.size(-1) == q.size(-1);
+           v.sizes().slice(0, v.dim() - 2) == batch && k.size(-2) == v.size(-2) &&
+           k.size(-1) == q.size(-1) && q.size(-2) <= kShortSequence &&
+           k.size(-2) <= kShortSequence && q.size(-2) * k.size(-2) * q.size(-1) >= kBmmOwnLoopBelow;
 }
 
 at::Tensor attentionShort(const at::Tensor& q,

@@ -1,6 +1,7 @@
 #include "toy/vocabulary.h"
 
 #include "io/file_util.h"
+#include "io/json_util.h"
 #include "toy/world.h"
 
 #include <nlohmann/json.hpp>
@@ -149,8 +150,7 @@ void writeTokenizer(const BpeVocabulary& v, const std::filesystem::path& dir) {
                                             {"eos_token", "<|endoftext|>"},
                                             {"pad_token", "<|endoftext|>"},
                                             {"unk_token", "<|endoftext|>"}};
-    writeFileAtomically(dir / "special_tokens_map.json",
-                        [&](std::ostream& s) { s << special.dump(2) << "\n"; });
+    writeJsonAtomically(dir / "special_tokens_map.json", special);
     nlohmann::ordered_json config = special;
     config["add_prefix_space"] = false;
     config["clean_up_tokenization_spaces"] = false;
@@ -158,8 +158,15 @@ void writeTokenizer(const BpeVocabulary& v, const std::filesystem::path& dir) {
     config["errors"] = "replace";
     config["model_max_length"] = 77;
     config["tokenizer_class"] = "CLIPTokenizer";
-    writeFileAtomically(dir / "tokenizer_config.json",
-                        [&](std::ostream& s) { s << config.dump(2) << "\n"; });
+    writeJsonAtomically(dir / "tokenizer_config.json", config);
+}
+
+void copyTokenizer(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::filesystem::create_directories(to);
+    for (const char* f :
+         {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"})
+        std::filesystem::copy_file(from / f, to / f,
+                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 }  // namespace mp::toy

@@ -23,5 +23,8 @@ BpeVocabulary learnVocabulary(int clips = 4000);
 
 // Writes the tokenizer folder (each file atomically); creates `dir` if needed.
 void writeTokenizer(const BpeVocabulary& vocabulary, const std::filesystem::path& dir);
+// Copies the files writeTokenizer writes from one folder into another (a model folder's own
+// tokenizer), creating it.
+void copyTokenizer(const std::filesystem::path& from, const std::filesystem::path& to);
 
 }  // namespace mp::toy

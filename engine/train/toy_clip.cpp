@@ -2,8 +2,10 @@
 
 #include "image/clip_preprocess.h"
 #include "io/file_util.h"
+#include "io/json_util.h"
 #include "io/tensor_io.h"
 #include "metrics/clip_scorer.h"
+#include "toy/vocabulary.h"
 #include "toy/world.h"
 #include "train/toy_data.h"
 
@@ -60,7 +62,7 @@ void writeFolder(models::ClipModel& model, const ToyClipOptions& o, const fs::pa
                                            {"torch_dtype", "float16"},
                                            {"text_config", text},
                                            {"vision_config", vision}};
-    writeFileAtomically(out / "config.json", [&](std::ostream& s) { s << config.dump(2) << "\n"; });
+    writeJsonAtomically(out / "config.json", config);
     saveTensorFile(out / "model.safetensors", fp16Weights(*model),
                    {{"format", "pt"},
                     {"trained_by", "MotionProbe toy CLIP recipe (train/toy_clip)"},
@@ -81,11 +83,8 @@ void writeFolder(models::ClipModel& model, const ToyClipOptions& o, const fs::pa
         {"resample", 3},
         {"rescale_factor", p.rescaleFactor},
         {"size", {{"shortest_edge", p.shortestEdge}}}};
-    writeFileAtomically(out / "preprocessor_config.json",
-                        [&](std::ostream& s) { s << pre.dump(2) << "\n"; });
-    for (const char* f :
-         {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"})
-        fs::copy_file(o.tokenizerDir / f, out / f, fs::copy_options::overwrite_existing);
+    writeJsonAtomically(out / "preprocessor_config.json", pre);
+    toy::copyTokenizer(o.tokenizerDir, out);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "train/toy_t2v.h"
 
 #include "io/file_util.h"
+#include "io/json_util.h"
 #include "io/snapshot.h"
 #include "io/tensor_io.h"
 #include "models/clip/clip_model.h"
@@ -9,6 +10,7 @@
 #include "sampling/ddim.h"
 #include "text/clip_tokenizer.h"
 #include "toy/oracle.h"
+#include "toy/vocabulary.h"
 #include "toy/world.h"
 #include "train/toy_data.h"
 
@@ -44,7 +46,7 @@ nlohmann::ordered_json schedulerJson() {
 
 void writeJson(const fs::path& file, const nlohmann::ordered_json& j) {
     fs::create_directories(file.parent_path());
-    writeFileAtomically(file, [&](std::ostream& s) { s << j.dump(2) << "\n"; });
+    writeJsonAtomically(file, j);
 }
 
 void writeUNet(const models::UNet3DConditionModel& unet,
@@ -108,8 +110,7 @@ void writePipeline(const models::UNet3DConditionModel& unet,
                    const fs::path& out) {
     writeUNet(unet, o, out / "unet");
     writeTextEncoder(clip, o.clipFolder, out / "text_encoder");
-    copyFiles(o.clipFolder, out / "tokenizer",
-              {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"});
+    toy::copyTokenizer(o.clipFolder, out / "tokenizer");
     copyFiles(o.vaeFolder, out / "vae", {"config.json", "diffusion_pytorch_model.safetensors"});
     writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson());
     // diffusers ignores keys that start with "_"; ours marks the folder as the toy world's.

@@ -1,6 +1,7 @@
 #include "train/toy_vae.h"
 
 #include "io/file_util.h"
+#include "io/json_util.h"
 #include "io/tensor_io.h"
 #include "toy/world.h"
 #include "train/toy_data.h"
@@ -49,7 +50,7 @@ void writeFolder(models::AutoencoderKL& vae,
         {"sample_size", c.sampleSize},
         {"scaling_factor", scalingFactor},
         {"up_block_types", std::vector<std::string>(levels, "UpDecoderBlock2D")}};
-    writeFileAtomically(out / "config.json", [&](std::ostream& s) { s << config.dump(2) << "\n"; });
+    writeJsonAtomically(out / "config.json", config);
     saveTensorFile(out / "diffusion_pytorch_model.safetensors", fp16Weights(*vae),
                    {{"format", "pt"},
                     {"trained_by", "MotionProbe toy VAE recipe (train/toy_vae)"},
@@ -98,10 +99,11 @@ Result<ToyVaeReport> trainToyVae(const ToyVaeOptions& o,
         const auto loss = [&](int, at::Generator& g) {
             const auto draws = at::randint(kToyTrainingSeeds, {2, o.batch}, g, at::kLong);
             const auto specs = clipsFrom(draws[0].data_ptr<std::int64_t>(), o.batch, world);
+            const auto* frameDraws = draws[1].data_ptr<std::int64_t>();
             std::vector<int> frames;
             for (int i = 0; i < o.batch; ++i)
-                frames.push_back(static_cast<int>(draws[1][i].item<std::int64_t>() %
-                                                  specs[static_cast<std::size_t>(i)].frames));
+                frames.push_back(
+                    static_cast<int>(frameDraws[i] % specs[static_cast<std::size_t>(i)].frames));
             const auto x = toSignedUnit(renderToyFrames(specs, frames), device.device);
             const auto eps = at::randn({o.batch, 4, 16, 16}, g).to(device.device);
             const auto posterior = vae->encode(x);

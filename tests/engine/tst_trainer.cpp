@@ -299,11 +299,20 @@ void TstTrainer::errors() {
     QVERIFY_THROWS_EXCEPTION(EngineError, Trainer({}, c));
 }
 
-// The toy CLIP recipe on the CPU at a tiny size: the contrastive loss falls, and the folder it
-// writes is a CLIPModel folder the scorer loads like a hub one. (Quality is measured on the GPU:
-// docs/toy-world.md.)
-void TstTrainer::toyClipRecipe() {
-    test::TempDir dir;
+namespace {
+
+double meanOf(const std::vector<double>& v, std::size_t from, std::size_t count) {
+    double s = 0;
+    for (std::size_t i = from; i < from + count; ++i)
+        s += v[i];
+    return s / static_cast<double>(count);
+}
+
+fs::path toyTokenizerDir() {
+    return fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "tokenizer";
+}
+
+ToyClipOptions tinyClip(int steps) {
     ToyClipOptions o;
     o.width = 32;
     o.layers = 1;
@@ -311,12 +320,34 @@ void TstTrainer::toyClipRecipe() {
     o.projection = 16;
     o.patch = 16;
     o.batch = 16;
-    o.train.totalSteps = 40;
+    o.train.totalSteps = steps;
     o.train.adamw.lr = 2e-3;
-    o.train.warmupSteps = 5;
+    o.train.warmupSteps = std::min(5, steps);
     o.train.seed = 3;
-    o.tokenizerDir =
-        fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "tokenizer";
+    o.tokenizerDir = toyTokenizerDir();
+    return o;
+}
+
+ToyVaeOptions tinyVae(int steps) {
+    ToyVaeOptions o;
+    o.channels = {8, 16, 16};
+    o.groups = 4;
+    o.batch = 8;
+    o.train.totalSteps = steps;
+    o.train.adamw.lr = 3e-3;
+    o.train.warmupSteps = 3;
+    o.train.seed = 5;
+    return o;
+}
+
+}  // namespace
+
+// The toy CLIP recipe on the CPU at a tiny size: the contrastive loss falls, and the folder it
+// writes is a CLIPModel folder the scorer loads like a hub one. (Quality is measured on the GPU:
+// docs/toy-world.md.)
+void TstTrainer::toyClipRecipe() {
+    test::TempDir dir;
+    const auto o = tinyClip(40);
     const auto r = trainToyClip(o, {}, dir / "clip");
     QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
     // The same recipe stopped after one step starts from the same weights (the seed draws
@@ -358,33 +389,6 @@ void TstTrainer::toyClipRecipe() {
     QVERIFY(q.top1 >= 0 && q.top1 <= std::min({q.colour, q.shape, q.background}));
 }
 
-namespace {
-
-double meanOf(const std::vector<double>& v, std::size_t from, std::size_t count) {
-    double s = 0;
-    for (std::size_t i = from; i < from + count; ++i)
-        s += v[i];
-    return s / static_cast<double>(count);
-}
-
-fs::path toyTokenizerDir() {
-    return fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "tokenizer";
-}
-
-ToyVaeOptions tinyVae(int steps) {
-    ToyVaeOptions o;
-    o.channels = {8, 16, 16};
-    o.groups = 4;
-    o.batch = 8;
-    o.train.totalSteps = steps;
-    o.train.adamw.lr = 3e-3;
-    o.train.warmupSteps = 3;
-    o.train.seed = 5;
-    return o;
-}
-
-}  // namespace
-
 // The toy VAE recipe at a tiny size: the reconstruction loss falls, and the folder is an
 // AutoencoderKL folder with a measured scaling factor that our loader binds strictly.
 void TstTrainer::toyVaeRecipe() {
@@ -414,15 +418,8 @@ void TstTrainer::toyVaeRecipe() {
 // pipeline loads and samples and the oracle judges.
 void TstTrainer::toyT2vRecipe() {
     test::TempDir dir;
-    ToyClipOptions c;
-    c.width = 16;
-    c.layers = 1;
-    c.heads = 2;
-    c.projection = 8;
-    c.patch = 16;
+    auto c = tinyClip(1);
     c.batch = 2;
-    c.train.totalSteps = 1;
-    c.tokenizerDir = toyTokenizerDir();
     QVERIFY(trainToyClip(c, {}, dir / "clip").ok());
     QVERIFY(trainToyVae(tinyVae(1), {}, dir / "vae").ok());
     ToyT2vOptions o;

@@ -11,6 +11,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -172,6 +173,10 @@ int run(const ParsedArgs& args) {
         (void)step();
     synchronize(device.device);
     resetCudaPeak(device.device);
+    // Only the timed runs are traced; the trace costs time, so a traced run's figures are marked.
+    std::optional<torch::autograd::profiler::RecordProfile> trace;
+    if (args.has("trace"))
+        trace.emplace(args.value("trace"));
     const Stopwatch watch;
     at::Tensor out;
     std::vector<double> each;  // whole jobs: each run timed, for the median
@@ -185,6 +190,10 @@ int run(const ParsedArgs& args) {
     }
     synchronize(device.device);
     const double ms = watch.milliseconds() / static_cast<double>(reps);
+    if (trace) {
+        trace.reset();  // writes the file
+        j["trace"] = args.value("trace");
+    }
     if (!each.empty()) {
         j["median_ms"] = median(each);
         j["range_ms"] = {*std::min_element(each.begin(), each.end()),
@@ -227,7 +236,10 @@ Command benchCommand() {
         {"warmup", "N", "untimed forwards first", false, "3"},
         {"reps", "N", "timed forwards", false, "10"},
         {"no-cuda-graph", "", "unet on CUDA: run eagerly instead of replaying a CUDA graph"},
-        {"verify-graph", "", "unet: also compare the graph replay with an eager forward"}};
+        {"verify-graph", "", "unet: also compare the graph replay with an eager forward"},
+        {"trace", "FILE",
+         "write a Chrome trace (chrome://tracing, Perfetto) of the timed runs' operators; "
+         "tracing slows them, so time without it"}};
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));
     CommandSpec spec{

@@ -57,6 +57,19 @@ FeedForwardInImpl::FeedForwardInImpl(std::int64_t dim,
 }
 
 at::Tensor FeedForwardInImpl::forward(const at::Tensor& x) {
+    if (m_kind == FeedForwardKind::Geglu && x.is_cpu()) {
+        // The two halves as two products: ATen's CPU kernels run 6× slower on the halves of one
+        // product (strided views) than on contiguous tensors (2.4× for the whole GEGLU, measured
+        // at 2,048 × 32 → 2 × 128).
+        const auto half = proj->weight.size(0) / 2;
+        const auto& b = proj->bias;
+        const auto part = [&](std::int64_t i) {
+            return at::linear(x, proj->weight.narrow(0, i * half, half),
+                              b.defined() ? b.narrow(0, i * half, half) : at::Tensor());
+        };
+        const auto gate = at::gelu(part(1));
+        return at::GradMode::is_enabled() ? part(0) * gate : part(0).mul_(gate);
+    }
     auto h = proj(x);
     switch (m_kind) {
         case FeedForwardKind::Geglu: {

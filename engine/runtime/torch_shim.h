@@ -113,15 +113,18 @@ inline at::Tensor attentionBlocked(const at::Tensor& q,
     return out.to(q.scalar_type());
 }
 
-// Attention over many short sequences (temporal attention: B·H·W sequences of F frames) for the
-// CPU without the fused kernel. LibTorch 1.13's bmm multiplies such matrices one batch entry at
-// a time (a select and a GEMM call each, thousands per layer) once an entry has 400
-// multiply-adds or more (below, it has its own loop); one pass per chunk of sequences is faster
-// up to about 32 tokens, and slower beyond (`bench --component attention`: 1.4× the blocked
-// path at 16 tokens, 1.1× at 32, 0.6× at 48 and 64). Inference only (no autograd), float32, no
-// mask, same batch shape for q, k and v.
+// Attention over many short sequences (temporal attention: B·H·W sequences of F frames; the toy
+// model's spatial and cross attention: 64 tokens, heads of 4) for the CPU without the fused
+// kernel. LibTorch 1.13's bmm multiplies such matrices one batch entry at a time (a select and a
+// GEMM call each, thousands per layer); runtime/attention_cpu.cpp does one sequence at a time in
+// cache instead. `bench --component attention`, medians against the blocked path it replaces:
+// 6.6× at 16 tokens with heads of 4, 1.8× at 64 tokens, 1.6× at 77 and 128, 1.65× at 16 tokens with
+// heads of 64; slower from 64 tokens with heads of 64 (0.77×) or 256 tokens with heads of 8
+// (0.79×). So it takes sequences of up to 32 tokens, and up to 128 with heads of up to 16.
+// Inference only (no autograd), float32, no mask, same batch shape for q, k and v.
 inline constexpr std::int64_t kShortSequence = 32;
-inline constexpr std::int64_t kBmmOwnLoopBelow = 400;
+inline constexpr std::int64_t kSmallHeadSequence = 128;
+inline constexpr std::int64_t kSmallHead = 16;
 
 inline bool shortAttentionApplies(const at::Tensor& q,
                                   const at::Tensor& k,
@@ -134,16 +137,23 @@ inline bool shortAttentionApplies(const at::Tensor& q,
     if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))
         return false;
     const auto batch = q.sizes().slice(0, q.dim() - 2);
-    return k.dim() == q.dim() && v.dim() == q.dim() && k.sizes().slice(0, k.dim() - 2) == batch &&
-           v.sizes().slice(0, v.dim() - 2) == batch && k.size(-2) == v.size(-2) &&
-           k.size(-1) == q.size(-1) && q.size(-2) <= kShortSequence &&
-           k.size(-2) <= kShortSequence && q.size(-2) * k.size(-2) * q.size(-1) >= kBmmOwnLoopBelow;
+    if (k.dim() != q.dim() || v.dim() != q.dim() || k.sizes().slice(0, k.dim() - 2) != batch ||
+        v.sizes().slice(0, v.dim() - 2) != batch || k.size(-2) != v.size(-2) ||
+        k.size(-1) != q.size(-1))
+        return false;
+    const auto longest = std::max(q.size(-2), k.size(-2));
+    return longest <= kShortSequence ||
+           (longest <= kSmallHeadSequence && std::max(q.size(-1), v.size(-1)) <= kSmallHead);
 }
+
+// Which compiled copy of the kernel runs: the widest the CPU has, or the baseline (for tests).
+enum class CpuKernel { Best, Baseline };
 
 at::Tensor attentionShort(const at::Tensor& q,
                           const at::Tensor& k,
                           const at::Tensor& v,
-                          std::optional<double> scale = std::nullopt);  // runtime/attention_cpu.cpp
+                          std::optional<double> scale = std::nullopt,
+                          CpuKernel kernel = CpuKernel::Best);  // runtime/attention_cpu.cpp
 
 // Attention over the leading (batch) dimension in chunks of at most `maxBatch`, each by `attend`;
 // k, v and a mask whose leading size is q's are cut the same way, others broadcast whole.

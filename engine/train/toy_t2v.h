@@ -20,8 +20,8 @@ namespace mp::train {
 struct ToyT2vOptions {
     std::filesystem::path clipFolder;  // the toy CLIP (CLIPModel): text encoder and tokenizer
     std::filesystem::path vaeFolder;   // the toy VAE (AutoencoderKL)
-    // Sized for two CPU cores (docs/toy-world.md): one guided evaluation of 16 frames ≈ 50 ms.
-    std::vector<std::int64_t> channels{32, 48};
+    // Sized for two CPU cores (docs/toy-world.md): 25 guided steps of 16 frames in under 2 s.
+    std::vector<std::int64_t> channels{32, 32};
     std::int64_t layersPerBlock = 1;
     std::int64_t headDim = 4;
     std::int64_t groups = 8;

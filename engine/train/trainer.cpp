@@ -32,6 +32,10 @@ std::string checkpointName(int step) {
 
 }  // namespace
 
+double emaDecayAt(const TrainConfig& c, int step) {
+    return std::min(c.emaDecay, (1.0 + step) / (10.0 + step));
+}
+
 double learningRate(const TrainConfig& c, int step) {
     const double lr = c.adamw.lr;
     if (step < c.warmupSteps)
@@ -124,8 +128,9 @@ void Trainer::takeStep(int step) {
     at::_foreach_add_(denom, a.eps);
     at::_foreach_addcdiv_(params, ms, denom, -lr / c1);
     if (!emas.empty()) {
-        at::_foreach_mul_(emas, m_config.emaDecay);
-        at::_foreach_add_(emas, emaParams, 1 - m_config.emaDecay);
+        const double decay = emaDecayAt(m_config, step);
+        at::_foreach_mul_(emas, decay);
+        at::_foreach_add_(emas, emaParams, 1 - decay);
     }
     at::_foreach_zero_(grads);
 }

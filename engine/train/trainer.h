@@ -41,6 +41,7 @@ struct TrainConfig {
     double minLrRatio = 0.0;              // cosine decay ends at minLrRatio · lr
     double gradClipNorm = 0.0;            // > 0: clip the global gradient norm to this
     double emaDecay = 0.0;                // > 0: keep an EMA of the weights with this decay
+                                          // (warmed up: emaDecayAt)
     bool bf16Autocast = false;            // CUDA only: run the loss in bf16 autocast
     std::uint64_t seed = 0;               // seeds the loss function's generator
     std::filesystem::path checkpointDir;  // empty: no checkpoints, no resume
@@ -51,6 +52,10 @@ struct TrainConfig {
 
 // The learning rate at `step` (0-based: the step being taken).
 double learningRate(const TrainConfig& config, int step);
+// The EMA's decay after `step` updates (0-based): min(emaDecay, (1 + step) / (10 + step)), as
+// diffusers' EMAModel warms it up, so the random initial weights fade within the first hundred
+// steps instead of weighing e^(−steps·(1−decay)) (12% after 2,100 steps at 0.999).
+double emaDecayAt(const TrainConfig& config, int step);
 
 // One batch's loss, on the device of the parameters; draw every random number from `generator`
 // so that a resumed run sees the same ones.

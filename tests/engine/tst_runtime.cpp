@@ -375,16 +375,24 @@ void TstRuntime::attentionShort_data() {
     QTest::addColumn<int>("S");
     QTest::addColumn<int>("E");
     QTest::addColumn<bool>("strided");  // k, v as transposed views, as the models pass them
-    QTest::addColumn<bool>("applies");  // sdpa takes the kernel (bmm's own loop below 400)
+    QTest::addColumn<bool>("applies");  // sdpa takes the kernel
     QTest::newRow("temporal 16 frames") << 16 << 16 << 8 << false << true;
-    QTest::newRow("cross 5x9") << 5 << 9 << 8 << false << false;
-    QTest::newRow("one key") << 3 << 1 << 4 << false << false;
-    QTest::newRow("longest S, odd sizes") << 7 << int(shim::kShortSequence) << 13 << true << true;
+    QTest::newRow("cross 5x9") << 5 << 9 << 8 << false << true;
+    QTest::newRow("one key") << 3 << 1 << 4 << false << true;
+    QTest::newRow("longest short, odd sizes, head 64")
+        << 7 << int(shim::kShortSequence) << 64 << true << true;
+    QTest::newRow("toy spatial 64 tokens, head 4") << 64 << 64 << 4 << true << true;
+    QTest::newRow("toy cross 64 x 77, head 4") << 64 << 77 << 4 << false << true;
+    QTest::newRow("longest small-head, odd sizes")
+        << 37 << int(shim::kSmallHeadSequence) << int(shim::kSmallHead) << true << true;
+    QTest::newRow("64 tokens, head 17: not taken") << 64 << 64 << 17 << false << false;
+    QTest::newRow("129 keys: not taken")
+        << 8 << int(shim::kSmallHeadSequence) + 1 << 4 << false << false;
 }
 
-// The short-sequence CPU kernel equals the reference attention at any size, and sdpa takes it
-// only where it applies (not below bmm's own loop, with a mask, a causal mask, autograd
-// recording, or longer sequences).
+// The short-sequence CPU kernel (both compiled copies: the widest vectors the CPU has, and the
+// baseline) equals the reference attention at any size, and sdpa takes it only where it applies
+// (not with a mask, a causal mask, autograd recording, or past its sizes).
 void TstRuntime::attentionShort() {
     QFETCH(int, L);
     QFETCH(int, S);
@@ -397,17 +405,23 @@ void TstRuntime::attentionShort() {
     auto v = strided ? at::randn({4, 3, 5, S}).transpose(-2, -1) : at::randn({4, 3, S, 5});
     QCOMPARE(shim::shortAttentionApplies(q, k, v, std::nullopt, false), applies);
     const auto ref = shim::attentionMath(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble));
-    const auto out = shim::attentionShort(q, k, v);
-    QCOMPARE(out.sizes(), ref.sizes());
-    QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
-    QVERIFY(relErr(shim::attentionShort(q, k, v, 0.3),
-                   shim::attentionMath(q, k, v, {}, false, 0.3)) < 1e-5);
+    for (const auto kernel : {shim::CpuKernel::Best, shim::CpuKernel::Baseline}) {
+        const auto out = shim::attentionShort(q, k, v, std::nullopt, kernel);
+        QCOMPARE(out.sizes(), ref.sizes());
+        QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+        QVERIFY(relErr(shim::attentionShort(q, k, v, 0.3, kernel),
+                       shim::attentionMath(q, k, v, {}, false, 0.3)) < 1e-5);
+    }
+    // Scores far apart: the softmax's exp underflows for all but the largest, as the reference's.
+    const auto sharp = shim::attentionShort(q * 40, k, v);
+    QVERIFY(relErr(sharp, shim::attentionMath(q.to(at::kDouble) * 40, k.to(at::kDouble),
+                                              v.to(at::kDouble))) < 1e-5);
     if (!applies)
         return;
     QVERIFY(!shim::shortAttentionApplies(q, k, v, at::ones({L, S}), false));
     QVERIFY(!shim::shortAttentionApplies(q, k, v, std::nullopt, true));
-    QVERIFY(!shim::shortAttentionApplies(q, at::randn({4, 3, shim::kShortSequence + 1, E}),
-                                         at::randn({4, 3, shim::kShortSequence + 1, 5}),
+    QVERIFY(!shim::shortAttentionApplies(q, at::randn({4, 3, shim::kSmallHeadSequence + 1, E}),
+                                         at::randn({4, 3, shim::kSmallHeadSequence + 1, 5}),
                                          std::nullopt, false));
     QVERIFY(!shim::shortAttentionApplies(q, k.expand({4, 3, S, E}).narrow(0, 0, 1), v, std::nullopt,
                                          false));

@@ -154,7 +154,7 @@ void TstTrainer::schedule() {
 void TstTrainer::ema() {
     TrainConfig c;
     c.adamw.lr = 1e-2;
-    c.totalSteps = 6;
+    c.totalSteps = 40;  // past the warm-up's reach of 0.8 (step 35)
     c.emaDecay = 0.8;
     Problem p(2);
     const auto start = snapshot(p);
@@ -168,10 +168,15 @@ void TstTrainer::ema() {
                 })
                 .ok());
     seen.push_back(snapshot(p));
+    // Warmed up: min(0.8, (1 + step) / (10 + step)) is 0.1, 0.18, 0.25, … until it reaches 0.8.
     auto expected = start;
-    for (std::size_t k = 1; k < seen.size(); ++k)
+    for (std::size_t k = 1; k < seen.size(); ++k) {
+        const double step = static_cast<double>(k - 1);
+        const double decay = std::min(0.8, (1 + step) / (10 + step));
+        QCOMPARE(emaDecayAt(c, static_cast<int>(k - 1)), decay);
         for (std::size_t i = 0; i < expected.size(); ++i)
-            expected[i] = expected[i] * 0.8 + seen[k][i] * (1 - 0.8);
+            expected[i] = expected[i] * decay + seen[k][i] * (1 - decay);
+    }
     const auto emaWeights = trainer.emaWeights();
     for (std::size_t i = 0; i < expected.size(); ++i)
         QVERIFY(at::allclose(emaWeights[i].second, expected[i], 1e-6, 1e-7));

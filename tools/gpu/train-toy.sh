@@ -6,7 +6,9 @@
 # STAGE is one of
 #   probe      steps/s of each recipe (a few dozen steps each, nothing kept)
 #   clip+vae   the toy CLIP and the toy VAE, side by side on the one GPU
-#   t2v        the toy text-to-video pipeline on WORK/clip and WORK/vae
+#   t2v        the toy text-to-video pipeline on WORK/clip and WORK/vae; with PLAN_S set, the
+#              first call times 40 steps and fixes the step count to what PLAN_S seconds of
+#              training hold (kept in WORK/t2v.steps, so the calls that resume agree)
 # Each recipe checkpoints into WORK/checkpoints/<component> and resumes from there, so a stage
 # cut short (BUDGET_S seconds, then SIGTERM: the trainer saves and stops) continues on the next
 # call. Logs and the JSON reports go to WORK/*.log and WORK/*.json. Settings are the recipes'
@@ -52,8 +54,22 @@ for stage in "$@"; do
         wait
         ;;
     t2v)
+        if [ -n "${PLAN_S:-}" ] && [ ! -f "$WORK/t2v.steps" ]; then
+            P=$(mktemp -d)
+            # shellcheck disable=SC2086
+            "$CLI" train-toy --component t2v --clip "$WORK/clip" --vae "$WORK/vae" --out "$P/t2v" \
+                --steps 40 --warmup 1 --device cuda --progress never ${T2V_ARGS:-} >"$P/probe.json"
+            rm -rf "$P/t2v"
+            python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["training"]
+print(int(j["steps"] / j["seconds"] * float(sys.argv[2])) // 100 * 100)' \
+                "$P/probe.json" "$PLAN_S" >"$WORK/t2v.steps"
+            echo "t2v probe: $(cat "$P/probe.json") -> $(cat "$WORK/t2v.steps") steps"
+            rm -rf "$P"
+        fi
+        STEPS=()
+        [ -f "$WORK/t2v.steps" ] && STEPS=(--steps "$(cat "$WORK/t2v.steps")")
         # shellcheck disable=SC2086
-        train t2v --clip "$WORK/clip" --vae "$WORK/vae" ${T2V_ARGS:-}
+        train t2v --clip "$WORK/clip" --vae "$WORK/vae" "${STEPS[@]}" ${T2V_ARGS:-}
         ;;
     *)
         echo "unknown stage $stage" >&2

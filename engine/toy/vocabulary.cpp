@@ -159,12 +159,78 @@ void writeTokenizer(const BpeVocabulary& v, const std::filesystem::path& dir) {
     config["model_max_length"] = 77;
     config["tokenizer_class"] = "CLIPTokenizer";
     writeJsonAtomically(dir / "tokenizer_config.json", config);
+    writeJsonAtomically(dir / "tokenizer.json", fastTokenizerJson(v));
+}
+
+// What transformers' CLIP converter builds from vocab.json and merges.txt (a tokenizers
+// Tokenizer, serialised): NFC, whitespace runs to one space and lower case; CLIP's word pattern
+// (the special tokens whole, contractions, letter runs, single digits, other runs), then bytes
+// as characters; BPE with "</w>" ending a word; bos … eos around the ids.
+nlohmann::ordered_json fastTokenizerJson(const BpeVocabulary& v) {
+    const auto id = [&](const std::string& token) {
+        const auto it = std::find(v.tokens.begin(), v.tokens.end(), token);
+        return static_cast<std::int64_t>(it - v.tokens.begin());
+    };
+    const std::string bos = "<|startoftext|>", eos = "<|endoftext|>";
+    const auto added = [&](const std::string& token) {
+        return nlohmann::ordered_json{{"id", id(token)}, {"content", token}, {"single_word", false},
+                                      {"lstrip", false}, {"rstrip", false},  {"normalized", true},
+                                      {"special", true}};
+    };
+    nlohmann::ordered_json vocab = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < v.tokens.size(); ++i)
+        vocab[v.tokens[i]] = i;
+    nlohmann::ordered_json merges = nlohmann::ordered_json::array();
+    for (const auto& [a, b] : v.merges)
+        merges.push_back(a + " " + b);
+    const auto byteLevel = [](bool prefixSpace) {
+        return nlohmann::ordered_json{{"type", "ByteLevel"},
+                                      {"add_prefix_space", prefixSpace},
+                                      {"trim_offsets", true},
+                                      {"use_regex", true}};
+    };
+    nlohmann::ordered_json j;
+    j["version"] = "1.0";
+    j["truncation"] = nullptr;
+    j["padding"] = nullptr;
+    j["added_tokens"] = {added(bos), added(eos)};
+    j["normalizer"] = {{"type", "Sequence"},
+                       {"normalizers",
+                        {{{"type", "NFC"}},
+                         {{"type", "Replace"}, {"pattern", {{"Regex", "\\s+"}}}, {"content", " "}},
+                         {{"type", "Lowercase"}}}}};
+    j["pre_tokenizer"] = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"},
+           {"pattern",
+            {{"Regex", "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"}}},
+           {"behavior", "Removed"},
+           {"invert", true}},
+          byteLevel(false)}}};
+    j["post_processor"] = {{"type", "RobertaProcessing"},
+                           {"sep", {eos, id(eos)}},
+                           {"cls", {bos, id(bos)}},
+                           {"trim_offsets", false},
+                           {"add_prefix_space", false}};
+    j["decoder"] = byteLevel(true);
+    j["model"] = {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", eos},
+                  {"continuing_subword_prefix", ""},
+                  {"end_of_word_suffix", "</w>"},
+                  {"fuse_unk", false},
+                  {"byte_fallback", false},
+                  {"ignore_merges", false},
+                  {"vocab", vocab},
+                  {"merges", merges}};
+    return j;
 }
 
 void copyTokenizer(const std::filesystem::path& from, const std::filesystem::path& to) {
     std::filesystem::create_directories(to);
-    for (const char* f :
-         {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"})
+    for (const char* f : {"vocab.json", "merges.txt", "tokenizer_config.json",
+                          "special_tokens_map.json", "tokenizer.json"})
         std::filesystem::copy_file(from / f, to / f,
                                    std::filesystem::copy_options::overwrite_existing);
 }

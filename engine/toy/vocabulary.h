@@ -1,9 +1,12 @@
 #pragma once
 // The toy world's CLIP tokenizer: a byte-level BPE learnt from the world's captions, in the files
 // a CLIPTokenizer folder holds (vocab.json, merges.txt, tokenizer_config.json,
-// special_tokens_map.json). Like CLIP's, its base is every byte and every byte ending a word
+// special_tokens_map.json, and tokenizer.json for the fast tokenizers). Like CLIP's, its base is
+// every byte and every byte ending a word
 // ("</w>"), so any text still tokenizes; the merges make every word of the world one token.
 // Deterministic: the most frequent pair is merged first, ties broken by the pair's text.
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +26,8 @@ BpeVocabulary learnVocabulary(int clips = 4000);
 
 // Writes the tokenizer folder (each file atomically); creates `dir` if needed.
 void writeTokenizer(const BpeVocabulary& vocabulary, const std::filesystem::path& dir);
+// tokenizer.json: the same tokenizer as the tokenizers library serialises it.
+nlohmann::ordered_json fastTokenizerJson(const BpeVocabulary& vocabulary);
 // Copies the files writeTokenizer writes from one folder into another (a model folder's own
 // tokenizer), creating it.
 void copyTokenizer(const std::filesystem::path& from, const std::filesystem::path& to);

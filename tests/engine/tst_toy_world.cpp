@@ -16,6 +16,7 @@
 #include <QtTest/QtTest>
 
 #include <array>
+#include <fstream>
 #include <map>
 
 using namespace mp;
@@ -353,6 +354,20 @@ void TstToyWorld::tokenizer() {
     // Text from outside the world still encodes, byte by byte where it must.
     const auto other = tok.encode("Ünïcode & 42 cats!", 77, false, true);
     QVERIFY(other.ids.size() > 6);
+    // tokenizer.json holds the same vocabulary, merges and special tokens.
+    std::ifstream in(dir.path() / "tokenizer.json");
+    const auto fast = nlohmann::json::parse(in);
+    const auto& model = fast.at("model");
+    QCOMPARE(model.at("type").get<std::string>(), std::string("BPE"));
+    QCOMPARE(model.at("vocab").size(), v.tokens.size());
+    for (std::size_t i = 0; i < v.tokens.size(); ++i)
+        QCOMPARE(model.at("vocab").at(v.tokens[i]).get<std::size_t>(), i);
+    QCOMPARE(model.at("merges").size(), v.merges.size());
+    for (std::size_t i = 0; i < v.merges.size(); ++i)
+        QCOMPARE(model.at("merges")[i].get<std::string>(),
+                 v.merges[i].first + " " + v.merges[i].second);
+    QCOMPARE(fast.at("post_processor").at("cls")[1].get<std::int64_t>(), tok.bosId());
+    QCOMPARE(fast.at("post_processor").at("sep")[1].get<std::int64_t>(), tok.eosId());
 }
 
 // resources/models/toy/tokenizer is `motionprobe-cli toy-tokenizer` with its defaults.
@@ -361,8 +376,8 @@ void TstToyWorld::shippedTokenizerIsCurrent() {
                                           "resources" / "models" / "toy" / "tokenizer";
     test::TempDir dir;
     writeTokenizer(learnVocabulary(), dir.path());
-    for (const char* f :
-         {"vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"}) {
+    for (const char* f : {"vocab.json", "merges.txt", "special_tokens_map.json",
+                          "tokenizer_config.json", "tokenizer.json"}) {
         QFile a(QString::fromStdString((shipped / f).string()));
         QFile b(QString::fromStdString((dir / f).string()));
         QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), f);
@@ -387,9 +402,11 @@ void TstToyWorld::transformersAgree() {
         const auto ours = tok.encode(text, 77, /*padToMax=*/true, /*truncate=*/true).ids;
         QVERIFY2(ours == c["ids"].get<std::vector<std::int64_t>>(), text.c_str());
         QVERIFY2(ours == c["fast_ids"].get<std::vector<std::int64_t>>(), text.c_str());
+        // The tokenizers library reading tokenizer.json alone.
+        QVERIFY2(ours == c["json_ids"].get<std::vector<std::int64_t>>(), text.c_str());
         ++checked;
     }
-    QCOMPARE(checked, 84);
+    QCOMPARE(checked, 85);
 }
 
 QTEST_APPLESS_MAIN(TstToyWorld)

@@ -26,6 +26,7 @@ const std::vector<mp::cli::Command>& commands() {
         list.push_back(mp::cli::toyWorldCommand());
         list.push_back(mp::cli::toyOracleCommand());
         list.push_back(mp::cli::toyTokenizerCommand());
+        list.push_back(mp::cli::probeCommand());
 #endif
         return list;
     }();

@@ -73,6 +73,9 @@ private Q_SLOTS:
     void toyOracle();
     void toyExamplesAreCurrent();
     void outOfMemory();
+    void probeDemo();
+    void probeErrors_data();
+    void probeErrors();
 
 private:
     mp::test::TempDir m_dir;
@@ -559,6 +562,7 @@ void TstCliVideo::interrupt_data() {
     QTest::newRow("video-convert") << u"video-convert"_s << u"encode"_s << SIGINT << 1;
     QTest::newRow("compose") << u"compose"_s << u"encode"_s << SIGINT << 1;
     QTest::newRow("score") << u"score"_s << u"flow"_s << SIGINT << 1;
+    QTest::newRow("probe") << u"probe"_s << u"probe"_s << SIGINT << 1;
     // `timeout` sends SIGTERM to the command and to its process group: a repeated SIGTERM is
     // still an orderly stop (only a second Ctrl-C means "now").
     QTest::newRow("generate, SIGTERM twice") << u"generate"_s << u"denoise"_s << SIGTERM << 2;
@@ -585,6 +589,9 @@ void TstCliVideo::interrupt() {
              << u"900"_s << u"--frames"_s << u"16"_s << u"--out"_s << path(out / "x.mp4");
     else if (command == u"video-convert")
         args << path(longVideo) << u"--out"_s << path(out / "x.gif");
+    else if (command == u"probe")
+        args << u"--demo"_s << u"--steps"_s << u"100"_s << u"--interval"_s << u"500"_s << u"--out"_s
+             << path(out / "run");
     else if (command == u"compose")
         args << u"--video"_s << path(longVideo) << u"--video"_s << path(longVideo) << u"--out"_s
              << path(out / "x.gif");
@@ -755,6 +762,88 @@ void TstCliVideo::toyExamplesAreCurrent() {
         QVERIFY(a.ok() && b.ok());
         QVERIFY2(a.value().frames == b.value().frames, name.c_str());
     }
+}
+
+// The probe on a shipped example with the embedded model, as the README runs it (few steps).
+void TstCliVideo::probeDemo() {
+    mp::test::TempDir dir;
+    const auto run = dir / "run";
+    const auto r = cli({u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s, u"--steps"_s, u"3"_s,
+                        u"--interval"_s, u"500"_s, u"--tensors"_s, u"--out"_s, path(run)});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.out.contains(u"5 runs"_s), qPrintable(both(r)));
+    QFile f(QString::fromStdString((run / "results.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(j[u"steps"_s].toInt(), 3);
+    QVERIFY(j[u"toy_world"_s].toBool());
+    QVERIFY(!j[u"caption"_s].toString().isEmpty());
+    QVERIFY(j[u"edit"_s].toString() != j[u"caption"_s].toString());
+    const auto runs = j[u"runs"_s].toArray();
+    // The reconstruction, the full edit and the pairs (1000, 500), (1000, 0), (500, 0).
+    QCOMPARE(runs.size(), 5);
+    QStringList names;
+    for (const auto& v : runs) {
+        const auto o = v.toObject();
+        names << o[u"run"_s].toString();
+        QVERIFY2(o.contains(u"clip_change"_s) && o.contains(u"oracle"_s), qPrintable(names.last()));
+        auto info = mp::video::probeVideo(run / o[u"video"_s].toString().toStdString());
+        QVERIFY2(info.ok(), qPrintable(names.last()));
+        QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+        const auto t = mp::SafetensorsFile::open(run / o[u"tensors"_s].toString().toStdString());
+        const auto* latents = t.header().find("latents");
+        QVERIFY(latents);
+        QCOMPARE(latents->shape, (std::vector<std::int64_t>{1, 4, 16, 16, 16}));
+    }
+    QCOMPARE(names, (QStringList{u"reconstruction"_s, u"full-edit"_s, u"pair-1000-500"_s,
+                                 u"pair-1000-0"_s, u"pair-500-0"_s}));
+    QVERIFY(fs::exists(run / "videos" / "original.mp4"));
+    const auto evals = j[u"evaluations"_s].toObject();
+    QCOMPARE(evals[u"naive"_s].toInt(), 9);
+    QCOMPARE(evals[u"planned"_s].toInt(), 10);  // 3 trunk, 3 full edit, 2 + 2 from τ = 500
+    std::ifstream csv(run / "results.csv");
+    int lines = 0;
+    for (std::string line; std::getline(csv, line);)
+        ++lines;
+    QCOMPARE(lines, 6);
+    // A second probe into the same folder is refused; the first run is untouched.
+    const auto again = cli({u"probe"_s, u"--demo"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(run)});
+    QCOMPARE(again.code, 2);
+    QVERIFY2(again.err.contains(u"exists and is not empty"_s), qPrintable(both(again)));
+    QVERIFY(fs::exists(run / "results.json"));
+}
+
+void TstCliVideo::probeErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("no video") << QStringList{u"--caption"_s, u"a"_s, u"--edit"_s, u"b"_s} << 2
+                              << u"--video is needed"_s;
+    QTest::newRow("no edit") << QStringList{u"--video"_s, u"VIDEO"_s, u"--caption"_s, u"a"_s} << 2
+                             << u"--edit"_s;
+    QTest::newRow("interval not dividing 1000")
+        << QStringList{u"--demo"_s, u"--interval"_s, u"300"_s} << 2 << u"--interval"_s;
+    QTest::newRow("example out of range")
+        << QStringList{u"--demo"_s, u"--example"_s, u"99"_s} << 2 << u"--example"_s;
+    QTest::newRow("missing video")
+        << QStringList{u"--video"_s, u"/nonexistent.mp4"_s, u"--caption"_s,
+                       u"a"_s,       u"--edit"_s,           u"b"_s}
+        << 1 << u"/nonexistent.mp4"_s;
+}
+
+// Bad input: one clear error, and no run folder (nor its staging folder) left behind.
+void TstCliVideo::probeErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, phrase);
+    mp::test::TempDir dir;
+    args.replaceInStrings(u"VIDEO"_s, path(m_mp4));
+    const auto r =
+        cli(QStringList{u"probe"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(dir / "run")} + args);
+    QVERIFY2(r.code == code, qPrintable(both(r)));
+    QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
+    QVERIFY(!fs::exists(dir / "run"));
+    QVERIFY(!fs::exists(dir / ".run.partial"));
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

@@ -1,0 +1,398 @@
+// motionprobe-cli probe: the prompt-tampering probe on one video (docs/probe.md). Inverts the
+// video with its caption, resamples every (τ_start, τ_end) pair of the grid with the edited
+// caption inside the window (probe/probe.h), and writes per run the video, the metrics (CLIP
+// score change toward c', flow similarity to the original, and on the toy world the oracle's
+// verdicts) and, with --tensors, the final latents and decoded video.
+
+#include "commands.h"
+#include "video_args.h"
+
+#include "core/stopwatch.h"
+#include "io/file_util.h"
+#include "io/json_util.h"
+#include "io/resources.h"
+#include "io/snapshot.h"
+#include "io/tensor_io.h"
+#include "metrics/clip_scorer.h"
+#include "metrics/clip_scores.h"
+#include "pipelines/modelscope.h"
+#include "probe/probe.h"
+#include "runtime/device.h"
+#include "toy/oracle.h"
+#include "video/video_io.h"
+#include "video/video_tensor.h"
+#ifdef MP_HAVE_VISION
+#include "vision/flow_similarity.h"
+#endif
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace mp::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A shipped example of resources/examples/toy-tgve: its frames, caption and object edit.
+struct Example {
+    fs::path frames;
+    std::string caption, edit;
+};
+
+std::vector<std::string> csvRow(const std::string& line) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char ch = line[i];
+        if (ch == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') {
+            out.back() += '"';
+            ++i;
+        } else if (ch == '"') {
+            quoted = !quoted;
+        } else if (ch == ',' && !quoted) {
+            out.emplace_back();
+        } else if (ch != '\r') {
+            out.back() += ch;
+        }
+    }
+    return out;
+}
+
+Example demoExample(int index) {
+    const auto root = findResource("examples/toy-tgve");
+    const auto csv = root / "LOVEU-TGVE-2023_Dataset.csv";
+    std::ifstream in(csv);
+    if (!in)
+        throw EngineError(ErrorCode::NotFound, csv.string() + ": cannot read the examples");
+    std::string line;
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(in, line)) {
+        auto row = csvRow(line);
+        // The header and group rows have no caption.
+        if (row.size() >= 4 && !row[1].empty() && row[0] != "Video name")
+            rows.push_back(std::move(row));
+    }
+    if (index < 0 || index >= static_cast<int>(rows.size()))
+        throw UsageError("--example: expected an example from 0 to " +
+                         std::to_string(static_cast<int>(rows.size()) - 1) + ", got " +
+                         std::to_string(index));
+    const auto& r = rows[static_cast<std::size_t>(index)];
+    return {root / "480p_frames" / r[0], r[1], r[3]};  // the object change: the paper's edit
+}
+
+bool isToyModel(const fs::path& dir) {
+    std::ifstream in(dir / "model_index.json");
+    if (!in)
+        return false;
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    return j.is_object() && j.value(kToyWorldKey, false);
+}
+
+toy::Frames framesOf(const video::Clip& clip) {
+    return {clip.width, clip.height, clip.frames};
+}
+
+std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
+    std::vector<metrics::RgbImage> out;
+    for (const auto& f : clip.frames)
+        out.push_back({f, clip.width, clip.height});
+    return out;
+}
+
+std::string number(double v) {
+    std::ostringstream s;
+    s.precision(6);
+    s << v;
+    return s.str();
+}
+
+int run(const ParsedArgs& args) {
+    const fs::path finalOut = args.value("out");
+    fs::path videoPath;
+    std::string caption = args.value("caption"), edit = args.value("edit");
+    if (args.flag("demo")) {
+        const auto ex =
+            demoExample(static_cast<int>(parseInteger("example", args.value("example"), 0, 1000)));
+        videoPath = ex.frames;
+        if (!args.has("caption"))
+            caption = ex.caption;
+        if (!args.has("edit"))
+            edit = ex.edit;
+    } else {
+        if (!args.has("video"))
+            throw UsageError("--video is needed (or --demo for a shipped example)");
+        videoPath = args.value("video");
+    }
+    if (caption.empty())
+        throw UsageError("--caption: the video's caption c is needed");
+    if (edit.empty())
+        throw UsageError("--edit: the edited caption c' is needed");
+
+    probe::ProbeRequest req;
+    req.caption = caption;
+    req.edit = edit;
+    if (args.has("negative"))
+        req.negativePrompt = args.value("negative");
+    req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
+    req.grid.interval = static_cast<int>(parseInteger("interval", args.value("interval"), 1, 1000));
+    req.grid.onlyEndZero = args.flag("only-end-zero");
+    req.inversionGuidance =
+        parseNumber("inversion-guidance", args.value("inversion-guidance"), 0, 100);
+    if (args.has("guidance"))
+        req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    req.maxBatch = static_cast<int>(parseInteger("max-batch", args.value("max-batch"), 1, 4096));
+    // Checked before anything loads.
+    try {
+        (void)probe::gridPairs(req.grid);
+    } catch (const EngineError& e) {
+        throw UsageError("--interval: " + e.message());
+    }
+
+    // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
+    // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
+    // run.
+    if (fs::exists(finalOut) && !(fs::is_directory(finalOut) && fs::is_empty(finalOut)))
+        throw UsageError("--out: " + finalOut.string() +
+                         " exists and is not empty; the probe writes a new run folder");
+    const fs::path out = finalOut.parent_path() / ("." + finalOut.filename().string() + ".partial");
+    removeTree(out);
+    struct Cleanup {
+        fs::path dir;
+        ~Cleanup() {
+            if (!dir.empty())
+                removeTree(dir);
+        }
+    } cleanup{out};
+
+    const auto device = deviceFromArgs(args);
+    const auto job = commandJob(args);
+    const Stopwatch total;
+    const fs::path modelDir = modelFromArgs(args);
+    auto pipeline = forOption("model", modelDir.string(), [&] {
+                        return pipelines::ModelScopePipeline::load(modelDir, device, "", job);
+                    }).value();
+    const bool toyWorld = isToyModel(modelDir);
+
+    // The reference at the model's size and frame count.
+    video::DecodeOptions decode;
+    decode.select.mode = video::SelectMode::Uniform;
+    decode.select.count = pipeline.defaultFrames();
+    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
+    const auto original = forOption("video", videoPath.string(), [&] {
+                              return video::decodeVideo(videoPath, decode, job);
+                          }).value();
+    req.latents = pipeline.encodeVideo(video::clipToTensor(original, video::TensorLayout::BCFHW,
+                                                           video::ValueRange::MinusOneToOne));
+
+    std::optional<metrics::ClipScorer> scorer;
+    std::string scorerDir = args.value("scorer");
+    if (scorerDir.empty() && toyWorld)
+        scorerDir = findResource(kToyClipResource).string();
+    if (!scorerDir.empty()) {
+        metrics::ClipScorerOptions so;
+        so.device = device;
+        scorer = forOption("scorer", scorerDir, [&] {
+                     return metrics::ClipScorer::load(scorerDir, so, job);
+                 }).value();
+    }
+    std::optional<at::Tensor> editEmbed;
+    double baseClip = 0;
+    if (scorer) {
+        editEmbed = scorer->embedPrompt(edit);
+        baseClip =
+            metrics::textAlignment(scorer->embedImages(imagesOf(original), job).value(), *editEmbed,
+                                   scorer->logitScale(), metrics::AlignmentVariant::Tgve)
+                .value;
+    }
+    std::optional<toy::ClipEstimate> originalEstimate;
+    std::optional<toy::CaptionAttributes> editAttributes;
+    if (toyWorld) {
+        originalEstimate = toy::analyse(framesOf(original));
+        editAttributes = toy::parseCaption(edit);
+    }
+
+    fs::create_directories(out / "videos");
+    if (args.flag("tensors"))
+        fs::create_directories(out / "tensors");
+    video::EncodeOptions encode;
+    encode.fps = original.fps > 0 ? original.fps : video::kDefaultFps;
+    (void)video::encodeVideo(original, out / "videos" / "original.mp4", encode, job).value();
+
+    nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+    std::vector<nlohmann::ordered_json> byRun;
+    probe::ProbePlan plan;
+    const auto onFinished = [&](const std::vector<probe::ProbeRunOutput>& finished) {
+        for (const auto& o : finished) {
+            const auto& r = plan.runs[static_cast<std::size_t>(o.run)];
+            const auto videoTensor = pipeline.decode(o.latents);
+            auto clip = video::tensorToClip(videoTensor, video::TensorLayout::BCFHW,
+                                            video::ValueRange::ZeroToOne, encode.fps);
+            nlohmann::ordered_json j;
+            j["run"] = r.name();
+            if (r.kind == probe::ProbePlan::RunKind::Pair) {
+                j["tau_start"] = r.pair.start;
+                j["tau_end"] = r.pair.end;
+            }
+            j["video"] = "videos/" + r.name() + ".mp4";
+            (void)video::encodeVideo(clip, out / "videos" / (r.name() + ".mp4"), encode, job)
+                .value();
+            if (args.flag("tensors")) {
+                saveTensorFile(
+                    out / "tensors" / (r.name() + ".safetensors"),
+                    {{"latents", o.latents.contiguous()}, {"video", videoTensor.contiguous()}},
+                    {{"run", r.name()}});
+                j["tensors"] = "tensors/" + r.name() + ".safetensors";
+            }
+            if (scorer) {
+                const auto a = metrics::textAlignment(
+                    scorer->embedImages(imagesOf(clip), job).value(), *editEmbed,
+                    scorer->logitScale(), metrics::AlignmentVariant::Tgve);
+                j["clip_change"] = a.value - baseClip;
+            }
+#ifdef MP_HAVE_VISION
+            const auto flow =
+                vision::flowSimilarity({&original.frames, original.width, original.height},
+                                       {&clip.frames, clip.width, clip.height}, {}, {})
+                    .value();
+            j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
+#endif
+            if (originalEstimate) {
+                const auto estimate = toy::analyse(framesOf(clip));
+                const auto look = toy::checkAppearance(estimate, *editAttributes);
+                const auto verdict = [](const std::optional<bool>& v) {
+                    return v ? nlohmann::ordered_json(*v) : nullptr;
+                };
+                j["oracle"] = {
+                    {"colour", verdict(look.colour)},
+                    {"shape", verdict(look.shape)},
+                    {"background", verdict(look.background)},
+                    {"motion_similarity", toy::checkMotion(estimate, *originalEstimate).similarity},
+                    {"same_path", toy::checkMotion(estimate, *originalEstimate).samePath}};
+            }
+            byRun[static_cast<std::size_t>(o.run)] = std::move(j);
+        }
+    };
+    // The plan is known before the first run finishes: build it the same way the probe does.
+    plan = probe::planProbe(pipeline.scheduler().timesteps(req.steps), probe::gridPairs(req.grid));
+    byRun.resize(plan.runs.size());
+    const auto result =
+        probe::runProbe(probe::probeModelOf(pipeline), req, job, onFinished).value();
+
+    nlohmann::ordered_json j;
+    j["model"] = modelDir.string();
+    j["toy_world"] = toyWorld;
+    j["video"] = videoPath.string();
+    j["caption"] = caption;
+    j["edit"] = edit;
+    j["negative_prompt"] = req.negativePrompt ? nlohmann::ordered_json(*req.negativePrompt)
+                                              : nlohmann::ordered_json(nullptr);
+    j["steps"] = req.steps;
+    j["interval"] = req.grid.interval;
+    j["only_end_zero"] = req.grid.onlyEndZero;
+    j["inversion_guidance"] = req.inversionGuidance;
+    j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
+    j["latents"] = "VAE posterior mean x scaling factor";
+    j["boundary_rule"] = "c' at every step whose timestep t has tau_end <= t <= tau_start";
+    j["timesteps"] = plan.timesteps;
+    j["device"] = device.describe();
+    if (scorer) {
+        j["scorer"] = {{"folder", scorerDir},
+                       {"backbone", scorer->backbone()},
+                       {"metric", "text_alignment"},
+                       {"variant", "tgve"},
+                       {"base_score", baseClip}};
+    }
+    j["evaluations"] = {{"planned", result.plan.evaluations()},
+                        {"naive", result.plan.naiveEvaluations()},
+                        {"inversion", req.steps}};
+    j["seconds"] = {{"inversion", result.inversionSeconds},
+                    {"resampling", result.resamplingSeconds},
+                    {"total", total.milliseconds() / 1000}};
+    for (auto& r : byRun)
+        runs.push_back(std::move(r));
+    j["runs"] = runs;
+    writeJsonAtomically(out / "results.json", j);
+
+    writeFileAtomically(out / "results.csv", [&](std::ostream& s) {
+        s << "run,tau_start,tau_end,clip_change,flow_similarity,oracle_colour,oracle_shape,"
+             "oracle_background,oracle_motion_similarity,oracle_same_path\n";
+        const auto cell = [](const nlohmann::ordered_json& v) -> std::string {
+            if (v.is_null())
+                return "";
+            if (v.is_boolean())
+                return v.get<bool>() ? "1" : "0";
+            if (v.is_number())
+                return number(v.get<double>());
+            return v.get<std::string>();
+        };
+        for (const auto& r : j["runs"]) {
+            const auto get = [&](const char* k) {
+                return r.contains(k) ? r[k] : nlohmann::ordered_json(nullptr);
+            };
+            const auto oracle = [&](const char* k) {
+                return r.contains("oracle") ? r["oracle"][k] : nlohmann::ordered_json(nullptr);
+            };
+            s << cell(r["run"]) << "," << cell(get("tau_start")) << "," << cell(get("tau_end"))
+              << "," << cell(get("clip_change")) << "," << cell(get("flow_similarity")) << ","
+              << cell(oracle("colour")) << "," << cell(oracle("shape")) << ","
+              << cell(oracle("background")) << "," << cell(oracle("motion_similarity")) << ","
+              << cell(oracle("same_path")) << "\n";
+        }
+    });
+    if (fs::exists(finalOut))
+        fs::remove(finalOut);  // empty (checked above)
+    fs::rename(out, finalOut);
+    cleanup.dir.clear();
+    std::printf(
+        "wrote %s: %zu runs; %d denoiser evaluations with shared prefixes (the reconstruction "
+        "included) for the naive loop's %d (%.2fx); inversion %.1f s, resampling %.1f s, total "
+        "%.1f s\n",
+        finalOut.string().c_str(), plan.runs.size(), result.plan.evaluations(),
+        result.plan.naiveEvaluations(),
+        static_cast<double>(result.plan.evaluations()) / result.plan.naiveEvaluations(),
+        result.inversionSeconds, result.resamplingSeconds, total.milliseconds() / 1000);
+    return kExitOk;
+}
+
+}  // namespace
+
+Command probeCommand() {
+    std::vector<OptionSpec> options = {
+        {"model", "DIR", "a TextToVideoSDPipeline folder; default: the embedded toy world's model"},
+        {"video", "V", "the reference video (file or frame folder)"},
+        {"caption", "TEXT", "the video's caption c"},
+        {"edit", "TEXT", "the edited caption c' (subject changed, motion kept)"},
+        {"demo", "", "probe a shipped toy example (--example) with its caption and object edit"},
+        {"example", "N", "which shipped example --demo takes (0-15)", false, "0"},
+        {"out", "RUN_DIR", "the run folder: results.json, results.csv, videos/", true},
+        {"steps", "K", "DDIM steps of the inversion and of every resampling", false, "50"},
+        {"interval", "I", "grid interval over the 1000 training timesteps", false, "100"},
+        {"only-end-zero", "", "only the pairs with τ_end = 0 (the trade-off curve)"},
+        {"guidance", "G", "resampling guidance (default: the pipeline's, 9)"},
+        {"inversion-guidance", "G", "inversion guidance (1: none)", false, "1"},
+        {"negative", "TEXT", "negative prompt of the resampling (default: \"\")"},
+        {"scorer", "DIR",
+         "CLIPModel folder for the CLIP score change (default: the toy CLIP on the toy world)"},
+        {"max-batch", "N", "runs through the model at once", false, "16"},
+        {"tensors", "", "also write each run's final latents and decoded video as safetensors"},
+        progressOptionSpec()};
+    for (auto& o : deviceOptionSpecs())
+        options.push_back(std::move(o));
+    CommandSpec spec{
+        "probe",
+        "The prompt-tampering probe: invert a video with its caption c, resample it with the "
+        "edited caption c' for τ_end ≤ t ≤ τ_start and c elsewhere for every pair of the grid, "
+        "and measure each resample (docs/probe.md).",
+        {},
+        std::move(options),
+        ""};
+    return {std::move(spec), run};
+}
+
+}  // namespace mp::cli

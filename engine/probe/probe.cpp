@@ -1,0 +1,176 @@
+#include "probe/probe.h"
+
+#include "core/stopwatch.h"
+#include "pipelines/modelscope.h"
+
+#include <ATen/ATen.h>
+
+namespace mp::probe {
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& what) {
+    throw EngineError(ErrorCode::InvalidArgument, "probe: " + what);
+}
+
+void check(const ProbeModel& m, const ProbeRequest& r) {
+    if (!m.scheduler || !m.model || !m.encodePrompt)
+        invalid("the model is incomplete (scheduler, denoiser and text encoder are needed)");
+    if (!r.latents.defined() || r.latents.dim() < 2 || r.latents.size(0) != 1)
+        invalid("expected the latents of one video (batch 1)");
+    if (r.caption.empty())
+        invalid("the caption c is empty");
+    if (r.edit.empty())
+        invalid("the edited caption c' is empty");
+    if (r.steps < 1 || r.steps > m.scheduler->numTrainTimesteps())
+        invalid("steps must be between 1 and " + std::to_string(m.scheduler->numTrainTimesteps()) +
+                ", got " + std::to_string(r.steps));
+    if (r.maxBatch < 1)
+        invalid("the batch must hold at least one run, got " + std::to_string(r.maxBatch));
+}
+
+sampling::Guidance guidanceOf(double scale) {
+    sampling::Guidance g;
+    g.scale = scale;
+    return g;
+}
+
+}  // namespace
+
+sampling::ConditionSchedule runSchedule(const ProbePlan::Run& run) {
+    switch (run.kind) {
+        case ProbePlan::RunKind::Reconstruction:
+            return sampling::ConditionSchedule::constant(0);
+        case ProbePlan::RunKind::FullEdit:
+            return sampling::ConditionSchedule::constant(1);
+        case ProbePlan::RunKind::Pair:
+            break;
+    }
+    return sampling::ConditionSchedule::window(1, 0, run.pair.start, run.pair.end);
+}
+
+at::Tensor resampleNaive(const ProbeModel& model,
+                         const at::Tensor& invertedNoise,
+                         const sampling::Conditioning& caption,
+                         const sampling::Conditioning& edit,
+                         const sampling::ConditionSchedule& schedule,
+                         int steps,
+                         double guidance) {
+    sampling::DenoiseRequest r;
+    r.numSteps = steps;
+    r.latents = invertedNoise;
+    r.conditions = {caption, edit};
+    r.conditionSchedule = schedule;
+    r.guidance = guidanceOf(guidance);
+    return sampling::denoise(*model.scheduler, model.model, r).value().latents;
+}
+
+Result<ProbeResult> runProbe(const ProbeModel& model,
+                             const ProbeRequest& request,
+                             const JobContext& job,
+                             const RunsFinished& onRunsFinished) {
+    return capture([&] {
+        check(model, request);
+        const auto& scheduler = *model.scheduler;
+        const double guidance = request.guidance.value_or(model.defaultGuidance);
+        ProbeResult result;
+        result.plan = planProbe(scheduler.timesteps(request.steps), gridPairs(request.grid));
+        const auto& plan = result.plan;
+
+        const auto caption = during("encoding the caption", [&] {
+            return model.encodePrompt(request.caption, request.negativePrompt);
+        });
+        const auto edit = during("encoding the edited caption", [&] {
+            return model.encodePrompt(request.edit, request.negativePrompt);
+        });
+
+        const Stopwatch inverting;
+        sampling::InversionRequest inv;
+        inv.latents = request.latents.to(at::kFloat);
+        inv.condition = caption;
+        inv.numSteps = request.steps;
+        inv.guidance = guidanceOf(request.inversionGuidance);
+        inv.measureReconstruction = false;
+        auto inverted = sampling::invert(scheduler, model.model, inv, job).value();
+        result.invertedNoise = inverted.trajectory.latents.back();
+        result.inversionSeconds = inverting.milliseconds() / 1000;
+
+        // Inner denoise calls share the cancel token but report no progress of their own: the
+        // probe reports evaluations done of the plan's.
+        JobContext inner;
+        inner.cancel = job.cancel;
+        inner.previewEvery = 0;
+
+        const Stopwatch resampling;
+        std::vector<at::Tensor> state(plan.nodes.size());
+        state[0] = result.invertedNoise;
+        result.runs.resize(plan.runs.size());
+        int done = 0;
+        job.report("probe", 0, plan.evaluations());
+        for (std::size_t g = 0; g < plan.groups.size(); ++g) {
+            const auto& group = plan.groups[g];
+            for (std::size_t i = 0; i < group.size();) {
+                // The next nodes at one depth, up to the batch.
+                const int depth = plan.nodes[static_cast<std::size_t>(group[i])].depth;
+                std::size_t j = i;
+                while (j < group.size() &&
+                       plan.nodes[static_cast<std::size_t>(group[j])].depth == depth &&
+                       j - i < static_cast<std::size_t>(request.maxBatch))
+                    ++j;
+                std::vector<at::Tensor> inputs;
+                sampling::DenoiseRequest r;
+                r.numSteps = request.steps;
+                r.firstStep = depth - 1;
+                r.stepCount = 1;
+                r.conditions = {caption, edit};
+                r.guidance = guidanceOf(guidance);
+                r.stage = "probe";
+                for (std::size_t k = i; k < j; ++k) {
+                    const auto& node = plan.nodes[static_cast<std::size_t>(group[k])];
+                    inputs.push_back(state[static_cast<std::size_t>(node.parent)]);
+                    r.itemConditionSchedules.push_back(
+                        sampling::ConditionSchedule::constant(node.condition));
+                }
+                r.latents = at::cat(inputs, 0);
+                const auto out =
+                    sampling::denoise(scheduler, model.model, r, inner).value().latents;
+                for (std::size_t k = i; k < j; ++k)
+                    state[static_cast<std::size_t>(group[k])] =
+                        out.narrow(0, static_cast<std::int64_t>(k - i), 1);
+                done += static_cast<int>(j - i);
+                job.report("probe", done, plan.evaluations());
+                i = j;
+            }
+            std::vector<ProbeRunOutput> finished;
+            for (const int run : plan.runsOfGroup(static_cast<int>(g))) {
+                const auto leaf =
+                    static_cast<std::size_t>(plan.runs[static_cast<std::size_t>(run)].leaf);
+                ProbeRunOutput o{run, state[leaf].to(at::kCPU).clone()};
+                result.runs[static_cast<std::size_t>(run)] = o;
+                finished.push_back(o);
+            }
+            if (onRunsFinished)
+                onRunsFinished(finished);
+            // Only the trunk's states are read by later groups.
+            if (g > 0)
+                for (const int n : group)
+                    state[static_cast<std::size_t>(n)] = at::Tensor();
+        }
+        result.resamplingSeconds = resampling.milliseconds() / 1000;
+        return result;
+    });
+}
+
+ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline) {
+    ProbeModel m;
+    m.scheduler = &pipeline.scheduler();
+    m.model = pipeline.modelFn();
+    m.encodePrompt = [&pipeline](const std::string& prompt,
+                                 const std::optional<std::string>& negative) {
+        return pipeline.encodePrompt(prompt, negative);
+    };
+    m.defaultGuidance = pipelines::GenerateRequest{}.guidance;
+    return m;
+}
+
+}  // namespace mp::probe

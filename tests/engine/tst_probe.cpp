@@ -1,0 +1,338 @@
+// The probe: the grid, the plan (a tree of shared prefixes) and its execution, which must equal
+// the naive per-pair loop.
+
+#include "core/error.h"
+#include "models/unet3d.h"
+#include "pipelines/modelscope.h"
+#include "probe/plan.h"
+#include "probe/probe.h"
+#include "runtime/device.h"
+#include "sampling/ddim.h"
+#include "train/toy_t2v.h"
+
+#include "golden_util.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <set>
+
+using namespace mp;
+using namespace mp::probe;
+using mp::test::relMax;
+
+namespace {
+
+sampling::DdimScheduler modelScopeScheduler() {
+    return sampling::DdimScheduler(sampling::SchedulerConfig::parse(
+        R"({"_class_name":"DDIMScheduler","beta_schedule":"scaled_linear","beta_start":0.00085,
+            "beta_end":0.012,"clip_sample":false,"set_alpha_to_one":false,"steps_offset":1})",
+        "modelscope.json"));
+}
+
+// The path of conditions from the root to a node.
+std::vector<int> pathTo(const ProbePlan& plan, int node) {
+    std::vector<int> out;
+    for (int n = node; n > 0; n = plan.nodes[static_cast<std::size_t>(n)].parent)
+        out.insert(out.begin(), plan.nodes[static_cast<std::size_t>(n)].condition);
+    return out;
+}
+
+// A tiny random UNet3D (the toy recipe's layout) with fixed random prompt embeddings.
+struct TinyModel {
+    sampling::DdimScheduler scheduler = modelScopeScheduler();
+    models::UNet3DConditionModel unet{nullptr};
+    std::map<std::string, at::Tensor> prompts;
+    ProbeModel probe;
+
+    TinyModel() {
+        at::manual_seed(3);
+        train::ToyT2vOptions o;
+        o.channels = {16, 16};
+        o.groups = 4;
+        unet = models::UNet3DConditionModel(train::toyUNetConfig(o, 12));
+        unet->eval();
+        probe.scheduler = &scheduler;
+        auto u = unet;
+        probe.model = [u](const sampling::ModelInput& in) mutable {
+            torch::NoGradGuard noGrad;
+            return u->forward(in.latents, in.timesteps, in.context);
+        };
+        probe.encodePrompt = [this](const std::string& p, const std::optional<std::string>& n) {
+            return sampling::Conditioning{embed(p), embed(n.value_or(""))};
+        };
+        probe.defaultGuidance = 3.0;
+    }
+    at::Tensor embed(const std::string& prompt) {
+        auto& e = prompts[prompt];
+        if (!e.defined())
+            e = at::randn({1, 7, 12});
+        return e;
+    }
+};
+
+}  // namespace
+
+class TstProbe : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void grid_data();
+    void grid();
+    void badGrid_data();
+    void badGrid();
+    void boundaryRule();
+    void plan_data();
+    void plan();
+    void plannedEqualsNaive_data();
+    void plannedEqualsNaive();
+    void cancel();
+    void referenceEquality();
+};
+
+void TstProbe::grid_data() {
+    QTest::addColumn<int>("interval");
+    QTest::addColumn<bool>("onlyEndZero");
+    QTest::addColumn<int>("pairs");
+    QTest::newRow("paper: interval 100") << 100 << false << 55;
+    QTest::newRow("only τ_end = 0") << 100 << true << 10;
+    QTest::newRow("interval 250") << 250 << false << 10;
+    QTest::newRow("interval 1000") << 1000 << false << 1;
+}
+
+void TstProbe::grid() {
+    QFETCH(int, interval);
+    QFETCH(bool, onlyEndZero);
+    QFETCH(int, pairs);
+    GridOptions o;
+    o.interval = interval;
+    o.onlyEndZero = onlyEndZero;
+    const auto g = gridPairs(o);
+    QCOMPARE(int(g.size()), pairs);
+    QCOMPARE(g.front(), (TauPair{1000, onlyEndZero ? 0 : 1000 - interval}));
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        QVERIFY(g[i].start > g[i].end && g[i].end >= 0 && g[i].start <= 1000);
+        QCOMPARE(g[i].start % interval, 0);
+        QCOMPARE(g[i].end % interval, 0);
+        if (onlyEndZero)
+            QCOMPARE(g[i].end, 0);
+        if (i > 0)  // start descending, then end descending, no repeats
+            QVERIFY(g[i - 1].start > g[i].start ||
+                    (g[i - 1].start == g[i].start && g[i - 1].end > g[i].end));
+    }
+}
+
+void TstProbe::badGrid_data() {
+    QTest::addColumn<int>("interval");
+    QTest::addColumn<int>("start");
+    QTest::addColumn<int>("end");
+    QTest::newRow("interval not dividing 1000") << 300 << -1 << -1;
+    QTest::newRow("interval 0") << 0 << -1 << -1;
+    QTest::newRow("start = end") << 100 << 500 << 500;
+    QTest::newRow("start past 1000") << 100 << 1100 << 0;
+    QTest::newRow("negative end") << 100 << 500 << -100;
+}
+
+void TstProbe::badGrid() {
+    QFETCH(int, interval);
+    QFETCH(int, start);
+    QFETCH(int, end);
+    GridOptions o;
+    o.interval = interval;
+    if (start != -1 || end != -1)  // -1, -1: the grid itself
+        o.pairs = {{start, end}};
+    try {
+        (void)gridPairs(o);
+        QFAIL("accepted");
+    } catch (const EngineError& e) {
+        QCOMPARE(e.code(), ErrorCode::InvalidArgument);
+        QVERIFY2(std::string(e.what()).find("probe") != std::string::npos, e.what());
+    }
+}
+
+// c' for τ_end ≤ t ≤ τ_start, closed on both ends, at the scheduler's own timesteps.
+void TstProbe::boundaryRule() {
+    const auto ts = modelScopeScheduler().timesteps(50);
+    QCOMPARE(ts.front(), std::int64_t(981));
+    QCOMPARE(ts.back(), std::int64_t(1));
+    const auto c = stepConditions({600, 0}, ts);
+    for (std::size_t i = 0; i < ts.size(); ++i)
+        QCOMPARE(c[i], ts[i] <= 600 ? 1 : 0);
+    QCOMPARE(std::count(c.begin(), c.end(), 1), 30l);  // 581, 561, …, 1
+    const std::vector<std::int64_t> exact{800, 600, 400, 200, 0};
+    QCOMPARE(stepConditions({600, 200}, exact), (std::vector<int>{0, 1, 1, 1, 0}));
+    QCOMPARE(stepConditions({1000, 0}, exact), (std::vector<int>{1, 1, 1, 1, 1}));
+}
+
+void TstProbe::plan_data() {
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<int>("interval");
+    QTest::addColumn<int>("evaluations");
+    QTest::addColumn<int>("naive");
+    // 50 steps, interval 100: the trunk (50), the c' branches from each τ_start (275) and the c
+    // tails from each τ_end > 0 (825) = 1,150 of 55 × 50.
+    QTest::newRow("paper: 50 steps, interval 100") << 50 << 100 << 1150 << 2750;
+    // The counts below were checked by enumerating every run's prefixes (in Python).
+    QTest::newRow("25 steps, interval 100") << 25 << 100 << 590 << 1375;
+    QTest::newRow("10 steps, interval 250") << 10 << 250 << 63 << 100;
+    // Fewer steps than τ values: pairs with no timestep between their τs coincide, some with
+    // the reconstruction.
+    QTest::newRow("4 steps, interval 100") << 4 << 100 << 24 << 220;
+}
+
+void TstProbe::plan() {
+    QFETCH(int, steps);
+    QFETCH(int, interval);
+    QFETCH(int, evaluations);
+    QFETCH(int, naive);
+    GridOptions o;
+    o.interval = interval;
+    const auto ts = modelScopeScheduler().timesteps(steps);
+    const auto p = planProbe(ts, gridPairs(o));
+    QCOMPARE(p.evaluations(), evaluations);
+    QCOMPARE(p.naiveEvaluations(), naive);
+    QVERIFY(p.evaluations() < p.naiveEvaluations());
+    // Every run's leaf is reached by exactly its conditions; distinct sequences, distinct leaves.
+    std::map<std::vector<int>, int> leafOf;
+    for (const auto& run : p.runs) {
+        QCOMPARE(int(run.conditions.size()), steps);
+        QCOMPARE(pathTo(p, run.leaf), run.conditions);
+        QCOMPARE(p.nodes[static_cast<std::size_t>(run.leaf)].depth, steps);
+        auto [it, fresh] = leafOf.emplace(run.conditions, run.leaf);
+        QCOMPARE(it->second, run.leaf);
+    }
+    QCOMPARE(p.runs[0].name(), std::string("reconstruction"));
+    QCOMPARE(p.runs[1].name(), std::string("full-edit"));
+    // No two nodes are the same prefix: the tree has one node per distinct prefix.
+    std::set<std::vector<int>> prefixes;
+    for (std::size_t n = 1; n < p.nodes.size(); ++n)
+        QVERIFY(prefixes.insert(pathTo(p, static_cast<int>(n))).second);
+    // Groups: the trunk first, every node once, parents before children.
+    std::vector<int> seen(p.nodes.size(), 0);
+    seen[0] = 1;
+    QCOMPARE(int(p.groups.front().size()), steps);
+    for (const auto& g : p.groups)
+        for (const int n : g) {
+            QVERIFY(seen[static_cast<std::size_t>(p.nodes[static_cast<std::size_t>(n)].parent)]);
+            QCOMPARE(seen[static_cast<std::size_t>(n)]++, 0);
+        }
+    QCOMPARE(std::count(seen.begin(), seen.end(), 1), long(p.nodes.size()));
+    // The trunk ends in the reconstruction, and in every run that uses c throughout.
+    const auto trunkRuns = p.runsOfGroup(0);
+    QCOMPARE(trunkRuns.front(), 0);
+    for (const int r : trunkRuns)
+        QCOMPARE(p.runs[static_cast<std::size_t>(r)].conditions, p.runs[0].conditions);
+}
+
+void TstProbe::plannedEqualsNaive_data() {
+    QTest::addColumn<int>("maxBatch");
+    QTest::addColumn<double>("guidance");
+    QTest::newRow("batches of 3, guidance 3") << 3 << 3.0;
+    QTest::newRow("one at a time, no guidance") << 1 << 1.0;
+}
+
+// Every run of the plan (shared prefixes, batches of branches) equals its own full resampling.
+void TstProbe::plannedEqualsNaive() {
+    QFETCH(int, maxBatch);
+    QFETCH(double, guidance);
+    TinyModel m;
+    ProbeRequest r;
+    at::manual_seed(5);
+    r.latents = at::randn({1, 4, 4, 8, 8});
+    r.caption = "a red circle moves up";
+    r.edit = "a blue square moves up";
+    r.steps = 10;
+    r.guidance = guidance;
+    r.grid.interval = 250;
+    r.maxBatch = maxBatch;
+    int callbacks = 0;
+    std::set<int> delivered;
+    auto result = runProbe(m.probe, r, {}, [&](const std::vector<ProbeRunOutput>& runs) {
+        ++callbacks;
+        for (const auto& o : runs)
+            QVERIFY(delivered.insert(o.run).second);
+    });
+    QVERIFY2(result.ok(), result.ok() ? "" : result.error().message().c_str());
+    const auto& p = result.value().plan;
+    QCOMPARE(p.evaluations(), 63);
+    QCOMPARE(callbacks, int(p.groups.size()));
+    QCOMPARE(int(delivered.size()), int(p.runs.size()));
+    const auto c = m.probe.encodePrompt(r.caption, std::nullopt);
+    const auto e = m.probe.encodePrompt(r.edit, std::nullopt);
+    for (std::size_t i = 0; i < p.runs.size(); ++i) {
+        const auto naive = resampleNaive(m.probe, result.value().invertedNoise, c, e,
+                                         runSchedule(p.runs[i]), r.steps, guidance);
+        const auto err = relMax(result.value().runs[i].latents, naive);
+        QVERIFY2(err < 1e-5, (p.runs[i].name() + ": " + std::to_string(err)).c_str());
+    }
+    // The runs differ: the edit reached the latents.
+    QVERIFY(relMax(result.value().runs[1].latents, result.value().runs[0].latents) > 1e-3);
+}
+
+// A cancel stops the probe within one step and comes back as cancelled, not failed.
+void TstProbe::cancel() {
+    TinyModel m;
+    ProbeRequest r;
+    r.latents = at::randn({1, 4, 4, 8, 8});
+    r.caption = "a";
+    r.edit = "b";
+    r.steps = 10;
+    r.grid.interval = 250;
+    JobContext job;
+    int after = 0;
+    job.progress = [&](const ProgressEvent& e) {
+        if (e.stage == "probe" && e.step > 0 && ++after == 1)
+            job.cancel.cancel();
+    };
+    const auto result = runProbe(m.probe, r, job);
+    QVERIFY(result.cancelled());
+    QCOMPARE(after, 1);
+}
+
+// Our probe against the paper's procedure written naively with diffusers (tools/golden/probe.py):
+// the same inversion and, per run, a full resampling with the prompt switched per step.
+void TstProbe::referenceEquality() {
+    const auto dir = std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "probe";
+    if (!std::filesystem::exists(dir / "golden.safetensors"))
+        QSKIP("tests/data/golden/probe is not generated yet (tools/golden/probe.py, GPU machine)");
+    const auto golden = test::loadGolden(dir);
+    const auto meta = test::goldenMetadata(dir);
+    auto pipeline = pipelines::ModelScopePipeline::load(std::filesystem::path(MP_TEST_DATA_DIR) /
+                                                            "golden" / "modelscope" / "pipeline",
+                                                        resolveDevice("cpu", "fp32"))
+                        .value();
+    ProbeRequest r;
+    r.latents = golden.at("x0");
+    r.caption = meta.at("caption");
+    r.edit = meta.at("edit");
+    r.steps = std::stoi(meta.at("steps"));
+    r.guidance = std::stod(meta.at("guidance"));
+    const auto runs = nlohmann::json::parse(meta.at("runs"));
+    for (const auto& run : runs)
+        if (!run["tau_start"].is_null())
+            r.grid.pairs.push_back({run["tau_start"].get<int>(), run["tau_end"].get<int>()});
+    const auto result = runProbe(probeModelOf(pipeline), r).value();
+    const auto inverted = relMax(result.invertedNoise, golden.at("inverted"));
+    qInfo("x̂_T: %.2e", inverted);
+    QVERIFY(inverted < 1e-4);
+    int compared = 0;
+    for (std::size_t i = 0; i < result.plan.runs.size(); ++i) {
+        const auto name = result.plan.runs[i].name();
+        const auto it = golden.find(name + ".final_latents");
+        if (it == golden.end())
+            continue;
+        const auto err = relMax(result.runs[i].latents, it->second);
+        qInfo("%s: %.2e", name.c_str(), err);
+        QVERIFY2(err < 1e-4, name.c_str());
+        ++compared;
+    }
+    QCOMPARE(compared, int(runs.size()));
+}
+
+QTEST_APPLESS_MAIN(TstProbe)
+#include "tst_probe.moc"

@@ -16,18 +16,22 @@
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "pipelines/modelscope.h"
+#include "probe/analysis.h"
+#include "probe/figure.h"
 #include "probe/probe.h"
 #include "runtime/device.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
 #include "video/video_tensor.h"
 #ifdef MP_HAVE_VISION
+#include "vision/figure_png.h"
 #include "vision/flow_similarity.h"
 #endif
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -110,6 +114,114 @@ std::string number(double v) {
     s.precision(6);
     s << v;
     return s.str();
+}
+
+// A number of a run's results by a path of keys ("clip_change", "oracle/shape"); booleans as 0/1.
+std::optional<double> valueAt(const nlohmann::ordered_json& run, const std::string& key) {
+    const nlohmann::ordered_json* v = &run;
+    std::size_t from = 0;
+    while (true) {
+        const auto slash = key.find('/', from);
+        const auto part = key.substr(from, slash == std::string::npos ? slash : slash - from);
+        if (!v->is_object() || !v->contains(part))
+            return std::nullopt;
+        v = &(*v)[part];
+        if (slash == std::string::npos)
+            break;
+        from = slash + 1;
+    }
+    if (v->is_boolean())
+        return v->get<bool>() ? 1.0 : 0.0;
+    if (v->is_number())
+        return v->get<double>();
+    return std::nullopt;
+}
+
+void writeFigure(const probe::Figure& figure, const fs::path& stem) {
+    writeFileAtomically(stem.string() + ".svg",
+                        [&](std::ostream& s) { s << probe::toSvg(figure); });
+#ifdef MP_HAVE_VISION
+    vision::writeFigurePng(figure, stem.string() + ".png");
+#endif
+}
+
+// The heatmap of every metric the runs have, the τ_end = 0 trade-off curve and the suggested τ
+// (into results.json).
+void writeFigures(const probe::ProbePlan& plan,
+                  const std::vector<nlohmann::ordered_json>& byRun,
+                  const fs::path& dir,
+                  nlohmann::ordered_json& results) {
+    fs::create_directories(dir);
+    struct Metric {
+        const char* key;
+        const char* title;
+    };
+    const Metric metrics[] = {{"clip_change", "CLIP score change toward c'"},
+                              {"flow_similarity", "flow similarity to the original"},
+                              {"oracle/colour", "oracle: colour follows c' (1/0)"},
+                              {"oracle/shape", "oracle: shape follows c' (1/0)"},
+                              {"oracle/background", "oracle: background follows c' (1/0)"},
+                              {"oracle/motion_similarity", "oracle: motion similarity"}};
+    std::vector<probe::TauPair> pairs;
+    std::vector<std::size_t> runOf;
+    for (std::size_t r = 0; r < plan.runs.size(); ++r)
+        if (plan.runs[r].kind == probe::ProbePlan::RunKind::Pair) {
+            pairs.push_back(plan.runs[r].pair);
+            runOf.push_back(r);
+        }
+    nlohmann::ordered_json written = nlohmann::ordered_json::array();
+    for (const auto& m : metrics) {
+        std::vector<std::optional<double>> values;
+        bool any = false;
+        for (const auto r : runOf) {
+            values.push_back(valueAt(byRun[r], m.key));
+            any = any || values.back().has_value();
+        }
+        if (!any)
+            continue;
+        std::string name = m.key;
+        std::replace(name.begin(), name.end(), '/', '-');
+        writeFigure(probe::heatmapFigure(pairs, values, m.title, m.key), dir / ("heatmap-" + name));
+        written.push_back("figures/heatmap-" + name);
+    }
+    // Appearance: the CLIP change, else the oracle's shape verdict; motion: the flow similarity,
+    // else the oracle's motion similarity.
+    const char* appearance = nullptr;
+    const char* motion = nullptr;
+    for (const char* k : {"clip_change", "oracle/shape"})
+        if (!appearance && valueAt(byRun[runOf.front()], k))
+            appearance = k;
+    for (const char* k : {"flow_similarity", "oracle/motion_similarity"})
+        if (!motion && valueAt(byRun[runOf.front()], k))
+            motion = k;
+    std::vector<probe::CurvePoint> curve;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (pairs[i].end != 0 || !appearance || !motion)
+            continue;
+        const auto a = valueAt(byRun[runOf[i]], appearance);
+        const auto b = valueAt(byRun[runOf[i]], motion);
+        if (a && b)
+            curve.push_back({pairs[i].start, *a, *b});
+    }
+    if (curve.empty()) {
+        results["suggested_tau"] = nullptr;
+    } else {
+        const auto suggested = probe::suggestTau(curve);
+        writeFigure(probe::tradeOffFigure(curve, suggested, "τ_end = 0: appearance against motion",
+                                          appearance, motion),
+                    dir / "tradeoff");
+        written.push_back("figures/tradeoff");
+        if (suggested) {
+            nlohmann::ordered_json frontier = nlohmann::ordered_json::array();
+            for (const int i : suggested->frontier)
+                frontier.push_back(curve[static_cast<std::size_t>(i)].tauStart);
+            results["suggested_tau"] = {
+                {"tau", suggested->tau},          {"rule", suggested->rule},
+                {"appearance", appearance},       {"motion", motion},
+                {"frontier_tau_start", frontier}, {"reasoning", suggested->reasoning}};
+        }
+    }
+    results["figures"] = written;
 }
 
 int run(const ParsedArgs& args) {
@@ -314,6 +426,7 @@ int run(const ParsedArgs& args) {
     j["seconds"] = {{"inversion", result.inversionSeconds},
                     {"resampling", result.resamplingSeconds},
                     {"total", total.milliseconds() / 1000}};
+    writeFigures(plan, byRun, out / "figures", j);
     for (auto& r : byRun)
         runs.push_back(std::move(r));
     j["runs"] = runs;

@@ -798,6 +798,13 @@ void TstCliVideo::probeDemo() {
     QCOMPARE(names, (QStringList{u"reconstruction"_s, u"full-edit"_s, u"pair-1000-500"_s,
                                  u"pair-1000-0"_s, u"pair-500-0"_s}));
     QVERIFY(fs::exists(run / "videos" / "original.mp4"));
+    for (const char* fig :
+         {"heatmap-clip_change", "heatmap-flow_similarity", "heatmap-oracle-shape", "tradeoff"})
+        for (const char* ext : {".svg", ".png"})
+            QVERIFY2(fs::exists(run / "figures" / (std::string(fig) + ext)), fig);
+    const auto tau = j[u"suggested_tau"_s].toObject();
+    QVERIFY(tau[u"tau"_s].toInt() == 1000 || tau[u"tau"_s].toInt() == 500);
+    QVERIFY(!tau[u"reasoning"_s].toString().isEmpty());
     const auto evals = j[u"evaluations"_s].toObject();
     QCOMPARE(evals[u"naive"_s].toInt(), 9);
     QCOMPARE(evals[u"planned"_s].toInt(), 10);  // 3 trunk, 3 full edit, 2 + 2 from τ = 500

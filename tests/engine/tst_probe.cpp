@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "models/unet3d.h"
 #include "pipelines/modelscope.h"
+#include "probe/analysis.h"
+#include "probe/figure.h"
 #include "probe/plan.h"
 #include "probe/probe.h"
 #include "runtime/device.h"
@@ -25,6 +27,7 @@
 using namespace mp;
 using namespace mp::probe;
 using mp::test::relMax;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -93,6 +96,11 @@ private Q_SLOTS:
     void plannedEqualsNaive();
     void cancel();
     void referenceEquality();
+    void frontier_data();
+    void frontier();
+    void suggestedTau_data();
+    void suggestedTau();
+    void heatmap();
 };
 
 void TstProbe::grid_data() {
@@ -332,6 +340,85 @@ void TstProbe::referenceEquality() {
         ++compared;
     }
     QCOMPARE(compared, int(runs.size()));
+}
+
+using Curve = std::vector<CurvePoint>;
+Q_DECLARE_METATYPE(Curve)
+
+void TstProbe::frontier_data() {
+    QTest::addColumn<Curve>("points");
+    QTest::addColumn<std::vector<int>>("frontier");
+    QTest::newRow("one point") << Curve{{100, 1, 1}} << std::vector<int>{0};
+    QTest::newRow("one dominates") << Curve{{100, 1, 1}, {200, 2, 2}} << std::vector<int>{1};
+    QTest::newRow("trade-off, by appearance")
+        << Curve{{100, 3, 0.1}, {200, 1, 0.9}, {300, 2, 0.5}, {400, 1.5, 0.4}}
+        << std::vector<int>{1, 2, 0};
+    QTest::newRow("ties kept once dominated")
+        << Curve{{100, 1, 1}, {200, 1, 1}, {300, 1, 0.5}} << std::vector<int>{0, 1};
+}
+
+void TstProbe::frontier() {
+    QFETCH(Curve, points);
+    QFETCH(std::vector<int>, frontier);
+    QCOMPARE(paretoFrontier(points), frontier);
+}
+
+void TstProbe::suggestedTau_data() {
+    QTest::addColumn<Curve>("points");
+    QTest::addColumn<int>("tau");
+    QTest::addColumn<QString>("rule");
+    // Motion holds until τ_start 600, then falls while appearance rises: the knee is at 600.
+    QTest::newRow("knee") << Curve{{1000, 1.0, 0.10},
+                                   {800, 0.95, 0.50},
+                                   {600, 0.9, 0.90},
+                                   {400, 0.4, 0.95},
+                                   {200, 0.1, 0.97}}
+                          << 600 << u"knee"_s;
+    QTest::newRow("two on the frontier: largest sum")
+        << Curve{{1000, 1.0, 0.3}, {500, 0.2, 1.0}, {100, 0.1, 0.1}} << 1000 << u"largest sum"_s;
+    // Every sum equal: the tie goes to the point that keeps the most motion.
+    QTest::newRow("a straight frontier: largest sum")
+        << Curve{{900, 1.0, 0.0}, {600, 0.5, 0.5}, {300, 0.0, 1.0}} << 300 << u"largest sum"_s;
+}
+
+void TstProbe::suggestedTau() {
+    QFETCH(Curve, points);
+    QFETCH(int, tau);
+    QFETCH(QString, rule);
+    const auto s = suggestTau(points);
+    QVERIFY(s.has_value());
+    QCOMPARE(s->tau, tau);
+    QCOMPARE(QString::fromStdString(s->rule), rule);
+    QVERIFY2(s->reasoning.find(std::to_string(tau)) != std::string::npos, s->reasoning.c_str());
+    QVERIFY(!suggestTau({}).has_value());
+    QVERIFY(!suggestTau({{100, std::nan(""), 1}}).has_value());
+}
+
+// A heatmap cell per pair, coloured by value between the extremes, with the exact value in its
+// tooltip; the SVG escapes text.
+void TstProbe::heatmap() {
+    const std::vector<TauPair> pairs{{1000, 0}, {1000, 500}, {500, 0}};
+    const std::vector<std::optional<double>> values{0.25, -1.5, std::nullopt};
+    const auto f = heatmapFigure(pairs, values, "A & B", "metric");
+    std::vector<const Figure::Rect*> cells;
+    for (const auto& r : f.rects)
+        if (!r.tooltip.empty())
+            cells.push_back(&r);
+    QCOMPARE(cells.size(), std::size_t{3});
+    const auto same = [](Rgb a, Rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; };
+    QVERIFY(same(cells[0]->fill, viridis(1)));  // the largest value
+    QVERIFY(same(cells[1]->fill, viridis(0)));  // the smallest
+    QVERIFY(cells[0]->tooltip.find("τ_start 1000, τ_end 0: metric 0.25") != std::string::npos);
+    QVERIFY(cells[2]->tooltip.find("—") != std::string::npos);  // no value
+    // Rows from τ_start 1000 down, columns from τ_end 0 across.
+    QVERIFY(cells[0]->y < cells[2]->y);
+    QCOMPARE(cells[0]->x, cells[2]->x);
+    QVERIFY(cells[1]->x > cells[0]->x);
+    const auto svg = toSvg(f);
+    QVERIFY(svg.find("A &amp; B") != std::string::npos);
+    QVERIFY(svg.find("<title>τ_start 1000, τ_end 500: metric -1.5</title>") != std::string::npos);
+    QVERIFY(same(viridis(0), Rgb{0x44, 0x01, 0x54}));
+    QVERIFY(same(viridis(1), Rgb{0xFD, 0xE7, 0x25}));
 }
 
 QTEST_APPLESS_MAIN(TstProbe)

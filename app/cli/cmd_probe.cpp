@@ -20,6 +20,9 @@
 #include "probe/figure.h"
 #include "probe/probe.h"
 #include "runtime/device.h"
+#ifdef MP_HAVE_STORE
+#include "store/store.h"
+#endif
 #include "toy/oracle.h"
 #include "video/video_io.h"
 #include "video/video_tensor.h"
@@ -33,8 +36,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 namespace mp::cli {
@@ -115,6 +120,80 @@ std::string number(double v) {
     s << v;
     return s.str();
 }
+
+// FNV-1a, 64 bits: the store's key for a probe (what fixes its runs' numbers).
+struct Fnv {
+    std::uint64_t h = 1469598103934665603ull;
+    void add(const void* data, std::size_t n) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i)
+            h = (h ^ p[i]) * 1099511628211ull;
+    }
+    void add(const std::string& s) {
+        add(s.data(), s.size());
+        add("\0", 1);
+    }
+    std::string hex() const {
+        char s[17];
+        std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(h));
+        return s;
+    }
+};
+
+std::string fileText(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The model (its folder, component configs and weight file sizes), the video as the model sees
+// it, the captions and every setting that changes a run's latents; not the grid, so a finer grid
+// reuses the runs a coarser one finished.
+std::string probeKey(const fs::path& model,
+                     const video::Clip& clip,
+                     const probe::ProbeRequest& r,
+                     const std::string& device) {
+    Fnv f;
+    std::error_code ec;
+    f.add(fs::weakly_canonical(model, ec).string());
+    for (const char* c : {"model_index.json", "unet/config.json", "vae/config.json",
+                          "text_encoder/config.json", "scheduler/scheduler_config.json"})
+        f.add(fileText(model / c));
+    for (const char* c : {"unet", "vae", "text_encoder"})
+        if (fs::is_directory(model / c, ec))
+            for (const auto& e : fs::directory_iterator(model / c))
+                if (e.path().extension() == ".safetensors")
+                    f.add(e.path().filename().string() + ":" + std::to_string(e.file_size()));
+    for (const auto& frame : clip.frames)
+        f.add(frame.data(), frame.size());
+    f.add(r.caption);
+    f.add(r.edit);
+    f.add(r.negativePrompt ? "negative:" + *r.negativePrompt : "no negative");
+    f.add(std::to_string(r.steps));
+    f.add(number(r.inversionGuidance));
+    f.add(r.guidance ? number(*r.guidance) : "default guidance");
+    f.add(device);
+    return f.hex();
+}
+
+#ifdef MP_HAVE_STORE
+store::Blob toBlob(const at::Tensor& t) {
+    const auto c = t.to(at::kCPU, at::kFloat).contiguous();
+    store::Blob b{"F32", c.sizes().vec(), {}};
+    const auto* p = static_cast<const std::byte*>(c.data_ptr());
+    b.data.assign(p, p + c.numel() * 4);
+    return b;
+}
+
+std::optional<at::Tensor> fromBlob(const std::optional<store::Blob>& b) {
+    if (!b || b->dtype != "F32")
+        return std::nullopt;
+    auto t = at::empty(b->shape, at::kFloat);
+    if (static_cast<std::size_t>(t.numel()) * 4 != b->data.size())
+        return std::nullopt;  // a damaged entry is recomputed
+    std::memcpy(t.data_ptr(), b->data.data(), b->data.size());
+    return t;
+}
+#endif
 
 // A number of a run's results by a path of keys ("clip_change", "oracle/shape"); booleans as 0/1.
 std::optional<double> valueAt(const nlohmann::ordered_json& run, const std::string& key) {
@@ -302,6 +381,33 @@ int run(const ParsedArgs& args) {
     req.latents = pipeline.encodeVideo(video::clipToTensor(original, video::TensorLayout::BCFHW,
                                                            video::ValueRange::MinusOneToOne));
 
+#ifdef MP_HAVE_STORE
+    // Every finished part goes into the experiment store as it finishes; a rerun of the same
+    // probe (same key) after a kill takes them back instead of computing them again.
+    const fs::path storePath =
+        args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
+    auto experiments = forOption("store", storePath.string(),
+                                 [&] { return store::ExperimentStore::open(storePath); });
+    const auto key = probeKey(modelDir, original, req, device.describe());
+    const auto probeRow = experiments.probe(
+        key,
+        nlohmann::json{{"model", modelDir.string()},
+                       {"video", videoPath.string()},
+                       {"caption", caption},
+                       {"edit", edit},
+                       {"steps", req.steps},
+                       {"guidance", req.guidance.value_or(pipelines::GenerateRequest{}.guidance)},
+                       {"inversion_guidance", req.inversionGuidance},
+                       {"device", device.describe()}}
+            .dump());
+    req.checkpoints.load = [&](const std::string& name) {
+        return fromBlob(experiments.blob(probeRow.id, name));
+    };
+    req.checkpoints.save = [&](const std::string& name, const at::Tensor& t) {
+        experiments.putBlob(probeRow.id, name, toBlob(t));
+    };
+#endif
+
     std::optional<metrics::ClipScorer> scorer;
     std::string scorerDir = args.value("scorer");
     if (scorerDir.empty() && toyWorld)
@@ -387,6 +493,16 @@ int run(const ParsedArgs& args) {
                     {"motion_similarity", toy::checkMotion(estimate, *originalEstimate).similarity},
                     {"same_path", toy::checkMotion(estimate, *originalEstimate).samePath}};
             }
+#ifdef MP_HAVE_STORE
+            experiments.putRun(
+                probeRow.id,
+                {r.name(),
+                 r.kind == probe::ProbePlan::RunKind::Pair ? std::optional<int>(r.pair.start)
+                                                           : std::nullopt,
+                 r.kind == probe::ProbePlan::RunKind::Pair ? std::optional<int>(r.pair.end)
+                                                           : std::nullopt,
+                 j.dump()});
+#endif
             byRun[static_cast<std::size_t>(o.run)] = std::move(j);
         }
     };
@@ -422,7 +538,12 @@ int run(const ParsedArgs& args) {
     }
     j["evaluations"] = {{"planned", result.plan.evaluations()},
                         {"naive", result.plan.naiveEvaluations()},
-                        {"inversion", req.steps}};
+                        {"inversion", result.inversionResumed ? 0 : req.steps},
+                        {"computed", result.evaluationsComputed},
+                        {"runs_resumed", result.runsResumed}};
+#ifdef MP_HAVE_STORE
+    j["store"] = {{"file", storePath.string()}, {"probe", probeRow.id}, {"key", key}};
+#endif
     j["seconds"] = {{"inversion", result.inversionSeconds},
                     {"resampling", result.resamplingSeconds},
                     {"total", total.milliseconds() / 1000}};
@@ -458,10 +579,16 @@ int run(const ParsedArgs& args) {
               << cell(oracle("same_path")) << "\n";
         }
     });
+#ifdef MP_HAVE_STORE
+    experiments.setStatus(probeRow.id, "finished");
+#endif
     if (fs::exists(finalOut))
         fs::remove(finalOut);  // empty (checked above)
     fs::rename(out, finalOut);
     cleanup.dir.clear();
+    if (result.runsResumed > 0)
+        std::printf("resumed %d runs from the experiment store; computed %d evaluations\n",
+                    result.runsResumed, result.evaluationsComputed);
     std::printf(
         "wrote %s: %zu runs; %d denoiser evaluations with shared prefixes (the reconstruction "
         "included) for the naive loop's %d (%.2fx); inversion %.1f s, resampling %.1f s, total "
@@ -494,6 +621,9 @@ Command probeCommand() {
          "CLIPModel folder for the CLIP score change (default: the toy CLIP on the toy world)"},
         {"max-batch", "N", "runs through the model at once", false, "16"},
         {"tensors", "", "also write each run's final latents and decoded video as safetensors"},
+        {"store", "FILE",
+         "the experiment store (SQLite) the probe records into and resumes from (default: "
+         "$MOTIONPROBE_STORE, else ~/.local/share/motionprobe/experiments.sqlite)"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));

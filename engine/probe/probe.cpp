@@ -5,6 +5,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 namespace mp::probe {
 
 namespace {
@@ -84,15 +86,30 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
             return model.encodePrompt(request.edit, request.negativePrompt);
         });
 
+        const auto& keep = request.checkpoints;
+        const auto load = [&](const std::string& name) -> std::optional<at::Tensor> {
+            return keep.load ? keep.load(name) : std::nullopt;
+        };
+        const auto save = [&](const std::string& name, const at::Tensor& t) {
+            if (keep.save)
+                keep.save(name, t.to(at::kCPU).contiguous());
+        };
+
         const Stopwatch inverting;
-        sampling::InversionRequest inv;
-        inv.latents = request.latents.to(at::kFloat);
-        inv.condition = caption;
-        inv.numSteps = request.steps;
-        inv.guidance = guidanceOf(request.inversionGuidance);
-        inv.measureReconstruction = false;
-        auto inverted = sampling::invert(scheduler, model.model, inv, job).value();
-        result.invertedNoise = inverted.trajectory.latents.back();
+        if (auto kept = load("inverted")) {
+            result.invertedNoise = *kept;
+            result.inversionResumed = true;
+        } else {
+            sampling::InversionRequest inv;
+            inv.latents = request.latents.to(at::kFloat);
+            inv.condition = caption;
+            inv.numSteps = request.steps;
+            inv.guidance = guidanceOf(request.inversionGuidance);
+            inv.measureReconstruction = false;
+            auto inverted = sampling::invert(scheduler, model.model, inv, job).value();
+            result.invertedNoise = inverted.trajectory.latents.back();
+            save("inverted", result.invertedNoise);
+        }
         result.inversionSeconds = inverting.milliseconds() / 1000;
 
         // Inner denoise calls share the cancel token but report no progress of their own: the
@@ -107,9 +124,41 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
         result.runs.resize(plan.runs.size());
         int done = 0;
         job.report("probe", 0, plan.evaluations());
+        const auto runName = [&](int run) {
+            return "run." + plan.runs[static_cast<std::size_t>(run)].name();
+        };
         for (std::size_t g = 0; g < plan.groups.size(); ++g) {
             const auto& group = plan.groups[g];
-            for (std::size_t i = 0; i < group.size();) {
+            const auto groupRuns = plan.runsOfGroup(static_cast<int>(g));
+            // A finished group comes back from the checkpoints: the trunk as its states (later
+            // groups start from them), the others as their runs' final latents.
+            bool resumed = false;
+            if (g == 0) {
+                if (auto trunk = load("trunk");
+                    trunk && trunk->size(0) == static_cast<std::int64_t>(group.size())) {
+                    for (std::size_t k = 0; k < group.size(); ++k)
+                        state[static_cast<std::size_t>(group[k])] =
+                            trunk->narrow(0, static_cast<std::int64_t>(k), 1)
+                                .to(result.invertedNoise.device());
+                    resumed = true;
+                }
+            } else {
+                std::vector<std::optional<at::Tensor>> kept;
+                for (const int run : groupRuns)
+                    kept.push_back(load(runName(run)));
+                resumed = std::all_of(kept.begin(), kept.end(),
+                                      [](const auto& k) { return k.has_value(); });
+                if (resumed)
+                    for (std::size_t k = 0; k < groupRuns.size(); ++k)
+                        state[static_cast<std::size_t>(
+                            plan.runs[static_cast<std::size_t>(groupRuns[k])].leaf)] = *kept[k];
+            }
+            if (resumed) {
+                done += static_cast<int>(group.size());
+                result.runsResumed += static_cast<int>(groupRuns.size());
+                job.report("probe", done, plan.evaluations());
+            }
+            for (std::size_t i = 0; !resumed && i < group.size();) {
                 // The next nodes at one depth, up to the batch.
                 const int depth = plan.nodes[static_cast<std::size_t>(group[i])].depth;
                 std::size_t j = i;
@@ -138,15 +187,24 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
                     state[static_cast<std::size_t>(group[k])] =
                         out.narrow(0, static_cast<std::int64_t>(k - i), 1);
                 done += static_cast<int>(j - i);
+                result.evaluationsComputed += static_cast<int>(j - i);
                 job.report("probe", done, plan.evaluations());
                 i = j;
             }
+            if (!resumed && g == 0) {
+                std::vector<at::Tensor> trunk;
+                for (const int n : group)
+                    trunk.push_back(state[static_cast<std::size_t>(n)]);
+                save("trunk", at::cat(trunk, 0));
+            }
             std::vector<ProbeRunOutput> finished;
-            for (const int run : plan.runsOfGroup(static_cast<int>(g))) {
+            for (const int run : groupRuns) {
                 const auto leaf =
                     static_cast<std::size_t>(plan.runs[static_cast<std::size_t>(run)].leaf);
                 ProbeRunOutput o{run, state[leaf].to(at::kCPU).clone()};
                 result.runs[static_cast<std::size_t>(run)] = o;
+                if (!resumed && g > 0)
+                    save(runName(run), o.latents);
                 finished.push_back(o);
             }
             if (onRunsFinished)

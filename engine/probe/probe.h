@@ -44,6 +44,15 @@ struct ProbeModel {
 // must outlive the result.
 ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline);
 
+// Where a probe keeps what it has finished, so that a rerun after a kill computes no finished
+// branch again (the CLI backs it with the experiment store). Names: "inverted" (x̂_T), "trunk"
+// (the reconstruction's states, stacked), "run.<name>" (a run's final latents). Empty functions:
+// nothing is kept.
+struct ProbeCheckpoints {
+    std::function<std::optional<at::Tensor>(const std::string& name)> load;
+    std::function<void(const std::string& name, const at::Tensor& tensor)> save;
+};
+
 struct ProbeRequest {
     at::Tensor latents;   // the video's clean latents x0 (1, ...), float32
     std::string caption;  // c
@@ -54,6 +63,7 @@ struct ProbeRequest {
     std::optional<double> guidance;  // resampling; default the model's
     GridOptions grid;
     int maxBatch = 16;  // runs' states through the model at once
+    ProbeCheckpoints checkpoints;
 };
 
 struct ProbeRunOutput {
@@ -66,6 +76,9 @@ struct ProbeResult {
     at::Tensor invertedNoise;          // x̂_T
     std::vector<ProbeRunOutput> runs;  // one per plan run, in plan order
     double inversionSeconds = 0, resamplingSeconds = 0;
+    int evaluationsComputed = 0;  // this call's denoiser evaluations (inversion not counted)
+    int runsResumed = 0;          // runs whose latents came from the checkpoints
+    bool inversionResumed = false;
 };
 
 // Called as each group's runs are done (the reconstruction first), on the calling thread.

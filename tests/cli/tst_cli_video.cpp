@@ -76,6 +76,7 @@ private Q_SLOTS:
     void probeDemo();
     void probeErrors_data();
     void probeErrors();
+    void probeResumesAfterKill();
 
 private:
     mp::test::TempDir m_dir;
@@ -769,7 +770,8 @@ void TstCliVideo::probeDemo() {
     mp::test::TempDir dir;
     const auto run = dir / "run";
     const auto r = cli({u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s, u"--steps"_s, u"3"_s,
-                        u"--interval"_s, u"500"_s, u"--tensors"_s, u"--out"_s, path(run)});
+                        u"--interval"_s, u"500"_s, u"--tensors"_s, u"--out"_s, path(run),
+                        u"--store"_s, path(dir / "store.sqlite")});
     QVERIFY2(r.code == 0, qPrintable(both(r)));
     QVERIFY2(r.out.contains(u"5 runs"_s), qPrintable(both(r)));
     QFile f(QString::fromStdString((run / "results.json").string()));
@@ -814,7 +816,8 @@ void TstCliVideo::probeDemo() {
         ++lines;
     QCOMPARE(lines, 6);
     // A second probe into the same folder is refused; the first run is untouched.
-    const auto again = cli({u"probe"_s, u"--demo"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(run)});
+    const auto again = cli({u"probe"_s, u"--demo"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(run),
+                            u"--store"_s, path(dir / "store.sqlite")});
     QCOMPARE(again.code, 2);
     QVERIFY2(again.err.contains(u"exists and is not empty"_s), qPrintable(both(again)));
     QVERIFY(fs::exists(run / "results.json"));
@@ -845,12 +848,67 @@ void TstCliVideo::probeErrors() {
     QFETCH(QString, phrase);
     mp::test::TempDir dir;
     args.replaceInStrings(u"VIDEO"_s, path(m_mp4));
-    const auto r =
-        cli(QStringList{u"probe"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(dir / "run")} + args);
+    const auto r = cli(QStringList{u"probe"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(dir / "run"),
+                                   u"--store"_s, path(dir / "store.sqlite")} +
+                       args);
     QVERIFY2(r.code == code, qPrintable(both(r)));
     QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
     QVERIFY(!fs::exists(dir / "run"));
     QVERIFY(!fs::exists(dir / ".run.partial"));
+}
+
+// A probe killed outright (SIGKILL: no chance to clean up) and run again takes back what it had
+// finished from the store, computes only the rest, and ends with the results of an uninterrupted
+// run.
+void TstCliVideo::probeResumesAfterKill() {
+    mp::test::TempDir dir;
+    const auto store = path(dir / "store.sqlite");
+    const auto args = [&](const char* out, const QString& storeFile) {
+        return QStringList{u"probe"_s,      u"--demo"_s, u"--steps"_s,    u"20"_s,
+                           u"--interval"_s, u"250"_s,    u"--out"_s,      path(dir / out),
+                           u"--store"_s,    storeFile,   u"--progress"_s, u"always"_s};
+    };
+    QProcess p;
+    p.start(QStringLiteral(MP_CLI_PATH), args("a", store));
+    QVERIFY(p.waitForStarted());
+    // Progress lines read "probe N/120 …"; kill once a third of the plan is done.
+    QString err;
+    QRegularExpression line(u"probe (\\d+)/(\\d+)"_s);
+    QDeadlineTimer deadline(120000);
+    bool killed = false;
+    while (p.state() == QProcess::Running && !deadline.hasExpired() && !killed) {
+        p.waitForReadyRead(100);
+        err += QString::fromUtf8(p.readAllStandardError());
+        auto it = line.globalMatch(err);
+        while (it.hasNext()) {
+            const auto m = it.next();
+            if (m.captured(1).toInt() * 3 >= m.captured(2).toInt()) {
+                ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+                killed = true;
+                break;
+            }
+        }
+    }
+    QVERIFY2(killed, qPrintable(u"finished before it could be killed:\n"_s + err));
+    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(!fs::exists(dir / "a"));
+
+    const auto resumed = cli(args("b", store));
+    QVERIFY2(resumed.code == 0, qPrintable(both(resumed)));
+    QRegularExpression summary(u"resumed (\\d+) runs from the experiment store; computed (\\d+)"_s);
+    const auto m = summary.match(resumed.out);
+    QVERIFY2(m.hasMatch(), qPrintable(both(resumed)));
+    QVERIFY(m.captured(1).toInt() >= 1);
+    QVERIFY2(m.captured(2).toInt() < 120, qPrintable(resumed.out));
+
+    const auto fresh = cli(args("c", path(dir / "fresh.sqlite")));
+    QVERIFY2(fresh.code == 0, qPrintable(both(fresh)));
+    QVERIFY(!fresh.out.contains(u"resumed"_s));
+    const auto read = [](const fs::path& f) {
+        std::ifstream in(f);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    QCOMPARE(read(dir / "b" / "results.csv"), read(dir / "c" / "results.csv"));
 }
 
 QTEST_GUILESS_MAIN(TstCliVideo)

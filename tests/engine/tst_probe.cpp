@@ -22,6 +22,7 @@
 #include <QtTest/QtTest>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 using namespace mp;
@@ -95,6 +96,7 @@ private Q_SLOTS:
     void plannedEqualsNaive_data();
     void plannedEqualsNaive();
     void cancel();
+    void resume();
     void referenceEquality();
     void frontier_data();
     void frontier();
@@ -300,6 +302,52 @@ void TstProbe::cancel() {
     const auto result = runProbe(m.probe, r, job);
     QVERIFY(result.cancelled());
     QCOMPARE(after, 1);
+}
+
+// A probe stopped after two groups and run again with the same checkpoints computes only the
+// groups it had not finished, and its results equal an uninterrupted run's.
+void TstProbe::resume() {
+    TinyModel m;
+    ProbeRequest r;
+    at::manual_seed(9);
+    r.latents = at::randn({1, 4, 4, 8, 8});
+    r.caption = "a red circle moves up";
+    r.edit = "a blue square moves up";
+    r.steps = 10;
+    r.grid.interval = 250;
+    const auto whole = runProbe(m.probe, r).value();
+
+    std::map<std::string, at::Tensor> kept;
+    r.checkpoints.load = [&](const std::string& name) -> std::optional<at::Tensor> {
+        const auto it = kept.find(name);
+        return it == kept.end() ? std::nullopt : std::optional(it->second.clone());
+    };
+    r.checkpoints.save = [&](const std::string& name, const at::Tensor& t) {
+        kept[name] = t.clone();
+    };
+    JobContext job;
+    int groups = 0;
+    const auto first = runProbe(m.probe, r, job, [&](const std::vector<ProbeRunOutput>&) {
+        if (++groups == 2)
+            job.cancel.cancel();
+    });
+    QVERIFY(first.cancelled());
+    QVERIFY(kept.count("inverted") && kept.count("trunk"));
+
+    const auto& plan = whole.plan;
+    const auto doneRuns = plan.runsOfGroup(0).size() + plan.runsOfGroup(1).size();
+    const auto doneNodes = plan.groups[0].size() + plan.groups[1].size();
+    const auto again = runProbe(m.probe, r).value();
+    QVERIFY(again.inversionResumed);
+    QCOMPARE(again.runsResumed, int(doneRuns));
+    QCOMPARE(again.evaluationsComputed, plan.evaluations() - int(doneNodes));
+    for (std::size_t i = 0; i < plan.runs.size(); ++i)
+        QVERIFY2(relMax(again.runs[i].latents, whole.runs[i].latents) < 1e-6,
+                 plan.runs[i].name().c_str());
+    // Everything kept: nothing is computed.
+    const auto third = runProbe(m.probe, r).value();
+    QCOMPARE(third.evaluationsComputed, 0);
+    QCOMPARE(third.runsResumed, int(plan.runs.size()));
 }
 
 // Our probe against the paper's procedure written naively with diffusers (tools/golden/probe.py):

@@ -1,0 +1,74 @@
+// The experiment store: probes by key, their runs and tensors, across reopening; clear errors on
+// a file that is not a store.
+
+#include "store/store.h"
+
+#include "../support/fixtures.h"
+
+#include <QtTest/QtTest>
+
+#include <fstream>
+
+using namespace mp;
+using namespace mp::store;
+
+class TstStore : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip();
+    void notAStore();
+};
+
+void TstStore::roundTrip() {
+    test::TempDir dir;
+    const auto file = dir / "sub" / "experiments.sqlite";  // the folder is created
+    std::int64_t id = 0;
+    {
+        auto s = ExperimentStore::open(file);
+        const auto p = s.probe("key-1", R"({"steps":50})");
+        id = p.id;
+        QCOMPARE(p.status, std::string("running"));
+        QCOMPARE(s.probe("key-1", "ignored").id, id);  // the same key: the same probe
+        QVERIFY(s.probe("key-2", "{}").id != id);
+        s.putRun(id, {"reconstruction", std::nullopt, std::nullopt, R"({"flow":0.9})"});
+        s.putRun(id, {"pair-600-0", 600, 0, R"({"flow":0.5})"});
+        s.putRun(id, {"pair-600-0", 600, 0, R"({"flow":0.6})"});  // replaced, not doubled
+        Blob b{"F32", {2, 3}, std::vector<std::byte>(24, std::byte{7})};
+        s.putBlob(id, "trunk", b);
+        s.setStatus(id, "finished");
+    }
+    auto s = ExperimentStore::open(file);
+    const auto probes = s.probes();
+    QCOMPARE(probes.size(), std::size_t{2});
+    QCOMPARE(probes[0].key, std::string("key-1"));
+    QCOMPARE(probes[0].status, std::string("finished"));
+    QCOMPARE(probes[0].params, std::string(R"({"steps":50})"));
+    const auto runs = s.runs(id);
+    QCOMPARE(runs.size(), std::size_t{2});
+    QCOMPARE(runs[1].name, std::string("pair-600-0"));
+    QCOMPARE(runs[1].tauStart, std::optional<int>(600));
+    QCOMPARE(runs[1].metrics, std::string(R"({"flow":0.6})"));
+    QVERIFY(!runs[0].tauStart);
+    const auto b = s.blob(id, "trunk");
+    QVERIFY(b.has_value());
+    QCOMPARE(b->shape, (std::vector<std::int64_t>{2, 3}));
+    QCOMPARE(b->data.size(), std::size_t{24});
+    QCOMPARE(int(b->data[5]), 7);
+    QVERIFY(!s.blob(id, "missing"));
+}
+
+void TstStore::notAStore() {
+    test::TempDir dir;
+    const auto file = dir / "x.sqlite";
+    std::ofstream(file) << "this is not an SQLite database, just some text that is long enough";
+    try {
+        (void)ExperimentStore::open(file);
+        QFAIL("opened");
+    } catch (const EngineError& e) {
+        QVERIFY2(std::string(e.what()).find(file.string()) != std::string::npos, e.what());
+    }
+}
+
+QTEST_APPLESS_MAIN(TstStore)
+#include "tst_store.moc"

@@ -40,6 +40,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 namespace mp::cli {
@@ -303,72 +304,46 @@ void writeFigures(const probe::ProbePlan& plan,
     results["figures"] = written;
 }
 
-int run(const ParsedArgs& args) {
-    const fs::path finalOut = args.value("out");
-    fs::path videoPath;
-    std::string caption = args.value("caption"), edit = args.value("edit");
-    if (args.flag("demo")) {
-        const auto ex =
-            demoExample(static_cast<int>(parseInteger("example", args.value("example"), 0, 1000)));
-        videoPath = ex.frames;
-        if (!args.has("caption"))
-            caption = ex.caption;
-        if (!args.has("edit"))
-            edit = ex.edit;
-    } else {
-        if (!args.has("video"))
-            throw UsageError("--video is needed (or --demo for a shipped example)");
-        videoPath = args.value("video");
-    }
-    if (caption.empty())
-        throw UsageError("--caption: the video's caption c is needed");
-    if (edit.empty())
-        throw UsageError("--edit: the edited caption c' is needed");
+// What every probed video shares: the model, the scorer, the store and the settings.
+struct Env {
+    const ParsedArgs& args;
+    DeviceChoice device;
+    JobContext job;
+    fs::path modelDir;
+    std::optional<pipelines::ModelScopePipeline> pipeline;
+    bool toyWorld = false;
+    std::optional<metrics::ClipScorer> scorer;
+    std::string scorerDir;
+#ifdef MP_HAVE_STORE
+    fs::path storePath;
+    std::optional<store::ExperimentStore> experiments;
+#endif
+    probe::ProbeRequest request;  // without the video's latents and captions
+};
 
-    probe::ProbeRequest req;
+struct VideoProbe {
+    nlohmann::ordered_json results;  // results.json
+    probe::ProbePlan plan;
+    probe::ProbeResult result;
+};
+
+// One video, written into `out` (results.json, results.csv, videos/, figures/, tensors/).
+VideoProbe probeVideo(Env& env,
+                      const fs::path& videoPath,
+                      const std::string& caption,
+                      const std::string& edit,
+                      const fs::path& out) {
+    const auto& args = env.args;
+    const auto& job = env.job;
+    const auto& device = env.device;
+    const auto& modelDir = env.modelDir;
+    auto& pipeline = *env.pipeline;
+    const bool toyWorld = env.toyWorld;
+    auto& scorer = env.scorer;
+    const Stopwatch total;
+    probe::ProbeRequest req = env.request;
     req.caption = caption;
     req.edit = edit;
-    if (args.has("negative"))
-        req.negativePrompt = args.value("negative");
-    req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
-    req.grid.interval = static_cast<int>(parseInteger("interval", args.value("interval"), 1, 1000));
-    req.grid.onlyEndZero = args.flag("only-end-zero");
-    req.inversionGuidance =
-        parseNumber("inversion-guidance", args.value("inversion-guidance"), 0, 100);
-    if (args.has("guidance"))
-        req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
-    req.maxBatch = static_cast<int>(parseInteger("max-batch", args.value("max-batch"), 1, 4096));
-    // Checked before anything loads.
-    try {
-        (void)probe::gridPairs(req.grid);
-    } catch (const EngineError& e) {
-        throw UsageError("--interval: " + e.message());
-    }
-
-    // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
-    // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
-    // run.
-    if (fs::exists(finalOut) && !(fs::is_directory(finalOut) && fs::is_empty(finalOut)))
-        throw UsageError("--out: " + finalOut.string() +
-                         " exists and is not empty; the probe writes a new run folder");
-    const fs::path out = finalOut.parent_path() / ("." + finalOut.filename().string() + ".partial");
-    removeTree(out);
-    struct Cleanup {
-        fs::path dir;
-        ~Cleanup() {
-            if (!dir.empty())
-                removeTree(dir);
-        }
-    } cleanup{out};
-
-    const auto device = deviceFromArgs(args);
-    const auto job = commandJob(args);
-    const Stopwatch total;
-    const fs::path modelDir = modelFromArgs(args);
-    auto pipeline = forOption("model", modelDir.string(), [&] {
-                        return pipelines::ModelScopePipeline::load(modelDir, device, "", job);
-                    }).value();
-    const bool toyWorld = isToyModel(modelDir);
 
     // The reference at the model's size and frame count.
     video::DecodeOptions decode;
@@ -384,10 +359,7 @@ int run(const ParsedArgs& args) {
 #ifdef MP_HAVE_STORE
     // Every finished part goes into the experiment store as it finishes; a rerun of the same
     // probe (same key) after a kill takes them back instead of computing them again.
-    const fs::path storePath =
-        args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
-    auto experiments = forOption("store", storePath.string(),
-                                 [&] { return store::ExperimentStore::open(storePath); });
+    auto& experiments = *env.experiments;
     const auto key = probeKey(modelDir, original, req, device.describe());
     const auto probeRow = experiments.probe(
         key,
@@ -408,17 +380,6 @@ int run(const ParsedArgs& args) {
     };
 #endif
 
-    std::optional<metrics::ClipScorer> scorer;
-    std::string scorerDir = args.value("scorer");
-    if (scorerDir.empty() && toyWorld)
-        scorerDir = findResource(kToyClipResource).string();
-    if (!scorerDir.empty()) {
-        metrics::ClipScorerOptions so;
-        so.device = device;
-        scorer = forOption("scorer", scorerDir, [&] {
-                     return metrics::ClipScorer::load(scorerDir, so, job);
-                 }).value();
-    }
     std::optional<at::Tensor> editEmbed;
     double baseClip = 0;
     if (scorer) {
@@ -530,7 +491,7 @@ int run(const ParsedArgs& args) {
     j["timesteps"] = plan.timesteps;
     j["device"] = device.describe();
     if (scorer) {
-        j["scorer"] = {{"folder", scorerDir},
+        j["scorer"] = {{"folder", env.scorerDir},
                        {"backbone", scorer->backbone()},
                        {"metric", "text_alignment"},
                        {"variant", "tgve"},
@@ -542,7 +503,7 @@ int run(const ParsedArgs& args) {
                         {"computed", result.evaluationsComputed},
                         {"runs_resumed", result.runsResumed}};
 #ifdef MP_HAVE_STORE
-    j["store"] = {{"file", storePath.string()}, {"probe", probeRow.id}, {"key", key}};
+    j["store"] = {{"file", env.storePath.string()}, {"probe", probeRow.id}, {"key", key}};
 #endif
     j["seconds"] = {{"inversion", result.inversionSeconds},
                     {"resampling", result.resamplingSeconds},
@@ -582,21 +543,266 @@ int run(const ParsedArgs& args) {
 #ifdef MP_HAVE_STORE
     experiments.setStatus(probeRow.id, "finished");
 #endif
+    return {std::move(j), std::move(plan), result};
+}
+
+// A TGVE-layout dataset (its CSV and 480p_frames folders): each row's video, caption and edit
+// (the column --edit-column names), row numbers as the file counts them (1-based).
+struct DatasetRow {
+    int line = 0;
+    std::string name, caption, edit;
+    fs::path frames;
+};
+
+std::vector<DatasetRow> readDataset(const fs::path& dir, int editColumn, int limit) {
+    fs::path csv;
+    if (fs::is_directory(dir))
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().extension() == ".csv")
+                csv = e.path();
+    if (csv.empty())
+        throw EngineError(ErrorCode::NotFound,
+                          "no CSV file there (the TGVE layout has one beside 480p_frames/)");
+    std::ifstream in(csv);
+    std::vector<DatasetRow> rows;
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        const auto cells = csvRow(line);
+        if (n == 1 || cells.size() < 2 || cells[1].empty())
+            continue;  // the header and the group rows
+        if (static_cast<int>(cells.size()) <= editColumn ||
+            cells[static_cast<std::size_t>(editColumn)].empty())
+            throw EngineError(ErrorCode::Format, csv.string() + ": row " + std::to_string(n) +
+                                                     " (" + cells[0] +
+                                                     ") has no caption in the edit column");
+        DatasetRow r{n, cells[0], cells[1], cells[static_cast<std::size_t>(editColumn)],
+                     dir / "480p_frames" / cells[0]};
+        if (!fs::exists(r.frames))
+            throw EngineError(ErrorCode::NotFound, csv.string() + ": row " + std::to_string(n) +
+                                                       ": the video " + r.frames.string() +
+                                                       " does not exist");
+        rows.push_back(std::move(r));
+        if (limit > 0 && static_cast<int>(rows.size()) == limit)
+            break;
+    }
+    if (rows.empty())
+        throw EngineError(ErrorCode::Format, csv.string() + ": no video rows");
+    return rows;
+}
+
+// Per pair and metric over the videos: the mean and a 95% interval (mean ± 1.96·s/√n, the normal
+// approximation; with one video no interval).
+void writeDatasetSummary(const std::vector<VideoProbe>& videos,
+                         const std::vector<DatasetRow>& rows,
+                         const fs::path& out,
+                         nlohmann::ordered_json& j) {
+    const auto& plan = videos.front().plan;
+    const char* keys[] = {"clip_change",  "flow_similarity",   "oracle/colour",
+                          "oracle/shape", "oracle/background", "oracle/motion_similarity"};
+    nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
+    std::vector<nlohmann::ordered_json> meanRuns(plan.runs.size());
+    for (std::size_t r = 0; r < plan.runs.size(); ++r) {
+        const auto& run = plan.runs[r];
+        nlohmann::ordered_json row;
+        row["run"] = run.name();
+        if (run.kind == probe::ProbePlan::RunKind::Pair) {
+            row["tau_start"] = run.pair.start;
+            row["tau_end"] = run.pair.end;
+        }
+        auto& meanRun = meanRuns[r];
+        for (const char* k : keys) {
+            std::vector<double> v;
+            for (const auto& vp : videos)
+                if (auto x = valueAt(vp.results["runs"][r], k))
+                    v.push_back(*x);
+            if (v.empty())
+                continue;
+            double mean = 0;
+            for (const double x : v)
+                mean += x;
+            mean /= static_cast<double>(v.size());
+            double var = 0;
+            for (const double x : v)
+                var += (x - mean) * (x - mean);
+            const double half = v.size() > 1 ? 1.96 * std::sqrt(var / (v.size() - 1)) /
+                                                   std::sqrt(static_cast<double>(v.size()))
+                                             : 0;
+            row[k] = {{"mean", mean}, {"ci95", {mean - half, mean + half}}, {"n", v.size()}};
+            // For the figures: the means under the same keys as one video's results.
+            std::string key = k;
+            if (const auto slash = key.find('/'); slash != std::string::npos)
+                meanRun[key.substr(0, slash)][key.substr(slash + 1)] = mean;
+            else
+                meanRun[key] = mean;
+        }
+        pairs.push_back(std::move(row));
+    }
+    nlohmann::ordered_json names = nlohmann::ordered_json::array();
+    for (const auto& r : rows)
+        names.push_back({{"row", r.line},
+                         {"video", r.name},
+                         {"caption", r.caption},
+                         {"edit", r.edit},
+                         {"results", "videos/" + r.name + "/results.json"}});
+    j["videos"] = names;
+    j["interval_rule"] = "mean ± 1.96·s/√n over the videos (normal approximation)";
+    j["runs"] = pairs;
+    writeFigures(plan, meanRuns, out / "figures", j);
+    writeJsonAtomically(out / "results.json", j);
+}
+
+int run(const ParsedArgs& args) {
+    const fs::path finalOut = args.value("out");
+    const bool dataset = args.has("dataset");
+    fs::path videoPath;
+    std::string caption = args.value("caption"), edit = args.value("edit");
+    if (dataset) {
+        if (args.flag("demo") || args.has("video"))
+            throw UsageError("--dataset runs every video of the dataset; leave out --video/--demo");
+    } else if (args.flag("demo")) {
+        const auto ex =
+            demoExample(static_cast<int>(parseInteger("example", args.value("example"), 0, 1000)));
+        videoPath = ex.frames;
+        if (!args.has("caption"))
+            caption = ex.caption;
+        if (!args.has("edit"))
+            edit = ex.edit;
+    } else {
+        if (!args.has("video"))
+            throw UsageError("--video is needed (or --demo for a shipped example)");
+        videoPath = args.value("video");
+    }
+    if (!dataset && caption.empty())
+        throw UsageError("--caption: the video's caption c is needed");
+    if (!dataset && edit.empty())
+        throw UsageError("--edit: the edited caption c' is needed");
+    const std::map<std::string, int> editColumns{
+        {"style", 2}, {"object", 3}, {"background", 4}, {"multiple", 5}};
+    const auto column = editColumns.find(args.value("edit-column"));
+    if (column == editColumns.end())
+        throw UsageError("--edit-column: expected style, object, background or multiple, got '" +
+                         args.value("edit-column") + "'");
+
+    Env env{args,
+            {},
+            {},
+            {},
+            std::nullopt,
+            false,
+            std::nullopt,
+            {}
+#ifdef MP_HAVE_STORE
+            ,
+            {},
+            std::nullopt
+#endif
+            ,
+            {}};
+    auto& req = env.request;
+    if (args.has("negative"))
+        req.negativePrompt = args.value("negative");
+    req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
+    req.grid.interval = static_cast<int>(parseInteger("interval", args.value("interval"), 1, 1000));
+    req.grid.onlyEndZero = args.flag("only-end-zero");
+    req.inversionGuidance =
+        parseNumber("inversion-guidance", args.value("inversion-guidance"), 0, 100);
+    if (args.has("guidance"))
+        req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    req.maxBatch = static_cast<int>(parseInteger("max-batch", args.value("max-batch"), 1, 4096));
+    const int limit = static_cast<int>(parseInteger("limit", args.value("limit"), 0, 1000000));
+    // Checked before anything loads.
+    try {
+        (void)probe::gridPairs(req.grid);
+    } catch (const EngineError& e) {
+        throw UsageError("--interval: " + e.message());
+    }
+    std::vector<DatasetRow> rows;
+    if (dataset)
+        rows = forOption("dataset", args.value("dataset"),
+                         [&] { return readDataset(args.value("dataset"), column->second, limit); });
+
+    // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
+    // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
+    // run.
+    if (fs::exists(finalOut) && !(fs::is_directory(finalOut) && fs::is_empty(finalOut)))
+        throw UsageError("--out: " + finalOut.string() +
+                         " exists and is not empty; the probe writes a new run folder");
+    const fs::path out = finalOut.parent_path() / ("." + finalOut.filename().string() + ".partial");
+    removeTree(out);
+    struct Cleanup {
+        fs::path dir;
+        ~Cleanup() {
+            if (!dir.empty())
+                removeTree(dir);
+        }
+    } cleanup{out};
+
+    env.device = deviceFromArgs(args);
+    env.job = commandJob(args);
+    const Stopwatch total;
+    env.modelDir = modelFromArgs(args);
+    env.pipeline =
+        forOption("model", env.modelDir.string(), [&] {
+            return pipelines::ModelScopePipeline::load(env.modelDir, env.device, "", env.job);
+        }).value();
+    env.toyWorld = isToyModel(env.modelDir);
+    env.scorerDir = args.value("scorer");
+    if (env.scorerDir.empty() && env.toyWorld)
+        env.scorerDir = findResource(kToyClipResource).string();
+    if (!env.scorerDir.empty()) {
+        metrics::ClipScorerOptions so;
+        so.device = env.device;
+        env.scorer = forOption("scorer", env.scorerDir, [&] {
+                         return metrics::ClipScorer::load(env.scorerDir, so, env.job);
+                     }).value();
+    }
+#ifdef MP_HAVE_STORE
+    env.storePath =
+        args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
+    env.experiments.emplace(forOption("store", env.storePath.string(),
+                                      [&] { return store::ExperimentStore::open(env.storePath); }));
+#endif
+
+    std::vector<VideoProbe> done;
+    int resumed = 0, computed = 0;
+    if (!dataset) {
+        done.push_back(probeVideo(env, videoPath, caption, edit, out));
+    } else {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            env.job.report("videos", static_cast<int>(i), static_cast<int>(rows.size()));
+            done.push_back(probeVideo(env, rows[i].frames, rows[i].caption, rows[i].edit,
+                                      out / "videos" / rows[i].name));
+        }
+        env.job.report("videos", static_cast<int>(rows.size()), static_cast<int>(rows.size()));
+        nlohmann::ordered_json j;
+        j["dataset"] = args.value("dataset");
+        j["edit_column"] = args.value("edit-column");
+        j["model"] = env.modelDir.string();
+        j["steps"] = req.steps;
+        j["interval"] = req.grid.interval;
+        j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
+        j["inversion_guidance"] = req.inversionGuidance;
+        writeDatasetSummary(done, rows, out, j);
+    }
+    for (const auto& d : done) {
+        resumed += d.result.runsResumed;
+        computed += d.result.evaluationsComputed;
+    }
     if (fs::exists(finalOut))
         fs::remove(finalOut);  // empty (checked above)
     fs::rename(out, finalOut);
     cleanup.dir.clear();
-    if (result.runsResumed > 0)
-        std::printf("resumed %d runs from the experiment store; computed %d evaluations\n",
-                    result.runsResumed, result.evaluationsComputed);
+    if (resumed > 0)
+        std::printf("resumed %d runs from the experiment store; computed %d evaluations\n", resumed,
+                    computed);
+    const auto& plan = done.front().result.plan;
     std::printf(
-        "wrote %s: %zu runs; %d denoiser evaluations with shared prefixes (the reconstruction "
-        "included) for the naive loop's %d (%.2fx); inversion %.1f s, resampling %.1f s, total "
-        "%.1f s\n",
-        finalOut.string().c_str(), plan.runs.size(), result.plan.evaluations(),
-        result.plan.naiveEvaluations(),
-        static_cast<double>(result.plan.evaluations()) / result.plan.naiveEvaluations(),
-        result.inversionSeconds, result.resamplingSeconds, total.milliseconds() / 1000);
+        "wrote %s: %zu video%s, %zu runs each; %d denoiser evaluations with shared prefixes (the "
+        "reconstruction included) for the naive loop's %d (%.2fx) per video; total %.1f s\n",
+        finalOut.string().c_str(), done.size(), done.size() == 1 ? "" : "s", plan.runs.size(),
+        plan.evaluations(), plan.naiveEvaluations(),
+        static_cast<double>(plan.evaluations()) / plan.naiveEvaluations(),
+        total.milliseconds() / 1000);
     return kExitOk;
 }
 
@@ -621,6 +827,12 @@ Command probeCommand() {
          "CLIPModel folder for the CLIP score change (default: the toy CLIP on the toy world)"},
         {"max-batch", "N", "runs through the model at once", false, "16"},
         {"tensors", "", "also write each run's final latents and decoded video as safetensors"},
+        {"dataset", "DIR",
+         "probe every video of a TGVE-layout dataset (CSV and 480p_frames/) and write the mean "
+         "heatmaps with 95% intervals"},
+        {"edit-column", "NAME",
+         "--dataset: the edit caption: style, object, background or multiple", false, "object"},
+        {"limit", "N", "--dataset: only the first N videos (0: all)", false, "0"},
         {"store", "FILE",
          "the experiment store (SQLite) the probe records into and resumes from (default: "
          "$MOTIONPROBE_STORE, else ~/.local/share/motionprobe/experiments.sqlite)"},

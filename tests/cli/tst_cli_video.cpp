@@ -77,6 +77,7 @@ private Q_SLOTS:
     void probeErrors_data();
     void probeErrors();
     void probeResumesAfterKill();
+    void probeDataset();
 
 private:
     mp::test::TempDir m_dir;
@@ -855,6 +856,50 @@ void TstCliVideo::probeErrors() {
     QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
     QVERIFY(!fs::exists(dir / "run"));
     QVERIFY(!fs::exists(dir / ".run.partial"));
+}
+
+// Every video of a TGVE-layout dataset, and the means with their intervals over the videos; a
+// row whose video is missing is named by its row number.
+void TstCliVideo::probeDataset() {
+    mp::test::TempDir dir;
+    const auto examples =
+        fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "examples" / "toy-tgve";
+    const auto r = cli({u"probe"_s, u"--dataset"_s, path(examples), u"--limit"_s, u"2"_s,
+                        u"--steps"_s, u"2"_s, u"--interval"_s, u"500"_s, u"--out"_s,
+                        path(dir / "run"), u"--store"_s, path(dir / "store.sqlite")});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.out.contains(u"2 videos, 5 runs each"_s), qPrintable(both(r)));
+    QFile f(QString::fromStdString((dir / "run" / "results.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    const auto videos = j[u"videos"_s].toArray();
+    QCOMPARE(videos.size(), 2);
+    for (const auto& v : videos)
+        QVERIFY(fs::exists(dir / "run" / v.toObject()[u"results"_s].toString().toStdString()));
+    const auto runs = j[u"runs"_s].toArray();
+    QCOMPARE(runs.size(), 5);
+    for (const auto& v : runs) {
+        const auto flow = v.toObject()[u"flow_similarity"_s].toObject();
+        QCOMPARE(flow[u"n"_s].toInt(), 2);
+        const auto ci = flow[u"ci95"_s].toArray();
+        const double mean = flow[u"mean"_s].toDouble();
+        QVERIFY(ci[0].toDouble() <= mean && mean <= ci[1].toDouble());
+    }
+    QVERIFY(fs::exists(dir / "run" / "figures" / "heatmap-clip_change.svg"));
+
+    // A dataset whose second row names a folder that is not there.
+    const auto broken = dir / "broken";
+    fs::create_directories(broken / "480p_frames" / "a");
+    std::ofstream(broken / "data.csv") << "Video name,Our GT caption,Style,Object\n"
+                                          "group,,,\n"
+                                          "a,a red circle,a striped red circle,a blue circle\n"
+                                          "b,a red square,a striped red square,a blue square\n";
+    const auto bad = cli({u"probe"_s, u"--dataset"_s, path(broken), u"--steps"_s, u"2"_s,
+                          u"--out"_s, path(dir / "bad"), u"--store"_s, path(dir / "store.sqlite")});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains(u"row 4"_s) && bad.err.contains(u"does not exist"_s),
+             qPrintable(both(bad)));
+    QVERIFY(!fs::exists(dir / "bad"));
 }
 
 // A probe killed outright (SIGKILL: no chance to clean up) and run again takes back what it had

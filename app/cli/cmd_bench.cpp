@@ -4,6 +4,7 @@
 #include "models/unet3d.h"
 #include "models/vae.h"
 #include "pipelines/modelscope.h"
+#include "probe/probe.h"
 #include "runtime/cuda_graph.h"
 #include "runtime/cuda_memory.h"
 #include "runtime/device.h"
@@ -93,6 +94,102 @@ int runAttention(const ParsedArgs& args,
     return kExitOk;
 }
 
+// The whole probe on random clean latents (no video I/O, no metrics, so it runs on every build):
+// the planned probe (shared prefixes, batched branches) and, with --naive, the paper's procedure
+// through the same loop (one full resampling per pair), in alternating rounds; medians, ratio
+// and evaluation counts.
+int runProbeBench(const ParsedArgs& args,
+                  const DeviceChoice& device,
+                  long long warmup,
+                  long long reps) {
+    auto pipeline = pipelines::ModelScopePipeline::load(modelFromArgs(args), device).value();
+    pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
+    const auto model = probe::probeModelOf(pipeline);
+    probe::ProbeRequest req;
+    req.caption = "a red circle moves from left to right on a white background";
+    req.edit = "a blue square moves from left to right on a white background";
+    req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
+    req.grid.interval = static_cast<int>(parseInteger("interval", args.value("interval"), 1, 1000));
+    req.maxBatch =
+        args.value("max-batch") == "auto"
+            ? (device.device.is_cuda() ? 16 : 4)
+            : static_cast<int>(parseInteger("max-batch", args.value("max-batch"), 1, 4096));
+    const auto frames = args.has("frames") ? parseInteger("frames", args.value("frames"), 1, 1024)
+                                           : std::int64_t{pipeline.defaultFrames()};
+    const auto latentSize = pipeline.defaultSize() / pipeline.vaeFactor();
+    const auto h =
+        args.has("height") ? parseInteger("height", args.value("height"), 1, 4096) : latentSize;
+    const auto w =
+        args.has("width") ? parseInteger("width", args.value("width"), 1, 4096) : latentSize;
+    at::manual_seed(0);
+    req.latents = at::randn({1, pipeline.latentChannels(), frames, h, w});
+    const bool naive = args.flag("naive");
+    probe::ProbeResult last;
+    const auto planned = [&] {
+        last = probe::runProbe(model, req).value();
+        synchronize(device.device);
+    };
+    const auto naiveLoop = [&] {
+        // x̂_T from the same inversion, then every pair from scratch.
+        const auto c = model.encodePrompt(req.caption, std::nullopt);
+        const auto e = model.encodePrompt(req.edit, std::nullopt);
+        sampling::InversionRequest inv;
+        inv.latents = req.latents;
+        inv.condition = c;
+        inv.numSteps = req.steps;
+        inv.measureReconstruction = false;
+        const auto noise = sampling::invert(*model.scheduler, model.model, inv).value();
+        for (const auto& pair : probe::gridPairs(req.grid))
+            (void)probe::resampleNaive(
+                model, noise.trajectory.latents.back(), c, e,
+                sampling::ConditionSchedule::window(1, 0, pair.start, pair.end), req.steps,
+                model.defaultGuidance);
+        synchronize(device.device);
+    };
+    for (long long i = 0; i < warmup; ++i) {
+        planned();
+        if (naive)
+            naiveLoop();
+    }
+    std::vector<double> plannedMs, naiveMs;
+    for (long long i = 0; i < reps; ++i) {
+        Stopwatch one;
+        planned();
+        plannedMs.push_back(one.milliseconds());
+        if (naive) {
+            Stopwatch two;
+            naiveLoop();
+            naiveMs.push_back(two.milliseconds());
+        }
+    }
+    nlohmann::json j;
+    j["component"] = "probe";
+    j["what"] = "probe of " + std::to_string(frames) + " latent frames of " + std::to_string(h) +
+                "x" + std::to_string(w) + ", " + std::to_string(req.steps) + " steps, interval " +
+                std::to_string(req.grid.interval) + ", guidance " +
+                std::to_string(static_cast<int>(model.defaultGuidance)) +
+                ", no video I/O or metrics";
+    j["device"] = device.describe();
+    j["max_batch"] = req.maxBatch;
+    j["evaluations"] = {{"planned", last.plan.evaluations()},
+                        {"naive", last.plan.naiveEvaluations()},
+                        {"inversion", req.steps}};
+    j["planned_ms"] = median(plannedMs);
+    j["planned_ms_range"] = {*std::min_element(plannedMs.begin(), plannedMs.end()),
+                             *std::max_element(plannedMs.begin(), plannedMs.end())};
+    if (naive) {
+        j["naive_ms"] = median(naiveMs);
+        j["naive_ms_range"] = {*std::min_element(naiveMs.begin(), naiveMs.end()),
+                               *std::max_element(naiveMs.begin(), naiveMs.end())};
+        j["naive_over_planned"] = median(naiveMs) / std::max(1e-9, median(plannedMs));
+    }
+    j["reps"] = reps;
+    if (auto m = cudaMemory(device.device))
+        j["peak_GiB"] = static_cast<double>(m->peakAllocated) / (1024.0 * 1024 * 1024);
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+}
+
 int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
     const auto component = args.value("component");
@@ -100,6 +197,8 @@ int run(const ParsedArgs& args) {
     const auto reps = parseInteger("reps", args.value("reps"), 1, 100000);
     if (component == "attention")
         return runAttention(args, device, warmup, reps);
+    if (component == "probe")
+        return runProbeBench(args, device, warmup, reps);
     const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
     const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
     const auto height = parseInteger("height", args.value("height"), 1, 4096);
@@ -165,8 +264,9 @@ int run(const ParsedArgs& args) {
                std::to_string(pipeline.defaultSize()) + ", " + std::to_string(req.steps) +
                " steps, guidance 9, decoded";
     } else {
-        throw UsageError("--component: expected unet, vae-decode, generate or attention, got '" +
-                         component + "'");
+        throw UsageError(
+            "--component: expected unet, vae-decode, generate, probe or attention, got '" +
+            component + "'");
     }
 
     for (long long i = 0; i < warmup; ++i)
@@ -223,15 +323,21 @@ Command benchCommand() {
         {"model", "DIR",
          "pipeline folder or the component's folder (unet, vae-decode); default: the embedded "
          "toy model"},
-        {"component", "NAME", "unet, vae-decode, generate (a whole clip) or attention", false,
-         "unet"},
-        {"steps", "N", "generate: sampling steps", false, "25"},
+        {"component", "NAME",
+         "unet, vae-decode, generate (a whole clip), probe (the whole probe on random latents) "
+         "or attention",
+         false, "unet"},
+        {"steps", "N", "generate, probe: sampling steps", false, "25"},
+        {"interval", "I", "probe: grid interval", false, "100"},
+        {"max-batch", "N", "probe: runs through the model at once (auto: 4 on the CPU, 16 on CUDA)",
+         false, "auto"},
+        {"naive", "", "probe: also time the naive loop (one resampling per pair), alternating"},
         {"tokens", "L", "attention: tokens per sequence", false, "1024"},
         {"head-dim", "E", "attention: head size", false, "8"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
-        {"frames", "F", "frames", false, "16"},
-        {"height", "h", "latent height", false, "32"},
-        {"width", "w", "latent width", false, "32"},
+        {"frames", "F", "frames (probe: the pipeline's by default)", false, "16"},
+        {"height", "h", "latent height (probe: the pipeline's by default)", false, "32"},
+        {"width", "w", "latent width (probe: the pipeline's by default)", false, "32"},
         {"decode-batch", "N", "vae-decode: frames per decode batch (0: all)", false, "0"},
         {"warmup", "N", "untimed forwards first", false, "3"},
         {"reps", "N", "timed forwards", false, "10"},

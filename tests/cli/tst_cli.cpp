@@ -25,6 +25,7 @@ class TstCli : public QObject {
 private Q_SLOTS:
     void usage_data();
     void usage();
+    void benchProbe();
     void infoGoodFolder();
     void infoJson();
     void infoBrokenFolder();
@@ -128,6 +129,24 @@ void TstCli::runComponentUsage() {
     QVERIFY2(r.err.contains(u"--component 'nope' is not available in this build"),
              qPrintable(r.err));
     QVERIFY(!fs::exists(dir / "out.safetensors"));
+}
+
+// bench --component probe on the tiny parity pipeline: the planned probe and the naive loop, their
+// evaluation counts and times as one JSON line.
+void TstCli::benchProbe() {
+    const auto model = fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline";
+    const auto r = cli({u"bench"_s, u"--component"_s, u"probe"_s, u"--model"_s, path(model),
+                        u"--steps"_s, u"4"_s, u"--interval"_s, u"500"_s, u"--naive"_s,
+                        u"--warmup"_s, u"0"_s, u"--reps"_s, u"1"_s, u"--device"_s, u"cpu"_s});
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    const auto j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j[u"component"_s].toString(), u"probe"_s);
+    const auto e = j[u"evaluations"_s].toObject();
+    QCOMPARE(e[u"naive"_s].toInt(), 12);  // 3 pairs × 4 steps
+    QVERIFY(e[u"planned"_s].toInt() > 0 && e[u"planned"_s].toInt() <= 12 + 4);
+    QVERIFY(j[u"planned_ms"_s].toDouble() > 0);
+    QVERIFY(j[u"naive_over_planned"_s].toDouble() > 0);
+    QCOMPARE(j[u"max_batch"_s].toInt(), 4);
 }
 
 QTEST_GUILESS_MAIN(TstCli)

@@ -38,7 +38,10 @@ void printUsage(std::ostream& out) {
     for (const auto& c : commands()) {
         std::string name = "  " + c.spec.name;
         name.resize(18, ' ');
-        std::string summary = c.spec.summary.substr(0, c.spec.summary.find(". ") + 1);
+        // The first sentence; a summary of one sentence is shown whole.
+        const auto stop = c.spec.summary.find(". ");
+        std::string summary =
+            stop == std::string::npos ? c.spec.summary : c.spec.summary.substr(0, stop + 1);
         out << name << summary << "\n";
     }
     out << "\nRun 'motionprobe-cli <command> --help' for a command's options.\n";

@@ -227,10 +227,12 @@ void writeFigure(const probe::Figure& figure, const fs::path& stem) {
 
 // The heatmap of every metric the runs have, the τ_end = 0 trade-off curve and the suggested τ
 // (into results.json).
+// `halves`, for a dataset's means: the 95% intervals' half widths under the same keys.
 void writeFigures(const probe::ProbePlan& plan,
                   const std::vector<nlohmann::ordered_json>& byRun,
                   const fs::path& dir,
-                  nlohmann::ordered_json& results) {
+                  nlohmann::ordered_json& results,
+                  const std::vector<nlohmann::ordered_json>* halves = nullptr) {
     fs::create_directories(dir);
     struct Metric {
         const char* key;
@@ -251,17 +253,19 @@ void writeFigures(const probe::ProbePlan& plan,
         }
     nlohmann::ordered_json written = nlohmann::ordered_json::array();
     for (const auto& m : metrics) {
-        std::vector<std::optional<double>> values;
+        std::vector<std::optional<double>> values, half;
         bool any = false;
         for (const auto r : runOf) {
             values.push_back(valueAt(byRun[r], m.key));
+            half.push_back(halves ? valueAt((*halves)[r], m.key) : std::nullopt);
             any = any || values.back().has_value();
         }
         if (!any)
             continue;
         std::string name = m.key;
         std::replace(name.begin(), name.end(), '/', '-');
-        writeFigure(probe::heatmapFigure(pairs, values, m.title, m.key), dir / ("heatmap-" + name));
+        writeFigure(probe::heatmapFigure(pairs, values, m.title, m.key, half),
+                    dir / ("heatmap-" + name));
         written.push_back("figures/heatmap-" + name);
     }
     // Appearance: the CLIP change, else the oracle's shape verdict; motion: the flow similarity,
@@ -280,8 +284,14 @@ void writeFigures(const probe::ProbePlan& plan,
             continue;
         const auto a = valueAt(byRun[runOf[i]], appearance);
         const auto b = valueAt(byRun[runOf[i]], motion);
-        if (a && b)
-            curve.push_back({pairs[i].start, *a, *b});
+        if (a && b) {
+            probe::CurvePoint point{pairs[i].start, *a, *b};
+            if (halves) {
+                point.appearanceHalf = valueAt((*halves)[runOf[i]], appearance).value_or(0);
+                point.motionHalf = valueAt((*halves)[runOf[i]], motion).value_or(0);
+            }
+            curve.push_back(point);
+        }
     }
     if (curve.empty()) {
         results["suggested_tau"] = nullptr;
@@ -601,7 +611,7 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
     const char* keys[] = {"clip_change",  "flow_similarity",   "oracle/colour",
                           "oracle/shape", "oracle/background", "oracle/motion_similarity"};
     nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
-    std::vector<nlohmann::ordered_json> meanRuns(plan.runs.size());
+    std::vector<nlohmann::ordered_json> meanRuns(plan.runs.size()), halfRuns(plan.runs.size());
     for (std::size_t r = 0; r < plan.runs.size(); ++r) {
         const auto& run = plan.runs[r];
         nlohmann::ordered_json row;
@@ -629,12 +639,16 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
                                                    std::sqrt(static_cast<double>(v.size()))
                                              : 0;
             row[k] = {{"mean", mean}, {"ci95", {mean - half, mean + half}}, {"n", v.size()}};
-            // For the figures: the means under the same keys as one video's results.
+            // For the figures: the means and half widths under the same keys as one video's
+            // results.
             std::string key = k;
-            if (const auto slash = key.find('/'); slash != std::string::npos)
+            if (const auto slash = key.find('/'); slash != std::string::npos) {
                 meanRun[key.substr(0, slash)][key.substr(slash + 1)] = mean;
-            else
+                halfRuns[r][key.substr(0, slash)][key.substr(slash + 1)] = half;
+            } else {
                 meanRun[key] = mean;
+                halfRuns[r][key] = half;
+            }
         }
         pairs.push_back(std::move(row));
     }
@@ -648,7 +662,7 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
     j["videos"] = names;
     j["interval_rule"] = "mean ± 1.96·s/√n over the videos (normal approximation)";
     j["runs"] = pairs;
-    writeFigures(plan, meanRuns, out / "figures", j);
+    writeFigures(plan, meanRuns, out / "figures", j, &halfRuns);
     writeJsonAtomically(out / "results.json", j);
 }
 

@@ -21,6 +21,8 @@ struct CurvePoint {
     int tauStart = 0;
     double appearance = 0;  // e.g. the CLIP score change toward c' (higher: more edited)
     double motion = 0;      // e.g. the flow similarity to the original (higher: more kept)
+    // Half widths of 95% intervals when the scores are means (drawn, not used by the rule).
+    double appearanceHalf = 0, motionHalf = 0;
 };
 
 // Indices of the frontier's points, by appearance ascending (motion then descends).

@@ -144,7 +144,8 @@ std::string toSvg(const Figure& f) {
 Figure heatmapFigure(const std::vector<TauPair>& pairs,
                      const std::vector<std::optional<double>>& values,
                      const std::string& title,
-                     const std::string& metric) {
+                     const std::string& metric,
+                     const std::vector<std::optional<double>>& halfWidths) {
     std::set<int, std::greater<>> starts;
     std::set<int> ends;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -156,7 +157,10 @@ Figure heatmapFigure(const std::vector<TauPair>& pairs,
             hi = std::max(hi, *values[i]);
         }
     }
-    const double cell = 52, left = 78, top = 56, barGap = 24, barWidth = 16;
+    // Small grids get larger cells, so the labels fit beside them.
+    const double cell = std::max(52.0, 220.0 / static_cast<double>(std::max<std::size_t>(
+                                                   1, std::max(starts.size(), ends.size()))));
+    const double left = 78, top = 56, barGap = 24, barWidth = 16;
     const double gridW = cell * static_cast<double>(ends.size());
     const double gridH = cell * static_cast<double>(starts.size());
     Figure f;
@@ -178,9 +182,17 @@ Figure heatmapFigure(const std::vector<TauPair>& pairs,
         std::string tip = "τ_start " + std::to_string(pairs[i].start) + ", τ_end " +
                           std::to_string(pairs[i].end) + ": " + metric + " " +
                           (has ? fmt(*values[i], 6) : std::string("—"));
+        const bool interval = has && i < halfWidths.size() && halfWidths[i];
+        if (interval)
+            tip += " (95% interval " + fmt(*values[i] - *halfWidths[i], 4) + " … " +
+                   fmt(*values[i] + *halfWidths[i], 4) + ")";
         f.rects.push_back({x, y, cell, cell, fill, kWhite, tip});
-        f.texts.push_back({x + cell / 2, y + cell / 2 + 4, has ? fmt(*values[i]) : "—", 11,
-                           has ? readableOn(fill) : kGrey, Figure::Anchor::Middle, false});
+        f.texts.push_back({x + cell / 2, y + cell / 2 + (interval ? -1 : 4),
+                           has ? fmt(*values[i]) : "—", 11, has ? readableOn(fill) : kGrey,
+                           Figure::Anchor::Middle, false});
+        if (interval)
+            f.texts.push_back({x + cell / 2, y + cell / 2 + 12, "±" + fmt(*halfWidths[i], 2), 9,
+                               readableOn(fill), Figure::Anchor::Middle, false});
     }
     for (const int e : ends)
         f.texts.push_back({left + column(e) * cell + cell / 2, top + gridH + 16, std::to_string(e),
@@ -224,10 +236,10 @@ Figure tradeOffFigure(const std::vector<CurvePoint>& points,
     f.texts.push_back({f.width / 2.0, 26, title, 15, kBlack, Figure::Anchor::Middle, false});
     double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
     for (const auto& p : points) {
-        xlo = std::min(xlo, p.motion);
-        xhi = std::max(xhi, p.motion);
-        ylo = std::min(ylo, p.appearance);
-        yhi = std::max(yhi, p.appearance);
+        xlo = std::min(xlo, p.motion - p.motionHalf);
+        xhi = std::max(xhi, p.motion + p.motionHalf);
+        ylo = std::min(ylo, p.appearance - p.appearanceHalf);
+        yhi = std::max(yhi, p.appearance + p.appearanceHalf);
     }
     if (points.empty())
         xlo = ylo = 0, xhi = yhi = 1;
@@ -259,6 +271,14 @@ Figure tradeOffFigure(const std::vector<CurvePoint>& points,
         const auto& b = points[static_cast<std::size_t>(frontier[i])];
         f.lines.push_back({X(a.motion), Y(a.appearance), X(b.motion), Y(b.appearance),
                            Rgb{31, 119, 180}, 2, true});
+    }
+    for (const auto& p : points) {  // error bars under the points
+        if (p.motionHalf > 0)
+            f.lines.push_back({X(p.motion - p.motionHalf), Y(p.appearance),
+                               X(p.motion + p.motionHalf), Y(p.appearance), kGrey, 1, false});
+        if (p.appearanceHalf > 0)
+            f.lines.push_back({X(p.motion), Y(p.appearance - p.appearanceHalf), X(p.motion),
+                               Y(p.appearance + p.appearanceHalf), kGrey, 1, false});
     }
     for (std::size_t i = 0; i < points.size(); ++i) {
         const auto& p = points[i];

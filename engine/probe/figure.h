@@ -60,14 +60,18 @@ std::string toSvg(const Figure& figure);
 
 // One metric over the grid: a cell per pair (τ_start rows from the top down, τ_end columns left
 // to right), coloured by value on viridis between the smallest and largest value, the value
-// written in the cell and in its tooltip; a colour bar. Pairs without a value are hatched grey.
+// written in the cell and in its tooltip; a colour bar. Pairs without a value are grey. With
+// `halfWidths` (a mean's 95% interval, per pair), each cell also reads "±h" and its tooltip the
+// interval.
 Figure heatmapFigure(const std::vector<TauPair>& pairs,
                      const std::vector<std::optional<double>>& values,
                      const std::string& title,
-                     const std::string& metric);
+                     const std::string& metric,
+                     const std::vector<std::optional<double>>& halfWidths = {});
 
 // The τ_end = 0 curve: motion kept (x) against appearance edited (y), one point per τ_start,
-// labelled; the Pareto frontier joined; the suggested τ ringed.
+// labelled, with error bars where the points carry intervals; the Pareto frontier joined; the
+// suggested τ ringed.
 Figure tradeOffFigure(const std::vector<CurvePoint>& points,
                       const std::optional<SuggestedTau>& suggested,
                       const std::string& title,

@@ -28,6 +28,9 @@ std::string ascii(const std::string& text) {
         } else if (starts("→")) {
             out += "->";
             i += std::strlen("→");
+        } else if (starts("±")) {
+            out += "+-";
+            i += std::strlen("±");
         } else if (starts("—")) {
             out += "-";
             i += std::strlen("—");

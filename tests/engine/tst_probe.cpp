@@ -465,6 +465,25 @@ void TstProbe::heatmap() {
     const auto svg = toSvg(f);
     QVERIFY(svg.find("A &amp; B") != std::string::npos);
     QVERIFY(svg.find("<title>τ_start 1000, τ_end 500: metric -1.5</title>") != std::string::npos);
+    // With intervals: "±h" under the value, the interval in the tooltip.
+    const auto withCi = heatmapFigure(pairs, values, "A", "m", {0.05, std::nullopt, std::nullopt});
+    bool plusMinus = false;
+    for (const auto& t : withCi.texts)
+        plusMinus = plusMinus || t.text == "±0.05";
+    QVERIFY(plusMinus);
+    QVERIFY(toSvg(withCi).find("(95% interval 0.2 … 0.3)") != std::string::npos);
+    // Error bars on the trade-off curve where points carry intervals.
+    const auto curve =
+        tradeOffFigure({{1000, 1, 0.5, 0.1, 0.2}, {500, 0.5, 0.9}}, std::nullopt, "t", "a", "m");
+    const auto curveNoCi =
+        tradeOffFigure({{1000, 1, 0.5}, {500, 0.5, 0.9}}, std::nullopt, "t", "a", "m");
+    const auto bars = [&](const Figure& fig) {  // grey lines: the error bars (grid lines are light)
+        return std::count_if(fig.lines.begin(), fig.lines.end(), [&](const Figure::Line& l) {
+            return same(l.colour, Rgb{150, 150, 150});
+        });
+    };
+    QCOMPARE(bars(curve), 2l);
+    QCOMPARE(bars(curveNoCi), 0l);
     QVERIFY(same(viridis(0), Rgb{0x44, 0x01, 0x54}));
     QVERIFY(same(viridis(1), Rgb{0xFD, 0xE7, 0x25}));
 }

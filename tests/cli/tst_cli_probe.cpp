@@ -1,0 +1,239 @@
+// motionprobe-cli probe as a user runs it: the demo, bad input, many videos, and a probe killed
+// outright and run again (docs/probe.md). Apart from the video commands' tests so that each
+// executable stays well inside its time limit on two cores.
+
+#include "../support/fixtures.h"
+#include "cli_runner.h"
+#include "io/safetensors.h"
+#include "video/video_io.h"
+
+#include <QtTest/QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+
+using namespace Qt::StringLiterals;
+namespace fs = std::filesystem;
+
+namespace {
+using Run = mp::test::CliRun;
+using mp::test::cli;
+using mp::test::path;
+
+QString both(const Run& r) {
+    return r.out + u"\n---\n"_s + r.err;
+}
+}  // namespace
+
+class TstCliProbe : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void probeDemo();
+    void probeErrors_data();
+    void probeErrors();
+    void probeDataset();
+    void probeResumesAfterKill();
+};
+
+// The probe on a shipped example with the embedded model, as the README runs it (few steps).
+void TstCliProbe::probeDemo() {
+    mp::test::TempDir dir;
+    const auto run = dir / "run";
+    const auto r = cli({u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s, u"--steps"_s, u"3"_s,
+                        u"--interval"_s, u"500"_s, u"--tensors"_s, u"--out"_s, path(run),
+                        u"--store"_s, path(dir / "store.sqlite")});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.out.contains(u"5 runs"_s), qPrintable(both(r)));
+    QFile f(QString::fromStdString((run / "results.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(j[u"steps"_s].toInt(), 3);
+    QVERIFY(j[u"toy_world"_s].toBool());
+    QVERIFY(!j[u"caption"_s].toString().isEmpty());
+    QVERIFY(j[u"edit"_s].toString() != j[u"caption"_s].toString());
+    const auto runs = j[u"runs"_s].toArray();
+    // The reconstruction, the full edit and the pairs (1000, 500), (1000, 0), (500, 0).
+    QCOMPARE(runs.size(), 5);
+    QStringList names;
+    for (const auto& v : runs) {
+        const auto o = v.toObject();
+        names << o[u"run"_s].toString();
+        QVERIFY2(o.contains(u"clip_change"_s) && o.contains(u"oracle"_s), qPrintable(names.last()));
+        auto info = mp::video::probeVideo(run / o[u"video"_s].toString().toStdString());
+        QVERIFY2(info.ok(), qPrintable(names.last()));
+        QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+        const auto t = mp::SafetensorsFile::open(run / o[u"tensors"_s].toString().toStdString());
+        const auto* latents = t.header().find("latents");
+        QVERIFY(latents);
+        QCOMPARE(latents->shape, (std::vector<std::int64_t>{1, 4, 16, 16, 16}));
+    }
+    QCOMPARE(names, (QStringList{u"reconstruction"_s, u"full-edit"_s, u"pair-1000-500"_s,
+                                 u"pair-1000-0"_s, u"pair-500-0"_s}));
+    QVERIFY(fs::exists(run / "videos" / "original.mp4"));
+    for (const char* fig :
+         {"heatmap-clip_change", "heatmap-flow_similarity", "heatmap-oracle-shape", "tradeoff"})
+        for (const char* ext : {".svg", ".png"})
+            QVERIFY2(fs::exists(run / "figures" / (std::string(fig) + ext)), fig);
+    const auto tau = j[u"suggested_tau"_s].toObject();
+    QVERIFY(tau[u"tau"_s].toInt() == 1000 || tau[u"tau"_s].toInt() == 500);
+    QVERIFY(!tau[u"reasoning"_s].toString().isEmpty());
+    const auto evals = j[u"evaluations"_s].toObject();
+    QCOMPARE(evals[u"naive"_s].toInt(), 9);
+    QCOMPARE(evals[u"planned"_s].toInt(), 10);  // 3 trunk, 3 full edit, 2 + 2 from τ = 500
+    std::ifstream csv(run / "results.csv");
+    int lines = 0;
+    for (std::string line; std::getline(csv, line);)
+        ++lines;
+    QCOMPARE(lines, 6);
+    // A second probe into the same folder is refused; the first run is untouched.
+    const auto again = cli({u"probe"_s, u"--demo"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(run),
+                            u"--store"_s, path(dir / "store.sqlite")});
+    QCOMPARE(again.code, 2);
+    QVERIFY2(again.err.contains(u"exists and is not empty"_s), qPrintable(both(again)));
+    QVERIFY(fs::exists(run / "results.json"));
+}
+
+void TstCliProbe::probeErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("no video") << QStringList{u"--caption"_s, u"a"_s, u"--edit"_s, u"b"_s} << 2
+                              << u"--video is needed"_s;
+    QTest::newRow("no edit") << QStringList{u"--video"_s, u"VIDEO"_s, u"--caption"_s, u"a"_s} << 2
+                             << u"--edit"_s;
+    QTest::newRow("interval not dividing 1000")
+        << QStringList{u"--demo"_s, u"--interval"_s, u"300"_s} << 2 << u"--interval"_s;
+    QTest::newRow("example out of range")
+        << QStringList{u"--demo"_s, u"--example"_s, u"99"_s} << 2 << u"--example"_s;
+    QTest::newRow("missing video")
+        << QStringList{u"--video"_s, u"/nonexistent.mp4"_s, u"--caption"_s,
+                       u"a"_s,       u"--edit"_s,           u"b"_s}
+        << 1 << u"/nonexistent.mp4"_s;
+}
+
+// Bad input: one clear error, and no run folder (nor its staging folder) left behind.
+void TstCliProbe::probeErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, phrase);
+    mp::test::TempDir dir;
+    args.replaceInStrings(u"VIDEO"_s, u"clip.mp4"_s);  // refused before it is read
+    const auto r = cli(QStringList{u"probe"_s, u"--steps"_s, u"2"_s, u"--out"_s, path(dir / "run"),
+                                   u"--store"_s, path(dir / "store.sqlite")} +
+                       args);
+    QVERIFY2(r.code == code, qPrintable(both(r)));
+    QVERIFY2(r.err.contains(phrase), qPrintable(both(r)));
+    QVERIFY(!fs::exists(dir / "run"));
+    QVERIFY(!fs::exists(dir / ".run.partial"));
+}
+
+// Every video of a TGVE-layout dataset, and the means with their intervals over the videos; a
+// row whose video is missing is named by its row number.
+void TstCliProbe::probeDataset() {
+    mp::test::TempDir dir;
+    const auto examples =
+        fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "examples" / "toy-tgve";
+    const auto r = cli({u"probe"_s, u"--dataset"_s, path(examples), u"--limit"_s, u"2"_s,
+                        u"--steps"_s, u"2"_s, u"--interval"_s, u"500"_s, u"--out"_s,
+                        path(dir / "run"), u"--store"_s, path(dir / "store.sqlite")});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.out.contains(u"2 videos, 5 runs each"_s), qPrintable(both(r)));
+    QFile f(QString::fromStdString((dir / "run" / "results.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    const auto videos = j[u"videos"_s].toArray();
+    QCOMPARE(videos.size(), 2);
+    for (const auto& v : videos)
+        QVERIFY(fs::exists(dir / "run" / v.toObject()[u"results"_s].toString().toStdString()));
+    const auto runs = j[u"runs"_s].toArray();
+    QCOMPARE(runs.size(), 5);
+    for (const auto& v : runs) {
+        const auto flow = v.toObject()[u"flow_similarity"_s].toObject();
+        QCOMPARE(flow[u"n"_s].toInt(), 2);
+        const auto ci = flow[u"ci95"_s].toArray();
+        const double mean = flow[u"mean"_s].toDouble();
+        QVERIFY(ci[0].toDouble() <= mean && mean <= ci[1].toDouble());
+    }
+    QVERIFY(fs::exists(dir / "run" / "figures" / "heatmap-clip_change.svg"));
+
+    // A dataset whose second row names a folder that is not there.
+    const auto broken = dir / "broken";
+    fs::create_directories(broken / "480p_frames" / "a");
+    std::ofstream(broken / "data.csv") << "Video name,Our GT caption,Style,Object\n"
+                                          "group,,,\n"
+                                          "a,a red circle,a striped red circle,a blue circle\n"
+                                          "b,a red square,a striped red square,a blue square\n";
+    const auto bad = cli({u"probe"_s, u"--dataset"_s, path(broken), u"--steps"_s, u"2"_s,
+                          u"--out"_s, path(dir / "bad"), u"--store"_s, path(dir / "store.sqlite")});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains(u"row 4"_s) && bad.err.contains(u"does not exist"_s),
+             qPrintable(both(bad)));
+    QVERIFY(!fs::exists(dir / "bad"));
+}
+
+// A probe killed outright (SIGKILL: no chance to clean up) and run again takes back what it had
+// finished from the store, computes only the rest, and ends with the results of an uninterrupted
+// run.
+void TstCliProbe::probeResumesAfterKill() {
+    mp::test::TempDir dir;
+    const auto store = path(dir / "store.sqlite");
+    const auto args = [&](const char* out, const QString& storeFile) {
+        return QStringList{u"probe"_s,      u"--demo"_s, u"--steps"_s,    u"20"_s,
+                           u"--interval"_s, u"250"_s,    u"--out"_s,      path(dir / out),
+                           u"--store"_s,    storeFile,   u"--progress"_s, u"always"_s};
+    };
+    QProcess p;
+    p.start(QStringLiteral(MP_CLI_PATH), args("a", store));
+    QVERIFY(p.waitForStarted());
+    // Progress lines read "probe N/M …"; kill once a third of the plan is done.
+    QString err;
+    QRegularExpression line(u"probe (\\d+)/(\\d+)"_s);
+    QDeadlineTimer deadline(120000);
+    bool killed = false;
+    while (p.state() == QProcess::Running && !deadline.hasExpired() && !killed) {
+        p.waitForReadyRead(100);
+        err += QString::fromUtf8(p.readAllStandardError());
+        auto it = line.globalMatch(err);
+        while (it.hasNext()) {
+            const auto m = it.next();
+            if (m.captured(1).toInt() * 3 >= m.captured(2).toInt()) {
+                ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+                killed = true;
+                break;
+            }
+        }
+    }
+    QVERIFY2(killed, qPrintable(u"finished before it could be killed:\n"_s + err));
+    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(!fs::exists(dir / "a"));
+
+    const auto resumed = cli(args("b", store));
+    QVERIFY2(resumed.code == 0, qPrintable(both(resumed)));
+    QRegularExpression summary(u"resumed (\\d+) runs from the experiment store; computed (\\d+)"_s);
+    const auto m = summary.match(resumed.out);
+    QVERIFY2(m.hasMatch(), qPrintable(both(resumed)));
+    QVERIFY(m.captured(1).toInt() >= 1);
+    QRegularExpression planned(u"(\\d+) denoiser evaluations"_s);
+    const auto total = planned.match(resumed.out);
+    QVERIFY2(total.hasMatch() && m.captured(2).toInt() < total.captured(1).toInt(),
+             qPrintable(resumed.out));
+
+    const auto fresh = cli(args("c", path(dir / "fresh.sqlite")));
+    QVERIFY2(fresh.code == 0, qPrintable(both(fresh)));
+    QVERIFY(!fresh.out.contains(u"resumed"_s));
+    const auto read = [](const fs::path& f) {
+        std::ifstream in(f);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    QCOMPARE(read(dir / "b" / "results.csv"), read(dir / "c" / "results.csv"));
+}
+
+QTEST_GUILESS_MAIN(TstCliProbe)
+#include "tst_cli_probe.moc"

@@ -49,12 +49,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A shipped example of resources/examples/toy-tgve: its frames, caption and object edit.
-struct Example {
-    fs::path frames;
-    std::string caption, edit;
-};
-
 std::vector<std::string> csvRow(const std::string& line) {
     std::vector<std::string> out(1);
     bool quoted = false;
@@ -74,26 +68,58 @@ std::vector<std::string> csvRow(const std::string& line) {
     return out;
 }
 
-Example demoExample(int index) {
-    const auto root = findResource("examples/toy-tgve");
-    const auto csv = root / "LOVEU-TGVE-2023_Dataset.csv";
+// A TGVE-layout dataset (its CSV and 480p_frames folders): each row's video, caption and edit
+// (the column --edit-column names), row numbers as the file counts them (1-based).
+struct DatasetRow {
+    int line = 0;
+    std::string name, caption, edit;
+    fs::path frames;
+};
+
+std::vector<DatasetRow> readDataset(const fs::path& dir, int editColumn, int limit) {
+    fs::path csv;
+    if (fs::is_directory(dir))
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().extension() == ".csv")
+                csv = e.path();
+    if (csv.empty())
+        throw EngineError(ErrorCode::NotFound,
+                          "no CSV file there (the TGVE layout has one beside 480p_frames/)");
     std::ifstream in(csv);
-    if (!in)
-        throw EngineError(ErrorCode::NotFound, csv.string() + ": cannot read the examples");
+    std::vector<DatasetRow> rows;
     std::string line;
-    std::vector<std::vector<std::string>> rows;
-    while (std::getline(in, line)) {
-        auto row = csvRow(line);
-        // The header and group rows have no caption.
-        if (row.size() >= 4 && !row[1].empty() && row[0] != "Video name")
-            rows.push_back(std::move(row));
+    for (int n = 1; std::getline(in, line); ++n) {
+        const auto cells = csvRow(line);
+        if (n == 1 || cells.size() < 2 || cells[1].empty())
+            continue;  // the header and the group rows
+        if (static_cast<int>(cells.size()) <= editColumn ||
+            cells[static_cast<std::size_t>(editColumn)].empty())
+            throw EngineError(ErrorCode::Format, csv.string() + ": row " + std::to_string(n) +
+                                                     " (" + cells[0] +
+                                                     ") has no caption in the edit column");
+        DatasetRow r{n, cells[0], cells[1], cells[static_cast<std::size_t>(editColumn)],
+                     dir / "480p_frames" / cells[0]};
+        if (!fs::exists(r.frames))
+            throw EngineError(ErrorCode::NotFound, csv.string() + ": row " + std::to_string(n) +
+                                                       ": the video " + r.frames.string() +
+                                                       " does not exist");
+        rows.push_back(std::move(r));
+        if (limit > 0 && static_cast<int>(rows.size()) == limit)
+            break;
     }
+    if (rows.empty())
+        throw EngineError(ErrorCode::Format, csv.string() + ": no video rows");
+    return rows;
+}
+
+// A shipped example of resources/examples/toy-tgve, with its object edit (the paper's).
+DatasetRow demoExample(int index) {
+    const auto rows = readDataset(findResource("examples/toy-tgve"), 3, 0);
     if (index < 0 || index >= static_cast<int>(rows.size()))
         throw UsageError("--example: expected an example from 0 to " +
                          std::to_string(static_cast<int>(rows.size()) - 1) + ", got " +
                          std::to_string(index));
-    const auto& r = rows[static_cast<std::size_t>(index)];
-    return {root / "480p_frames" / r[0], r[1], r[3]};  // the object change: the paper's edit
+    return rows[static_cast<std::size_t>(index)];
 }
 
 bool isToyModel(const fs::path& dir) {
@@ -333,8 +359,7 @@ struct Env {
 
 struct VideoProbe {
     nlohmann::ordered_json results;  // results.json
-    probe::ProbePlan plan;
-    probe::ProbeResult result;
+    probe::ProbeResult result;       // its plan, x̂_T, the runs' latents, counts and timings
 };
 
 // One video, written into `out` (results.json, results.csv, videos/, figures/, tensors/).
@@ -415,8 +440,9 @@ VideoProbe probeVideo(Env& env,
 
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
     std::vector<nlohmann::ordered_json> byRun;
-    probe::ProbePlan plan;
-    const auto onFinished = [&](const std::vector<probe::ProbeRunOutput>& finished) {
+    const auto onFinished = [&](const probe::ProbePlan& plan,
+                                const std::vector<probe::ProbeRunOutput>& finished) {
+        byRun.resize(plan.runs.size());
         for (const auto& o : finished) {
             const auto& r = plan.runs[static_cast<std::size_t>(o.run)];
             const auto videoTensor = pipeline.decode(o.latents);
@@ -454,15 +480,15 @@ VideoProbe probeVideo(Env& env,
             if (originalEstimate) {
                 const auto estimate = toy::analyse(framesOf(clip));
                 const auto look = toy::checkAppearance(estimate, *editAttributes);
+                const auto motion = toy::checkMotion(estimate, *originalEstimate);
                 const auto verdict = [](const std::optional<bool>& v) {
                     return v ? nlohmann::ordered_json(*v) : nullptr;
                 };
-                j["oracle"] = {
-                    {"colour", verdict(look.colour)},
-                    {"shape", verdict(look.shape)},
-                    {"background", verdict(look.background)},
-                    {"motion_similarity", toy::checkMotion(estimate, *originalEstimate).similarity},
-                    {"same_path", toy::checkMotion(estimate, *originalEstimate).samePath}};
+                j["oracle"] = {{"colour", verdict(look.colour)},
+                               {"shape", verdict(look.shape)},
+                               {"background", verdict(look.background)},
+                               {"motion_similarity", motion.similarity},
+                               {"same_path", motion.samePath}};
             }
 #ifdef MP_HAVE_STORE
             experiments.putRun(
@@ -477,11 +503,7 @@ VideoProbe probeVideo(Env& env,
             byRun[static_cast<std::size_t>(o.run)] = std::move(j);
         }
     };
-    // The plan is known before the first run finishes: build it the same way the probe does.
-    plan = probe::planProbe(pipeline.scheduler().timesteps(req.steps), probe::gridPairs(req.grid));
-    byRun.resize(plan.runs.size());
-    const auto result =
-        probe::runProbe(probe::probeModelOf(pipeline), req, job, onFinished).value();
+    auto result = probe::runProbe(probe::probeModelOf(pipeline), req, job, onFinished).value();
 
     nlohmann::ordered_json j;
     j["model"] = modelDir.string();
@@ -499,6 +521,7 @@ VideoProbe probeVideo(Env& env,
     j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
     j["latents"] = "VAE posterior mean x scaling factor";
     j["boundary_rule"] = "c' at every step whose timestep t has tau_end <= t <= tau_start";
+    const auto& plan = result.plan;
     j["timesteps"] = plan.timesteps;
     j["device"] = device.describe();
     if (scorer) {
@@ -554,51 +577,7 @@ VideoProbe probeVideo(Env& env,
 #ifdef MP_HAVE_STORE
     experiments.setStatus(probeRow.id, "finished");
 #endif
-    return {std::move(j), std::move(plan), result};
-}
-
-// A TGVE-layout dataset (its CSV and 480p_frames folders): each row's video, caption and edit
-// (the column --edit-column names), row numbers as the file counts them (1-based).
-struct DatasetRow {
-    int line = 0;
-    std::string name, caption, edit;
-    fs::path frames;
-};
-
-std::vector<DatasetRow> readDataset(const fs::path& dir, int editColumn, int limit) {
-    fs::path csv;
-    if (fs::is_directory(dir))
-        for (const auto& e : fs::directory_iterator(dir))
-            if (e.path().extension() == ".csv")
-                csv = e.path();
-    if (csv.empty())
-        throw EngineError(ErrorCode::NotFound,
-                          "no CSV file there (the TGVE layout has one beside 480p_frames/)");
-    std::ifstream in(csv);
-    std::vector<DatasetRow> rows;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        const auto cells = csvRow(line);
-        if (n == 1 || cells.size() < 2 || cells[1].empty())
-            continue;  // the header and the group rows
-        if (static_cast<int>(cells.size()) <= editColumn ||
-            cells[static_cast<std::size_t>(editColumn)].empty())
-            throw EngineError(ErrorCode::Format, csv.string() + ": row " + std::to_string(n) +
-                                                     " (" + cells[0] +
-                                                     ") has no caption in the edit column");
-        DatasetRow r{n, cells[0], cells[1], cells[static_cast<std::size_t>(editColumn)],
-                     dir / "480p_frames" / cells[0]};
-        if (!fs::exists(r.frames))
-            throw EngineError(ErrorCode::NotFound, csv.string() + ": row " + std::to_string(n) +
-                                                       ": the video " + r.frames.string() +
-                                                       " does not exist");
-        rows.push_back(std::move(r));
-        if (limit > 0 && static_cast<int>(rows.size()) == limit)
-            break;
-    }
-    if (rows.empty())
-        throw EngineError(ErrorCode::Format, csv.string() + ": no video rows");
-    return rows;
+    return {std::move(j), std::move(result)};
 }
 
 // Per pair and metric over the videos: the mean and a 95% interval (mean ± 1.96·s/√n, the normal
@@ -607,7 +586,7 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
                          const std::vector<DatasetRow>& rows,
                          const fs::path& out,
                          nlohmann::ordered_json& j) {
-    const auto& plan = videos.front().plan;
+    const auto& plan = videos.front().result.plan;
     const char* keys[] = {"clip_change",  "flow_similarity",   "oracle/colour",
                           "oracle/shape", "oracle/background", "oracle/motion_similarity"};
     nlohmann::ordered_json pairs = nlohmann::ordered_json::array();

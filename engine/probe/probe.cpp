@@ -208,7 +208,7 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
                 finished.push_back(o);
             }
             if (onRunsFinished)
-                onRunsFinished(finished);
+                onRunsFinished(plan, finished);
             // Only the trunk's states are read by later groups.
             if (g > 0)
                 for (const int n : group)

@@ -81,8 +81,10 @@ struct ProbeResult {
     bool inversionResumed = false;
 };
 
-// Called as each group's runs are done (the reconstruction first), on the calling thread.
-using RunsFinished = std::function<void(const std::vector<ProbeRunOutput>&)>;
+// Called as each group's runs are done (the reconstruction first), on the calling thread, with
+// the plan the run indices refer to.
+using RunsFinished =
+    std::function<void(const ProbePlan& plan, const std::vector<ProbeRunOutput>& finished)>;
 
 // Never throws; cancellation stops within one denoising step and comes back as cancelled().
 Result<ProbeResult> runProbe(const ProbeModel& model,

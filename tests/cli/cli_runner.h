@@ -25,6 +25,11 @@ inline CliRun cli(const QStringList& args, int timeoutMs = 120000) {
             QString::fromUtf8(p.readAllStandardError())};
 }
 
+// Both streams of a run, for failure messages.
+inline QString both(const CliRun& r) {
+    return r.out + QStringLiteral("\n---\n") + r.err;
+}
+
 inline QString path(const std::filesystem::path& p) {
     return QString::fromStdString(p.string());
 }

@@ -23,13 +23,9 @@ using namespace Qt::StringLiterals;
 namespace fs = std::filesystem;
 
 namespace {
-using Run = mp::test::CliRun;
+using mp::test::both;
 using mp::test::cli;
 using mp::test::path;
-
-QString both(const Run& r) {
-    return r.out + u"\n---\n"_s + r.err;
-}
 }  // namespace
 
 class TstCliProbe : public QObject {

@@ -24,13 +24,9 @@ using namespace Qt::StringLiterals;
 namespace fs = std::filesystem;
 
 namespace {
-using Run = mp::test::CliRun;
+using mp::test::both;
 using mp::test::cli;
 using mp::test::path;
-
-QString both(const Run& r) {
-    return r.out + u"\n---\n"_s + r.err;
-}
 
 std::vector<float> floats(const mp::SafetensorsFile& f, const mp::TensorEntry& e) {
     const auto bytes = f.bytes(e);

@@ -80,6 +80,19 @@ struct TinyModel {
     }
 };
 
+// A probe of random latents for TinyModel's shape: 10 steps, interval 250 (10 pairs, 63
+// evaluations).
+ProbeRequest smallRequest(std::uint64_t seed) {
+    ProbeRequest r;
+    at::manual_seed(static_cast<std::int64_t>(seed));
+    r.latents = at::randn({1, 4, 4, 8, 8});
+    r.caption = "a red circle moves up";
+    r.edit = "a blue square moves up";
+    r.steps = 10;
+    r.grid.interval = 250;
+    return r;
+}
+
 }  // namespace
 
 class TstProbe : public QObject {
@@ -251,22 +264,17 @@ void TstProbe::plannedEqualsNaive() {
     QFETCH(int, maxBatch);
     QFETCH(double, guidance);
     TinyModel m;
-    ProbeRequest r;
-    at::manual_seed(5);
-    r.latents = at::randn({1, 4, 4, 8, 8});
-    r.caption = "a red circle moves up";
-    r.edit = "a blue square moves up";
-    r.steps = 10;
+    auto r = smallRequest(5);
     r.guidance = guidance;
-    r.grid.interval = 250;
     r.maxBatch = maxBatch;
     int callbacks = 0;
     std::set<int> delivered;
-    auto result = runProbe(m.probe, r, {}, [&](const std::vector<ProbeRunOutput>& runs) {
-        ++callbacks;
-        for (const auto& o : runs)
-            QVERIFY(delivered.insert(o.run).second);
-    });
+    auto result =
+        runProbe(m.probe, r, {}, [&](const ProbePlan&, const std::vector<ProbeRunOutput>& runs) {
+            ++callbacks;
+            for (const auto& o : runs)
+                QVERIFY(delivered.insert(o.run).second);
+        });
     QVERIFY2(result.ok(), result.ok() ? "" : result.error().message().c_str());
     const auto& p = result.value().plan;
     QCOMPARE(p.evaluations(), 63);
@@ -287,12 +295,7 @@ void TstProbe::plannedEqualsNaive() {
 // A cancel stops the probe within one step and comes back as cancelled, not failed.
 void TstProbe::cancel() {
     TinyModel m;
-    ProbeRequest r;
-    r.latents = at::randn({1, 4, 4, 8, 8});
-    r.caption = "a";
-    r.edit = "b";
-    r.steps = 10;
-    r.grid.interval = 250;
+    auto r = smallRequest(7);
     JobContext job;
     int after = 0;
     job.progress = [&](const ProgressEvent& e) {
@@ -308,13 +311,7 @@ void TstProbe::cancel() {
 // groups it had not finished, and its results equal an uninterrupted run's.
 void TstProbe::resume() {
     TinyModel m;
-    ProbeRequest r;
-    at::manual_seed(9);
-    r.latents = at::randn({1, 4, 4, 8, 8});
-    r.caption = "a red circle moves up";
-    r.edit = "a blue square moves up";
-    r.steps = 10;
-    r.grid.interval = 250;
+    auto r = smallRequest(9);
     const auto whole = runProbe(m.probe, r).value();
 
     std::map<std::string, at::Tensor> kept;
@@ -327,10 +324,11 @@ void TstProbe::resume() {
     };
     JobContext job;
     int groups = 0;
-    const auto first = runProbe(m.probe, r, job, [&](const std::vector<ProbeRunOutput>&) {
-        if (++groups == 2)
-            job.cancel.cancel();
-    });
+    const auto first =
+        runProbe(m.probe, r, job, [&](const ProbePlan&, const std::vector<ProbeRunOutput>&) {
+            if (++groups == 2)
+                job.cancel.cancel();
+        });
     QVERIFY(first.cancelled());
     QVERIFY(kept.count("inverted") && kept.count("trunk"));
 

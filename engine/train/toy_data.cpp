@@ -69,6 +69,45 @@ at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device) {
                       "toy batch: expected (N, H, W, 3) frames or (N, F, H, W, 3) clips");
 }
 
+ClipPool::ClipPool(std::int64_t capacity) : m_capacity(capacity) {
+    if (capacity < 1)
+        throw EngineError(ErrorCode::InvalidArgument, "clip pool: capacity must be at least 1");
+}
+
+void ClipPool::add(const std::vector<toy::ClipSpec>& specs, const at::Tensor& latents) {
+    const auto n = static_cast<std::int64_t>(specs.size());
+    if (!latents.defined() || latents.dim() < 1 || latents.size(0) != n)
+        throw EngineError(ErrorCode::InvalidArgument, "clip pool: one latent per clip");
+    if (!m_latents.defined()) {
+        auto sizes = latents.sizes().vec();
+        sizes[0] = m_capacity;
+        m_latents = at::empty(sizes, latents.options());
+    } else if (latents.sizes().slice(1) != m_latents.sizes().slice(1)) {
+        throw EngineError(ErrorCode::InvalidArgument, "clip pool: latents of another shape");
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::int64_t slot = size();
+        if (slot < m_capacity) {
+            m_specs.push_back(specs[i]);
+        } else {
+            slot = m_next;
+            m_specs[slot] = specs[i];
+            m_next = (m_next + 1) % m_capacity;
+        }
+        m_latents[slot].copy_(latents[i]);
+    }
+}
+
+at::Tensor ClipPool::draw(std::int64_t n, at::Generator& generator) const {
+    if (m_specs.empty())
+        throw EngineError(ErrorCode::InvalidArgument, "clip pool: nothing to draw from");
+    return at::randint(size(), {n}, generator, at::kLong);
+}
+
+at::Tensor ClipPool::latents(const at::Tensor& positions) const {
+    return m_latents.index_select(0, positions.to(m_latents.device()));
+}
+
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix) {
     NamedTensors tensors;
     for (const auto& p : module.named_parameters())

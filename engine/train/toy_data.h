@@ -6,6 +6,7 @@
 #include "io/tensor_io.h"
 #include "toy/world.h"
 
+#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
@@ -30,6 +31,28 @@ at::Tensor renderToyClips(const std::vector<toy::ClipSpec>& specs);
 // uint8 with channels last → float in [−1, 1] on `device`, channels first: frames (N, H, W, 3)
 // → (N, 3, H, W); clips (N, F, H, W, 3) → (N, 3, F, H, W), the video models' layout.
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device);
+
+// A ring of encoded clips that training batches are drawn from, so each clip's latents (the
+// frozen VAE's work, the costliest part of a small model's step) serve several draws with fresh
+// noise and timesteps. New clips overwrite the oldest; a draw is uniform over what is held.
+class ClipPool {
+public:
+    explicit ClipPool(std::int64_t capacity);
+    std::int64_t capacity() const { return m_capacity; }
+    std::int64_t size() const { return static_cast<std::int64_t>(m_specs.size()); }
+    // latents: (N, ...) for the N specs, all with one shape.
+    void add(const std::vector<toy::ClipSpec>& specs, const at::Tensor& latents);
+    // n draws with replacement: their positions in the pool, from `generator`.
+    at::Tensor draw(std::int64_t n, at::Generator& generator) const;
+    at::Tensor latents(const at::Tensor& positions) const;
+    const toy::ClipSpec& spec(std::int64_t position) const { return m_specs.at(position); }
+
+private:
+    std::int64_t m_capacity;
+    std::int64_t m_next = 0;  // the slot the next clip overwrites once the pool is full
+    at::Tensor m_latents;
+    std::vector<toy::ClipSpec> m_specs;
+};
 
 // A module's parameters as the shipped folders store them: fp16 on the CPU, keys with `prefix`.
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix = {});

@@ -79,6 +79,8 @@ void writeUNet(const models::UNet3DConditionModel& unet,
                     {"lr", std::to_string(o.train.adamw.lr)},
                     {"drop_caption", std::to_string(o.dropCaption)},
                     {"noise_offset", std::to_string(o.noiseOffset)},
+                    {"reuse", std::to_string(o.reuse)},
+                    {"snr_gamma", std::to_string(o.snrGamma)},
                     {"seed", std::to_string(o.train.seed)}});
 }
 
@@ -178,26 +180,60 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         world.styles = true;
         world.twoSubjects = 0.1;
 
-        const auto loss = [&](int, at::Generator& g) {
-            const auto draws = at::randint(kToyTrainingSeeds, {3, o.batch}, g, at::kLong);
-            const auto* seeds = draws[0].data_ptr<std::int64_t>();
-            const auto* variants = draws[1].data_ptr<std::int64_t>();
-            const auto* drops = draws[2].data_ptr<std::int64_t>();
+        if (o.reuse < 1 || o.poolBatches < 1)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy text-to-video: reuse and pool size must be at least 1");
+        const auto encode = [&](const std::vector<toy::ClipSpec>& specs) {
+            torch::NoGradGuard noGrad;
+            const auto video = toSignedUnit(renderToyClips(specs), device.device);
+            return (vae->encode(video).mean.to(at::kFloat) * scaling).contiguous();
+        };
+        const auto newClips = [&](std::int64_t n, at::Generator& g) {
+            const auto seeds = at::randint(kToyTrainingSeeds, {n}, g, at::kLong);
+            const auto* seed = seeds.data_ptr<std::int64_t>();
             std::vector<toy::ClipSpec> specs;
+            for (std::int64_t i = 0; i < n; ++i)
+                specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seed[i]), world));
+            return specs;
+        };
+        // A pool is refilled after a resume: its clips are not part of the checkpoint.
+        ClipPool pool(o.reuse > 1 ? static_cast<std::int64_t>(o.poolBatches) * o.batch : 1);
+        const std::int64_t fresh = (o.batch + o.reuse - 1) / o.reuse;
+
+        const auto loss = [&](int, at::Generator& g) {
+            std::vector<toy::ClipSpec> specs;
+            at::Tensor latents;
+            if (o.reuse == 1) {
+                specs = newClips(o.batch, g);
+                latents = encode(specs);
+            } else {
+                while (pool.size() < pool.capacity()) {
+                    const auto more =
+                        newClips(std::min<std::int64_t>(o.batch, pool.capacity() - pool.size()), g);
+                    pool.add(more, encode(more));
+                }
+                const auto more = newClips(fresh, g);
+                pool.add(more, encode(more));
+                const auto positions = pool.draw(o.batch, g);
+                const auto* position = positions.data_ptr<std::int64_t>();
+                for (std::int64_t i = 0; i < o.batch; ++i)
+                    specs.push_back(pool.spec(position[i]));
+                latents = pool.latents(positions);
+            }
+            const auto draws = at::randint(kToyTrainingSeeds, {2, o.batch}, g, at::kLong);
+            const auto* variants = draws[0].data_ptr<std::int64_t>();
+            const auto* drops = draws[1].data_ptr<std::int64_t>();
             auto ids = at::empty({o.batch, kTextLength}, at::kLong);
             for (int b = 0; b < o.batch; ++b) {
-                specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seeds[b]), world));
                 const bool drop = static_cast<double>(drops[b] % 1000) < o.dropCaption * 1000;
-                const auto text = drop ? std::string()
-                                       : toy::caption(specs.back(), static_cast<int>(variants[b]));
+                const auto text =
+                    drop ? std::string() : toy::caption(specs[b], static_cast<int>(variants[b]));
                 const auto t = tokenizer.encode(text, kTextLength, true, true);
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
-            at::Tensor latents, context;
+            at::Tensor context;
             {
                 torch::NoGradGuard noGrad;
-                const auto video = toSignedUnit(renderToyClips(specs), device.device);
-                latents = vae->encode(video).mean.to(at::kFloat) * scaling;
                 context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
             }
             const auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
@@ -206,10 +242,16 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 noise += o.noiseOffset * at::randn({o.batch, latents.size(1), 1, 1, 1}, g);
             noise = noise.to(device.device);
             const auto td = t.to(device.device);
-            const auto a = alphas.index_select(0, td).view({-1, 1, 1, 1, 1});
-            const auto noisy = a.sqrt() * latents + (1 - a).sqrt() * noise;
+            const auto a = alphas.index_select(0, td);
+            const auto a5 = a.view({-1, 1, 1, 1, 1});
+            const auto noisy = a5.sqrt() * latents + (1 - a5).sqrt() * noise;
             const auto prediction = unet->forward(noisy, td, context).to(at::kFloat);
-            return (prediction - noise).pow(2).mean();
+            const auto error = (prediction - noise).pow(2);
+            if (o.snrGamma <= 0)
+                return error.mean();
+            const auto snr = a / (1 - a);
+            const auto weight = snr.clamp_max(o.snrGamma) / snr;
+            return (error.mean({1, 2, 3, 4}) * weight).mean();
         };
         ToyT2vReport report;
         report.training = trainer.run(loss, job).value();

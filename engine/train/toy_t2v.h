@@ -28,6 +28,13 @@ struct ToyT2vOptions {
     int batch = 64;            // clips per step
     double dropCaption = 0.1;  // share of captions replaced by "" (classifier-free guidance)
     double noiseOffset = 0.1;  // per-item, per-channel constant added to the noise
+    // Each encoded clip serves about `reuse` draws from a pool of `poolBatches` batches (ClipPool):
+    // each step renders and encodes batch / reuse new clips. 1: a fresh batch every step.
+    int reuse = 4;
+    int poolBatches = 16;
+    // Min-SNR-γ loss weighting (Hang et al. 2023; diffusers' --snr_gamma): each item's ε error
+    // weighted by min(SNR, γ) / SNR, so the nearly clean timesteps stop dominating. 0: plain MSE.
+    double snrGamma = 0;
     TrainConfig train;
 };
 

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 
 using namespace mp;
 using namespace mp::train;
@@ -84,6 +85,7 @@ private Q_SLOTS:
     void errors();
     void toyClipRecipe();
     void toyVaeRecipe();
+    void clipPool();
     void toyT2vRecipe();
 };
 
@@ -418,6 +420,35 @@ void TstTrainer::toyVaeRecipe() {
     QVERIFY(trained.value() > once.value() + 1);
 }
 
+// The pool keeps the newest `capacity` clips, each with its own latents, and draws only from them.
+void TstTrainer::clipPool() {
+    ClipPool pool(4);
+    std::vector<toy::ClipSpec> specs;
+    for (int i = 0; i < 6; ++i)
+        specs.push_back(toy::randomClip(100 + i));
+    const auto marks = [](int first, int n) {  // latents that name their clip
+        return at::arange(first, first + n, at::kFloat).view({n, 1, 1}).expand({n, 2, 3});
+    };
+    pool.add({specs.begin(), specs.begin() + 3}, marks(0, 3));
+    QCOMPARE(pool.size(), std::int64_t(3));
+    pool.add({specs.begin() + 3, specs.end()}, marks(3, 3));  // 4 fits, 5 and 6 replace 1 and 2
+    QCOMPARE(pool.size(), std::int64_t(4));
+    auto g = at::make_generator<at::CPUGeneratorImpl>(5);
+    const auto positions = pool.draw(400, g);
+    QCOMPARE(positions.size(0), std::int64_t(400));
+    const auto latents = pool.latents(positions);
+    std::set<int> seen;
+    for (std::int64_t i = 0; i < 400; ++i) {
+        const auto p = positions[i].item<std::int64_t>();
+        const int mark = static_cast<int>(latents[i][1][2].item<float>());
+        QCOMPARE(toy::caption(pool.spec(p), 0), toy::caption(specs[mark], 0));
+        seen.insert(mark);
+    }
+    QCOMPARE(seen, (std::set<int>{2, 3, 4, 5}));
+    QVERIFY_THROWS_EXCEPTION(EngineError, pool.add({specs[0]}, at::zeros({1, 3, 3})));
+    QVERIFY_THROWS_EXCEPTION(EngineError, ClipPool(4).draw(1, g));
+}
+
 // The toy text-to-video recipe at a tiny size, on a 1-step CLIP and VAE: the UNet learns, and
 // the output is a whole TextToVideoSDPipeline folder marked as the toy world's, which our
 // pipeline loads and samples and the oracle judges.
@@ -434,6 +465,9 @@ void TstTrainer::toyT2vRecipe() {
     o.groups = 4;
     o.headDim = 4;
     o.batch = 2;
+    o.reuse = 2;  // a pool of 4 clips, one new per step
+    o.poolBatches = 2;
+    o.snrGamma = 5;
     o.train.totalSteps = 12;
     o.train.adamw.lr = 3e-3;
     o.train.seed = 9;

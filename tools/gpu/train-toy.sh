@@ -7,8 +7,10 @@
 #   probe      steps/s of each recipe (a few dozen steps each, nothing kept)
 #   clip+vae   the toy CLIP and the toy VAE, side by side on the one GPU
 #   t2v        the toy text-to-video pipeline on WORK/clip and WORK/vae; with PLAN_S set, the
-#              first call times 40 steps and fixes the step count to what PLAN_S seconds of
-#              training hold (kept in WORK/t2v.steps, so the calls that resume agree)
+#              first call times 150 steps and fixes the step count to what PLAN_S seconds of
+#              training hold (kept in WORK/t2v.steps, so the calls that resume agree); not fewer
+#              steps: filling the clip pool and warming CUDA up take the first seconds, and a
+#              40-step probe planned 2,800 steps where 4,800 fitted
 # Each recipe checkpoints into WORK/checkpoints/<component> and resumes from there, so a stage
 # cut short (BUDGET_S seconds, then SIGTERM: the trainer saves and stops) continues on the next
 # call. Logs and the JSON reports go to WORK/*.log and WORK/*.json. Settings are the recipes'
@@ -58,7 +60,7 @@ for stage in "$@"; do
             P=$(mktemp -d)
             # shellcheck disable=SC2086
             "$CLI" train-toy --component t2v --clip "$WORK/clip" --vae "$WORK/vae" --out "$P/t2v" \
-                --steps 40 --warmup 1 --device cuda --progress never ${T2V_ARGS:-} >"$P/probe.json"
+                --steps 150 --warmup 1 --device cuda --progress never ${T2V_ARGS:-} >"$P/probe.json"
             rm -rf "$P/t2v"
             python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["training"]
 print(int(j["steps"] / j["seconds"] * float(sys.argv[2])) // 100 * 100)' \

@@ -108,7 +108,9 @@ def ours(args, folder):
     out = subprocess.run([args.cli, "bench", "--component", "probe", "--model", folder,
                           "--steps", str(args.steps), "--interval", str(args.interval),
                           "--device", "cuda", "--dtype", "bf16", "--warmup", "0", "--reps", "1"],
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"motionprobe-cli bench failed ({out.returncode}): {out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

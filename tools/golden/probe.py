@@ -21,7 +21,8 @@ import os
 import torch
 import diffusers
 import transformers
-from diffusers import DDIMInverseScheduler, DDIMScheduler, TextToVideoSDPipeline
+from diffusers import (DDIMInverseScheduler, DDIMScheduler, TextToVideoSDPipeline,
+                       UNet3DConditionModel)
 from safetensors.torch import save_file
 
 CAPTION = "a red circle moves from left to right on a white background"
@@ -54,7 +55,12 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    pipe = TextToVideoSDPipeline.from_pretrained(args.model, torch_dtype=torch.float32)
+    # The golden pipeline ships its UNet as the fp16 variant only (tools/golden/modelscope.py).
+    variant = "fp16" if os.path.exists(
+        os.path.join(args.model, "unet", "diffusion_pytorch_model.fp16.safetensors")) else None
+    unet = UNet3DConditionModel.from_pretrained(args.model, subfolder="unet", variant=variant,
+                                                torch_dtype=torch.float32)
+    pipe = TextToVideoSDPipeline.from_pretrained(args.model, unet=unet, torch_dtype=torch.float32)
     unet = pipe.unet
     size = unet.config.sample_size
     x0 = torch.randn(1, unet.config.in_channels, FRAMES, size, size,

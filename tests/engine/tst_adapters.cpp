@@ -1,0 +1,273 @@
+// LoRA adapters (adapters/lora.h) on the toy recipe's UNet3D layout: presets pick the right
+// layers, the adapter computes peft's W x + (α/r)·B(A x), removal restores the weights bit for
+// bit, files round-trip in diffusers/peft naming, bad files give one clear error, and training
+// reaches A and B only.
+
+#include "adapters/lora.h"
+#include "core/error.h"
+#include "fixtures.h"
+#include "golden_util.h"
+#include "io/tensor_io.h"
+#include "models/unet3d.h"
+#include "train/toy_t2v.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/modules/linear.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest/QtTest>
+
+#include <regex>
+
+using namespace mp;
+using namespace mp::adapters;
+using namespace Qt::StringLiterals;
+using mp::test::relMax;
+
+namespace {
+
+models::UNet3DConditionModel tinyUNet() {
+    at::manual_seed(4);
+    train::ToyT2vOptions o;
+    o.channels = {16, 16};
+    o.groups = 4;
+    models::UNet3DConditionModel unet(train::toyUNetConfig(o, 12));
+    unet->eval();
+    for (auto& p : unet->parameters())
+        p.set_requires_grad(false);
+    return unet;
+}
+
+struct Inputs {
+    at::Tensor x = at::randn({1, 4, 3, 8, 8});
+    at::Tensor t = at::tensor({500}, at::kLong);
+    at::Tensor context = at::randn({1, 5, 12});
+};
+
+at::Tensor run(models::UNet3DConditionModel& unet, const Inputs& in) {
+    torch::NoGradGuard noGrad;
+    return unet->forward(in.x, in.t, in.context);
+}
+
+// B is zero at injection; give it values so the adapter changes something.
+void randomiseB(LoraAdapter& adapter) {
+    torch::NoGradGuard noGrad;
+    for (auto& [name, p] : adapter.parameters())
+        if (name.find("lora_B") != std::string::npos)
+            p.copy_(at::randn(p.sizes()) * 0.1);
+}
+
+}  // namespace
+
+class TstAdapters : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { at::set_num_threads(2); }
+
+    void presets_data() {
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QStringList>("projections");
+        QTest::addColumn<bool>("temporalOnly");
+        QTest::newRow("temporal-vo")
+            << u"temporal-vo"_s << QStringList{u"to_v"_s, u"to_out.0"_s} << true;
+        QTest::newRow("temporal-qkvo")
+            << u"temporal-qkvo"_s << QStringList{u"to_q"_s, u"to_k"_s, u"to_v"_s, u"to_out.0"_s}
+            << true;
+        QTest::newRow("all-attention")
+            << u"all-attention"_s << QStringList{u"to_q"_s, u"to_k"_s, u"to_v"_s, u"to_out.0"_s}
+            << false;
+    }
+    void presets() {
+        QFETCH(QString, preset);
+        QFETCH(QStringList, projections);
+        QFETCH(bool, temporalOnly);
+        auto unet = tinyUNet();
+        const auto pattern = presetPattern(Family::ModelScope, parsePreset(preset.toStdString()));
+        // What the preset should take, counted independently of its pattern.
+        int expected = 0, temporal = 0;
+        for (const auto& item : unet->named_modules("", false)) {
+            if (!item.value()->as<torch::nn::LinearImpl>())
+                continue;
+            const auto name = QString::fromStdString(item.key());
+            const bool inAttention = name.contains(u".attn1."_s) || name.contains(u".attn2."_s);
+            const bool isTemporal =
+                name.startsWith(u"transformer_in."_s) || name.contains(u"temp_attentions."_s);
+            bool projection = false;
+            for (const auto& p : projections)
+                projection |= name.endsWith(u"."_s + p);
+            if (inAttention && projection && (isTemporal || !temporalOnly)) {
+                ++expected;
+                temporal += isTemporal;
+            }
+        }
+        const auto adapter = LoraAdapter::inject(*unet, {pattern, 4, 4, 1});
+        QCOMPARE(int(adapter.modules().size()), expected);
+        QVERIFY(temporal > 0);
+        if (temporalOnly) {
+            const auto names = adapter.modules();
+            QVERIFY(std::find(names.begin(), names.end(),
+                              "transformer_in.transformer_blocks.0.attn1.to_v") != names.end());
+        }
+        QVERIFY_THROWS_EXCEPTION(EngineError, parsePreset("temporal"));
+    }
+
+    // Injected: B = 0, the model is unchanged. With B set: each layer computes peft's formula;
+    // removed: the original weight tensors are back, so the output is bit for bit the original.
+    void forwardAndRemoval() {
+        auto unet = tinyUNet();
+        const Inputs in;
+        const auto base = run(unet, in);
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 8, 2});
+        adapter.apply();
+        QVERIFY(at::equal(run(unet, in), base));
+        randomiseB(adapter);
+        adapter.apply();
+        const auto adapted = run(unet, in);
+        QVERIFY(relMax(adapted, base) > 1e-3);
+
+        // One layer by hand: y = W x + (α/r)·B(A x).
+        const auto name = std::string("transformer_in.transformer_blocks.0.attn1.to_v");
+        auto* linear = unet->named_modules()[name]->as<torch::nn::LinearImpl>();
+        const auto params = adapter.parameters();
+        at::Tensor a, b;
+        for (const auto& [n, p] : params) {
+            if (n == name + ".lora_A.weight")
+                a = p;
+            if (n == name + ".lora_B.weight")
+                b = p;
+        }
+        QVERIFY(a.defined() && b.defined());
+        const auto x = at::randn({7, linear->weight.size(1)});
+        torch::NoGradGuard noGrad;
+        const auto ours = linear->forward(x);
+        adapter.remove();
+        const auto original = linear->forward(x);
+        const auto expected = original + (8.0 / 4.0) * at::linear(at::linear(x, a), b);
+        QVERIFY2(relMax(ours, expected) < 1e-6,
+                 qPrintable(QString::number(relMax(ours, expected))));
+        QVERIFY(at::equal(run(unet, in), base));
+        // Half the scale, half the change.
+        adapter.apply(0.5);
+        const auto half = linear->forward(x);
+        QVERIFY(relMax(half - original, 0.5 * (expected - original)) < 1e-5);
+    }
+
+    // Saved in diffusers/peft naming with α in the metadata; loaded into a fresh model, the same
+    // output.
+    void fileRoundTrip() {
+        test::TempDir dir;
+        auto unet = tinyUNet();
+        const Inputs in;
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 2, 6, 3});
+        randomiseB(adapter);
+        adapter.apply();
+        const auto adapted = run(unet, in);
+        adapter.save(dir / "pytorch_lora_weights.safetensors", "unet", {{"tau", "700"}});
+
+        const auto meta = loadTensorFileMetadata(dir / "pytorch_lora_weights.safetensors");
+        QCOMPARE(meta.at("tau"), std::string("700"));
+        const auto j = nlohmann::json::parse(meta.at("lora_adapter_metadata"));
+        QCOMPARE(j.at("unet.r").get<int>(), 2);
+        QCOMPARE(j.at("unet.lora_alpha").get<double>(), 6.0);
+        bool sawKey = false;
+        for (const auto& [k, t] : loadTensorFile(dir / "pytorch_lora_weights.safetensors")) {
+            QVERIFY2(std::regex_match(k, std::regex(R"(unet\..+\.lora_[AB]\.weight)")), k.c_str());
+            if (k == "unet.transformer_in.transformer_blocks.0.attn1.to_v.lora_A.weight") {
+                sawKey = true;
+                QCOMPARE(t.size(0), 2);
+            }
+        }
+        QVERIFY(sawKey);
+
+        auto fresh = tinyUNet();
+        auto loaded = LoraAdapter::load(*fresh, dir / "pytorch_lora_weights.safetensors");
+        QCOMPARE(loaded.rank(), std::int64_t(2));
+        QCOMPARE(loaded.alpha(), 6.0);
+        loaded.apply();
+        QVERIFY(at::equal(run(fresh, in), adapted));
+    }
+
+    void loadErrors_data() {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown module") << u"unknown"_s << u"not a linear layer"_s;
+        QTest::newRow("wrong shape") << u"shape"_s << u"but the layer is"_s;
+        QTest::newRow("half a pair") << u"half"_s << u"only one of lora_A and lora_B"_s;
+        QTest::newRow("no LoRA keys") << u"none"_s << u"no LoRA weights under 'unet.'"_s;
+        QTest::newRow("not a LoRA key") << u"stray"_s << u"is not a LoRA key"_s;
+    }
+    void loadErrors() {
+        QFETCH(QString, kind);
+        QFETCH(QString, message);
+        test::TempDir dir;
+        const auto file = dir / "lora.safetensors";
+        const std::string layer = "unet.transformer_in.transformer_blocks.0.attn1.to_v";
+        NamedTensors t;
+        const auto k = kind.toStdString();
+        if (k == "unknown")
+            t = {{"unet.nowhere.to_v.lora_A.weight", at::zeros({2, 16})},
+                 {"unet.nowhere.to_v.lora_B.weight", at::zeros({16, 2})}};
+        else if (k == "shape")
+            t = {{layer + ".lora_A.weight", at::zeros({2, 5})},
+                 {layer + ".lora_B.weight", at::zeros({3, 2})}};
+        else if (k == "half")
+            t = {{layer + ".lora_A.weight", at::zeros({2, 16})}};
+        else if (k == "none")
+            t = {{"text_encoder.x.lora_A.weight", at::zeros({2, 16})}};
+        else
+            t = {{layer + ".weight", at::zeros({16, 16})}};
+        saveTensorFile(file, t);
+        auto unet = tinyUNet();
+        try {
+            (void)LoraAdapter::load(*unet, file);
+            QFAIL("loaded");
+        } catch (const EngineError& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(message), e.what());
+            QVERIFY2(
+                QString::fromStdString(e.what()).contains(QString::fromStdString(file.string())),
+                e.what());
+        }
+    }
+
+    // diffusers' legacy attention-processor names load as lora_A/lora_B (".processor." dropped,
+    // as diffusers drops it); without metadata α = r.
+    void legacyNames() {
+        test::TempDir dir;
+        auto unet = tinyUNet();
+        const std::string module = "transformer_in.transformer_blocks.0.attn1.to_v";
+        const auto& w = unet->named_modules()[module]->as<torch::nn::LinearImpl>()->weight;
+        const std::string p = "unet.transformer_in.transformer_blocks.0.attn1.processor.";
+        saveTensorFile(dir / "old.safetensors",
+                       {{p + "to_v_lora.down.weight", at::ones({3, w.size(1)})},
+                        {p + "to_v_lora.up.weight", at::ones({w.size(0), 3})}});
+        auto loaded = LoraAdapter::load(*unet, dir / "old.safetensors");
+        QCOMPARE(loaded.modules(), std::vector<std::string>{module});
+        QCOMPARE(loaded.rank(), std::int64_t(3));
+        QCOMPARE(loaded.alpha(), 3.0);
+    }
+
+    // A training step reaches A and B and leaves the frozen weights alone.
+    void gradientsReachOnlyTheAdapter() {
+        auto unet = tinyUNet();
+        const Inputs in;
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 5});
+        randomiseB(adapter);
+        adapter.apply();
+        const auto loss = unet->forward(in.x, in.t, in.context).pow(2).mean();
+        loss.backward();
+        for (const auto& [name, p] : adapter.parameters())
+            QVERIFY2(p.grad().defined() && p.grad().abs().sum().item<double>() > 0, name.c_str());
+        for (const auto& p : unet->parameters())
+            QVERIFY(!p.grad().defined());
+        adapter.remove();
+    }
+};
+
+QTEST_APPLESS_MAIN(TstAdapters)
+#include "tst_adapters.moc"

@@ -79,6 +79,16 @@ int run(const ParsedArgs& args) {
     if (args.has("width"))
         req.width = parseInteger("width", args.value("width"), 8, 8192);
     req.decodeFrameBatch = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
+    if (!args.has("lora") && (args.has("lora-scale") || args.has("lora-min-t")))
+        throw UsageError("--lora-scale and --lora-min-t need --lora FILE");
+    if (args.has("lora")) {
+        const double scale = parseNumber("lora-scale", args.value("lora-scale"), -100, 100);
+        req.adapterSchedule =
+            args.has("lora-min-t")
+                ? sampling::AdapterSchedule::from(
+                      parseNumber("lora-min-t", args.value("lora-min-t"), 0, 1000), scale)
+                : sampling::AdapterSchedule::constant(scale);
+    }
 #ifdef MP_HAVE_VIDEO
     const auto encode = encodeOptionsFrom(args);
 #endif
@@ -91,6 +101,8 @@ int run(const ParsedArgs& args) {
             return pipelines::ModelScopePipeline::load(model, device, args.value("variant"), job);
         }).value();
     pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
+    if (args.has("lora"))
+        forOption("lora", args.value("lora"), [&] { pipeline.attachLora(args.value("lora")); });
     for (const auto& n : pipeline.notes())
         std::cerr << "note: " << n << "\n";
     const auto result = pipelines::generate(pipeline, req, job).value();
@@ -142,6 +154,9 @@ Command generateCommand() {
         {"quiet", "", "no progress on stderr (--progress never)"},
         progressOptionSpec(),
         {"no-cuda-graph", "", "on CUDA: run the UNet eagerly instead of replaying a CUDA graph"},
+        {"lora", "FILE", "a LoRA for the UNet (diffusers/peft safetensors, unet.* keys)"},
+        {"lora-scale", "S", "the LoRA's scale", false, "1"},
+        {"lora-min-t", "T", "the LoRA acts only while t >= T (the paper's tau; default: always)"},
     };
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));

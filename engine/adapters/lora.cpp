@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 struct LoraAdapter::Layer {
     std::string name;
     torch::nn::LinearImpl* linear = nullptr;
-    at::Tensor original;  // the layer's own weight tensor, put back on removal
+    at::Tensor original;  // the layer's own weight tensor, put back on destruction
+    at::Tensor merged;    // inference: W + s·(α/r)·B·A, updated in place
     at::Tensor a, b;      // (r, in), (out, r), trainable
 };
 
@@ -241,13 +242,25 @@ void LoraAdapter::apply(double scale) {
     m_scale = scale;
     const double s = scale * m_alpha / static_cast<double>(m_rank);
     for (auto& l : m_layers) {
-        if (scale == 0) {
-            l->linear->weight = l->original;
+        if (at::GradMode::is_enabled() && l->a.requires_grad()) {
+            // Training: a new weight tensor, a node of the graph over A and B.
+            l->linear->weight = scale == 0
+                                    ? l->original
+                                    : l->original.detach() +
+                                          at::mm(l->b, l->a).mul(s).to(l->original.scalar_type());
             continue;
         }
-        // Without grad mode the merged weight is a plain tensor; with it, a node of the graph.
-        auto delta = at::mm(l->b, l->a).mul(s).to(l->original.scalar_type());
-        l->linear->weight = l->original.detach() + delta;
+        // Inference: one buffer per layer, rewritten in place, so a captured CUDA graph (which
+        // reads the weight's memory) sees every change of scale.
+        if (!l->merged.defined())
+            l->merged = l->original.detach().clone();
+        l->linear->weight = l->merged;
+        if (scale == 0)
+            l->merged.copy_(l->original.detach());
+        else
+            l->merged.copy_(
+                l->original.detach() +
+                at::mm(l->b.detach(), l->a.detach()).mul(s).to(l->merged.scalar_type()));
     }
 }
 

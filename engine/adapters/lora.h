@@ -2,9 +2,11 @@
 // LoRA adapters on a model's linear layers (the paper's motion customization trains one on the
 // temporal attention). A LoRA on a layer with weight W (out × in) adds (α/r)·B·A with A (r × in)
 // and B (out × r), so y = W x + (α/r)·B(A x), peft's forward. Ours acts through the weight: while
-// applied, the layer's weight is W + scale·(α/r)·B·A (connected to A and B for training), and
-// removing it puts the very W tensor back, so an unmerged model is bit-for-bit the original and a
-// gated schedule (the adapter on while t ≥ τ) costs one swap per trajectory.
+// applied, the layer's weight is W + scale·(α/r)·B·A — for training a new tensor connected to A
+// and B, for inference a buffer rewritten in place (so CUDA graphs see it) — and at scale 0 it
+// holds W's values exactly, so a gated schedule (the adapter on while t ≥ τ) costs one rewrite
+// per trajectory and the model outside the gate is bit-for-bit the original. Destruction puts the
+// layers' own weight tensors back.
 //
 // Files use diffusers/peft naming: `<component>.<module>.lora_A.weight` [r, in] and
 // `.lora_B.weight` [out, r], with `lora_adapter_metadata` (`<component>.r`, `.lora_alpha`,
@@ -62,8 +64,9 @@ public:
     LoraAdapter& operator=(LoraAdapter&&) noexcept;
     ~LoraAdapter();  // puts every original weight back
 
-    // The weights become W + scale·(α/r)·B·A; 0 restores W exactly. Under grad mode the new
-    // weights stay connected to A and B, so call it inside the loss for every training step.
+    // The weights become W + scale·(α/r)·B·A; 0 restores W's values exactly. Under grad mode
+    // (with A and B trainable) the new weights stay connected to A and B, so training calls it
+    // inside the loss every step; otherwise the weights are rewritten in place.
     void apply(double scale = 1.0);
     void remove() { apply(0.0); }
     double scale() const { return m_scale; }

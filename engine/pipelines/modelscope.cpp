@@ -1,5 +1,6 @@
 #include "pipelines/modelscope.h"
 
+#include "adapters/lora.h"
 #include "core/stopwatch.h"
 #include "core/strings.h"
 #include "io/config.h"
@@ -124,10 +125,18 @@ sampling::ModelFn ModelScopePipeline::modelFn() const {
     auto unet = m_unet;
     const auto dtype = m_device.dtype;
     auto forward = models::graphedForward(unet, m_cudaGraphs);
-    return [forward, dtype](const sampling::ModelInput& in) mutable {
+    return [forward, dtype, lora = m_lora](const sampling::ModelInput& in) mutable {
         torch::NoGradGuard noGrad;
+        // Before the first forward too, so a CUDA graph captures the LoRA's weight buffers.
+        if (lora && lora->scale() != in.adapterScale)
+            lora->apply(in.adapterScale);
         return forward({in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
     };
+}
+
+void ModelScopePipeline::attachLora(const std::filesystem::path& file) {
+    m_lora.reset();  // puts the UNet's own weights back first
+    m_lora = std::make_shared<adapters::LoraAdapter>(adapters::LoraAdapter::load(*m_unet, file));
 }
 
 at::Tensor ModelScopePipeline::initialNoise(std::uint64_t seed,
@@ -200,6 +209,17 @@ Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
         d.guidance.scale = request.guidance;
         d.eta = request.eta;
         d.seed = request.seed;
+        d.adapterSchedule = request.adapterSchedule;
+        // The LoRA comes off when the denoising ends, however it ends.
+        struct LoraOff {
+            std::shared_ptr<adapters::LoraAdapter> lora;
+            ~LoraOff() {
+                if (lora) {
+                    torch::NoGradGuard noGrad;
+                    lora->apply(0.0);
+                }
+            }
+        } loraOff{pipeline.lora()};
         watch.restart();
         auto denoised =
             sampling::denoise(pipeline.scheduler(), pipeline.modelFn(), d, context).value();

@@ -17,9 +17,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace mp::adapters {
+class LoraAdapter;
+}
 
 namespace mp::pipelines {
 
@@ -70,6 +75,12 @@ public:
     // Notes gathered while loading (weights variant chosen, unknown config keys, ...).
     const std::vector<std::string>& notes() const { return m_notes; }
 
+    // Loads a LoRA file (diffusers/peft naming, `unet.` keys) into the UNet, replacing an
+    // earlier one; generate applies it at its request's adapter schedule and takes it off after.
+    // Throws EngineError naming the file.
+    void attachLora(const std::filesystem::path& file);
+    std::shared_ptr<adapters::LoraAdapter> lora() const { return m_lora; }
+
 private:
     static ModelScopePipeline loadImpl(const std::filesystem::path& dir,
                                        const DeviceChoice& device,
@@ -86,6 +97,7 @@ private:
     bool m_textAttentionMask = false;
     bool m_cudaGraphs = true;
     std::vector<std::string> m_notes;
+    std::shared_ptr<adapters::LoraAdapter> m_lora;
 };
 
 struct GenerateRequest {
@@ -99,6 +111,8 @@ struct GenerateRequest {
     std::int64_t width = 0;
     double eta = 0.0;
     at::Tensor initialLatents;  // optional: replaces the seeded noise (B, C, F, h, w)
+    // The attached LoRA's scale per timestep (none: off; constant; from τ: on while t ≥ τ).
+    sampling::AdapterSchedule adapterSchedule = sampling::AdapterSchedule::none();
     std::int64_t decodeFrameBatch = 0;
     bool decode = true;
 };

@@ -373,6 +373,10 @@ void TstCliVideo::generate_data() {
                                << u"--steps"_s;
     QTest::newRow("not a pipeline") << QStringList{u"--model"_s, u"/nonexistent"_s} << u"x.mp4"_s
                                     << 1 << u"no model_index.json"_s;
+    QTest::newRow("missing LoRA") << QStringList{u"--lora"_s, u"/nonexistent.safetensors"_s}
+                                  << u"x.mp4"_s << 1 << u"--lora /nonexistent.safetensors"_s;
+    QTest::newRow("LoRA gate without a LoRA")
+        << QStringList{u"--lora-min-t"_s, u"700"_s} << u"x.mp4"_s << 2 << u"need --lora FILE"_s;
 }
 
 // Without --model, generate runs the embedded toy model shipped in resources/ (found from the

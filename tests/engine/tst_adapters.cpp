@@ -9,6 +9,8 @@
 #include "golden_util.h"
 #include "io/tensor_io.h"
 #include "models/unet3d.h"
+#include "pipelines/modelscope.h"
+#include "runtime/device.h"
 #include "train/toy_t2v.h"
 
 #include <ATen/ATen.h>
@@ -19,6 +21,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <regex>
 
 using namespace mp;
@@ -249,6 +252,61 @@ private Q_SLOTS:
         QCOMPARE(loaded.modules(), std::vector<std::string>{module});
         QCOMPARE(loaded.rank(), std::int64_t(3));
         QCOMPARE(loaded.alpha(), 3.0);
+    }
+
+    // In a pipeline: no schedule leaves the LoRA off; a constant one changes the result; "from τ"
+    // equals the same run cut in two slices, the LoRA on for the steps at t ≥ τ and off after;
+    // after each generate the UNet is back to its own weights.
+    void pipelineGate() {
+        test::TempDir dir;
+        auto p = pipelines::ModelScopePipeline::load(
+                     std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline",
+                     resolveDevice("cpu", "fp32"))
+                     .value();
+        {
+            auto made = LoraAdapter::inject(
+                *p.unet(), {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 7});
+            randomiseB(made);
+            made.save(dir / "lora.safetensors");
+        }
+        pipelines::GenerateRequest r;
+        r.prompt = "a red circle moves from left to right";
+        r.steps = 6;
+        r.guidance = 7.5;
+        r.frames = 4;
+        r.decode = false;
+        const auto plain = pipelines::generate(p, r).value();
+        p.attachLora(dir / "lora.safetensors");
+        QVERIFY(at::equal(pipelines::generate(p, r).value().latents, plain.latents));
+        r.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
+        const auto on = pipelines::generate(p, r).value().latents;
+        QVERIFY(relMax(on, plain.latents) > 1e-3);
+        QCOMPARE(p.lora()->scale(), 0.0);
+        const double tau = 500;
+        r.adapterSchedule = sampling::AdapterSchedule::from(tau);
+        const auto gated = pipelines::generate(p, r).value().latents;
+        QVERIFY(relMax(gated, on) > 1e-4 && relMax(gated, plain.latents) > 1e-4);
+
+        const auto above = static_cast<int>(std::count_if(
+            plain.timesteps.begin(), plain.timesteps.end(), [&](auto t) { return t >= tau; }));
+        QVERIFY(above > 0 && above < r.steps);
+        sampling::DenoiseRequest d;
+        d.numSteps = r.steps;
+        d.latents = p.initialNoise(r.seed, 1, r.frames, p.defaultSize(), p.defaultSize());
+        d.conditions = {p.encodePrompt(r.prompt, std::nullopt)};
+        d.guidance.scale = r.guidance;
+        d.stepCount = above;
+        d.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
+        const auto first = sampling::denoise(p.scheduler(), p.modelFn(), d).value();
+        d.firstStep = above;
+        d.stepCount = -1;
+        d.latents = first.latents;
+        d.adapterSchedule = sampling::AdapterSchedule::none();
+        const auto second = sampling::denoise(p.scheduler(), p.modelFn(), d).value();
+        QVERIFY2(relMax(second.latents, gated) < 1e-6,
+                 qPrintable(QString::number(relMax(second.latents, gated))));
+        r.adapterSchedule = sampling::AdapterSchedule::none();
+        QVERIFY(at::equal(pipelines::generate(p, r).value().latents, plain.latents));
     }
 
     // A training step reaches A and B and leaves the frozen weights alone.

@@ -11,6 +11,7 @@
 #include "models/unet3d.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
+#include "train/customize.h"
 #include "train/toy_t2v.h"
 
 #include <ATen/ATen.h>
@@ -52,6 +53,14 @@ struct Inputs {
 at::Tensor run(models::UNet3DConditionModel& unet, const Inputs& in) {
     torch::NoGradGuard noGrad;
     return unet->forward(in.x, in.t, in.context);
+}
+
+// The tiny random ModelScope pipeline of the parity tests.
+pipelines::ModelScopePipeline goldenPipeline() {
+    return pipelines::ModelScopePipeline::load(
+               std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline",
+               resolveDevice("cpu", "fp32"))
+        .value();
 }
 
 // B is zero at injection; give it values so the adapter changes something.
@@ -259,10 +268,7 @@ private Q_SLOTS:
     // after each generate the UNet is back to its own weights.
     void pipelineGate() {
         test::TempDir dir;
-        auto p = pipelines::ModelScopePipeline::load(
-                     std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "modelscope" / "pipeline",
-                     resolveDevice("cpu", "fp32"))
-                     .value();
+        auto p = goldenPipeline();
         {
             auto made = LoraAdapter::inject(
                 *p.unet(), {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 7});
@@ -307,6 +313,59 @@ private Q_SLOTS:
                  qPrintable(QString::number(relMax(second.latents, gated))));
         r.adapterSchedule = sampling::AdapterSchedule::none();
         QVERIFY(at::equal(pipelines::generate(p, r).value().latents, plain.latents));
+    }
+
+    // Customization: timesteps only from [τ, 1000), the LoRA learns (its B leaves zero and the
+    // output moves), the base weights are untouched, the file carries τ; a bad τ is refused.
+    void customization() {
+        test::TempDir dir;
+        auto p = goldenPipeline();
+        std::vector<at::Tensor> before;
+        for (const auto& w : p.unet()->parameters())
+            before.push_back(w.detach().clone());
+        train::CustomizeOptions o;
+        const auto h = p.defaultSize() / p.vaeFactor();
+        o.latents = at::randn({1, p.latentChannels(), 4, h, h});
+        o.caption = "a red circle moves from left to right";
+        o.tau = 700;
+        o.train.totalSteps = 12;
+        o.train.adamw.lr = 1e-2;
+        o.train.seed = 3;
+        const auto r = train::trainCustomization(p, o, dir / "lora.safetensors");
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+        const auto& report = r.value();
+        QCOMPARE(report.training.losses.size(), std::size_t(12));
+        QVERIFY(report.smallestTimestep >= 700 && report.largestTimestep <= 999);
+        QVERIFY(!report.modules.empty());
+        const auto after = p.unet()->parameters();
+        for (std::size_t i = 0; i < before.size(); ++i)
+            QVERIFY(at::equal(after[i], before[i]));
+
+        const auto meta = loadTensorFileMetadata(dir / "lora.safetensors");
+        QCOMPARE(meta.at("motionprobe.tau"), std::string("700"));
+        QCOMPARE(meta.at("motionprobe.preset"), std::string("temporal-vo"));
+        double bNorm = 0;
+        for (const auto& [k, t] : loadTensorFile(dir / "lora.safetensors"))
+            if (k.find("lora_B") != std::string::npos)
+                bNorm += t.abs().sum().item<double>();
+        QVERIFY(bNorm > 0);
+
+        pipelines::GenerateRequest g;
+        g.prompt = o.caption;
+        g.steps = 4;
+        g.frames = 4;
+        g.decode = false;
+        const auto plain = pipelines::generate(p, g).value().latents;
+        p.attachLora(dir / "lora.safetensors");
+        g.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
+        QVERIFY(relMax(pipelines::generate(p, g).value().latents, plain) > 1e-5);
+
+        o.tau = 1000;
+        const auto bad = train::trainCustomization(p, o, dir / "bad.safetensors");
+        QVERIFY(!bad.ok());
+        QVERIFY2(std::string(bad.error().what()).find("tau") != std::string::npos,
+                 bad.error().what());
+        QVERIFY(!std::filesystem::exists(dir / "bad.safetensors"));
     }
 
     // A training step reaches A and B and leaves the frozen weights alone.

@@ -1,0 +1,101 @@
+#include "train/customize.h"
+
+#include "core/strings.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace mp::train {
+
+Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& pipeline,
+                                           const CustomizeOptions& o,
+                                           const std::filesystem::path& loraFile,
+                                           const JobContext& job) {
+    return capture([&] {
+        const auto& scheduler = pipeline.scheduler();
+        const auto T = scheduler.numTrainTimesteps();
+        if (o.tau < 0 || o.tau >= T)
+            throw EngineError(ErrorCode::InvalidArgument, "customize: tau must be in [0, " +
+                                                              std::to_string(T) + "), got " +
+                                                              std::to_string(o.tau));
+        if (o.batch < 1)
+            throw EngineError(ErrorCode::InvalidArgument, "customize: batch must be at least 1");
+        if (!o.latents.defined() || o.latents.dim() != 5 || o.latents.size(0) != 1 ||
+            o.latents.size(1) != pipeline.latentChannels())
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "customize: latents must be (1, " +
+                                  std::to_string(pipeline.latentChannels()) + ", F, h, w)");
+        if (scheduler.config().predictionType != sampling::PredictionType::Epsilon)
+            throw EngineError(ErrorCode::Unsupported,
+                              "customize: only ε-prediction models are supported so far");
+        auto unet = pipeline.unet();
+        const auto device = pipeline.device().device;
+        // Frozen base: no gradient reaches it, and it is left as it was.
+        std::vector<std::pair<at::Tensor, bool>> frozen;
+        for (auto& p : unet->parameters()) {
+            frozen.emplace_back(p, p.requires_grad());
+            p.set_requires_grad(false);
+        }
+        struct Unfreeze {
+            std::vector<std::pair<at::Tensor, bool>>& params;
+            ~Unfreeze() {
+                for (auto& [p, was] : params)
+                    p.set_requires_grad(was);
+            }
+        } unfreeze{frozen};
+        const bool wasTraining = unet->is_training();
+        unet->train();
+
+        auto lora = adapters::LoraAdapter::inject(
+            *unet, {adapters::presetPattern(adapters::Family::ModelScope, o.preset), o.rank,
+                    o.alpha, o.train.seed});
+        // A and B in float32 whatever the model's dtype (bf16 autocast does the rest on CUDA).
+        for (auto& [name, p] : lora.parameters())
+            p.set_data(p.data().to(at::kFloat));
+        const auto context = pipeline.encodePrompt(o.caption, std::nullopt).embeddings.to(device);
+        const auto x0 = o.latents.to(device, at::kFloat).expand({o.batch, -1, -1, -1, -1});
+        const auto alphas =
+            at::tensor(scheduler.alphasCumprod(), at::kDouble).to(device, at::kFloat);
+        const auto ctx = context.expand({o.batch, -1, -1});
+        const auto dtype = pipeline.device().dtype;
+
+        CustomizeReport report;
+        report.smallestTimestep = std::numeric_limits<int>::max();
+        report.largestTimestep = -1;
+        Trainer trainer(lora.parameters(), o.train);
+        const auto loss = [&](int, at::Generator& g) {
+            lora.apply(1.0);  // the merged weights, connected to A and B, for this step
+            const auto t = at::randint(o.tau, T, {o.batch}, g, at::kLong);
+            report.smallestTimestep =
+                std::min(report.smallestTimestep, static_cast<int>(t.min().item<std::int64_t>()));
+            report.largestTimestep =
+                std::max(report.largestTimestep, static_cast<int>(t.max().item<std::int64_t>()));
+            const auto noise = at::randn(x0.sizes(), g).to(device);
+            const auto td = t.to(device);
+            const auto a = alphas.index_select(0, td).view({-1, 1, 1, 1, 1});
+            const auto noisy = a.sqrt() * x0 + (1 - a).sqrt() * noise;
+            const auto prediction =
+                unet->forward(noisy.to(dtype), td, ctx.to(dtype)).to(at::kFloat);
+            return (prediction - noise).pow(2).mean();
+        };
+        report.training = trainer.run(loss, job).value();
+        torch::NoGradGuard noGrad;
+        lora.remove();
+        if (!wasTraining)
+            unet->eval();
+        auto meta = o.fileMetadata;
+        meta["motionprobe.tau"] = std::to_string(o.tau);
+        meta["motionprobe.preset"] = adapters::presetName(o.preset);
+        meta["motionprobe.steps"] = std::to_string(report.training.steps);
+        meta["motionprobe.caption"] = o.caption;
+        lora.save(loraFile, "unet", meta);
+        report.loraFile = loraFile;
+        report.modules = lora.modules();
+        return report;
+    });
+}
+
+}  // namespace mp::train

@@ -1,0 +1,47 @@
+#pragma once
+// One-shot motion customization's training (the paper's method): a LoRA on the denoiser's
+// temporal attention, trained on one reference video with its caption by the family's plain
+// diffusion loss, with the training timesteps drawn only from [τ, T) — so the LoRA learns what the
+// early, noisy steps decide (the motion) and not the reference's appearance. τ = 0 is
+// unconstrained training. The trainer is the engine's (AdamW, schedule, checkpoints, resume,
+// cancel); the base weights stay frozen and unchanged.
+
+#include "adapters/lora.h"
+#include "core/error.h"
+#include "core/job.h"
+#include "pipelines/modelscope.h"
+#include "train/trainer.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace mp::train {
+
+struct CustomizeOptions {
+    at::Tensor latents;   // the reference video's clean latents x0 (1, C, F, h, w), float32
+    std::string caption;  // c
+    int tau = 700;        // training timesteps from [tau, numTrainTimesteps)
+    adapters::Preset preset = adapters::Preset::TemporalVO;
+    std::int64_t rank = 4;
+    double alpha = 4;
+    int batch = 1;  // noise draws of the one video per step
+    TrainConfig train;
+    std::map<std::string, std::string> fileMetadata;  // extra header entries (the video's hash, …)
+};
+
+struct CustomizeReport {
+    TrainReport training;
+    std::filesystem::path loraFile;
+    int smallestTimestep = 0, largestTimestep = 0;  // of the timesteps this run drew
+    std::vector<std::string> modules;               // the adapted layers
+};
+
+// Trains (or resumes, with train.checkpointDir) and writes `loraFile` (diffusers/peft naming,
+// α and the settings in the metadata). Never throws.
+Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& pipeline,
+                                           const CustomizeOptions& options,
+                                           const std::filesystem::path& loraFile,
+                                           const JobContext& job = {});
+
+}  // namespace mp::train

@@ -46,7 +46,11 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
                     p.set_requires_grad(was);
             }
         } unfreeze{frozen};
-        const bool wasTraining = unet->is_training();
+        struct ModeBack {
+            models::UNet3DConditionModel unet;
+            bool training;
+            ~ModeBack() { unet->train(training); }
+        } modeBack{unet, unet->is_training()};
         unet->train();
 
         auto lora = adapters::LoraAdapter::inject(
@@ -84,8 +88,6 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         report.training = trainer.run(loss, job).value();
         torch::NoGradGuard noGrad;
         lora.remove();
-        if (!wasTraining)
-            unet->eval();
         auto meta = o.fileMetadata;
         meta["motionprobe.tau"] = std::to_string(o.tau);
         meta["motionprobe.preset"] = adapters::presetName(o.preset);

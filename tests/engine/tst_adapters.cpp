@@ -321,8 +321,11 @@ private Q_SLOTS:
         test::TempDir dir;
         auto p = goldenPipeline();
         std::vector<at::Tensor> before;
-        for (const auto& w : p.unet()->parameters())
+        std::vector<bool> grads;
+        for (const auto& w : p.unet()->parameters()) {
             before.push_back(w.detach().clone());
+            grads.push_back(w.requires_grad());
+        }
         train::CustomizeOptions o;
         const auto h = p.defaultSize() / p.vaeFactor();
         o.latents = at::randn({1, p.latentChannels(), 4, h, h});
@@ -339,7 +342,8 @@ private Q_SLOTS:
         QVERIFY(!report.modules.empty());
         const auto after = p.unet()->parameters();
         for (std::size_t i = 0; i < before.size(); ++i)
-            QVERIFY(at::equal(after[i], before[i]));
+            QVERIFY(at::equal(after[i], before[i]) && after[i].requires_grad() == grads[i]);
+        QVERIFY(!p.unet()->is_training());
 
         const auto meta = loadTensorFileMetadata(dir / "lora.safetensors");
         QCOMPARE(meta.at("motionprobe.tau"), std::string("700"));

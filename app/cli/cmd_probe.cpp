@@ -5,6 +5,7 @@
 // verdicts) and, with --tensors, the final latents and decoded video.
 
 #include "commands.h"
+#include "toy_examples.h"
 #include "video_args.h"
 
 #include "core/stopwatch.h"
@@ -48,91 +49,6 @@ namespace mp::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> csvRow(const std::string& line) {
-    std::vector<std::string> out(1);
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char ch = line[i];
-        if (ch == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') {
-            out.back() += '"';
-            ++i;
-        } else if (ch == '"') {
-            quoted = !quoted;
-        } else if (ch == ',' && !quoted) {
-            out.emplace_back();
-        } else if (ch != '\r') {
-            out.back() += ch;
-        }
-    }
-    return out;
-}
-
-// A TGVE-layout dataset (its CSV and 480p_frames folders): each row's video, caption and edit
-// (the column --edit-column names), row numbers as the file counts them (1-based).
-struct DatasetRow {
-    int line = 0;
-    std::string name, caption, edit;
-    fs::path frames;
-};
-
-std::vector<DatasetRow> readDataset(const fs::path& dir, int editColumn, int limit) {
-    fs::path csv;
-    if (fs::is_directory(dir))
-        for (const auto& e : fs::directory_iterator(dir))
-            if (e.path().extension() == ".csv")
-                csv = e.path();
-    if (csv.empty())
-        throw EngineError(ErrorCode::NotFound,
-                          "no CSV file there (the TGVE layout has one beside 480p_frames/)");
-    std::ifstream in(csv);
-    std::vector<DatasetRow> rows;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        const auto cells = csvRow(line);
-        if (n == 1 || cells.size() < 2 || cells[1].empty())
-            continue;  // the header and the group rows
-        if (static_cast<int>(cells.size()) <= editColumn ||
-            cells[static_cast<std::size_t>(editColumn)].empty())
-            throw EngineError(ErrorCode::Format, csv.string() + ": row " + std::to_string(n) +
-                                                     " (" + cells[0] +
-                                                     ") has no caption in the edit column");
-        DatasetRow r{n, cells[0], cells[1], cells[static_cast<std::size_t>(editColumn)],
-                     dir / "480p_frames" / cells[0]};
-        if (!fs::exists(r.frames))
-            throw EngineError(ErrorCode::NotFound, csv.string() + ": row " + std::to_string(n) +
-                                                       ": the video " + r.frames.string() +
-                                                       " does not exist");
-        rows.push_back(std::move(r));
-        if (limit > 0 && static_cast<int>(rows.size()) == limit)
-            break;
-    }
-    if (rows.empty())
-        throw EngineError(ErrorCode::Format, csv.string() + ": no video rows");
-    return rows;
-}
-
-// A shipped example of resources/examples/toy-tgve, with its object edit (the paper's).
-DatasetRow demoExample(int index) {
-    const auto rows = readDataset(findResource("examples/toy-tgve"), 3, 0);
-    if (index < 0 || index >= static_cast<int>(rows.size()))
-        throw UsageError("--example: expected an example from 0 to " +
-                         std::to_string(static_cast<int>(rows.size()) - 1) + ", got " +
-                         std::to_string(index));
-    return rows[static_cast<std::size_t>(index)];
-}
-
-bool isToyModel(const fs::path& dir) {
-    std::ifstream in(dir / "model_index.json");
-    if (!in)
-        return false;
-    const auto j = nlohmann::json::parse(in, nullptr, false);
-    return j.is_object() && j.value(kToyWorldKey, false);
-}
-
-toy::Frames framesOf(const video::Clip& clip) {
-    return {clip.width, clip.height, clip.frames};
-}
 
 std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
     std::vector<metrics::RgbImage> out;
@@ -479,16 +395,7 @@ VideoProbe probeVideo(Env& env,
 #endif
             if (originalEstimate) {
                 const auto estimate = toy::analyse(framesOf(clip));
-                const auto look = toy::checkAppearance(estimate, *editAttributes);
-                const auto motion = toy::checkMotion(estimate, *originalEstimate);
-                const auto verdict = [](const std::optional<bool>& v) {
-                    return v ? nlohmann::ordered_json(*v) : nullptr;
-                };
-                j["oracle"] = {{"colour", verdict(look.colour)},
-                               {"shape", verdict(look.shape)},
-                               {"background", verdict(look.background)},
-                               {"motion_similarity", motion.similarity},
-                               {"same_path", motion.samePath}};
+                j["oracle"] = oracleVerdicts(estimate, *editAttributes, *originalEstimate);
             }
 #ifdef MP_HAVE_STORE
             experiments.putRun(
@@ -723,18 +630,8 @@ int run(const ParsedArgs& args) {
     // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
     // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
     // run.
-    if (fs::exists(finalOut) && !(fs::is_directory(finalOut) && fs::is_empty(finalOut)))
-        throw UsageError("--out: " + finalOut.string() +
-                         " exists and is not empty; the probe writes a new run folder");
-    const fs::path out = finalOut.parent_path() / ("." + finalOut.filename().string() + ".partial");
-    removeTree(out);
-    struct Cleanup {
-        fs::path dir;
-        ~Cleanup() {
-            if (!dir.empty())
-                removeTree(dir);
-        }
-    } cleanup{out};
+    StagedFolder staged(finalOut, "the probe writes a new run folder");
+    const fs::path& out = staged.path();
 
     env.device = deviceFromArgs(args);
     env.job = commandJob(args);
@@ -789,10 +686,7 @@ int run(const ParsedArgs& args) {
         resumed += d.result.runsResumed;
         computed += d.result.evaluationsComputed;
     }
-    if (fs::exists(finalOut))
-        fs::remove(finalOut);  // empty (checked above)
-    fs::rename(out, finalOut);
-    cleanup.dir.clear();
+    staged.commit();
     if (resumed > 0)
         std::printf("resumed %d runs from the experiment store; computed %d evaluations\n", resumed,
                     computed);

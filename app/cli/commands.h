@@ -37,6 +37,7 @@ Command scoreCommand();         // metrics on a decoded video: docs/metrics.md
 Command toyWorldCommand();      // the toy world as a TGVE-layout dataset: docs/toy-world.md
 Command toyOracleCommand();     // the toy world's oracle on a video
 Command toyTokenizerCommand();  // the toy world's CLIP tokenizer
+Command customizeCommand();     // one-shot motion customization: docs/customization.md
 Command probeCommand();         // the prompt-tampering probe: docs/probe.md
 #endif
 

@@ -27,6 +27,7 @@ const std::vector<mp::cli::Command>& commands() {
         list.push_back(mp::cli::toyOracleCommand());
         list.push_back(mp::cli::toyTokenizerCommand());
         list.push_back(mp::cli::probeCommand());
+        list.push_back(mp::cli::customizeCommand());
 #endif
         return list;
     }();

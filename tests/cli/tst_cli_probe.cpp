@@ -31,6 +31,9 @@ using mp::test::path;
 class TstCliProbe : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void customizeDemo();
+    void customizeErrors_data();
+    void customizeErrors();
     void probeDemo();
     void probeErrors_data();
     void probeErrors();
@@ -39,6 +42,62 @@ private Q_SLOTS:
 };
 
 // The probe on a shipped example with the embedded model, as the README runs it (few steps).
+// customize --demo at a tiny size: both LoRA files (τ and unconstrained) load as LoRAs with their
+// τ, one sample per variant, the side-by-side video, and the report with the oracle's verdicts.
+void TstCliProbe::customizeDemo() {
+    mp::test::TempDir dir;
+    const auto out = dir / "custom";
+    const auto r = cli({u"customize"_s, u"--demo"_s, u"--example"_s, u"1"_s, u"--tau"_s, u"600"_s,
+                        u"--steps"_s, u"3"_s, u"--sample-steps"_s, u"3"_s, u"--out"_s, path(out)});
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    for (const char* f :
+         {"lora-tau600.safetensors", "lora-unconstrained.safetensors", "side-by-side.mp4",
+          "samples/p0-s0-base.mp4", "samples/p0-s0-tau600.mp4", "samples/p0-s0-unconstrained.mp4"})
+        QVERIFY2(std::filesystem::exists(out / f), f);
+    QFile f(QString::fromStdString((out / "report.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    const auto trainings = j[u"trainings"_s].toArray();
+    QCOMPARE(trainings.size(), 2);
+    QCOMPARE(trainings[0].toObject()[u"tau"_s].toInt(), 600);
+    QVERIFY(trainings[0].toObject()[u"timesteps"_s].toArray()[0].toInt() >= 600);
+    const auto samples = j[u"samples"_s].toArray();
+    QCOMPARE(samples.size(), 3);
+    for (const auto& v : samples)
+        QVERIFY(v.toObject().contains(u"oracle"_s));
+    auto info = mp::video::probeVideo(out / "side-by-side.mp4");
+    QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
+    QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+}
+
+void TstCliProbe::customizeErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no video") << QStringList{u"--caption"_s, u"c"_s, u"--prompt"_s, u"p"_s} << 2
+                              << u"--video is needed"_s;
+    QTest::newRow("tau out of range")
+        << QStringList{u"--demo"_s, u"--tau"_s, u"1000"_s} << 2 << u"--tau"_s;
+    QTest::newRow("bad preset") << QStringList{u"--demo"_s, u"--preset"_s, u"spatial"_s} << 2
+                                << u"--preset: LoRA preset"_s;
+    QTest::newRow("missing video")
+        << QStringList{u"--video"_s, u"/nonexistent.mp4"_s, u"--caption"_s, u"c"_s, u"--prompt"_s,
+                       u"p"_s,       u"--steps"_s,          u"1"_s}
+        << 1 << u"/nonexistent.mp4: file not found"_s;
+}
+
+// Each bad input: one clear message, and no output folder (not even a staged one) left behind.
+void TstCliProbe::customizeErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    mp::test::TempDir dir;
+    const auto r = cli(QStringList{u"customize"_s, u"--out"_s, path(dir / "out")} + args);
+    QCOMPARE(r.code, code);
+    QVERIFY2(r.err.contains(message), qPrintable(both(r)));
+    QVERIFY(std::filesystem::is_empty(dir.path()));
+}
+
 void TstCliProbe::probeDemo() {
     mp::test::TempDir dir;
     const auto run = dir / "run";

@@ -1,0 +1,57 @@
+#pragma once
+// What the video commands that take a reference share: the TGVE-layout dataset reader (the
+// shipped toy examples are one), the toy model's mark, and an output folder staged beside its
+// final place and moved there only when complete.
+
+#include "toy/oracle.h"
+#include "video/video_io.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mp::cli {
+
+// A TGVE-layout dataset's row (its CSV and 480p_frames folders): the video, its caption and the
+// edit caption of one column (2 style, 3 object, 4 background, 5 multiple); `line` as the file
+// counts it (1-based).
+struct DatasetRow {
+    int line = 0;
+    std::string name, caption, edit;
+    std::filesystem::path frames;
+};
+std::vector<DatasetRow> readDataset(const std::filesystem::path& dir, int editColumn, int limit);
+// A shipped example of resources/examples/toy-tgve with its object edit; UsageError for an index
+// out of range.
+DatasetRow demoExample(int index);
+// The folder is the toy world's (model_index.json carries the toy mark).
+bool isToyModel(const std::filesystem::path& dir);
+
+// A decoded clip as the oracle reads it.
+toy::Frames framesOf(const video::Clip& clip);
+// The oracle's verdicts on a clip: its appearance against `caption`'s attributes (colour, shape,
+// background: true, false or null when the caption names none) and its motion against the
+// reference's (similarity, same path).
+nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
+                                      const toy::CaptionAttributes& caption,
+                                      const toy::ClipEstimate& reference);
+
+// `.NAME.partial` beside `finalDir`, emptied; removed on destruction unless commit() moved it into
+// place. UsageError when finalDir exists and is not empty (`why` says what the command writes).
+class StagedFolder {
+public:
+    StagedFolder(const std::filesystem::path& finalDir, const std::string& why);
+    ~StagedFolder();
+    StagedFolder(const StagedFolder&) = delete;
+    StagedFolder& operator=(const StagedFolder&) = delete;
+    const std::filesystem::path& path() const { return m_staging; }
+    void commit();
+
+private:
+    std::filesystem::path m_final, m_staging;
+    bool m_committed = false;
+};
+
+}  // namespace mp::cli

@@ -186,12 +186,7 @@ int run(const ParsedArgs& args) {
     compose.cellWidth = compose.cellHeight = std::max(128, reference.width);
     const auto composed = video::composeClips(cells, compose).value();
     (void)video::encodeVideo(composed, out / "side-by-side.mp4", encode, job).value();
-    report["side_by_side"] = "side-by-side.mp4: " + [&] {
-        std::string s;
-        for (const auto& l : labels)
-            s += (s.empty() ? "" : " | ") + l;
-        return s;
-    }();
+    report["side_by_side"] = {{"video", "side-by-side.mp4"}, {"cells", labels}};
     report["seconds"] = total.milliseconds() / 1000;
     writeJsonAtomically(out / "report.json", report);
     staged.commit();

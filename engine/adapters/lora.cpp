@@ -105,7 +105,7 @@ LoraAdapter::LoraAdapter(std::int64_t rank, double alpha) : m_rank(rank), m_alph
 LoraAdapter::LoraAdapter(LoraAdapter&&) noexcept = default;
 LoraAdapter& LoraAdapter::operator=(LoraAdapter&& other) noexcept {
     if (this != &other) {
-        remove();
+        restore();
         m_layers = std::move(other.m_layers);
         m_rank = other.m_rank;
         m_alpha = other.m_alpha;
@@ -114,6 +114,10 @@ LoraAdapter& LoraAdapter::operator=(LoraAdapter&& other) noexcept {
     return *this;
 }
 LoraAdapter::~LoraAdapter() {
+    restore();
+}
+
+void LoraAdapter::restore() noexcept {
     for (auto& l : m_layers)
         if (l && l->linear)
             l->linear->weight = l->original;

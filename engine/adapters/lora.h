@@ -86,6 +86,7 @@ public:
 private:
     struct Layer;
     LoraAdapter(std::int64_t rank, double alpha);
+    void restore() noexcept;  // the layers' own weight tensors back
     std::vector<std::unique_ptr<Layer>> m_layers;
     std::int64_t m_rank;
     double m_alpha;

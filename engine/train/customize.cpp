@@ -86,8 +86,6 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
             return (prediction - noise).pow(2).mean();
         };
         report.training = trainer.run(loss, job).value();
-        torch::NoGradGuard noGrad;
-        lora.remove();
         auto meta = o.fileMetadata;
         meta["motionprobe.tau"] = std::to_string(o.tau);
         meta["motionprobe.preset"] = adapters::presetName(o.preset);

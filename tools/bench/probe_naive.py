@@ -14,10 +14,11 @@ diffusers, beside `motionprobe-cli bench --component probe`, in the same device 
 Prints one JSON line per round and a summary with medians, spreads, evaluations and ratios.
 
     PYTHONPATH=third_party_ref/diffusers/src python3 tools/bench/probe_naive.py \\
-        --cli build/engine-gpu/app/motionprobe-cli --work /tmp/probe-bench --rounds 3
+        --cli build/engine-gpu/bin/motionprobe-cli --work /tmp/probe-bench --rounds 3
 """
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -28,12 +29,17 @@ import time
 import torch
 import diffusers
 import transformers
-from diffusers import (AutoencoderKL, DDIMInverseScheduler, DDIMScheduler, TextToVideoSDPipeline,
+from diffusers import (AutoencoderKL, DDIMScheduler, TextToVideoSDPipeline,
                        UNet3DConditionModel)
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-CAPTION = "a red circle moves from left to right on a white background"
-EDIT = "a blue square moves from left to right on a white background"
+# The naive procedure and the prompts are the reference golden's, not a second copy.
+_spec = importlib.util.spec_from_file_location(
+    "golden_probe", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden",
+                                 "probe.py"))
+golden = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(golden)
+CAPTION, EDIT = golden.CAPTION, golden.EDIT
 SD_VAE = dict(in_channels=3, out_channels=3, latent_channels=4,
               down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
               block_out_channels=(128, 256, 512, 512), layers_per_block=2, norm_num_groups=32,
@@ -77,29 +83,15 @@ def pairs(interval):
 
 
 def naive_probe(pipe, x0, steps, interval, guidance):
-    unet = pipe.unet
+    """The reference golden's procedure (tools/golden/probe.py), every pair of the grid."""
     with torch.no_grad():
         cond, uncond = pipe.encode_prompt(CAPTION, "cuda", 1, True, None)
         edit, _ = pipe.encode_prompt(EDIT, "cuda", 1, True, None)
-        inverse = DDIMInverseScheduler.from_config(pipe.scheduler.config)
-        inverse.set_timesteps(steps)
-        latents = x0.clone()
-        for t in inverse.timesteps:
-            latents = inverse.step(unet(latents, t, encoder_hidden_states=cond).sample, t,
-                                   latents).prev_sample
-        noise = latents
+        noise = golden.invert(pipe, x0, cond, steps)
         evaluations = steps
         for start, end in pairs(interval):
-            scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
-            scheduler.set_timesteps(steps)
-            latents = noise.clone()
-            for t in scheduler.timesteps:
-                c = edit if end <= int(t) <= start else cond
-                eps = unet(torch.cat([latents] * 2), t,
-                           encoder_hidden_states=torch.cat([uncond, c])).sample
-                e_u, e_c = eps.chunk(2)
-                latents = scheduler.step(e_u + guidance * (e_c - e_u), t, latents).prev_sample
-                evaluations += 1
+            golden.resample(pipe, noise, cond, edit, uncond, start, end, steps, guidance)
+            evaluations += steps
     torch.cuda.synchronize()
     return evaluations
 

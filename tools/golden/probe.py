@@ -49,6 +49,30 @@ def guided(unet, latents, t, cond, uncond, guidance):
     return e_uncond + guidance * (e_cond - e_uncond)
 
 
+def invert(pipe, x0, cond, steps):
+    """DDIM inversion of x0 with the caption, no guidance: x̂_T."""
+    inverse = DDIMInverseScheduler.from_config(pipe.scheduler.config)
+    inverse.set_timesteps(steps)
+    latents = x0.clone()
+    for t in inverse.timesteps:
+        eps = pipe.unet(latents, t, encoder_hidden_states=cond).sample
+        latents = inverse.step(eps, t, latents).prev_sample
+    return latents
+
+
+def resample(pipe, noise, cond, edit, uncond, start, end, steps, guidance):
+    """One full guided DDIM resampling from x̂_T with the edit for end ≤ t ≤ start and the caption
+    elsewhere (start None: the caption throughout)."""
+    scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
+    scheduler.set_timesteps(steps)
+    latents = noise.clone()
+    for t in scheduler.timesteps:
+        use_edit = start is not None and end <= int(t) <= start
+        eps = guided(pipe.unet, latents, t, edit if use_edit else cond, uncond, guidance)
+        latents = scheduler.step(eps, t, latents).prev_sample
+    return latents
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -69,24 +93,12 @@ def main():
         cond, uncond = pipe.encode_prompt(CAPTION, "cpu", 1, True, None)
         edit, _ = pipe.encode_prompt(EDIT, "cpu", 1, True, None)
 
-        inverse = DDIMInverseScheduler.from_config(pipe.scheduler.config)
-        inverse.set_timesteps(STEPS)
-        latents = x0.clone()
-        for t in inverse.timesteps:
-            eps = unet(latents, t, encoder_hidden_states=cond).sample
-            latents = inverse.step(eps, t, latents).prev_sample
-        noise = latents
+        noise = invert(pipe, x0, cond, STEPS)
 
         tensors = {"x0": x0, "inverted": noise, "caption_embeds": cond, "edit_embeds": edit,
                    "negative_embeds": uncond}
         for name, start, end in RUNS:
-            scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
-            scheduler.set_timesteps(STEPS)
-            latents = noise.clone()
-            for t in scheduler.timesteps:
-                use_edit = start is not None and end <= int(t) <= start
-                eps = guided(unet, latents, t, edit if use_edit else cond, uncond, GUIDANCE)
-                latents = scheduler.step(eps, t, latents).prev_sample
+            latents = resample(pipe, noise, cond, edit, uncond, start, end, STEPS, GUIDANCE)
             tensors[f"{name}.final_latents"] = latents
             print(f"{name}: |final| {latents.abs().max():.3f}")
     os.makedirs(args.out, exist_ok=True)

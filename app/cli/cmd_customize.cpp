@@ -10,6 +10,7 @@
 
 #include "adapters/lora.h"
 #include "core/stopwatch.h"
+#include "io/file_util.h"
 #include "io/json_util.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
@@ -64,7 +65,12 @@ int run(const ParsedArgs& args) {
     } catch (const EngineError& e) {
         throw UsageError("--preset: " + e.message());
     }
-    o.rank = parseInteger("rank", args.value("rank"), 1, 1024);
+    // "full": direct tuning, a full-rank ΔW per layer (the paper's upper bound).
+    o.rank = args.value("rank") == "full" ? 0 : parseInteger("rank", args.value("rank"), 1, 1024);
+    o.dropout = parseNumber("dropout", args.value("dropout"), 0, 0.99);
+    o.batch = static_cast<int>(parseInteger("batch", args.value("batch"), 1, 256));
+    o.train.accumulate =
+        static_cast<int>(parseInteger("accumulate", args.value("accumulate"), 1, 1024));
     o.alpha = parseNumber("alpha", args.value("alpha"), 1e-6, 1e6);
     o.train.totalSteps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000000));
     o.train.adamw.lr = parseNumber("lr", args.value("lr"), 1e-7, 1);
@@ -107,21 +113,46 @@ int run(const ParsedArgs& args) {
     report["video"] = videoPath.string();
     report["caption"] = caption;
     report["device"] = device.describe();
-    report["training"] = {{"preset", adapters::presetName(o.preset)},
-                          {"rank", o.rank},
-                          {"alpha", o.alpha},
-                          {"steps", o.train.totalSteps},
-                          {"lr", o.train.adamw.lr},
-                          {"seed", o.train.seed}};
+    report["training"] = {
+        {"preset", adapters::presetName(o.preset)},
+        {"rank", o.rank == 0 ? nlohmann::ordered_json("full") : nlohmann::ordered_json(o.rank)},
+        {"alpha", o.alpha},
+        {"dropout", o.dropout},
+        {"batch", o.batch},
+        {"accumulate", o.train.accumulate},
+        {"steps", o.train.totalSteps},
+        {"lr", o.train.adamw.lr},
+        {"seed", o.train.seed}};
     std::vector<Variant> variants{{"base", "base", {}, sampling::AdapterSchedule::none()}};
     // The τ-LoRA, and for comparison the unconstrained one (τ = 0), each in its own file.
     std::vector<std::pair<int, std::string>> trainings{{o.tau, "tau" + std::to_string(o.tau)}};
     if (o.tau > 0 && !args.flag("no-unconstrained"))
         trainings.emplace_back(0, "unconstrained");
+    // Training checkpoints live beside the output, outside the staged folder, so that an
+    // interrupted or killed run, started again with the same settings, resumes; they go once
+    // the output is complete.
+    const auto checkpoints =
+        finalOut.parent_path() / ("." + finalOut.filename().string() + ".checkpoints");
+    nlohmann::ordered_json settings = report;
+    settings.erase("device");
+    settings["tau"] = o.tau;
+    settings["trainings"] = nlohmann::ordered_json::array();
+    for (const auto& t : trainings)
+        settings["trainings"].push_back(t.second);
+    const auto settingsFile = checkpoints / "settings.json";
+    if (fs::exists(settingsFile) && readTextFile(settingsFile) != settings.dump(2) + "\n") {
+        std::fprintf(stderr, "%s holds checkpoints of other settings; starting afresh\n",
+                     checkpoints.string().c_str());
+        removeTree(checkpoints);
+    }
+    fs::create_directories(checkpoints);
+    writeJsonAtomically(settingsFile, settings);
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
     for (const auto& [tau, name] : trainings) {
         auto opts = o;
         opts.tau = tau;
+        opts.train.checkpointDir = checkpoints / name;
+        opts.train.checkpointEvery = 25;
         const auto file = out / ("lora-" + name + ".safetensors");
         const auto r = train::trainCustomization(pipeline, opts, file, job).value();
         const auto& losses = r.training.losses;
@@ -130,6 +161,7 @@ int run(const ParsedArgs& args) {
                                    {"tau", tau},
                                    {"file", file.filename().string()},
                                    {"seconds", r.training.seconds},
+                                   {"resumed_from_step", r.training.firstStep},
                                    {"first_loss", losses.empty() ? 0.0 : losses.front()},
                                    {"last_loss", losses.empty() ? 0.0 : losses.back()},
                                    {"timesteps", {r.smallestTimestep, r.largestTimestep}},
@@ -190,6 +222,7 @@ int run(const ParsedArgs& args) {
     report["seconds"] = total.milliseconds() / 1000;
     writeJsonAtomically(out / "report.json", report);
     staged.commit();
+    removeTree(checkpoints);
     std::printf("wrote %s: %zu LoRA file%s, %zu samples, side-by-side.mp4, report.json; %.1f s\n",
                 finalOut.string().c_str(), trainings.size(), trainings.size() == 1 ? "" : "s",
                 sampled.size(), total.milliseconds() / 1000);
@@ -211,8 +244,12 @@ Command customizeCommand() {
          true},
         {"tau", "T", "training timesteps from [T, 1000); the LoRA acts while t >= T", false, "700"},
         {"preset", "NAME", "temporal-vo, temporal-qkvo or all-attention", false, "temporal-vo"},
-        {"rank", "R", "LoRA rank", false, "4"},
+        {"rank", "R", "LoRA rank, or 'full' for direct tuning (a full-rank update of the layers)",
+         false, "4"},
         {"alpha", "A", "LoRA alpha (scale alpha/rank)", false, "4"},
+        {"dropout", "P", "LoRA dropout on the adapter's input (applies it unmerged)", false, "0"},
+        {"batch", "N", "noise draws of the video per micro-batch", false, "1"},
+        {"accumulate", "N", "micro-batches per training step (gradient accumulation)", false, "1"},
         {"steps", "N", "training steps", false, "200"},
         {"lr", "LR", "learning rate (AdamW, no weight decay)", false, "1e-3"},
         {"seed", "N", "seeds the LoRA, the training draws and the samples", false, "0"},

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/tensor_io.h"
+#include "nn/layers.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -21,9 +22,19 @@ namespace fs = std::filesystem;
 struct LoraAdapter::Layer {
     std::string name;
     torch::nn::LinearImpl* linear = nullptr;
+    nn::AdaptableLinearImpl* adaptable = nullptr;  // null: merged application only
     at::Tensor original;  // the layer's own weight tensor, put back on destruction
     at::Tensor merged;    // inference: W + s·(α/r)·B·A, updated in place
-    at::Tensor a, b;      // (r, in), (out, r), trainable
+    at::Tensor a, b;      // LoRA: (r, in), (out, r), trainable
+    at::Tensor delta;     // direct tuning: (out, in), trainable
+
+    bool trainable() const { return (delta.defined() ? delta : a).requires_grad(); }
+    // s·ΔW, s already holding α/r for a LoRA; connected to the graph when `grad`.
+    at::Tensor update(double s, bool grad) const {
+        if (delta.defined())
+            return (grad ? delta : delta.detach()) * s;
+        return at::mm(grad ? b : b.detach(), grad ? a : a.detach()).mul(s);
+    }
 };
 
 namespace {
@@ -101,7 +112,8 @@ std::string presetName(Preset preset) {
     return {};
 }
 
-LoraAdapter::LoraAdapter(std::int64_t rank, double alpha) : m_rank(rank), m_alpha(alpha) {}
+LoraAdapter::LoraAdapter(std::int64_t rank, double alpha, double dropout)
+    : m_rank(rank), m_alpha(alpha), m_dropout(dropout) {}
 LoraAdapter::LoraAdapter(LoraAdapter&&) noexcept = default;
 LoraAdapter& LoraAdapter::operator=(LoraAdapter&& other) noexcept {
     if (this != &other) {
@@ -109,7 +121,10 @@ LoraAdapter& LoraAdapter::operator=(LoraAdapter&& other) noexcept {
         m_layers = std::move(other.m_layers);
         m_rank = other.m_rank;
         m_alpha = other.m_alpha;
+        m_dropout = other.m_dropout;
         m_scale = other.m_scale;
+        m_application = other.m_application;
+        m_dropoutGenerator = std::move(other.m_dropoutGenerator);
     }
     return *this;
 }
@@ -118,14 +133,20 @@ LoraAdapter::~LoraAdapter() {
 }
 
 void LoraAdapter::restore() noexcept {
-    for (auto& l : m_layers)
+    for (auto& l : m_layers) {
         if (l && l->linear)
             l->linear->weight = l->original;
+        if (l && l->adaptable)
+            l->adaptable->branch = nullptr;
+    }
 }
 
 LoraAdapter LoraAdapter::inject(torch::nn::Module& model, const LoraOptions& o) {
-    if (o.rank < 1)
-        throw EngineError(ErrorCode::InvalidArgument, "LoRA: rank must be at least 1");
+    if (o.rank < 0)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "LoRA: rank must be at least 1 (or 0 for direct tuning)");
+    if (!(o.dropout >= 0 && o.dropout < 1))
+        throw EngineError(ErrorCode::InvalidArgument, "LoRA: dropout must be in [0, 1)");
     std::regex pattern;
     try {
         pattern = std::regex(o.pattern, std::regex::ECMAScript);
@@ -134,7 +155,7 @@ LoraAdapter LoraAdapter::inject(torch::nn::Module& model, const LoraOptions& o) 
                                                           "' is not a regular expression (" +
                                                           e.what() + ")");
     }
-    LoraAdapter adapter(o.rank, o.alpha);
+    LoraAdapter adapter(o.rank, o.rank == 0 ? 1.0 : o.alpha, o.dropout);
     auto g = at::make_generator<at::CPUGeneratorImpl>(o.seed);
     for (const auto& [name, linear] : linearsOf(model)) {
         if (!std::regex_match(name, pattern))
@@ -142,22 +163,42 @@ LoraAdapter LoraAdapter::inject(torch::nn::Module& model, const LoraOptions& o) 
         auto layer = std::make_unique<Layer>();
         layer->name = name;
         layer->linear = linear;
+        layer->adaptable = dynamic_cast<nn::AdaptableLinearImpl*>(linear);
         layer->original = linear->weight;
         const auto out = linear->weight.size(0), in = linear->weight.size(1);
-        // peft: kaiming_uniform_(a=√5) on A, whose bound is 1/√in; B starts at zero.
-        const double bound = 1.0 / std::sqrt(static_cast<double>(in));
         const auto options = linear->weight.options().requires_grad(false);
-        layer->a = (at::rand({o.rank, in}, g, at::kFloat) * (2 * bound) - bound)
-                       .to(options)
-                       .set_requires_grad(true);
-        layer->b = at::zeros({out, o.rank}, options).set_requires_grad(true);
+        if (o.rank == 0) {
+            layer->delta = at::zeros({out, in}, options).set_requires_grad(true);
+        } else {
+            // peft: kaiming_uniform_(a=√5) on A, whose bound is 1/√in; B starts at zero.
+            const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+            layer->a = (at::rand({o.rank, in}, g, at::kFloat) * (2 * bound) - bound)
+                           .to(options)
+                           .set_requires_grad(true);
+            layer->b = at::zeros({out, o.rank}, options).set_requires_grad(true);
+        }
         adapter.m_layers.push_back(std::move(layer));
     }
     if (adapter.m_layers.empty())
         throw EngineError(ErrorCode::InvalidArgument,
                           "LoRA: no linear layer matches '" + o.pattern + "'");
+    if (o.dropout > 0)
+        adapter.setApplication(Application::Unmerged);
     return adapter;
 }
+
+namespace {
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() > suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string shapeText(const at::Tensor& t) {
+    return "[" + std::to_string(t.size(0)) + " x " + std::to_string(t.size(1)) + "]";
+}
+
+}  // namespace
 
 LoraAdapter LoraAdapter::load(torch::nn::Module& model,
                               const fs::path& file,
@@ -166,92 +207,145 @@ LoraAdapter LoraAdapter::load(torch::nn::Module& model,
     const auto meta = loadTensorFileMetadata(file);
     const auto prefix = component + ".";
     std::map<std::string, std::pair<at::Tensor, at::Tensor>> pairs;  // module → (A, B)
+    std::map<std::string, at::Tensor> tuned;                         // direct: module → W + ΔW
     for (auto& [rawKey, tensor] : loadTensorFile(file)) {
         if (rawKey.rfind(prefix, 0) != 0)
             continue;  // another component's (text_encoder, ...), as diffusers drops them
         const auto key = modernName(rawKey.substr(prefix.size()));
-        bool known = false;
-        for (const std::string suffix : {".lora_A.weight", ".lora_B.weight"}) {
-            if (key.size() > suffix.size() &&
-                key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
-                auto& slot = pairs[key.substr(0, key.size() - suffix.size())];
-                (suffix == ".lora_A.weight" ? slot.first : slot.second) = tensor;
-                known = true;
-            }
-        }
-        if (!known)
-            throw EngineError(ErrorCode::Weights, label + ": '" + rawKey +
-                                                      "' is not a LoRA key (expected "
-                                                      "<module>.lora_A.weight or .lora_B.weight)");
+        if (endsWith(key, ".lora_A.weight"))
+            pairs[key.substr(0, key.size() - 14)].first = tensor;
+        else if (endsWith(key, ".lora_B.weight"))
+            pairs[key.substr(0, key.size() - 14)].second = tensor;
+        else if (endsWith(key, ".weight") && key.find("lora") == std::string::npos)
+            tuned[key.substr(0, key.size() - 7)] = tensor;
+        else
+            throw EngineError(ErrorCode::Weights,
+                              label + ": '" + rawKey +
+                                  "' is not an adapter key (expected <module>.lora_A.weight, "
+                                  ".lora_B.weight, or a direct-tuning file's <module>.weight)");
     }
-    if (pairs.empty())
+    if (pairs.empty() && tuned.empty())
         throw EngineError(ErrorCode::Weights,
                           label + ": no LoRA weights under '" + prefix + "' (lora_A/lora_B keys)");
-    std::int64_t rank = -1;
-    for (const auto& [name, ab] : pairs) {
-        if (!ab.first.defined() || !ab.second.defined())
-            throw EngineError(ErrorCode::Weights,
-                              label + ": '" + name + "' has only one of lora_A and lora_B");
-        if (ab.first.dim() != 2 || ab.second.dim() != 2 || ab.first.size(0) != ab.second.size(1))
-            throw EngineError(
-                ErrorCode::Weights,
-                label + ": '" + name + "': lora_A must be [r, in] and lora_B [out, r]");
-        if (rank >= 0 && ab.second.size(1) != rank)
-            throw EngineError(ErrorCode::Weights, label + ": '" + name + "' has rank " +
-                                                      std::to_string(ab.second.size(1)) +
-                                                      ", others " + std::to_string(rank));
-        rank = ab.second.size(1);
+    if (!pairs.empty() && !tuned.empty())
+        throw EngineError(ErrorCode::Weights, label + ": mixes LoRA keys with plain weights ('" +
+                                                  tuned.begin()->first +
+                                                  ".weight'); expected one kind");
+    const bool direct = !tuned.empty();
+    std::int64_t rank = 0;
+    if (!direct) {
+        rank = -1;
+        for (const auto& [name, ab] : pairs) {
+            if (!ab.first.defined() || !ab.second.defined())
+                throw EngineError(ErrorCode::Weights,
+                                  label + ": '" + name + "' has only one of lora_A and lora_B");
+            if (ab.first.dim() != 2 || ab.second.dim() != 2 ||
+                ab.first.size(0) != ab.second.size(1))
+                throw EngineError(
+                    ErrorCode::Weights,
+                    label + ": '" + name + "': lora_A must be [r, in] and lora_B [out, r]");
+            if (rank >= 0 && ab.second.size(1) != rank)
+                throw EngineError(ErrorCode::Weights, label + ": '" + name + "' has rank " +
+                                                          std::to_string(ab.second.size(1)) +
+                                                          ", others " + std::to_string(rank));
+            rank = ab.second.size(1);
+        }
     }
-    double alpha = static_cast<double>(rank);  // diffusers' assumption without metadata
-    if (auto it = meta.find("lora_adapter_metadata"); it != meta.end()) {
+    double alpha = direct ? 1.0 : static_cast<double>(rank);  // diffusers' α = r by default
+    double dropout = 0;
+    if (auto it = meta.find("lora_adapter_metadata"); it != meta.end() && !direct) {
         try {
             const auto j = nlohmann::json::parse(it->second);
-            for (const auto& key : {prefix + "lora_alpha", std::string("lora_alpha")})
-                if (j.contains(key) && j[key].is_number()) {
-                    alpha = j[key].get<double>();
-                    break;
-                }
+            const auto number = [&](const std::string& field, double& value) {
+                for (const auto& key : {prefix + field, field})
+                    if (j.contains(key) && j[key].is_number()) {
+                        value = j[key].get<double>();
+                        return;
+                    }
+            };
+            number("lora_alpha", alpha);
+            number("lora_dropout", dropout);
         } catch (const nlohmann::json::exception& e) {
             throw EngineError(ErrorCode::Format,
                               label + ": lora_adapter_metadata is not JSON (" + e.what() + ")");
         }
     }
     const auto linears = linearsOf(model);
-    LoraAdapter adapter(rank, alpha);
-    for (auto& [name, ab] : pairs) {
+    const auto layerOf = [&](const std::string& name, std::int64_t out, std::int64_t in) {
         const auto it = linears.find(name);
         if (it == linears.end())
             throw EngineError(ErrorCode::Weights,
                               label + ": '" + name + "' is not a linear layer of the model");
-        auto* linear = it->second;
-        const auto& w = linear->weight;
-        if (ab.first.size(1) != w.size(1) || ab.second.size(0) != w.size(0))
+        const auto& w = it->second->weight;
+        if (w.size(0) != out || w.size(1) != in)
             throw EngineError(ErrorCode::Weights,
-                              label + ": '" + name + "' is [" + std::to_string(ab.second.size(0)) +
-                                  " x " + std::to_string(ab.first.size(1)) +
-                                  "] but the layer is [" + std::to_string(w.size(0)) + " x " +
-                                  std::to_string(w.size(1)) + "]");
+                              label + ": '" + name + "' is [" + std::to_string(out) + " x " +
+                                  std::to_string(in) + "] but the layer is " + shapeText(w));
         auto layer = std::make_unique<Layer>();
         layer->name = name;
-        layer->linear = linear;
+        layer->linear = it->second;
+        layer->adaptable = dynamic_cast<nn::AdaptableLinearImpl*>(it->second);
         layer->original = w;
-        layer->a = ab.first.to(w.options()).set_requires_grad(true);
-        layer->b = ab.second.to(w.options()).set_requires_grad(true);
+        return layer;
+    };
+    LoraAdapter adapter(rank, alpha, dropout);
+    for (auto& [name, ab] : pairs) {
+        auto layer = layerOf(name, ab.second.size(0), ab.first.size(1));
+        layer->a = ab.first.to(layer->original.options()).set_requires_grad(true);
+        layer->b = ab.second.to(layer->original.options()).set_requires_grad(true);
+        adapter.m_layers.push_back(std::move(layer));
+    }
+    for (auto& [name, w] : tuned) {
+        if (w.dim() != 2)
+            throw EngineError(ErrorCode::Weights, label + ": '" + name + ".weight' must be 2-D");
+        auto layer = layerOf(name, w.size(0), w.size(1));
+        const auto& o = layer->original;
+        layer->delta = (w.to(o.device(), at::kFloat) - o.detach().to(at::kFloat))
+                           .to(o.scalar_type())
+                           .set_requires_grad(true);
         adapter.m_layers.push_back(std::move(layer));
     }
     return adapter;
 }
 
+at::Tensor LoraAdapter::branch(const Layer& l, const at::Tensor& x, double s) const {
+    auto in = x;
+    if (m_dropout > 0 && l.adaptable->is_training()) {
+        // Inverted dropout, as torch.nn.Dropout: kept inputs scaled by 1/(1 − p).
+        const c10::optional<at::Generator> g =
+            m_dropoutGenerator ? c10::optional<at::Generator>(*m_dropoutGenerator) : c10::nullopt;
+        auto keep = at::empty_like(x).bernoulli_(1 - m_dropout, g);
+        in = x * keep.div_(1 - m_dropout);
+    }
+    const bool grad = at::GradMode::is_enabled();
+    const auto dtype = x.scalar_type();
+    if (l.delta.defined())
+        return at::linear(in, (grad ? l.delta : l.delta.detach()).to(dtype)).mul(s);
+    const auto a = (grad ? l.a : l.a.detach()).to(dtype);
+    const auto b = (grad ? l.b : l.b.detach()).to(dtype);
+    return at::linear(at::linear(in, a), b).mul(s);
+}
+
 void LoraAdapter::apply(double scale) {
     m_scale = scale;
-    const double s = scale * m_alpha / static_cast<double>(m_rank);
+    const double s = direct() ? scale : scale * m_alpha / static_cast<double>(m_rank);
     for (auto& l : m_layers) {
-        if (at::GradMode::is_enabled() && l->a.requires_grad()) {
-            // Training: a new weight tensor, a node of the graph over A and B.
+        if (m_application == Application::Unmerged) {
+            l->linear->weight = l->original;
+            if (scale == 0)
+                l->adaptable->branch = nullptr;
+            else
+                l->adaptable->branch = [this, layer = l.get(), s](const at::Tensor& x) {
+                    return branch(*layer, x, s);
+                };
+            continue;
+        }
+        if (at::GradMode::is_enabled() && l->trainable()) {
+            // Training: a new weight tensor, a node of the graph over A and B (or ΔW).
             l->linear->weight = scale == 0
                                     ? l->original
                                     : l->original.detach() +
-                                          at::mm(l->b, l->a).mul(s).to(l->original.scalar_type());
+                                          l->update(s, /*grad=*/true).to(l->original.scalar_type());
             continue;
         }
         // Inference: one buffer per layer, rewritten in place, so a captured CUDA graph (which
@@ -262,10 +356,33 @@ void LoraAdapter::apply(double scale) {
         if (scale == 0)
             l->merged.copy_(l->original.detach());
         else
-            l->merged.copy_(
-                l->original.detach() +
-                at::mm(l->b.detach(), l->a.detach()).mul(s).to(l->merged.scalar_type()));
+            l->merged.copy_(l->original.detach() +
+                            l->update(s, /*grad=*/false).to(l->merged.scalar_type()));
     }
+}
+
+void LoraAdapter::setApplication(Application application) {
+    if (application == Application::Unmerged)
+        for (const auto& l : m_layers)
+            if (!l->adaptable)
+                throw EngineError(ErrorCode::Unsupported,
+                                  "LoRA: '" + l->name +
+                                      "' cannot take an unmerged adapter (not an "
+                                      "AdaptableLinear); apply it merged, without dropout");
+    if (application == Application::Merged && m_dropout > 0)
+        throw EngineError(ErrorCode::Unsupported,
+                          "LoRA: dropout acts on the branch's input, so it needs unmerged "
+                          "application");
+    const double scale = m_scale;
+    restore();
+    m_application = application;
+    m_scale = 0;
+    if (scale != 0)
+        apply(scale);
+}
+
+void LoraAdapter::setDropoutGenerator(std::optional<at::Generator> generator) {
+    m_dropoutGenerator = std::move(generator);
 }
 
 std::vector<std::string> LoraAdapter::modules() const {
@@ -278,6 +395,10 @@ std::vector<std::string> LoraAdapter::modules() const {
 std::vector<std::pair<std::string, at::Tensor>> LoraAdapter::parameters() const {
     std::vector<std::pair<std::string, at::Tensor>> out;
     for (const auto& l : m_layers) {
+        if (l->delta.defined()) {
+            out.emplace_back(l->name + ".weight_delta", l->delta);
+            continue;
+        }
         out.emplace_back(l->name + ".lora_A.weight", l->a);
         out.emplace_back(l->name + ".lora_B.weight", l->b);
     }
@@ -290,19 +411,29 @@ void LoraAdapter::save(const fs::path& file,
     NamedTensors tensors;
     nlohmann::json targets = nlohmann::json::array();
     for (const auto& l : m_layers) {
-        tensors.emplace_back(component + "." + l->name + ".lora_A.weight",
-                             l->a.detach().to(at::kCPU, at::kFloat));
-        tensors.emplace_back(component + "." + l->name + ".lora_B.weight",
-                             l->b.detach().to(at::kCPU, at::kFloat));
+        const auto key = component + "." + l->name;
+        if (l->delta.defined()) {
+            tensors.emplace_back(key + ".weight", (l->original.detach().to(at::kFloat) +
+                                                   l->delta.detach().to(at::kFloat))
+                                                      .to(at::kCPU));
+        } else {
+            tensors.emplace_back(key + ".lora_A.weight", l->a.detach().to(at::kCPU, at::kFloat));
+            tensors.emplace_back(key + ".lora_B.weight", l->b.detach().to(at::kCPU, at::kFloat));
+        }
         targets.push_back(l->name);
     }
-    nlohmann::json meta;
-    meta[component + ".r"] = m_rank;
-    meta[component + ".lora_alpha"] = m_alpha;
-    meta[component + ".target_modules"] = targets;
     auto header = extra;
     header["format"] = "pt";
-    header["lora_adapter_metadata"] = meta.dump();
+    if (direct()) {
+        header["motionprobe.adapter"] = "direct";
+    } else {
+        nlohmann::json meta;
+        meta[component + ".r"] = m_rank;
+        meta[component + ".lora_alpha"] = m_alpha;
+        meta[component + ".lora_dropout"] = m_dropout;
+        meta[component + ".target_modules"] = targets;
+        header["lora_adapter_metadata"] = meta.dump();
+    }
     saveTensorFile(file, tensors, header);
 }
 

@@ -79,7 +79,7 @@ public:
     // x (B·F, C, H, W); context (B, L, D), shared by the F frames of each item.
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context, std::int64_t frames);
     torch::nn::GroupNorm norm{nullptr};
-    torch::nn::Linear proj_in{nullptr}, proj_out{nullptr};
+    nn::AdaptableLinear proj_in{nullptr}, proj_out{nullptr};
     torch::nn::ModuleList transformer_blocks{nullptr};
 
 private:
@@ -98,7 +98,7 @@ public:
                                  std::int64_t groups);
     at::Tensor forward(const at::Tensor& x, std::int64_t frames);
     torch::nn::GroupNorm norm{nullptr};
-    torch::nn::Linear proj_in{nullptr}, proj_out{nullptr};
+    nn::AdaptableLinear proj_in{nullptr}, proj_out{nullptr};
     torch::nn::ModuleList transformer_blocks{nullptr};
 
 private:

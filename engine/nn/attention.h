@@ -4,6 +4,7 @@
 // the layer-norm `BasicTransformerBlock` (norm1, attn1, norm2, attn2, norm3, ff).
 
 #include "nn/functional.h"
+#include "nn/layers.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -39,12 +40,12 @@ public:
     // The VAE's spatial self-attention: (B, C, H, W) in and out, group_norm first, residual added.
     at::Tensor forwardSpatial(const at::Tensor& x);
 
-    torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
+    AdaptableLinear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
     torch::nn::ModuleList to_out{nullptr};
     torch::nn::GroupNorm group_norm{nullptr};
 
 private:
-    torch::nn::Linear m_out{nullptr};
+    AdaptableLinear m_out{nullptr};
     std::int64_t m_heads;
 };
 TORCH_MODULE(Attention);
@@ -57,7 +58,7 @@ class FeedForwardInImpl : public torch::nn::Module {
 public:
     FeedForwardInImpl(std::int64_t dim, std::int64_t inner, FeedForwardKind kind, bool bias);
     at::Tensor forward(const at::Tensor& x);
-    torch::nn::Linear proj{nullptr};
+    AdaptableLinear proj{nullptr};
 
 private:
     FeedForwardKind m_kind;
@@ -76,7 +77,7 @@ public:
 
 private:
     FeedForwardIn m_in{nullptr};
-    torch::nn::Linear m_out{nullptr};
+    AdaptableLinear m_out{nullptr};
 };
 TORCH_MODULE(FeedForward);
 

@@ -2,8 +2,15 @@
 
 namespace mp::nn {
 
-torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias) {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+at::Tensor AdaptableLinearImpl::forward(const at::Tensor& x) {
+    auto y = torch::nn::LinearImpl::forward(x);
+    if (branch)
+        y = y + branch(x);
+    return y;
+}
+
+AdaptableLinear linear(std::int64_t in, std::int64_t out, bool bias) {
+    return AdaptableLinear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
 torch::nn::LayerNorm layerNorm(std::int64_t width, double eps) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 
 namespace mp::train {
 
@@ -53,9 +54,13 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         } modeBack{unet, unet->is_training()};
         unet->train();
 
-        auto lora = adapters::LoraAdapter::inject(
-            *unet, {adapters::presetPattern(adapters::Family::ModelScope, o.preset), o.rank,
-                    o.alpha, o.train.seed});
+        adapters::LoraOptions lo;
+        lo.pattern = adapters::presetPattern(adapters::Family::ModelScope, o.preset);
+        lo.rank = o.rank;
+        lo.alpha = o.alpha;
+        lo.dropout = o.dropout;
+        lo.seed = o.train.seed;
+        auto lora = adapters::LoraAdapter::inject(*unet, lo);
         // A and B in float32 whatever the model's dtype (bf16 autocast does the rest on CUDA).
         for (auto& [name, p] : lora.parameters())
             p.set_data(p.data().to(at::kFloat));
@@ -71,7 +76,20 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         report.largestTimestep = -1;
         Trainer trainer(lora.parameters(), o.train);
         const auto loss = [&](int, at::Generator& g) {
-            lora.apply(1.0);  // the merged weights, connected to A and B, for this step
+            if (o.dropout > 0) {
+                // Dropout masks from the run's own generator (on CPU) or from the device's,
+                // reseeded from it, so a resumed run draws the same masks.
+                if (device.is_cpu()) {
+                    lora.setDropoutGenerator(g);
+                } else {
+                    const auto seed =
+                        at::randint(1LL << 62, {1}, g, at::kLong).item<std::int64_t>();
+                    auto dg = at::globalContext().defaultGenerator(device);
+                    const std::lock_guard<std::mutex> lock(dg.mutex());
+                    dg.set_current_seed(static_cast<std::uint64_t>(seed));
+                }
+            }
+            lora.apply(1.0);  // merged: weights connected to A and B; unmerged: the branches
             const auto t = at::randint(o.tau, T, {o.batch}, g, at::kLong);
             report.smallestTimestep =
                 std::min(report.smallestTimestep, static_cast<int>(t.min().item<std::int64_t>()));
@@ -89,6 +107,7 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         auto meta = o.fileMetadata;
         meta["motionprobe.tau"] = std::to_string(o.tau);
         meta["motionprobe.preset"] = adapters::presetName(o.preset);
+        meta["motionprobe.rank"] = o.rank == 0 ? "full" : std::to_string(o.rank);
         meta["motionprobe.steps"] = std::to_string(report.training.steps);
         meta["motionprobe.caption"] = o.caption;
         lora.save(loraFile, "unet", meta);

@@ -23,9 +23,11 @@ struct CustomizeOptions {
     std::string caption;  // c
     int tau = 700;        // training timesteps from [tau, numTrainTimesteps)
     adapters::Preset preset = adapters::Preset::TemporalVO;
-    std::int64_t rank = 4;
+    std::int64_t rank = 4;  // 0: direct tuning (full-rank ΔW of the preset's layers)
     double alpha = 4;
-    int batch = 1;  // noise draws of the one video per step
+    double dropout = 0;  // LoRA dropout (applies the adapter unmerged)
+    int batch = 1;       // noise draws of the one video per micro-batch (train.accumulate of them
+                         // per step)
     TrainConfig train;
     std::map<std::string, std::string> fileMetadata;  // extra header entries (the video's hash, …)
 };

@@ -50,9 +50,9 @@ Trainer::Trainer(std::vector<std::pair<std::string, at::Tensor>> parameters, Tra
       m_generator(at::make_generator<at::CPUGeneratorImpl>(m_config.seed)) {
     if (parameters.empty())
         throw EngineError(ErrorCode::InvalidArgument, "trainer: nothing to train");
-    if (m_config.totalSteps < 1 || m_config.warmupSteps < 0)
+    if (m_config.totalSteps < 1 || m_config.warmupSteps < 0 || m_config.accumulate < 1)
         throw EngineError(ErrorCode::InvalidArgument,
-                          "trainer: total steps must be ≥ 1 and warm-up steps ≥ 0");
+                          "trainer: total steps and accumulation must be ≥ 1, warm-up steps ≥ 0");
     torch::NoGradGuard noGrad;
     for (auto& [name, p] : parameters) {
         if (!p.requires_grad())
@@ -155,16 +155,21 @@ TrainReport Trainer::runImpl(const LossFn& loss, const JobContext& job) {
     try {
         while (m_step < m_config.totalSteps) {
             job.throwIfCancelled();  // no step starts after a cancel
-            at::Tensor value;
-            {
-                const shim::CudaAutocast autocast(m_config.bf16Autocast && cuda);
-                value = loss(m_step, m_generator);
+            double l = 0;
+            for (int micro = 0; micro < m_config.accumulate; ++micro) {
+                at::Tensor value;
+                {
+                    const shim::CudaAutocast autocast(m_config.bf16Autocast && cuda);
+                    value = loss(m_step, m_generator);
+                }
+                if (!value.defined() || value.numel() != 1)
+                    throw EngineError(ErrorCode::InvalidArgument,
+                                      "trainer: the loss function must return one value");
+                if (m_config.accumulate > 1)
+                    value = value / m_config.accumulate;
+                value.backward();  // gradients add up over the micro-batches
+                l += value.item<double>();
             }
-            if (!value.defined() || value.numel() != 1)
-                throw EngineError(ErrorCode::InvalidArgument,
-                                  "trainer: the loss function must return one value");
-            value.backward();
-            const double l = value.item<double>();
             if (!std::isfinite(l))
                 throw EngineError(ErrorCode::InvalidArgument,
                                   "trainer: the loss is " + str::number(l) + " at step " +

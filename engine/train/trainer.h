@@ -42,6 +42,8 @@ struct TrainConfig {
     double gradClipNorm = 0.0;            // > 0: clip the global gradient norm to this
     double emaDecay = 0.0;                // > 0: keep an EMA of the weights with this decay
                                           // (warmed up: emaDecayAt)
+    int accumulate = 1;                   // loss evaluations (micro-batches) per step; their
+                                          // gradients are averaged
     bool bf16Autocast = false;            // CUDA only: run the loss in bf16 autocast
     std::uint64_t seed = 0;               // seeds the loss function's generator
     std::filesystem::path checkpointDir;  // empty: no checkpoints, no resume

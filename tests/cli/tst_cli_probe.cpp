@@ -32,6 +32,7 @@ class TstCliProbe : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void customizeDemo();
+    void customizeResumesAfterKill();
     void probeDemo();
     void badInput_data();
     void badInput();
@@ -66,6 +67,62 @@ void TstCliProbe::customizeDemo() {
     auto info = mp::video::probeVideo(out / "side-by-side.mp4");
     QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
     QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+}
+
+// customize killed outright during training (direct tuning with dropout, the options a resume
+// must carry) and started again with the same command resumes from its last checkpoint and
+// writes the same adapter an uninterrupted run writes; the checkpoints go once it is done.
+void TstCliProbe::customizeResumesAfterKill() {
+    mp::test::TempDir dir;
+    const auto args = [&](const char* out) {
+        return QStringList{u"customize"_s,      u"--demo"_s,    u"--rank"_s,
+                           u"full"_s,           u"--dropout"_s, u"0.1"_s,
+                           u"--steps"_s,        u"60"_s,        u"--no-unconstrained"_s,
+                           u"--sample-steps"_s, u"2"_s,         u"--out"_s,
+                           path(dir / out)};
+    };
+    const auto checkpoints = dir / ".a.checkpoints" / "tau700";
+    QProcess p;
+    p.start(QStringLiteral(MP_CLI_PATH), args("a"));
+    QVERIFY(p.waitForStarted());
+    QDeadlineTimer deadline(120000);
+    const auto hasCheckpoint = [&] {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(checkpoints, ec))
+            if (e.path().extension() == ".safetensors")
+                return true;
+        return false;
+    };
+    while (p.state() == QProcess::Running && !deadline.hasExpired() && !hasCheckpoint())
+        p.waitForFinished(50);
+    QVERIFY2(p.state() == QProcess::Running, "finished before it could be killed");
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(!fs::exists(dir / "a"));
+
+    const auto resumed = cli(args("a"));
+    QVERIFY2(resumed.code == 0, qPrintable(both(resumed)));
+    QVERIFY(!fs::exists(dir / ".a.checkpoints"));
+    QFile f(QString::fromStdString((dir / "a" / "report.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto run =
+        QJsonDocument::fromJson(f.readAll()).object()[u"trainings"_s].toArray()[0].toObject();
+    QVERIFY2(run[u"resumed_from_step"_s].toInt() >= 25, qPrintable(both(resumed)));
+
+    const auto fresh = cli(args("b"));
+    QVERIFY2(fresh.code == 0, qPrintable(both(fresh)));
+    const auto read = [](const fs::path& file) {
+        std::ifstream in(file, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const auto resumedFile = dir / "a" / "lora-tau700.safetensors";
+    QVERIFY(read(resumedFile) == read(dir / "b" / "lora-tau700.safetensors"));
+    const auto file = mp::SafetensorsFile::open(resumedFile);
+    QCOMPARE(file.header().metadata.at("motionprobe.adapter"), std::string("direct"));
+    QVERIFY(!file.header().tensors.empty());
+    for (const auto& t : file.header().tensors)
+        QVERIFY2(t.name.ends_with(".weight") && t.name.find("lora") == std::string::npos,
+                 t.name.c_str());
 }
 
 void TstCliProbe::probeDemo() {

@@ -15,6 +15,7 @@
 #include "train/toy_t2v.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/nn/modules/linear.h>
 
@@ -67,7 +68,8 @@ pipelines::ModelScopePipeline goldenPipeline() {
 void randomiseB(LoraAdapter& adapter) {
     torch::NoGradGuard noGrad;
     for (auto& [name, p] : adapter.parameters())
-        if (name.find("lora_B") != std::string::npos)
+        if (name.find("lora_B") != std::string::npos ||
+            name.find("weight_delta") != std::string::npos)
             p.copy_(at::randn(p.sizes()) * 0.1);
 }
 
@@ -211,7 +213,9 @@ private Q_SLOTS:
         QTest::newRow("wrong shape") << u"shape"_s << u"but the layer is"_s;
         QTest::newRow("half a pair") << u"half"_s << u"only one of lora_A and lora_B"_s;
         QTest::newRow("no LoRA keys") << u"none"_s << u"no LoRA weights under 'unet.'"_s;
-        QTest::newRow("not a LoRA key") << u"stray"_s << u"is not a LoRA key"_s;
+        QTest::newRow("not an adapter key") << u"stray"_s << u"is not an adapter key"_s;
+        QTest::newRow("LoRA and plain weights") << u"mixed"_s << u"mixes LoRA keys"_s;
+        QTest::newRow("tuned weight of a wrong shape") << u"direct"_s << u"but the layer is"_s;
     }
     void loadErrors() {
         QFETCH(QString, kind);
@@ -231,8 +235,15 @@ private Q_SLOTS:
             t = {{layer + ".lora_A.weight", at::zeros({2, 16})}};
         else if (k == "none")
             t = {{"text_encoder.x.lora_A.weight", at::zeros({2, 16})}};
+        else if (k == "mixed")
+            t = {{layer + ".lora_A.weight", at::zeros({2, 16})},
+                 {layer + ".lora_B.weight", at::zeros({16, 2})},
+                 {"unet.transformer_in.transformer_blocks.0.attn1.to_q.weight",
+                  at::zeros({16, 16})}};
+        else if (k == "direct")
+            t = {{layer + ".weight", at::zeros({16, 5})}};
         else
-            t = {{layer + ".weight", at::zeros({16, 16})}};
+            t = {{layer + ".lora_magnitude_vector", at::zeros({16})}};
         saveTensorFile(file, t);
         auto unet = tinyUNet();
         try {
@@ -370,6 +381,134 @@ private Q_SLOTS:
         QVERIFY2(std::string(bad.error().what()).find("tau") != std::string::npos,
                  bad.error().what());
         QVERIFY(!std::filesystem::exists(dir / "bad.safetensors"));
+    }
+
+    // Unmerged application (peft's forward, nn::AdaptableLinear's branch) gives the merged
+    // output and the same gradients, for a LoRA and for direct tuning; at scale 0 the model is
+    // bit for bit the original either way.
+    void unmergedMatchesMerged_data() {
+        QTest::addColumn<int>("rank");
+        QTest::newRow("LoRA rank 4") << 4;
+        QTest::newRow("direct (full rank)") << 0;
+    }
+    void unmergedMatchesMerged() {
+        QFETCH(int, rank);
+        auto unet = tinyUNet();
+        const Inputs in;
+        const auto base = run(unet, in);
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalQKVO), rank, 8, 2});
+        QCOMPARE(adapter.direct(), rank == 0);
+        randomiseB(adapter);
+        const auto forwardAndGrads = [&] {
+            adapter.apply(0.7);
+            const auto out = run(unet, in);
+            for (auto& [n, p] : adapter.parameters())
+                p.mutable_grad() = at::Tensor();
+            adapter.apply(0.7);  // in grad mode: connected to the parameters
+            unet->forward(in.x, in.t, in.context).pow(2).mean().backward();
+            std::vector<at::Tensor> grads;
+            for (auto& [n, p] : adapter.parameters())
+                grads.push_back(p.grad().clone());
+            return std::make_pair(out, grads);
+        };
+        const auto [merged, mergedGrads] = forwardAndGrads();
+        QVERIFY(relMax(merged, base) > 1e-3);
+        adapter.setApplication(Application::Unmerged);
+        QVERIFY(adapter.application() == Application::Unmerged);
+        const auto [unmerged, unmergedGrads] = forwardAndGrads();
+        QVERIFY2(relMax(unmerged, merged) < 1e-5,
+                 qPrintable(QString::number(relMax(unmerged, merged))));
+        for (std::size_t i = 0; i < mergedGrads.size(); ++i)
+            QVERIFY2(relMax(unmergedGrads[i], mergedGrads[i]) < 1e-4,
+                     qPrintable(QString::number(relMax(unmergedGrads[i], mergedGrads[i]))));
+        adapter.remove();
+        QVERIFY(at::equal(run(unet, in), base));
+        adapter.setApplication(Application::Merged);
+        adapter.apply(0.7);
+        QVERIFY(relMax(run(unet, in), merged) < 1e-6);
+    }
+
+    // Dropout acts on the branch's input while the model trains, draws from the generator it is
+    // given, and is off in eval mode; it cannot be merged.
+    void dropout() {
+        auto unet = tinyUNet();
+        const Inputs in;
+        auto plain = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 1});
+        randomiseB(plain);
+        plain.apply();
+        const auto noDropout = run(unet, in);
+        std::vector<at::Tensor> values;
+        for (const auto& [n, p] : plain.parameters())
+            values.push_back(p.detach().clone());
+        { auto gone = std::move(plain); }  // the model's own weights back
+
+        LoraOptions o{presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 1, 0.5};
+        auto adapter = LoraAdapter::inject(*unet, o);
+        QVERIFY(adapter.application() == Application::Unmerged);
+        {
+            torch::NoGradGuard noGrad;
+            std::size_t i = 0;
+            for (auto& [n, p] : adapter.parameters())
+                p.copy_(values[i++]);
+        }
+        adapter.apply();
+        QVERIFY2(relMax(run(unet, in), noDropout) < 1e-5, "eval mode: no dropout");
+        unet->train();
+        const auto sample = [&](std::uint64_t seed) {
+            adapter.setDropoutGenerator(at::make_generator<at::CPUGeneratorImpl>(seed));
+            return run(unet, in);
+        };
+        const auto a = sample(7), b = sample(7), c = sample(8);
+        QVERIFY(at::equal(a, b));
+        QVERIFY(relMax(a, c) > 1e-4);
+        QVERIFY(relMax(a, noDropout) > 1e-4);
+        unet->eval();
+        QVERIFY_THROWS_EXCEPTION(EngineError, adapter.setApplication(Application::Merged));
+        o.dropout = 1.0;
+        QVERIFY_THROWS_EXCEPTION(EngineError, LoraAdapter::inject(*unet, o));
+    }
+
+    // A direct-tuning file holds the tuned weights (W + ΔW) under the layers' own names, the
+    // kind diffusers loads with load_state_dict(strict=False); ours loads it back as ΔW.
+    void directFile() {
+        test::TempDir dir;
+        auto unet = tinyUNet();
+        const Inputs in;
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 0, 1, 0});
+        randomiseB(adapter);
+        adapter.apply();
+        const auto adapted = run(unet, in);
+        const auto file = dir / "direct.safetensors";
+        adapter.save(file, "unet", {{"motionprobe.tau", "700"}});
+        QCOMPARE(loadTensorFileMetadata(file).at("motionprobe.adapter"), std::string("direct"));
+        const std::string module = "transformer_in.transformer_blocks.0.attn1.to_v";
+        auto fresh = tinyUNet();
+        const auto& w = fresh->named_modules()[module]->as<torch::nn::LinearImpl>()->weight;
+        at::Tensor delta;
+        for (const auto& [n, p] : adapter.parameters())
+            if (n == module + ".weight_delta")
+                delta = p.detach();
+        QVERIFY(delta.defined());
+        bool saw = false;
+        for (const auto& [k, t] : loadTensorFile(file)) {
+            QVERIFY2(std::regex_match(k, std::regex(R"(unet\..+\.weight)")), k.c_str());
+            if (k == "unet." + module + ".weight") {
+                saw = true;
+                QVERIFY(relMax(t, w + delta) < 1e-6);
+            }
+        }
+        QVERIFY(saw);
+        auto loaded = LoraAdapter::load(*fresh, file);
+        QVERIFY(loaded.direct());
+        const auto base = run(fresh, in);
+        loaded.apply();
+        QVERIFY2(relMax(run(fresh, in), adapted) < 1e-5,
+                 qPrintable(QString::number(relMax(run(fresh, in), adapted))));
+        loaded.remove();
+        QVERIFY(at::equal(run(fresh, in), base));
     }
 
     // A training step reaches A and B and leaves the frozen weights alone.

@@ -2,6 +2,7 @@
 // progress and cancel, and checkpoints that resume bit for bit.
 
 #include "../support/fixtures.h"
+#include "golden_util.h"
 #include "io/snapshot.h"
 #include "io/tensor_io.h"
 #include "models/vae.h"
@@ -82,6 +83,7 @@ private Q_SLOTS:
     void resumesExactly_data();
     void resumesExactly();
     void progressAndCancel();
+    void accumulation();
     void errors();
     void toyClipRecipe();
     void toyVaeRecipe();
@@ -502,6 +504,39 @@ void TstTrainer::toyT2vRecipe() {
     QCOMPARE(q.value().samples, 1);
     for (double v : {q.value().colour, q.value().shape, q.value().background, q.value().path})
         QVERIFY(v == 0 || v == 1);
+}
+
+// Accumulating the gradients of two half batches takes the step the whole batch takes, and the
+// reported loss is the whole batch's.
+void TstTrainer::accumulation() {
+    at::manual_seed(3);
+    const auto x = at::randn({8, 4});
+    const auto target = x.matmul(at::arange(12, at::kFloat).reshape({4, 3}) / 10) + 1;
+    const auto mse = [&](const Problem& p, std::int64_t from, std::int64_t n) {
+        return (p.model->forward(x.narrow(0, from, n)) - target.narrow(0, from, n)).pow(2).mean();
+    };
+    TrainConfig c;
+    c.totalSteps = 5;
+    c.adamw.lr = 0.05;
+    c.gradClipNorm = 0.5;
+    Problem whole(1), halves(1);
+    Trainer a(whole.parameters(), c);
+    const auto ra = a.run([&](int, at::Generator&) { return mse(whole, 0, 8); }).value();
+    c.accumulate = 2;
+    Trainer b(halves.parameters(), c);
+    int calls = 0;
+    const auto rb =
+        b.run([&](int, at::Generator&) { return mse(halves, 4 * (calls++ % 2), 4); }).value();
+    QCOMPARE(calls, 10);
+    const auto wa = snapshot(whole), wb = snapshot(halves);
+    for (std::size_t i = 0; i < wa.size(); ++i)
+        QVERIFY2(mp::test::relMax(wb[i], wa[i]) < 1e-5,
+                 qPrintable(QString::number(mp::test::relMax(wb[i], wa[i]))));
+    QVERIFY(!same(wa, snapshot(Problem(1))));
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(std::abs(rb.losses[i] - ra.losses[i]) < 1e-5 * std::abs(ra.losses[i]));
+    c.accumulate = 0;
+    QVERIFY_THROWS_EXCEPTION(EngineError, Trainer(whole.parameters(), c));
 }
 
 QTEST_APPLESS_MAIN(TstTrainer)

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "io/config.h"
 #include "nn/functional.h"
+#include "nn/layers.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -78,7 +79,7 @@ public:
     explicit ClipAttentionImpl(const ClipLayerOptions& options);
     // `mask`: nn::attentionMask() of the padding with the causal rule, or none (causal only).
     at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
-    torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+    nn::AdaptableLinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 
 private:
     int m_heads;
@@ -90,7 +91,7 @@ class ClipMlpImpl : public torch::nn::Module {
 public:
     explicit ClipMlpImpl(const ClipLayerOptions& options);
     at::Tensor forward(const at::Tensor& x);
-    torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+    nn::AdaptableLinear fc1{nullptr}, fc2{nullptr};
 
 private:
     nn::Activation m_act;
@@ -153,7 +154,7 @@ public:
     bool hasProjection() const { return !text_projection.is_empty(); }
 
     ClipTextTransformer text_model{nullptr};
-    torch::nn::Linear text_projection{nullptr};
+    nn::AdaptableLinear text_projection{nullptr};
 
 private:
     ClipTextConfig m_config;

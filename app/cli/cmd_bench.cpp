@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "adapters/lora.h"
 #include "core/stopwatch.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
@@ -9,6 +10,7 @@
 #include "runtime/cuda_memory.h"
 #include "runtime/device.h"
 #include "runtime/torch_shim.h"
+#include "train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -190,6 +192,93 @@ int runProbeBench(const ParsedArgs& args,
     return kExitOk;
 }
 
+// One LoRA training step of customization as the trainer takes it (forward in bf16 autocast on
+// CUDA, ε loss, backward, clipping, AdamW), on the UNet folder with random inputs: the base
+// frozen in the device's dtype, the adapter (a preset, rank, α) in float32. Each step is timed
+// from one loss call to the next (synchronised), so the figure is the whole step.
+int runLoraTrainBench(const ParsedArgs& args,
+                      const DeviceChoice& device,
+                      long long warmup,
+                      long long reps) {
+    const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
+    const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
+    const auto height = parseInteger("height", args.value("height"), 1, 4096);
+    const auto width = parseInteger("width", args.value("width"), 1, 4096);
+    const auto rank = parseInteger("rank", args.value("rank"), 1, 1024);
+    adapters::Preset preset;
+    try {
+        preset = adapters::parsePreset(args.value("preset"));
+    } catch (const EngineError& e) {
+        throw UsageError("--preset: " + e.message());
+    }
+    auto unet = models::loadUNet3D(modelFromArgs(args));
+    unet->to(device.device, device.dtype);
+    for (auto& p : unet->parameters())
+        p.set_requires_grad(false);
+    unet->train();
+    adapters::LoraOptions lo;
+    lo.pattern = adapters::presetPattern(adapters::Family::ModelScope, preset);
+    lo.rank = rank;
+    lo.alpha = static_cast<double>(rank);
+    auto lora = adapters::LoraAdapter::inject(*unet, lo);
+    for (auto& [name, p] : lora.parameters())
+        p.set_data(p.data().to(at::kFloat));
+    const auto& c = unet->config();
+    at::manual_seed(0);
+    const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
+    const auto x0 = at::randn({batch, c.inChannels, frames, height, width}, opts);
+    const auto ctx = at::randn({batch, 77, c.crossAttentionDim}, opts);
+    train::TrainConfig tc;
+    tc.totalSteps = static_cast<int>(warmup + reps);
+    tc.adamw.lr = 1e-4;
+    tc.adamw.weightDecay = 0;
+    tc.gradClipNorm = 1.0;
+    tc.bf16Autocast = device.device.is_cuda();
+    train::Trainer trainer(lora.parameters(), tc);
+    std::vector<double> each;
+    std::optional<Stopwatch> since;
+    const auto loss = [&](int step, at::Generator& g) {
+        synchronize(device.device);
+        if (since)
+            each.push_back(since->milliseconds());
+        if (step == warmup) {
+            each.clear();
+            resetCudaPeak(device.device);
+        }
+        since.emplace();
+        lora.apply(1.0);
+        const auto t = at::randint(0, 1000, {batch}, g, at::kLong).to(device.device);
+        const auto noise = at::randn(x0.sizes(), g).to(opts);
+        const auto noisy = (x0.to(at::kFloat) * 0.7 + noise.to(at::kFloat) * 0.7).to(opts);
+        const auto prediction = unet->forward(noisy, t, ctx).to(at::kFloat);
+        return (prediction - noise.to(at::kFloat)).pow(2).mean();
+    };
+    const auto report = trainer.run(loss).value();
+    synchronize(device.device);
+    each.push_back(since->milliseconds());  // the last step, ended by the run's return
+    std::int64_t trainable = 0;
+    for (const auto& [name, p] : lora.parameters())
+        trainable += p.numel();
+    nlohmann::json j;
+    j["component"] = "lora-train";
+    j["what"] = "LoRA " + adapters::presetName(preset) + " rank " + std::to_string(rank) +
+                " training step, latents " + std::to_string(batch) + "x" +
+                std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
+                std::to_string(height) + "x" + std::to_string(width);
+    j["device"] = device.describe();
+    j["adapted_layers"] = lora.modules().size();
+    j["trainable_M"] = static_cast<double>(trainable) / 1e6;
+    j["step_ms"] = median(each);
+    j["range_ms"] = {*std::min_element(each.begin(), each.end()),
+                     *std::max_element(each.begin(), each.end())};
+    j["reps"] = each.size();
+    j["last_loss"] = report.losses.empty() ? 0.0 : report.losses.back();
+    if (auto m = cudaMemory(device.device))
+        j["peak_GiB"] = static_cast<double>(m->peakAllocated) / (1024.0 * 1024 * 1024);
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+}
+
 int run(const ParsedArgs& args) {
     const auto device = deviceFromArgs(args);
     const auto component = args.value("component");
@@ -199,6 +288,8 @@ int run(const ParsedArgs& args) {
         return runAttention(args, device, warmup, reps);
     if (component == "probe")
         return runProbeBench(args, device, warmup, reps);
+    if (component == "lora-train")
+        return runLoraTrainBench(args, device, warmup, reps);
     const auto batch = parseInteger("batch", args.value("batch"), 1, 1024);
     const auto frames = parseInteger("frames", args.value("frames"), 1, 1024);
     const auto height = parseInteger("height", args.value("height"), 1, 4096);
@@ -265,7 +356,8 @@ int run(const ParsedArgs& args) {
                " steps, guidance 9, decoded";
     } else {
         throw UsageError(
-            "--component: expected unet, vae-decode, generate, probe or attention, got '" +
+            "--component: expected unet, vae-decode, generate, probe, lora-train or attention, "
+            "got '" +
             component + "'");
     }
 
@@ -324,14 +416,16 @@ Command benchCommand() {
          "pipeline folder or the component's folder (unet, vae-decode); default: the embedded "
          "toy model"},
         {"component", "NAME",
-         "unet, vae-decode, generate (a whole clip), probe (the whole probe on random latents) "
-         "or attention",
+         "unet, vae-decode, generate (a whole clip), probe (the whole probe on random latents), "
+         "lora-train (a customization training step) or attention",
          false, "unet"},
         {"steps", "N", "generate, probe: sampling steps", false, "25"},
         {"interval", "I", "probe: grid interval", false, "100"},
         {"max-batch", "N", "probe: runs through the model at once (auto: 4 on the CPU, 16 on CUDA)",
          false, "auto"},
         {"naive", "", "probe: also time the naive loop (one resampling per pair), alternating"},
+        {"preset", "NAME", "lora-train: the adapted layers", false, "temporal-vo"},
+        {"rank", "R", "lora-train: LoRA rank", false, "4"},
         {"tokens", "L", "attention: tokens per sequence", false, "1024"},
         {"head-dim", "E", "attention: head size", false, "8"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},

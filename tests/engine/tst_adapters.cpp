@@ -274,6 +274,38 @@ private Q_SLOTS:
         QCOMPARE(loaded.alpha(), 3.0);
     }
 
+    // Files across implementations (tools/golden/lora_peft.py, made with diffusers and peft on
+    // the tiny pipeline's UNet): peft's LoRA, saved by diffusers, gives peft's output in ours;
+    // our LoRA loaded into peft, and our direct-tuning file loaded by load_state_dict, give in
+    // diffusers what ours gives. fp32, ≤ 1e-4 relative; each adapter moves the output by far more.
+    void peftParity_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("peft's file in ours") << u"peft_lora"_s << u"peft"_s;
+        QTest::newRow("our LoRA in peft") << u"ours_lora"_s << u"from_ours"_s;
+        QTest::newRow("our direct file in diffusers") << u"ours_direct"_s << u"from_ours_direct"_s;
+    }
+    void peftParity() {
+        QFETCH(QString, file);
+        QFETCH(QString, expected);
+        const auto dir = std::filesystem::path(MP_TEST_DATA_DIR) / "golden" / "lora";
+        if (!std::filesystem::exists(dir / "golden.safetensors"))
+            QSKIP(
+                "tests/data/golden/lora/golden.safetensors is made on the GPU machine "
+                "(tools/golden/lora_peft.py) and is not there yet");
+        const auto golden = test::loadGolden(dir);
+        auto p = goldenPipeline();
+        auto unet = p.unet();
+        auto adapter = LoraAdapter::load(*unet, dir / (file.toStdString() + ".safetensors"));
+        adapter.apply();
+        torch::NoGradGuard noGrad;
+        const auto out = unet->forward(golden.at("sample"), golden.at("timestep"),
+                                       golden.at("encoder_hidden_states"));
+        const auto& want = golden.at(expected.toStdString());
+        QVERIFY2(relMax(out, want) < 1e-4, qPrintable(QString::number(relMax(out, want))));
+        QVERIFY(relMax(want, golden.at("base")) > 1e-3);
+    }
+
     // In a pipeline: no schedule leaves the LoRA off; a constant one changes the result; "from τ"
     // equals the same run cut in two slices, the LoRA on for the steps at t ≥ τ and off after;
     // after each generate the UNet is back to its own weights.

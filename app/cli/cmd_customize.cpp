@@ -12,12 +12,18 @@
 #include "core/stopwatch.h"
 #include "io/file_util.h"
 #include "io/json_util.h"
+#include "io/resources.h"
+#include "metrics/clip_scorer.h"
+#include "metrics/clip_scores.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
 #include "toy/world.h"
 #include "train/customize.h"
 #include "video/compose.h"
 #include "video/video_tensor.h"
+#ifdef MP_HAVE_VISION
+#include "vision/flow_similarity.h"
+#endif
 
 #include <ATen/ATen.h>
 
@@ -96,6 +102,19 @@ int run(const ParsedArgs& args) {
                         return pipelines::ModelScopePipeline::load(modelDir, device, "", job);
                     }).value();
     const bool toyWorld = isToyModel(modelDir);
+    // The paper's metrics beside the oracle: CLIP text alignment with the prompt (TGVE variant)
+    // and flow similarity to the reference.
+    std::string scorerDir = args.value("scorer");
+    if (scorerDir.empty() && toyWorld)
+        scorerDir = findResource(kToyClipResource).string();
+    std::optional<metrics::ClipScorer> scorer;
+    if (!scorerDir.empty()) {
+        metrics::ClipScorerOptions so;
+        so.device = device;
+        scorer = forOption("scorer", scorerDir, [&] {
+                     return metrics::ClipScorer::load(scorerDir, so, job);
+                 }).value();
+    }
 
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
@@ -173,8 +192,11 @@ int run(const ParsedArgs& args) {
     report["trainings"] = runs;
 
     std::optional<toy::ClipEstimate> referenceEstimate;
+    const auto referenceCaption = toy::parseCaption(caption);
     if (toyWorld)
         referenceEstimate = toy::analyse(framesOf(reference));
+    if (scorer)
+        report["scorer"] = {{"folder", scorerDir}, {"backbone", scorer->backbone()}};
     nlohmann::ordered_json sampled = nlohmann::ordered_json::array();
     std::vector<video::Clip> sideBySide{reference};
     std::vector<std::string> labels{"reference"};
@@ -198,9 +220,23 @@ int run(const ParsedArgs& args) {
                                          {"prompt", prompts[p]},
                                          {"seed", req.seed},
                                          {"video", file}};
+                if (scorer)
+                    j["clip_text"] = metrics::textAlignment(
+                                         scorer->embedImages(imagesOf(clip), job).value(),
+                                         scorer->embedPrompt(prompts[p]), scorer->logitScale(),
+                                         metrics::AlignmentVariant::Tgve)
+                                         .value;
+#ifdef MP_HAVE_VISION
+                const auto flow =
+                    vision::flowSimilarity({&reference.frames, reference.width, reference.height},
+                                           {&clip.frames, clip.width, clip.height}, {}, {})
+                        .value();
+                j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
+#endif
                 if (referenceEstimate)
-                    j["oracle"] = oracleVerdicts(toy::analyse(framesOf(clip)),
-                                                 toy::parseCaption(prompts[p]), *referenceEstimate);
+                    j["oracle"] =
+                        oracleVerdicts(toy::analyse(framesOf(clip)), toy::parseCaption(prompts[p]),
+                                       *referenceEstimate, &referenceCaption);
                 sampled.push_back(j);
                 if (p == 0 && s == 0) {
                     sideBySide.push_back(std::move(clip));
@@ -257,6 +293,8 @@ Command customizeCommand() {
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
         {"guidance", "G", "guidance of each sample", false, "9"},
         {"no-unconstrained", "", "skip the comparison LoRA trained without the constraint"},
+        {"scorer", "DIR",
+         "a CLIP folder for the samples' text alignment (default on the toy world: its CLIP)"},
         progressOptionSpec(),
     };
     for (auto& o : deviceOptionSpecs())

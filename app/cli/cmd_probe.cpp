@@ -50,13 +50,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
-    std::vector<metrics::RgbImage> out;
-    for (const auto& f : clip.frames)
-        out.push_back({f, clip.width, clip.height});
-    return out;
-}
-
 std::string number(double v) {
     std::ostringstream s;
     s.precision(6);

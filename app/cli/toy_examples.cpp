@@ -97,17 +97,41 @@ toy::Frames framesOf(const video::Clip& clip) {
 
 nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
-                                      const toy::ClipEstimate& reference) {
+                                      const toy::ClipEstimate& reference,
+                                      const toy::CaptionAttributes* referenceCaption) {
     const auto look = toy::checkAppearance(clip, caption);
     const auto motion = toy::checkMotion(clip, reference);
     const auto verdict = [](const std::optional<bool>& v) {
         return v ? nlohmann::ordered_json(*v) : nullptr;
     };
-    return {{"colour", verdict(look.colour)},
-            {"shape", verdict(look.shape)},
-            {"background", verdict(look.background)},
-            {"motion_similarity", motion.similarity},
-            {"same_path", motion.samePath}};
+    nlohmann::ordered_json j{{"colour", verdict(look.colour)},
+                             {"shape", verdict(look.shape)},
+                             {"background", verdict(look.background)},
+                             {"motion_similarity", motion.similarity},
+                             {"same_path", motion.samePath}};
+    if (referenceCaption) {
+        // Judge the clip against the reference's value of each attribute the prompt changes.
+        toy::CaptionAttributes changed;
+        const auto keep = [](const auto& prompt, const auto& ref, auto& out) {
+            if (prompt && ref && *prompt != *ref)
+                out = ref;
+        };
+        keep(caption.colour, referenceCaption->colour, changed.colour);
+        keep(caption.shape, referenceCaption->shape, changed.shape);
+        keep(caption.background, referenceCaption->background, changed.background);
+        const auto leak = toy::checkAppearance(clip, changed);
+        j["leak"] = {{"colour", verdict(leak.colour)},
+                     {"shape", verdict(leak.shape)},
+                     {"background", verdict(leak.background)}};
+    }
+    return j;
+}
+
+std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
+    std::vector<metrics::RgbImage> out;
+    for (const auto& f : clip.frames)
+        out.push_back({f, clip.width, clip.height});
+    return out;
 }
 
 StagedFolder::StagedFolder(const fs::path& finalDir, const std::string& why)

@@ -3,6 +3,7 @@
 // shipped toy examples are one), the toy model's mark, and an output folder staged beside its
 // final place and moved there only when complete.
 
+#include "metrics/clip_scorer.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
 
@@ -33,10 +34,15 @@ bool isToyModel(const std::filesystem::path& dir);
 toy::Frames framesOf(const video::Clip& clip);
 // The oracle's verdicts on a clip: its appearance against `caption`'s attributes (colour, shape,
 // background: true, false or null when the caption names none) and its motion against the
-// reference's (similarity, same path).
+// reference's (similarity, same path). With the reference's caption, also "leak": per attribute
+// the prompt changes (colour, shape, background), whether the clip shows the reference's value
+// instead (null where the prompt keeps the reference's value or either caption names none).
 nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
-                                      const toy::ClipEstimate& reference);
+                                      const toy::ClipEstimate& reference,
+                                      const toy::CaptionAttributes* referenceCaption = nullptr);
+// A clip's frames as the CLIP scorer takes them.
+std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip);
 
 // `.NAME.partial` beside `finalDir`, emptied; removed on destruction unless commit() moved it into
 // place. UsageError when finalDir exists and is not empty (`why` says what the command writes).

@@ -62,8 +62,15 @@ void TstCliProbe::customizeDemo() {
     QVERIFY(trainings[0].toObject()[u"timesteps"_s].toArray()[0].toInt() >= 600);
     const auto samples = j[u"samples"_s].toArray();
     QCOMPARE(samples.size(), 3);
-    for (const auto& v : samples)
-        QVERIFY(v.toObject().contains(u"oracle"_s));
+    // The oracle's verdicts (with the reference appearance's leak per changed attribute) and
+    // the paper's metrics beside them.
+    for (const auto& v : samples) {
+        const auto o = v.toObject();
+        QVERIFY(o[u"oracle"_s].toObject()[u"leak"_s].isObject());
+        QVERIFY(o[u"clip_text"_s].isDouble());
+        QVERIFY(o.contains(u"flow_similarity"_s));
+    }
+    QVERIFY(j[u"scorer"_s].toObject()[u"backbone"_s].toString().startsWith(u"clip"_s));
     auto info = mp::video::probeVideo(out / "side-by-side.mp4");
     QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
     QCOMPARE(info.value().source.frameCount, std::int64_t{16});

@@ -21,6 +21,7 @@
 #include "probe/figure.h"
 #include "probe/probe.h"
 #include "runtime/device.h"
+#include "session/probe_session.h"
 #ifdef MP_HAVE_STORE
 #include "store/store.h"
 #endif
@@ -289,16 +290,18 @@ VideoProbe probeVideo(Env& env,
     req.caption = caption;
     req.edit = edit;
 
-    // The reference at the model's size and frame count.
-    video::DecodeOptions decode;
-    decode.select.mode = video::SelectMode::Uniform;
-    decode.select.count = pipeline.defaultFrames();
-    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
-    const auto original = forOption("video", videoPath.string(), [&] {
-                              return video::decodeVideo(videoPath, decode, job);
-                          }).value();
-    req.latents = pipeline.encodeVideo(video::clipToTensor(original, video::TensorLayout::BCFHW,
-                                                           video::ValueRange::MinusOneToOne));
+    // The reference at the model's size and frame count, its latents and the baselines.
+    const session::ProbeSession probed(
+        pipeline, scorer ? &*scorer : nullptr, toyWorld,
+        forOption("video", videoPath.string(),
+                  [&] {
+                      return video::decodeVideo(videoPath, session::referenceDecodeOptions(pipeline),
+                                                job);
+                  })
+            .value(),
+        edit, job);
+    const auto& original = probed.original();
+    req.latents = probed.latents();
 
 #ifdef MP_HAVE_STORE
     // Every finished part goes into the experiment store as it finishes; a rerun of the same
@@ -324,27 +327,11 @@ VideoProbe probeVideo(Env& env,
     };
 #endif
 
-    std::optional<at::Tensor> editEmbed;
-    double baseClip = 0;
-    if (scorer) {
-        editEmbed = scorer->embedPrompt(edit);
-        baseClip =
-            metrics::textAlignment(scorer->embedImages(imagesOf(original), job).value(), *editEmbed,
-                                   scorer->logitScale(), metrics::AlignmentVariant::Tgve)
-                .value;
-    }
-    std::optional<toy::ClipEstimate> originalEstimate;
-    std::optional<toy::CaptionAttributes> editAttributes;
-    if (toyWorld) {
-        originalEstimate = toy::analyse(framesOf(original));
-        editAttributes = toy::parseCaption(edit);
-    }
-
     fs::create_directories(out / "videos");
     if (args.flag("tensors"))
         fs::create_directories(out / "tensors");
     video::EncodeOptions encode;
-    encode.fps = original.fps > 0 ? original.fps : video::kDefaultFps;
+    encode.fps = probed.fps();
     (void)video::encodeVideo(original, out / "videos" / "original.mp4", encode, job).value();
 
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
@@ -354,9 +341,7 @@ VideoProbe probeVideo(Env& env,
         byRun.resize(plan.runs.size());
         for (const auto& o : finished) {
             const auto& r = plan.runs[static_cast<std::size_t>(o.run)];
-            const auto videoTensor = pipeline.decode(o.latents);
-            auto clip = video::tensorToClip(videoTensor, video::TensorLayout::BCFHW,
-                                            video::ValueRange::ZeroToOne, encode.fps);
+            const auto report = probed.evaluate(plan, o, job);
             nlohmann::ordered_json j;
             j["run"] = r.name();
             if (r.kind == probe::ProbePlan::RunKind::Pair) {
@@ -364,32 +349,24 @@ VideoProbe probeVideo(Env& env,
                 j["tau_end"] = r.pair.end;
             }
             j["video"] = "videos/" + r.name() + ".mp4";
-            (void)video::encodeVideo(clip, out / "videos" / (r.name() + ".mp4"), encode, job)
+            (void)video::encodeVideo(report.clip, out / "videos" / (r.name() + ".mp4"), encode, job)
                 .value();
             if (args.flag("tensors")) {
                 saveTensorFile(
                     out / "tensors" / (r.name() + ".safetensors"),
-                    {{"latents", o.latents.contiguous()}, {"video", videoTensor.contiguous()}},
+                    {{"latents", o.latents.contiguous()}, {"video", report.video.contiguous()}},
                     {{"run", r.name()}});
                 j["tensors"] = "tensors/" + r.name() + ".safetensors";
             }
-            if (scorer) {
-                const auto a = metrics::textAlignment(
-                    scorer->embedImages(imagesOf(clip), job).value(), *editEmbed,
-                    scorer->logitScale(), metrics::AlignmentVariant::Tgve);
-                j["clip_change"] = a.value - baseClip;
-            }
+            if (report.clipChange)
+                j["clip_change"] = *report.clipChange;
 #ifdef MP_HAVE_VISION
-            const auto flow =
-                vision::flowSimilarity({&original.frames, original.width, original.height},
-                                       {&clip.frames, clip.width, clip.height}, {}, {})
-                    .value();
-            j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
+            j["flow_similarity"] = report.flowSimilarity
+                                       ? nlohmann::ordered_json(*report.flowSimilarity)
+                                       : nlohmann::ordered_json(nullptr);
 #endif
-            if (originalEstimate) {
-                const auto estimate = toy::analyse(framesOf(clip));
-                j["oracle"] = oracleVerdicts(estimate, *editAttributes, *originalEstimate);
-            }
+            if (report.oracle)
+                j["oracle"] = verdictsJson(*report.oracle);
 #ifdef MP_HAVE_STORE
             experiments.putRun(
                 probeRow.id,
@@ -429,7 +406,7 @@ VideoProbe probeVideo(Env& env,
                        {"backbone", scorer->backbone()},
                        {"metric", "text_alignment"},
                        {"variant", "tgve"},
-                       {"base_score", baseClip}};
+                       {"base_score", probed.baseClipScore().value_or(0.0)}};
     }
     j["evaluations"] = {{"planned", result.plan.evaluations()},
                         {"naive", result.plan.naiveEvaluations()},

@@ -95,36 +95,27 @@ toy::Frames framesOf(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
 
+nlohmann::ordered_json verdictsJson(const toy::Verdicts& v) {
+    const auto verdict = [](const std::optional<bool>& b) {
+        return b ? nlohmann::ordered_json(*b) : nullptr;
+    };
+    nlohmann::ordered_json j{{"colour", verdict(v.appearance.colour)},
+                             {"shape", verdict(v.appearance.shape)},
+                             {"background", verdict(v.appearance.background)},
+                             {"motion_similarity", v.motion.similarity},
+                             {"same_path", v.motion.samePath}};
+    if (v.leak)
+        j["leak"] = {{"colour", verdict(v.leak->colour)},
+                     {"shape", verdict(v.leak->shape)},
+                     {"background", verdict(v.leak->background)}};
+    return j;
+}
+
 nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption) {
-    const auto look = toy::checkAppearance(clip, caption);
-    const auto motion = toy::checkMotion(clip, reference);
-    const auto verdict = [](const std::optional<bool>& v) {
-        return v ? nlohmann::ordered_json(*v) : nullptr;
-    };
-    nlohmann::ordered_json j{{"colour", verdict(look.colour)},
-                             {"shape", verdict(look.shape)},
-                             {"background", verdict(look.background)},
-                             {"motion_similarity", motion.similarity},
-                             {"same_path", motion.samePath}};
-    if (referenceCaption) {
-        // Judge the clip against the reference's value of each attribute the prompt changes.
-        toy::CaptionAttributes changed;
-        const auto keep = [](const auto& prompt, const auto& ref, auto& out) {
-            if (prompt && ref && *prompt != *ref)
-                out = ref;
-        };
-        keep(caption.colour, referenceCaption->colour, changed.colour);
-        keep(caption.shape, referenceCaption->shape, changed.shape);
-        keep(caption.background, referenceCaption->background, changed.background);
-        const auto leak = toy::checkAppearance(clip, changed);
-        j["leak"] = {{"colour", verdict(leak.colour)},
-                     {"shape", verdict(leak.shape)},
-                     {"background", verdict(leak.background)}};
-    }
-    return j;
+    return verdictsJson(toy::judge(clip, caption, reference, referenceCaption));
 }
 
 std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {

@@ -439,4 +439,28 @@ MotionCheck checkMotion(const ClipEstimate& clip, const ClipEstimate& reference)
     return m;
 }
 
+Verdicts judge(const ClipEstimate& clip,
+               const CaptionAttributes& caption,
+               const ClipEstimate& reference,
+               const CaptionAttributes* referenceCaption) {
+    Verdicts v{checkAppearance(clip, caption), checkMotion(clip, reference), std::nullopt};
+    if (referenceCaption) {
+        // The clip judged against the reference's value of each attribute the caption changes.
+        CaptionAttributes changed;
+        const auto keep = [](const auto& wanted, const auto& ref, auto& out) {
+            if (wanted && ref && *wanted != *ref)
+                out = ref;
+        };
+        keep(caption.colour, referenceCaption->colour, changed.colour);
+        keep(caption.shape, referenceCaption->shape, changed.shape);
+        keep(caption.background, referenceCaption->background, changed.background);
+        const auto leak = checkAppearance(clip, changed);
+        v.leak = AppearanceCheck{};
+        v.leak->colour = leak.colour;
+        v.leak->shape = leak.shape;
+        v.leak->background = leak.background;
+    }
+    return v;
+}
+
 }  // namespace mp::toy

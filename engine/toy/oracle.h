@@ -10,6 +10,7 @@
 
 #include "toy/world.h"
 
+#include <optional>
 #include <vector>
 
 namespace mp::toy {
@@ -54,5 +55,19 @@ struct MotionCheck {
     int pairs = 0;
 };
 MotionCheck checkMotion(const ClipEstimate& clip, const ClipEstimate& reference);
+
+// The verdicts on a clip made for `caption` from a reference video: appearance against the
+// caption, motion against the reference, and with the reference's caption the leak: for each of
+// colour, shape and background that the caption changes, whether the clip shows the reference's
+// value instead (absent where the caption keeps it or either caption names none).
+struct Verdicts {
+    AppearanceCheck appearance;
+    MotionCheck motion;
+    std::optional<AppearanceCheck> leak;  // colour, shape, background only
+};
+Verdicts judge(const ClipEstimate& clip,
+               const CaptionAttributes& caption,
+               const ClipEstimate& reference,
+               const CaptionAttributes* referenceCaption = nullptr);
 
 }  // namespace mp::toy

@@ -1,0 +1,103 @@
+#include "session/probe_session.h"
+
+#include "metrics/clip_scorer.h"
+#include "metrics/clip_scores.h"
+#include "pipelines/modelscope.h"
+#include "video/video_tensor.h"
+#ifdef MP_HAVE_VISION
+#include "vision/flow_similarity.h"
+#endif
+
+#include <ATen/ATen.h>
+
+namespace mp::session {
+
+namespace {
+
+std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
+    std::vector<metrics::RgbImage> out;
+    for (const auto& f : clip.frames)
+        out.push_back({f, clip.width, clip.height});
+    return out;
+}
+
+toy::Frames framesOf(const video::Clip& clip) {
+    return {clip.width, clip.height, clip.frames};
+}
+
+}  // namespace
+
+video::DecodeOptions referenceDecodeOptions(const pipelines::ModelScopePipeline& pipeline) {
+    video::DecodeOptions decode;
+    decode.select.mode = video::SelectMode::Uniform;
+    decode.select.count = pipeline.defaultFrames();
+    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
+    return decode;
+}
+
+ProbeSession::ProbeSession(const pipelines::ModelScopePipeline& pipeline,
+                           const metrics::ClipScorer* scorer,
+                           bool toyWorld,
+                           video::Clip original,
+                           std::string edit,
+                           const JobContext& job)
+    : m_pipeline(&pipeline),
+      m_scorer(scorer),
+      m_original(std::move(original)),
+      m_edit(std::move(edit)) {
+    m_latents = pipeline.encodeVideo(video::clipToTensor(m_original, video::TensorLayout::BCFHW,
+                                                         video::ValueRange::MinusOneToOne));
+    if (m_scorer) {
+        m_editEmbedding = m_scorer->embedPrompt(m_edit);
+        m_baseClip = metrics::textAlignment(m_scorer->embedImages(imagesOf(m_original), job).value(),
+                                            m_editEmbedding, m_scorer->logitScale(),
+                                            metrics::AlignmentVariant::Tgve)
+                         .value;
+    }
+    if (toyWorld) {
+        m_originalEstimate = toy::analyse(framesOf(m_original));
+        m_editAttributes = toy::parseCaption(m_edit);
+    }
+}
+
+double ProbeSession::fps() const {
+    return m_original.fps > 0 ? m_original.fps : video::kDefaultFps;
+}
+
+RunReport ProbeSession::evaluate(const probe::ProbePlan& plan,
+                                 const probe::ProbeRunOutput& output,
+                                 const JobContext& job) const {
+    const auto& r = plan.runs.at(static_cast<std::size_t>(output.run));
+    RunReport report;
+    report.run = output.run;
+    report.name = r.name();
+    if (r.kind == probe::ProbePlan::RunKind::Pair) {
+        report.tauStart = r.pair.start;
+        report.tauEnd = r.pair.end;
+    }
+    report.latents = output.latents;
+    report.video = m_pipeline->decode(output.latents);
+    report.clip = video::tensorToClip(report.video, video::TensorLayout::BCFHW,
+                                      video::ValueRange::ZeroToOne, fps());
+    if (m_scorer)
+        report.clipChange =
+            metrics::textAlignment(m_scorer->embedImages(imagesOf(report.clip), job).value(),
+                                   m_editEmbedding, m_scorer->logitScale(),
+                                   metrics::AlignmentVariant::Tgve)
+                .value -
+            *m_baseClip;
+#ifdef MP_HAVE_VISION
+    const auto flow = vision::flowSimilarity(
+                          {&m_original.frames, m_original.width, m_original.height},
+                          {&report.clip.frames, report.clip.width, report.clip.height}, {}, {})
+                          .value();
+    if (flow.valid)
+        report.flowSimilarity = flow.value;
+#endif
+    if (m_originalEstimate)
+        report.oracle =
+            toy::judge(toy::analyse(framesOf(report.clip)), *m_editAttributes, *m_originalEstimate);
+    return report;
+}
+
+}  // namespace mp::session

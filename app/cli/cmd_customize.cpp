@@ -13,6 +13,7 @@
 #include "io/file_util.h"
 #include "io/json_util.h"
 #include "io/resources.h"
+#include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "pipelines/modelscope.h"
@@ -101,7 +102,7 @@ int run(const ParsedArgs& args) {
     auto pipeline = forOption("model", modelDir, [&] {
                         return pipelines::ModelScopePipeline::load(modelDir, device, "", job);
                     }).value();
-    const bool toyWorld = isToyModel(modelDir);
+    const bool toyWorld = isToyWorldModel(modelDir);
     // The paper's metrics beside the oracle: CLIP text alignment with the prompt (TGVE variant)
     // and flow similarity to the reference.
     std::string scorerDir = args.value("scorer");

@@ -295,8 +295,8 @@ VideoProbe probeVideo(Env& env,
         pipeline, scorer ? &*scorer : nullptr, toyWorld,
         forOption("video", videoPath.string(),
                   [&] {
-                      return video::decodeVideo(videoPath, session::referenceDecodeOptions(pipeline),
-                                                job);
+                      return video::decodeVideo(videoPath,
+                                                session::referenceDecodeOptions(pipeline), job);
                   })
             .value(),
         edit, job);
@@ -594,8 +594,9 @@ int run(const ParsedArgs& args) {
     }
     std::vector<DatasetRow> rows;
     if (dataset)
-        rows = forOption("dataset", args.value("dataset"),
-                         [&] { return readDataset(args.value("dataset"), column->second, limit); });
+        rows = forOption("dataset", args.value("dataset"), [&] {
+            return readTgveDataset(args.value("dataset"), column->second, limit);
+        });
 
     // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
     // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
@@ -611,7 +612,7 @@ int run(const ParsedArgs& args) {
         forOption("model", env.modelDir.string(), [&] {
             return pipelines::ModelScopePipeline::load(env.modelDir, env.device, "", env.job);
         }).value();
-    env.toyWorld = isToyModel(env.modelDir);
+    env.toyWorld = isToyWorldModel(env.modelDir);
     if (autoBatch)
         req.maxBatch = env.device.device.is_cuda() ? 16 : 4;
     env.scorerDir = args.value("scorer");

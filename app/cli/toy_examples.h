@@ -1,8 +1,9 @@
 #pragma once
-// What the video commands that take a reference share: the TGVE-layout dataset reader (the
-// shipped toy examples are one), the toy model's mark, and an output folder staged beside its
-// final place and moved there only when complete.
+// What the video commands that take a reference share: the shipped toy examples, the oracle's
+// verdicts as JSON, and an output folder staged beside its final place and moved there only
+// when complete.
 
+#include "io/tgve_dataset.h"
 #include "metrics/clip_scorer.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
@@ -15,20 +16,9 @@
 
 namespace mp::cli {
 
-// A TGVE-layout dataset's row (its CSV and 480p_frames folders): the video, its caption and the
-// edit caption of one column (2 style, 3 object, 4 background, 5 multiple); `line` as the file
-// counts it (1-based).
-struct DatasetRow {
-    int line = 0;
-    std::string name, caption, edit;
-    std::filesystem::path frames;
-};
-std::vector<DatasetRow> readDataset(const std::filesystem::path& dir, int editColumn, int limit);
 // A shipped example of resources/examples/toy-tgve with its object edit; UsageError for an index
 // out of range.
 DatasetRow demoExample(int index);
-// The folder is the toy world's (model_index.json carries the toy mark).
-bool isToyModel(const std::filesystem::path& dir);
 
 // A decoded clip as the oracle reads it.
 toy::Frames framesOf(const video::Clip& clip);

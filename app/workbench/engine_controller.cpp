@@ -9,6 +9,7 @@
 #include <QHash>
 
 #include <atomic>
+#include <functional>
 
 namespace mp::app {
 
@@ -31,6 +32,9 @@ EngineController::EngineController(QObject* parent)
     qRegisterMetaType<JobId>("mp::app::JobId");
     qRegisterMetaType<ModelSummary>();
     qRegisterMetaType<ComponentSummary>();
+    qRegisterMetaType<ProbeSettings>();
+    qRegisterMetaType<ProbeLayout>();
+    qRegisterMetaType<ProbeCell>();
 
     installLogSink();
 
@@ -43,6 +47,9 @@ EngineController::EngineController(QObject* parent)
     // Signal-to-signal across threads: queued, so receivers run on the GUI thread.
     connect(m_worker, &EngineWorker::progress, this, &EngineController::progress);
     connect(m_worker, &EngineWorker::modelInspected, this, &EngineController::modelInspected);
+    connect(m_worker, &EngineWorker::probeStarted, this, &EngineController::probeStarted);
+    connect(m_worker, &EngineWorker::probeCell, this, &EngineController::probeCell);
+    connect(m_worker, &EngineWorker::probeCompleted, this, &EngineController::probeCompleted);
     connect(m_worker, &EngineWorker::failed, this, &EngineController::failed);
     connect(m_worker, &EngineWorker::cancelled, this, &EngineController::cancelled);
     connect(m_worker, &EngineWorker::finished, this, [this](JobId id) {
@@ -63,12 +70,25 @@ EngineController::~EngineController() {
 }
 
 JobId EngineController::inspectModel(const QString& dir) {
+    return queue([dir](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
+        worker->inspectModel(id, dir, token);
+    });
+}
+
+JobId EngineController::runProbe(const ProbeSettings& settings) {
+    return queue([settings](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
+        worker->runProbe(id, settings, token);
+    });
+}
+
+JobId EngineController::queue(
+    std::function<void(EngineWorker*, JobId, const mp::CancelToken&)> work) {
     const JobId id = m_nextId++;
     const mp::CancelToken token;
     m_jobs->tokens.insert(id, token);
     EngineWorker* worker = m_worker;
     QMetaObject::invokeMethod(
-        m_worker, [worker, id, dir, token] { worker->inspectModel(id, dir, token); },
+        m_worker, [worker, id, token, work = std::move(work)] { work(worker, id, token); },
         Qt::QueuedConnection);
     return id;
 }

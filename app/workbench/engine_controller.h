@@ -5,11 +5,17 @@
 
 #include "job_id.h"
 #include "model_summary.h"
+#include "probe_types.h"
 
 #include <QObject>
 #include <QThread>
 
+#include <functional>
 #include <memory>
+
+namespace mp {
+class CancelToken;
+}
 
 namespace mp::app {
 
@@ -24,6 +30,9 @@ public:
     // Queues an inspection of a model folder; the answer is modelInspected, failed or cancelled,
     // then finished, all with the returned id.
     JobId inspectModel(const QString& dir);
+    // Queues a probe; the answers are probeStarted, progress, probeCell per finished run, then
+    // probeCompleted, failed or cancelled, then finished.
+    JobId runProbe(const ProbeSettings& settings);
 
     // Cancels a queued or running job; false if the id is unknown or the job already finished.
     bool cancel(JobId id);
@@ -38,6 +47,9 @@ public:
 Q_SIGNALS:
     void progress(JobId id, int done, int total);
     void modelInspected(JobId id, const ModelSummary& summary);
+    void probeStarted(JobId id, const ProbeLayout& layout);
+    void probeCell(JobId id, const ProbeCell& cell);
+    void probeCompleted(JobId id, int evaluations, double seconds);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);
@@ -49,6 +61,8 @@ private:
     struct JobTable;
 
     void installLogSink();
+    // A new job: its token registered, `work` queued to the worker on the engine thread.
+    JobId queue(std::function<void(EngineWorker*, JobId, const mp::CancelToken&)> work);
 
     QThread m_thread;
     EngineWorker* m_worker = nullptr;

@@ -2,15 +2,27 @@
 
 #include "core/job.h"
 #include "core/log.h"
+#include "core/stopwatch.h"
+#include "io/resources.h"
 #include "io/snapshot.h"
+#include "metrics/clip_scorer.h"
+#include "pipelines/modelscope.h"
+#include "probe/plan.h"
+#include "probe/probe.h"
 #include "runtime/device.h"
 #include "sampling/ddim.h"
+#ifdef MP_HAVE_SESSION
+#include "session/probe_session.h"
+#include "video/video_io.h"
+#endif
 
 #include <QFile>
 
 #include <algorithm>
 #include <exception>
 #include <filesystem>
+#include <optional>
+#include <set>
 
 namespace mp::app {
 
@@ -48,9 +60,47 @@ void addSchedule(ModelSummary& summary, const std::filesystem::path& root) {
     }
 }
 
+// The oracle's appearance verdicts as one number: the share of the caption's named attributes
+// (colour, shape, background) the run shows.
+double appearanceShare(const toy::AppearanceCheck& a) {
+    int named = 0, shown = 0;
+    for (const auto& v : {a.colour, a.shape, a.background})
+        if (v) {
+            ++named;
+            shown += *v ? 1 : 0;
+        }
+    return named > 0 ? double(shown) / named : ProbeCell::kNone;
+}
+
+#ifdef MP_HAVE_SESSION
+ProbeCell cellOf(const session::RunReport& r) {
+    ProbeCell c;
+    c.run = QString::fromStdString(r.name);
+    c.tauStart = r.tauStart.value_or(-1);
+    c.tauEnd = r.tauEnd.value_or(-1);
+    c.clipChange = r.clipChange.value_or(ProbeCell::kNone);
+    c.flowSimilarity = r.flowSimilarity.value_or(ProbeCell::kNone);
+    if (r.oracle) {
+        c.appearance = appearanceShare(r.oracle->appearance);
+        c.motion = r.oracle->motion.similarity;
+    }
+    return c;
+}
+#endif
+
 }  // namespace
 
+// Loading a pipeline takes seconds; the worker keeps the last one (and its scorer) for the next
+// job on the same folder.
+struct EngineWorker::Loaded {
+    std::filesystem::path dir;
+    std::optional<pipelines::ModelScopePipeline> pipeline;
+    std::optional<metrics::ClipScorer> scorer;
+    bool toyWorld = false;
+};
+
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
+EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::initialize() {
     try {
@@ -89,6 +139,86 @@ void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelTo
         Q_EMIT cancelled(id);
     else
         Q_EMIT failed(id, QString::fromStdString(inspected.error().message()));
+    Q_EMIT finished(id);
+}
+
+void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::CancelToken& token) {
+    if (token.isCancelled()) {
+        Q_EMIT cancelled(id);
+        Q_EMIT finished(id);
+        return;
+    }
+    mp::JobContext job;
+    job.cancel = token;
+    job.progress = [this, id](const mp::ProgressEvent& e) { Q_EMIT progress(id, e.step, e.total); };
+    const Stopwatch watch;
+    auto done = mp::capture([&]() -> int {
+#ifndef MP_HAVE_SESSION
+        throw EngineError(ErrorCode::Unsupported, "this build has no video support for the probe");
+#else
+        const auto dir = settings.modelDir.isEmpty() ? findResource(kToyPipelineResource)
+                                                     : toPath(settings.modelDir);
+        if (!m_loaded || m_loaded->dir != dir) {
+            m_loaded.reset();  // the old model's memory goes before the new one loads
+            auto loaded = std::make_unique<Loaded>();
+            loaded->dir = dir;
+            const auto device = resolveDevice("auto", "auto");
+            loaded->pipeline.emplace(
+                pipelines::ModelScopePipeline::load(dir, device, "", job).value());
+            loaded->toyWorld = isToyWorldModel(dir);
+            if (loaded->toyWorld) {
+                metrics::ClipScorerOptions so;
+                so.device = device;
+                loaded->scorer.emplace(
+                    metrics::ClipScorer::load(findResource(kToyClipResource), so, job).value());
+            }
+            m_loaded = std::move(loaded);
+        }
+        const auto& pipeline = *m_loaded->pipeline;
+
+        probe::ProbeRequest req;
+        req.caption = settings.caption.toStdString();
+        req.edit = settings.edit.toStdString();
+        req.steps = settings.steps;
+        req.guidance = settings.guidance;
+        req.grid.interval = settings.interval;
+        req.maxBatch = pipeline.device().device.is_cuda() ? 16 : 4;
+        // The grid first, so the views lay it out before the first evaluation.
+        ProbeLayout layout;
+        std::set<int> starts, ends;
+        for (const auto& p : probe::gridPairs(req.grid)) {
+            starts.insert(p.start);
+            ends.insert(p.end);
+        }
+        layout.tauStarts = QVector<int>(starts.begin(), starts.end());
+        layout.tauEnds = QVector<int>(ends.begin(), ends.end());
+        layout.runs = int(probe::gridPairs(req.grid).size()) + 2;
+        layout.toyWorld = m_loaded->toyWorld;
+
+        const auto video = toPath(settings.video);
+        const session::ProbeSession probed(
+            pipeline, m_loaded->scorer ? &*m_loaded->scorer : nullptr, m_loaded->toyWorld,
+            video::decodeVideo(video, session::referenceDecodeOptions(pipeline), job).value(),
+            req.edit, job);
+        req.latents = probed.latents();
+        Q_EMIT probeStarted(id, layout);
+        const auto result =
+            probe::runProbe(probe::probeModelOf(pipeline), req, job,
+                            [&](const probe::ProbePlan& plan,
+                                const std::vector<probe::ProbeRunOutput>& finishedRuns) {
+                                for (const auto& o : finishedRuns)
+                                    Q_EMIT probeCell(id, cellOf(probed.evaluate(plan, o, job)));
+                            })
+                .value();
+        return result.evaluationsComputed;
+#endif
+    });
+    if (done.ok())
+        Q_EMIT probeCompleted(id, done.value(), watch.milliseconds() / 1000);
+    else if (done.cancelled())
+        Q_EMIT cancelled(id);
+    else
+        Q_EMIT failed(id, QString::fromStdString(done.error().message()));
     Q_EMIT finished(id);
 }
 

@@ -5,8 +5,11 @@
 
 #include "job_id.h"
 #include "model_summary.h"
+#include "probe_types.h"
 
 #include <QObject>
+
+#include <memory>
 
 namespace mp {
 class CancelToken;
@@ -18,6 +21,7 @@ class EngineWorker : public QObject {
     Q_OBJECT
 public:
     explicit EngineWorker(QObject* parent = nullptr);
+    ~EngineWorker() override;
 
     // Everything below runs on the engine thread.
 
@@ -28,12 +32,25 @@ public:
     // one of modelInspected / failed / cancelled, then finished.
     void inspectModel(JobId id, const QString& dir, const mp::CancelToken& token);
 
+    // The prompt-tampering probe of one video (the engine's session, as the CLI runs it): emits
+    // probeStarted with the grid, progress, one probeCell per run as it finishes (the
+    // reconstruction first), then probeCompleted / failed / cancelled, then finished. The model
+    // stays loaded for the next job on the same folder.
+    void runProbe(JobId id, const ProbeSettings& settings, const mp::CancelToken& token);
+
 Q_SIGNALS:
     void progress(JobId id, int done, int total);
     void modelInspected(JobId id, const ModelSummary& summary);
+    void probeStarted(JobId id, const ProbeLayout& layout);
+    void probeCell(JobId id, const ProbeCell& cell);
+    void probeCompleted(JobId id, int evaluations, double seconds);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);
+
+private:
+    struct Loaded;  // the pipeline and scorer of the last model folder (engine types)
+    std::unique_ptr<Loaded> m_loaded;
 };
 
 }  // namespace mp::app

@@ -7,14 +7,19 @@
 #include "heatmap_view.h"
 #include "placeholder_view.h"
 
+#include "io/tgve_dataset.h"
+
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -23,12 +28,16 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTime>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
+#include <exception>
 
 namespace mp::app {
 
@@ -61,32 +70,74 @@ void MainWindow::createTabs() {
     m_tabs->setObjectName(QStringLiteral("mainTabs"));
     m_tabs->setDocumentMode(true);
 
-    // Probe: the two heatmaps are real widgets already; they fill in once the probe exists.
+    // Probe: the run controls above, the heatmaps (the oracle's two on the toy world) below;
+    // cells fill in as the runs finish.
     auto* probe = new QWidget(m_tabs);
     probe->setObjectName(QStringLiteral("probeTab"));
-    auto* probeIntro = new PlaceholderView(
-        tr("Probe"),
-        tr("(τ_start, τ_end) heatmaps of CLIP-score change and flow similarity; click a cell to "
-           "watch that resample beside the original."),
-        probe);
-    probeIntro->setObjectName(QStringLiteral("probeIntro"));
-    m_clipHeatmap = new HeatmapView(probe);
-    m_clipHeatmap->setObjectName(QStringLiteral("clipHeatmap"));
-    m_clipHeatmap->setTitle(tr("CLIP-score change toward c′"));
-    m_flowHeatmap = new HeatmapView(probe);
-    m_flowHeatmap->setObjectName(QStringLiteral("flowHeatmap"));
-    m_flowHeatmap->setTitle(tr("Flow similarity to the original"));
-    for (HeatmapView* view : {m_clipHeatmap, m_flowHeatmap}) {
+    m_steps = new QSpinBox(probe);
+    m_steps->setObjectName(QStringLiteral("probeSteps"));
+    m_steps->setRange(1, 1000);
+    m_steps->setValue(50);
+    m_steps->setToolTip(tr("DDIM steps of the inversion and of every resample"));
+    m_interval = new QComboBox(probe);
+    m_interval->setObjectName(QStringLiteral("probeInterval"));
+    for (int interval : {100, 200, 250, 500})
+        m_interval->addItem(QString::number(interval), interval);
+    m_interval->setToolTip(tr("Spacing of the (τ_start, τ_end) grid over 1000 timesteps"));
+    m_guidance = new QDoubleSpinBox(probe);
+    m_guidance->setObjectName(QStringLiteral("probeGuidance"));
+    m_guidance->setRange(0, 50);
+    m_guidance->setSingleStep(0.5);
+    m_guidance->setValue(9.0);
+    m_guidance->setToolTip(tr("Classifier-free guidance of the resamples"));
+    m_runProbe = new QPushButton(tr("Run probe"), probe);
+    m_runProbe->setObjectName(QStringLiteral("runProbeButton"));
+    m_runProbe->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_runProbe->setToolTip(
+        tr("Invert the reference with c, then resample every pair with c′ "
+           "between τ_end and τ_start (Ctrl+R)"));
+    m_cancelProbe = new QPushButton(tr("Cancel"), probe);
+    m_cancelProbe->setObjectName(QStringLiteral("cancelProbeButton"));
+    m_cancelProbe->setEnabled(false);
+    m_probeStatus = new QLabel(tr("Choose a reference video and both captions, then run."), probe);
+    m_probeStatus->setObjectName(QStringLiteral("probeStatus"));
+    connect(m_runProbe, &QPushButton::clicked, this, [this] { startProbe(); });
+    connect(m_cancelProbe, &QPushButton::clicked, this, &MainWindow::cancelProbe);
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Steps"), probe));
+    controls->addWidget(m_steps);
+    controls->addWidget(new QLabel(tr("Interval"), probe));
+    controls->addWidget(m_interval);
+    controls->addWidget(new QLabel(tr("Guidance"), probe));
+    controls->addWidget(m_guidance);
+    controls->addWidget(m_runProbe);
+    controls->addWidget(m_cancelProbe);
+    controls->addWidget(m_probeStatus, 1);
+
+    const auto heatmap = [&](const char* name, const QString& title, const QString& value) {
+        auto* view = new HeatmapView(probe);
+        view->setObjectName(QString::fromLatin1(name));
+        view->setTitle(title);
+        view->setValueLabel(value);
         view->setAxisLabels(tr("τ_end"), tr("τ_start"));
         view->setEmptyText(tr("No probe yet"));
-    }
-    m_clipHeatmap->setValueLabel(tr("Δ CLIP score"));
-    m_flowHeatmap->setValueLabel(tr("flow similarity"));
-    auto* maps = new QHBoxLayout;
-    maps->addWidget(m_clipHeatmap);
-    maps->addWidget(m_flowHeatmap);
+        return view;
+    };
+    m_clipHeatmap = heatmap("clipHeatmap", tr("CLIP-score change toward c′"), tr("Δ CLIP score"));
+    m_flowHeatmap =
+        heatmap("flowHeatmap", tr("Flow similarity to the original"), tr("flow similarity"));
+    m_appearanceHeatmap = heatmap("appearanceHeatmap", tr("Oracle: appearance follows c′"),
+                                  tr("share of c′'s attributes"));
+    m_motionHeatmap = heatmap("motionHeatmap", tr("Oracle: motion kept"), tr("motion similarity"));
+    m_appearanceHeatmap->hide();
+    m_motionHeatmap->hide();
+    auto* maps = new QGridLayout;
+    maps->addWidget(m_clipHeatmap, 0, 0);
+    maps->addWidget(m_flowHeatmap, 0, 1);
+    maps->addWidget(m_appearanceHeatmap, 1, 0);
+    maps->addWidget(m_motionHeatmap, 1, 1);
     auto* probeLayout = new QVBoxLayout(probe);
-    probeLayout->addWidget(probeIntro);
+    probeLayout->addLayout(controls);
     probeLayout->addLayout(maps, 1);
     m_tabs->addTab(probe, tr("Probe"));
 
@@ -143,14 +194,38 @@ void MainWindow::createInputsDock() {
 
     auto* videoBox = new QGroupBox(tr("Reference video"), content);
     videoBox->setObjectName(QStringLiteral("videoBox"));
-    auto* videoText = new QLabel(tr("Reference video — open an mp4/webm/gif or a frame folder "
-                                    "(coming with video I/O)."),
-                                 videoBox);
-    videoText->setObjectName(QStringLiteral("videoPlaceholder"));
-    videoText->setWordWrap(true);
-    videoText->setForegroundRole(QPalette::PlaceholderText);
+    m_videoPath = new QLineEdit(videoBox);
+    m_videoPath->setObjectName(QStringLiteral("videoPath"));
+    m_videoPath->setPlaceholderText(tr("an mp4/webm/gif file or a folder of frames"));
+    auto* openVideo = new QPushButton(tr("Open…"), videoBox);
+    openVideo->setObjectName(QStringLiteral("openVideoButton"));
+    connect(openVideo, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Open reference video"), QFileInfo(m_videoPath->text()).absolutePath(),
+            tr("Videos (*.mp4 *.webm *.mkv *.mov *.avi *.gif);;All files (*)"));
+        if (!file.isEmpty())
+            setReferenceVideo(file);
+    });
+    m_examples = new QComboBox(videoBox);
+    m_examples->setObjectName(QStringLiteral("exampleCombo"));
+    m_examples->addItem(tr("Shipped examples…"));
+    try {
+        for (const auto& row : mp::shippedExamples())
+            m_examples->addItem(QString::fromStdString(row.name + ": " + row.caption));
+    } catch (const std::exception& e) {
+        m_examples->setEnabled(false);
+        m_examples->setToolTip(QString::fromUtf8(e.what()));
+    }
+    connect(m_examples, &QComboBox::activated, this, [this](int index) {
+        if (index > 0)
+            useExample(index - 1);
+    });
+    auto* videoRow = new QHBoxLayout;
+    videoRow->addWidget(m_videoPath, 1);
+    videoRow->addWidget(openVideo);
     auto* videoLayout = new QVBoxLayout(videoBox);
-    videoLayout->addWidget(videoText);
+    videoLayout->addLayout(videoRow);
+    videoLayout->addWidget(m_examples);
 
     auto* captionBox = new QGroupBox(tr("Captions"), content);
     m_caption = new QLineEdit(captionBox);
@@ -230,6 +305,9 @@ void MainWindow::createStatusBar() {
 
 void MainWindow::connectEngine() {
     connect(m_engine, &EngineController::modelInspected, this, &MainWindow::onModelInspected);
+    connect(m_engine, &EngineController::probeStarted, this, &MainWindow::onProbeStarted);
+    connect(m_engine, &EngineController::probeCell, this, &MainWindow::onProbeCell);
+    connect(m_engine, &EngineController::probeCompleted, this, &MainWindow::onProbeCompleted);
     connect(m_engine, &EngineController::failed, this, &MainWindow::onJobFailed);
     connect(m_engine, &EngineController::cancelled, this, &MainWindow::onJobCancelled);
     connect(m_engine, &EngineController::progress, this, &MainWindow::onProgress);
@@ -292,6 +370,10 @@ void MainWindow::onModelInspected(JobId id, const ModelSummary& summary) {
 
 void MainWindow::onJobFailed(JobId id, const QString& message) {
     appendLog(tr("[job %1] failed: %2").arg(id).arg(message));
+    if (id == m_probeJob) {
+        m_probeStatus->setText(tr("The probe failed: %1").arg(message));
+        statusBar()->showMessage(tr("The probe failed; see the log"), 5000);
+    }
     if (id == m_inspectJob) {
         m_modelPanel->showFailure(m_inspectDir, message);
         statusBar()->showMessage(tr("Could not read the model folder"), 5000);
@@ -300,6 +382,9 @@ void MainWindow::onJobFailed(JobId id, const QString& message) {
 
 void MainWindow::onJobCancelled(JobId id) {
     appendLog(tr("[job %1] cancelled").arg(id));
+    if (id == m_probeJob)
+        m_probeStatus->setText(
+            tr("Cancelled; %n run(s) finished.", nullptr, int(m_probeCells.size())));
 }
 
 void MainWindow::onProgress(JobId, int done, int total) {
@@ -311,6 +396,10 @@ void MainWindow::onProgress(JobId, int done, int total) {
 void MainWindow::onJobFinished(JobId id) {
     if (id == m_inspectJob)
         m_inspectJob = 0;
+    if (id == m_probeJob) {
+        m_probeJob = 0;
+        setProbeRunning(false);
+    }
     if (m_engine->activeJobCount() == 0)
         m_jobProgress->hide();
 }
@@ -341,6 +430,143 @@ QString MainWindow::caption() const {
 
 QString MainWindow::editedCaption() const {
     return m_editedCaption->text();
+}
+
+QString MainWindow::referenceVideo() const {
+    return m_videoPath->text();
+}
+
+void MainWindow::setReferenceVideo(const QString& path) {
+    m_videoPath->setText(QDir::toNativeSeparators(path));
+}
+
+void MainWindow::useExample(int index) {
+    try {
+        const auto rows = mp::shippedExamples();
+        if (index < 0 || index >= int(rows.size()))
+            return;
+        const auto& row = rows[std::size_t(index)];
+        setReferenceVideo(QString::fromStdString(row.frames.string()));
+        m_caption->setText(QString::fromStdString(row.caption));
+        m_editedCaption->setText(QString::fromStdString(row.edit));
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(QString::fromUtf8(e.what()), 5000);
+    }
+}
+
+// --- probe -----------------------------------------------------------------------------------
+
+ProbeSettings MainWindow::probeSettings() const {
+    ProbeSettings s;
+    // The open model, or the embedded toy model while none is.
+    s.modelDir = m_model.isUsable() ? m_model.root : QString();
+    s.video = QDir::fromNativeSeparators(m_videoPath->text().trimmed());
+    s.caption = m_caption->text().trimmed();
+    s.edit = m_editedCaption->text().trimmed();
+    s.steps = m_steps->value();
+    s.interval = m_interval->currentData().toInt();
+    s.guidance = m_guidance->value();
+    return s;
+}
+
+JobId MainWindow::startProbe() {
+    if (m_probeJob != 0)
+        return 0;
+    const ProbeSettings settings = probeSettings();
+    QString missing;
+    if (settings.video.isEmpty())
+        missing = tr("Choose a reference video (or a shipped example) first.");
+    else if (settings.caption.isEmpty() || settings.edit.isEmpty())
+        missing = tr("Write both captions: c for the video, c′ for the edit.");
+    if (!missing.isEmpty()) {
+        m_probeStatus->setText(missing);
+        statusBar()->showMessage(missing, 5000);
+        return 0;
+    }
+    m_probeCells.clear();
+    m_probeLayout = {};
+    for (HeatmapView* view : {m_clipHeatmap, m_flowHeatmap, m_appearanceHeatmap, m_motionHeatmap}) {
+        view->clear();
+        view->setEmptyText(tr("Inverting the reference…"));
+    }
+    m_probeJob = m_engine->runProbe(settings);
+    setProbeRunning(true);
+    m_probeStatus->setText(tr("Loading the model and the reference…"));
+    appendLog(tr("[job %1] probe of %2: \"%3\" → \"%4\", %5 steps, interval %6")
+                  .arg(m_probeJob)
+                  .arg(settings.video, settings.caption, settings.edit)
+                  .arg(settings.steps)
+                  .arg(settings.interval));
+    return m_probeJob;
+}
+
+void MainWindow::cancelProbe() {
+    if (m_probeJob != 0)
+        m_engine->cancel(m_probeJob);
+}
+
+void MainWindow::setProbeRunning(bool running) {
+    m_runProbe->setEnabled(!running);
+    m_cancelProbe->setEnabled(running);
+}
+
+void MainWindow::onProbeStarted(JobId id, const ProbeLayout& layout) {
+    if (id != m_probeJob)
+        return;
+    m_probeLayout = layout;
+    m_appearanceHeatmap->setVisible(layout.toyWorld);
+    m_motionHeatmap->setVisible(layout.toyWorld);
+    m_probeStatus->setText(tr("Probing: %n run(s) to go.", nullptr, layout.runs));
+    refreshHeatmaps();
+}
+
+void MainWindow::onProbeCell(JobId id, const ProbeCell& cell) {
+    if (id != m_probeJob)
+        return;
+    m_probeCells.insert(cell.run, cell);
+    m_probeStatus->setText(
+        tr("Probing: %1 of %2 runs finished.").arg(m_probeCells.size()).arg(m_probeLayout.runs));
+    refreshHeatmaps();
+}
+
+void MainWindow::onProbeCompleted(JobId id, int evaluations, double seconds) {
+    if (id != m_probeJob)
+        return;
+    m_probeStatus->setText(tr("Done: %1 runs, %2 denoiser evaluations, %3 s.")
+                               .arg(m_probeCells.size())
+                               .arg(evaluations)
+                               .arg(seconds, 0, 'f', 1));
+    appendLog(tr("[job %1] probe done in %2 s").arg(id).arg(seconds, 0, 'f', 1));
+}
+
+// Rows are τ_start (ascending, bottom to top), columns τ_end; a pair's cell holds its metric,
+// the others (τ_start ≤ τ_end, runs not finished yet) stay empty.
+void MainWindow::refreshHeatmaps() {
+    const int columns = int(m_probeLayout.tauEnds.size());
+    const int rows = int(m_probeLayout.tauStarts.size());
+    if (columns == 0 || rows == 0)
+        return;
+    QStringList columnLabels, rowLabels;
+    for (int t : m_probeLayout.tauEnds)
+        columnLabels << QString::number(t);
+    for (int t : m_probeLayout.tauStarts)
+        rowLabels << QString::number(t);
+    const auto fill = [&](HeatmapView* view, double ProbeCell::*metric) {
+        QVector<double> values(columns * rows, ProbeCell::kNone);
+        for (const ProbeCell& c : std::as_const(m_probeCells)) {
+            const int column = int(m_probeLayout.tauEnds.indexOf(c.tauEnd));
+            const int row = int(m_probeLayout.tauStarts.indexOf(c.tauStart));
+            if (column >= 0 && row >= 0)
+                values[row * columns + column] = c.*metric;
+        }
+        view->setGrid(columns, rows, values, columnLabels, rowLabels);
+    };
+    fill(m_clipHeatmap, &ProbeCell::clipChange);
+    fill(m_flowHeatmap, &ProbeCell::flowSimilarity);
+    if (m_probeLayout.toyWorld) {
+        fill(m_appearanceHeatmap, &ProbeCell::appearance);
+        fill(m_motionHeatmap, &ProbeCell::motion);
+    }
 }
 
 void MainWindow::appendLog(const QString& line) {

@@ -5,11 +5,17 @@
 
 #include "job_id.h"
 #include "model_summary.h"
+#include "probe_types.h"
 
+#include <QHash>
 #include <QMainWindow>
 
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
+class QSpinBox;
 class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
@@ -41,6 +47,20 @@ public:
 
     QString caption() const;
     QString editedCaption() const;
+    QString referenceVideo() const;
+    void setReferenceVideo(const QString& path);
+    // Fills the video and both captions from a shipped toy example (its object edit as c′).
+    void useExample(int index);
+
+    // The probe settings the window's controls describe.
+    ProbeSettings probeSettings() const;
+    // Starts a probe of the reference with the captions; 0 (and a message in the status bar)
+    // when something is missing or one is running already.
+    JobId startProbe();
+    void cancelProbe();
+    JobId probeJob() const { return m_probeJob; }
+    // The runs the current probe has finished, by name.
+    const QHash<QString, ProbeCell>& probeCells() const { return m_probeCells; }
 
     void chooseModelFolder();  // the "Open model folder…" dialog
     void appendLog(const QString& line);
@@ -55,6 +75,11 @@ private:
     void rebuildRecentMenu();
     void showAbout();
     void onModelInspected(JobId id, const ModelSummary& summary);
+    void onProbeStarted(JobId id, const ProbeLayout& layout);
+    void onProbeCell(JobId id, const ProbeCell& cell);
+    void onProbeCompleted(JobId id, int evaluations, double seconds);
+    void refreshHeatmaps();
+    void setProbeRunning(bool running);
     void onJobFailed(JobId id, const QString& message);
     void onJobCancelled(JobId id);
     void onProgress(JobId id, int done, int total);
@@ -67,8 +92,18 @@ private:
     ModelPanel* m_modelPanel = nullptr;
     QLineEdit* m_caption = nullptr;
     QLineEdit* m_editedCaption = nullptr;
+    QLineEdit* m_videoPath = nullptr;
+    QComboBox* m_examples = nullptr;
+    QSpinBox* m_steps = nullptr;
+    QComboBox* m_interval = nullptr;
+    QDoubleSpinBox* m_guidance = nullptr;
+    QPushButton* m_runProbe = nullptr;
+    QPushButton* m_cancelProbe = nullptr;
+    QLabel* m_probeStatus = nullptr;
     widgets::HeatmapView* m_clipHeatmap = nullptr;
     widgets::HeatmapView* m_flowHeatmap = nullptr;
+    widgets::HeatmapView* m_appearanceHeatmap = nullptr;  // the oracle's, on the toy world
+    widgets::HeatmapView* m_motionHeatmap = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_modelStatus = nullptr;
     QProgressBar* m_jobProgress = nullptr;
@@ -78,6 +113,9 @@ private:
     ModelSummary m_model;
     JobId m_inspectJob = 0;  // 0: none running
     QString m_inspectDir;
+    JobId m_probeJob = 0;  // 0: none running
+    ProbeLayout m_probeLayout;
+    QHash<QString, ProbeCell> m_probeCells;
 };
 
 }  // namespace mp::app

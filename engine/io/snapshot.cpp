@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 namespace mp {
@@ -509,6 +510,14 @@ json toJson(const SnapshotInfo& info) {
                                  {"what", p.what}});
     j["ok"] = !info.hasErrors();
     return j;
+}
+
+bool isToyWorldModel(const std::filesystem::path& dir) {
+    std::ifstream in(dir / "model_index.json");
+    if (!in)
+        return false;
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    return j.is_object() && j.value(kToyWorldKey, false);
 }
 
 }  // namespace mp

@@ -80,5 +80,8 @@ nlohmann::json toJson(const SnapshotInfo& info);
 // The key (true) that marks the embedded toy world's pipelines in model_index.json; diffusers
 // ignores keys that start with "_", so the folder stays a plain TextToVideoSDPipeline there.
 inline constexpr const char* kToyWorldKey = "_motionprobe_toy_world";
+// The folder is a toy-world pipeline (its model_index.json carries the key); false for anything
+// unreadable.
+bool isToyWorldModel(const std::filesystem::path& dir);
 
 }  // namespace mp

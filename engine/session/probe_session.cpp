@@ -49,9 +49,9 @@ ProbeSession::ProbeSession(const pipelines::ModelScopePipeline& pipeline,
                                                          video::ValueRange::MinusOneToOne));
     if (m_scorer) {
         m_editEmbedding = m_scorer->embedPrompt(m_edit);
-        m_baseClip = metrics::textAlignment(m_scorer->embedImages(imagesOf(m_original), job).value(),
-                                            m_editEmbedding, m_scorer->logitScale(),
-                                            metrics::AlignmentVariant::Tgve)
+        m_baseClip = metrics::textAlignment(
+                         m_scorer->embedImages(imagesOf(m_original), job).value(), m_editEmbedding,
+                         m_scorer->logitScale(), metrics::AlignmentVariant::Tgve)
                          .value;
     }
     if (toyWorld) {
@@ -87,10 +87,10 @@ RunReport ProbeSession::evaluate(const probe::ProbePlan& plan,
                 .value -
             *m_baseClip;
 #ifdef MP_HAVE_VISION
-    const auto flow = vision::flowSimilarity(
-                          {&m_original.frames, m_original.width, m_original.height},
-                          {&report.clip.frames, report.clip.width, report.clip.height}, {}, {})
-                          .value();
+    const auto flow =
+        vision::flowSimilarity({&m_original.frames, m_original.width, m_original.height},
+                               {&report.clip.frames, report.clip.width, report.clip.height}, {}, {})
+            .value();
     if (flow.valid)
         report.flowSimilarity = flow.value;
 #endif

@@ -33,9 +33,9 @@ struct RunReport {
     int run = 0;       // index into the plan's runs
     std::string name;  // "reconstruction", "full-edit", "pair-<start>-<end>"
     std::optional<int> tauStart, tauEnd;
-    at::Tensor latents;  // final latents (1, ...), float32, CPU
-    at::Tensor video;    // decoded (1, 3, F, H, W) in [0, 1]
-    video::Clip clip;    // the same as RGB frames, at the original's frame rate
+    at::Tensor latents;                    // final latents (1, ...), float32, CPU
+    at::Tensor video;                      // decoded (1, 3, F, H, W) in [0, 1]
+    video::Clip clip;                      // the same as RGB frames, at the original's frame rate
     std::optional<double> clipChange;      // with a scorer
     std::optional<double> flowSimilarity;  // where the build has the vision backend and the
                                            // flow is defined

@@ -14,22 +14,31 @@
 
 #include "fixtures.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QProcess>
+#include <QPushButton>
 #include <QSemaphore>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 
 #include <cmath>
@@ -43,6 +52,8 @@ using mp::app::JobId;
 using mp::app::MainWindow;
 using mp::app::ModelPanel;
 using mp::app::ModelSummary;
+using mp::app::ProbeCell;
+using mp::app::ProbeLayout;
 using mp::app::Settings;
 using mp::widgets::HeatmapView;
 using namespace Qt::StringLiterals;
@@ -115,6 +126,10 @@ private Q_SLOTS:
     void windowShowsModel();
     void cancelQueuedJob();
 
+    void probeFillsHeatmapsLive();
+    void probeCancel();
+    void probeNeedsInputs();
+
     void recentModelDirs_data();
     void recentModelDirs();
 
@@ -156,7 +171,10 @@ void TestMainWindow::windowRegions() {
     QCOMPARE(window.dockWidgetArea(jobs), Qt::BottomDockWidgetArea);
     QVERIFY(window.findChild<QPlainTextEdit*>(QStringLiteral("logView")));
     QVERIFY(window.findChild<QTreeWidget*>(QStringLiteral("componentTree")));
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("videoPlaceholder")));
+    QVERIFY(window.findChild<QLineEdit*>(QStringLiteral("videoPath")));
+    // The shipped toy examples are offered (a prompt line, then one entry per example).
+    auto* examples = window.findChild<QComboBox*>(QStringLiteral("exampleCombo"));
+    QVERIFY(examples && examples->count() > 1);
 
     // The captions are real inputs already.
     auto* caption = window.findChild<QLineEdit*>(QStringLiteral("captionEdit"));
@@ -580,6 +598,190 @@ void TestMainWindow::cancelQueuedJob() {
     QCOMPARE(finished.at(1).at(0).value<JobId>(), second);
     QCOMPARE(engine.activeJobCount(), 0);
     QVERIFY(!engine.cancel(second));  // already finished
+}
+
+// Measures the longest gap between 5 ms ticks of the GUI thread's event loop while it runs.
+class StallMeter : public QObject {
+public:
+    StallMeter() {
+        m_timer.setInterval(5);
+        connect(&m_timer, &QTimer::timeout, this,
+                [this] { m_longest = std::max(m_longest, m_clock.restart()); });
+        m_clock.start();
+        m_timer.start();
+    }
+    qint64 longestMs() const { return m_longest; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_longest = 0;
+};
+
+// A toy probe from a click: the grid appears, cells fill in as runs finish (the reconstruction
+// first), the heatmaps hold exactly the values the engine reported and the CLI writes for the
+// same probe, and the event loop keeps running while the engine works.
+void TestMainWindow::probeFillsHeatmapsLive() {
+    Settings settings(m_tmp.filePath(QStringLiteral("probe.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.useExample(1);
+    QVERIFY(!window.referenceVideo().isEmpty() && !window.caption().isEmpty() &&
+            !window.editedCaption().isEmpty());
+    window.findChild<QSpinBox*>(QStringLiteral("probeSteps"))->setValue(3);
+    auto* interval = window.findChild<QComboBox*>(QStringLiteral("probeInterval"));
+    interval->setCurrentIndex(interval->findData(500));
+    auto* run = window.findChild<QPushButton*>(QStringLiteral("runProbeButton"));
+    auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelProbeButton"));
+    auto* clip = window.findChild<HeatmapView*>(QStringLiteral("clipHeatmap"));
+    auto* flow = window.findChild<HeatmapView*>(QStringLiteral("flowHeatmap"));
+    auto* appearance = window.findChild<HeatmapView*>(QStringLiteral("appearanceHeatmap"));
+    QVERIFY(run && cancel && clip && flow && appearance);
+
+    QSignalSpy started(&engine, &EngineController::probeStarted);
+    QSignalSpy cells(&engine, &EngineController::probeCell);
+    QSignalSpy completed(&engine, &EngineController::probeCompleted);
+    QSignalSpy finished(&engine, &EngineController::finished);
+    // Cells in the heatmap as each arrives (the window's slot runs before the spy's).
+    QList<int> filledWhenCellArrived;
+    connect(&engine, &EngineController::probeCell, this, [&] {
+        int filled = 0;
+        for (int c = 0; c < clip->columnCount(); ++c)
+            for (int r = 0; r < clip->rowCount(); ++r)
+                filled += std::isfinite(clip->valueAt(c, r)) ? 1 : 0;
+        filledWhenCellArrived << filled;
+    });
+    StallMeter stalls;
+    QTest::mouseClick(run, Qt::LeftButton);
+    QVERIFY(window.probeJob() != 0);
+    QVERIFY(!run->isEnabled() && cancel->isEnabled());
+    QVERIFY(finished.wait(120000));
+    const qint64 longestStall = stalls.longestMs();  // before anything below blocks the loop
+    QCOMPARE(completed.count(), 1);
+    QVERIFY(run->isEnabled() && !cancel->isEnabled());
+
+    QCOMPARE(started.count(), 1);
+    const auto layout = started.at(0).at(1).value<ProbeLayout>();
+    QCOMPARE(layout.tauStarts, (QVector<int>{500, 1000}));
+    QCOMPARE(layout.tauEnds, (QVector<int>{0, 500}));
+    QCOMPARE(layout.runs, 5);
+    QVERIFY(layout.toyWorld);
+    QVERIFY(appearance->isVisible());
+    QCOMPARE(cells.count(), 5);
+    QCOMPARE(cells.at(0).at(1).value<ProbeCell>().run, QStringLiteral("reconstruction"));
+    // Live: the cells came one by one (the reconstruction and full edit are not grid cells).
+    QCOMPARE(filledWhenCellArrived.size(), 5);
+    QCOMPARE(filledWhenCellArrived.last(), 3);
+    QVERIFY(filledWhenCellArrived.first() < 3);
+
+    // The heatmaps hold what the engine reported; τ_start ≤ τ_end stays empty.
+    for (const auto& args : cells) {
+        const auto cell = args.at(1).value<ProbeCell>();
+        if (cell.tauStart < 0)
+            continue;
+        const int c = int(layout.tauEnds.indexOf(cell.tauEnd));
+        const int r = int(layout.tauStarts.indexOf(cell.tauStart));
+        QCOMPARE(clip->valueAt(c, r), cell.clipChange);
+        QCOMPARE(flow->valueAt(c, r), cell.flowSimilarity);
+        QCOMPARE(appearance->valueAt(c, r), cell.appearance);
+        QVERIFY(std::isfinite(cell.clipChange) && std::isfinite(cell.flowSimilarity));
+    }
+    QVERIFY(std::isnan(clip->valueAt(1, 0)));  // (τ_start 500, τ_end 500)
+
+#ifdef MP_CLI_PATH
+    // The same probe through the CLI: the same numbers (the engine's session, run twice).
+    QTemporaryDir out;
+    QProcess cli;
+    cli.start(QStringLiteral(MP_CLI_PATH),
+              {u"probe"_s, u"--demo"_s, u"--example"_s, u"1"_s, u"--steps"_s, u"3"_s,
+               u"--interval"_s, u"500"_s, u"--out"_s, out.filePath(u"run"_s), u"--store"_s,
+               out.filePath(u"store.sqlite"_s)});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    QFile results(out.filePath(u"run/results.json"_s));
+    QVERIFY(results.open(QIODevice::ReadOnly));
+    const auto runs = QJsonDocument::fromJson(results.readAll()).object()[u"runs"_s].toArray();
+    QCOMPARE(runs.size(), 5);
+    for (const auto& v : runs) {
+        const auto o = v.toObject();
+        const auto cell = window.probeCells().value(o[u"run"_s].toString());
+        QCOMPARE(cell.run, o[u"run"_s].toString());
+        QVERIFY(std::abs(cell.clipChange - o[u"clip_change"_s].toDouble()) < 1e-9);
+        QVERIFY(std::abs(cell.flowSimilarity - o[u"flow_similarity"_s].toDouble()) < 1e-9);
+    }
+#endif
+    QVERIFY2(longestStall < 100,
+             qPrintable(u"the event loop stalled for %1 ms"_s.arg(longestStall)));
+    qInfo("longest event-loop gap while probing: %lld ms", longestStall);
+
+    QTest::qWait(50);
+    QString path;
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-probe.png"), &path));
+}
+
+// Cancel during the resamples: the job ends as cancelled within a step, the finished cells stay,
+// and the window is ready for the next run.
+void TestMainWindow::probeCancel() {
+    Settings settings(m_tmp.filePath(QStringLiteral("probe-cancel.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.useExample(2);
+    auto* run = window.findChild<QPushButton*>(QStringLiteral("runProbeButton"));
+    auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelProbeButton"));
+    QSignalSpy cells(&engine, &EngineController::probeCell);
+    QSignalSpy cancelled(&engine, &EngineController::cancelled);
+    QSignalSpy finished(&engine, &EngineController::finished);
+    QTest::mouseClick(run, Qt::LeftButton);
+    const JobId id = window.probeJob();
+    QVERIFY(id != 0);
+    QVERIFY(cells.wait(120000));  // the reconstruction: resampling has begun
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(finished.wait(30000));
+    qInfo("cancelled after %lld ms", clock.elapsed());
+    QCOMPARE(cancelled.count(), 1);
+    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), id);
+    QVERIFY(window.probeCells().contains(QStringLiteral("reconstruction")));
+    QVERIFY(window.probeCells().size() < 57);
+    QVERIFY(run->isEnabled() && !cancel->isEnabled());
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
+                ->text()
+                .startsWith(QStringLiteral("Cancelled")));
+    QCOMPARE(engine.activeJobCount(), 0);
+}
+
+// Without a video or captions nothing starts; the status says what is missing.
+void TestMainWindow::probeNeedsInputs() {
+    Settings settings(m_tmp.filePath(QStringLiteral("probe-inputs.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    QCOMPARE(window.startProbe(), JobId(0));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
+                ->text()
+                .contains(QStringLiteral("reference video")));
+    window.setReferenceVideo(QStringLiteral("/nonexistent.mp4"));
+    QCOMPARE(window.startProbe(), JobId(0));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
+                ->text()
+                .contains(QStringLiteral("captions")));
+    // A video that cannot be read fails in the window, with the path in the message.
+    window.findChild<QLineEdit*>(QStringLiteral("captionEdit"))->setText(u"a red circle"_s);
+    window.findChild<QLineEdit*>(QStringLiteral("editedCaptionEdit"))->setText(u"a blue circle"_s);
+    QSignalSpy failed(&engine, &EngineController::failed);
+    QSignalSpy finished(&engine, &EngineController::finished);
+    QVERIFY(window.startProbe() != 0);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY2(failed.at(0).at(1).toString().contains(QStringLiteral("/nonexistent.mp4")),
+             qPrintable(failed.at(0).at(1).toString()));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
+                ->text()
+                .startsWith(QStringLiteral("The probe failed")));
 }
 
 void TestMainWindow::recentModelDirs_data() {

@@ -1,0 +1,47 @@
+#pragma once
+// The probe as the workbench's signals carry it: Qt value types, no torch. The worker turns the
+// engine's results into these on the engine thread; the views read nothing else.
+
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+
+#include <limits>
+
+namespace mp::app {
+
+// What a probe run from the window asks for (the engine's ProbeRequest, by value).
+struct ProbeSettings {
+    QString modelDir;  // empty: the embedded toy model
+    QString video;     // a video file or a folder of frames
+    QString caption;   // c
+    QString edit;      // c′
+    int steps = 50;
+    int interval = 100;
+    double guidance = 9.0;
+};
+
+// The grid, announced before the first evaluation so the views can lay it out.
+struct ProbeLayout {
+    QVector<int> tauStarts;  // ascending: the heatmaps' rows, bottom to top
+    QVector<int> tauEnds;    // ascending: the columns
+    int runs = 0;            // pairs, the reconstruction and the full edit
+    bool toyWorld = false;   // the oracle's metrics come too
+};
+
+// One finished run and its metrics (NaN where a metric does not apply or is undefined).
+struct ProbeCell {
+    static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    QString run;                     // "reconstruction", "full-edit", "pair-<start>-<end>"
+    int tauStart = -1, tauEnd = -1;  // -1 for the reconstruction and the full edit
+    double clipChange = kNone;       // CLIP-score change toward c′, the original's subtracted
+    double flowSimilarity = kNone;   // to the original
+    double appearance = kNone;       // toy world: share of c′'s named attributes the run shows
+    double motion = kNone;           // toy world: the oracle's motion similarity to the original
+};
+
+}  // namespace mp::app
+
+Q_DECLARE_METATYPE(mp::app::ProbeSettings)
+Q_DECLARE_METATYPE(mp::app::ProbeLayout)
+Q_DECLARE_METATYPE(mp::app::ProbeCell)

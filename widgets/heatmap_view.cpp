@@ -3,6 +3,7 @@
 #include "color_maps.h"
 
 #include <QLabel>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -49,6 +50,13 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
     m_emptyText->setText(tr("No data yet"));
 
     connect(m_plot, &QCustomPlot::mousePress, this, &HeatmapView::onMousePress);
+    connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+        const QString text = cellText(event->position().toPoint());
+        if (text.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(event->globalPosition().toPoint(), text, m_plot);
+    });
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -98,6 +106,8 @@ bool HeatmapView::setGrid(int columns,
     m_columns = columns;
     m_rows = rows;
     m_values = values;
+    m_columnLabels = columnLabels;
+    m_rowLabels = rowLabels;
 
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
@@ -158,6 +168,23 @@ QCPRange HeatmapView::valueRange() const {
 
 QPoint HeatmapView::cellCenter(int column, int row) const {
     return QPointF(m_plot->xAxis->coordToPixel(column), m_plot->yAxis->coordToPixel(row)).toPoint();
+}
+
+QString HeatmapView::cellText(const QPoint& pos) const {
+    if (!hasData() || !m_plot->axisRect()->rect().contains(pos))
+        return {};
+    const int column = int(std::lround(m_plot->xAxis->pixelToCoord(pos.x())));
+    const int row = int(std::lround(m_plot->yAxis->pixelToCoord(pos.y())));
+    const double v = valueAt(column, row);
+    if (std::isnan(v))
+        return {};
+    const auto name = [](const QStringList& labels, int i) {
+        return i < labels.size() ? labels[i] : QString::number(i);
+    };
+    // "τ_start 1000, τ_end 0: 0.8123" — the exact value, which the colour only approximates.
+    return tr("%1 %2, %3 %4: %5")
+        .arg(m_plot->yAxis->label(), name(m_rowLabels, row), m_plot->xAxis->label(),
+             name(m_columnLabels, column), QString::number(v, 'g', 6));
 }
 
 void HeatmapView::onMousePress(QMouseEvent* event) {

@@ -42,6 +42,9 @@ public:
     // Centre of a cell in plot() coordinates (valid once the plot has been laid out).
     QPoint cellCenter(int column, int row) const;
     QCustomPlot* plot() const { return m_plot; }
+    // The hover text at a point of plot(): the cell's labels and exact value; empty off the grid
+    // and over empty cells.
+    QString cellText(const QPoint& pos) const;
 
 Q_SIGNALS:
     void cellClicked(int column, int row, double value);
@@ -59,6 +62,7 @@ private:
     int m_columns = 0;
     int m_rows = 0;
     QVector<double> m_values;
+    QStringList m_columnLabels, m_rowLabels;
     QCPRange m_range{0.0, 1.0};
 };
 

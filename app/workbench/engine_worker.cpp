@@ -73,6 +73,14 @@ double appearanceShare(const toy::AppearanceCheck& a) {
 }
 
 #ifdef MP_HAVE_SESSION
+QVector<QImage> imagesOf(const video::Clip& clip) {
+    QVector<QImage> out;
+    for (const auto& f : clip.frames)
+        out << QImage(f.data(), clip.width, clip.height, clip.width * 3, QImage::Format_RGB888)
+                   .copy();  // owns its pixels: the clip goes when the job ends
+    return out;
+}
+
 ProbeCell cellOf(const session::RunReport& r) {
     ProbeCell c;
     c.run = QString::fromStdString(r.name);
@@ -84,6 +92,7 @@ ProbeCell cellOf(const session::RunReport& r) {
         c.appearance = appearanceShare(r.oracle->appearance);
         c.motion = r.oracle->motion.similarity;
     }
+    c.frames = imagesOf(r.clip);
     return c;
 }
 #endif
@@ -201,13 +210,17 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
             video::decodeVideo(video, session::referenceDecodeOptions(pipeline), job).value(),
             req.edit, job);
         req.latents = probed.latents();
+        layout.original = imagesOf(probed.original());
+        layout.fps = probed.fps();
         Q_EMIT probeStarted(id, layout);
         const auto result =
             probe::runProbe(probe::probeModelOf(pipeline), req, job,
                             [&](const probe::ProbePlan& plan,
                                 const std::vector<probe::ProbeRunOutput>& finishedRuns) {
-                                for (const auto& o : finishedRuns)
+                                for (const auto& o : finishedRuns) {
+                                    job.throwIfCancelled();  // a group's runs take a while
                                     Q_EMIT probeCell(id, cellOf(probed.evaluate(plan, o, job)));
+                                }
                             })
                 .value();
         return result.evaluationsComputed;

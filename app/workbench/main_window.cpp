@@ -4,10 +4,13 @@
 #include "model_panel.h"
 #include "settings.h"
 
+#include "compare_view.h"
 #include "heatmap_view.h"
 #include "placeholder_view.h"
+#include "tradeoff_view.h"
 
 #include "io/tgve_dataset.h"
+#include "probe/analysis.h"
 
 #include <QAction>
 #include <QApplication>
@@ -38,11 +41,14 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <string_view>
 
 namespace mp::app {
 
+using widgets::CompareView;
 using widgets::HeatmapView;
 using widgets::PlaceholderView;
+using widgets::TradeOffView;
 
 MainWindow::MainWindow(EngineController* engine, Settings* settings, QWidget* parent)
     : QMainWindow(parent), m_engine(engine), m_settings(settings) {
@@ -131,6 +137,11 @@ void MainWindow::createTabs() {
     m_motionHeatmap = heatmap("motionHeatmap", tr("Oracle: motion kept"), tr("motion similarity"));
     m_appearanceHeatmap->hide();
     m_motionHeatmap->hide();
+    for (HeatmapView* view : {m_clipHeatmap, m_flowHeatmap, m_appearanceHeatmap, m_motionHeatmap})
+        connect(view, &HeatmapView::cellClicked, this, [this](int column, int row) {
+            if (column < m_probeLayout.tauEnds.size() && row < m_probeLayout.tauStarts.size())
+                comparePair(m_probeLayout.tauStarts[row], m_probeLayout.tauEnds[column]);
+        });
     auto* maps = new QGridLayout;
     maps->addWidget(m_clipHeatmap, 0, 0);
     maps->addWidget(m_flowHeatmap, 0, 1);
@@ -141,18 +152,48 @@ void MainWindow::createTabs() {
     probeLayout->addLayout(maps, 1);
     m_tabs->addTab(probe, tr("Probe"));
 
+    // Trade-off: the τ_end = 0 curve, its frontier, the suggested τ and the chosen one.
+    auto* tradeOff = new QWidget(m_tabs);
+    tradeOff->setObjectName(QStringLiteral("tradeOffTab"));
+    m_tradeOff = new TradeOffView(tradeOff);
+    m_tradeOff->setObjectName(QStringLiteral("tradeOffView"));
+    m_tradeOff->setAxisLabels(tr("CLIP-score change toward c′ (appearance edited)"),
+                              tr("flow similarity to the original (motion kept)"));
+    m_tradeOffText =
+        new QLabel(tr("Run a probe: each τ_start with τ_end = 0 becomes a point."), tradeOff);
+    m_tradeOffText->setObjectName(QStringLiteral("tradeOffText"));
+    m_tradeOffText->setWordWrap(true);
+    m_tradeOffText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_customizationTau = new QSpinBox(tradeOff);
+    m_customizationTau->setObjectName(QStringLiteral("customizationTau"));
+    m_customizationTau->setRange(0, 999);
+    m_customizationTau->setValue(700);
+    m_customizationTau->setToolTip(
+        tr("The LoRA trains on t ≥ τ and acts while t ≥ τ; drag the "
+           "marker on the curve or type it"));
+    connect(m_tradeOff, &TradeOffView::tauChosen, this, [this](int tau) {
+        m_customizationTau->setValue(std::min(tau, m_customizationTau->maximum()));
+    });
+    auto* tauRow = new QHBoxLayout;
+    tauRow->addWidget(new QLabel(tr("τ for customization"), tradeOff));
+    tauRow->addWidget(m_customizationTau);
+    tauRow->addStretch(1);
+    auto* tradeOffLayout = new QVBoxLayout(tradeOff);
+    tradeOffLayout->addWidget(m_tradeOff, 1);
+    tradeOffLayout->addWidget(m_tradeOffText);
+    tradeOffLayout->addLayout(tauRow);
+    m_tabs->addTab(tradeOff, tr("Trade-off"));
+    // Compare: synchronized players for the runs a heatmap click picks.
+    m_compare = new CompareView(m_tabs);
+    m_compare->setObjectName(QStringLiteral("compareTab"));
+    m_tabs->addTab(m_compare, tr("Compare"));
+
     struct Placeholder {
         const char* objectName;
         QString title;
         QString explanation;
     };
     const Placeholder placeholders[] = {
-        {"tradeOffTab", tr("Trade-off"),
-         tr("The τ_end = 0 trade-off curve between appearance change and kept motion, its Pareto "
-            "frontier, and the suggested boundary τ.")},
-        {"compareTab", tr("Compare"),
-         tr("Original | reconstruction | resample, side by side and in sync, for any probed "
-            "(τ_start, τ_end) pair.")},
         {"customizeTab", tr("Customize"),
          tr("A temporal LoRA trained only at t ≥ τ and applied only while t ≥ τ, compared with "
             "unconstrained training (τ = 0) and the base model.")},
@@ -489,6 +530,7 @@ JobId MainWindow::startProbe() {
         view->clear();
         view->setEmptyText(tr("Inverting the reference…"));
     }
+    m_tradeOff->clear();
     m_probeJob = m_engine->runProbe(settings);
     setProbeRunning(true);
     m_probeStatus->setText(tr("Loading the model and the reference…"));
@@ -527,6 +569,57 @@ void MainWindow::onProbeCell(JobId id, const ProbeCell& cell) {
     m_probeStatus->setText(
         tr("Probing: %1 of %2 runs finished.").arg(m_probeCells.size()).arg(m_probeLayout.runs));
     refreshHeatmaps();
+    if (cell.tauEnd == 0)
+        refreshTradeOff();
+}
+
+int MainWindow::customizationTau() const {
+    return m_customizationTau->value();
+}
+
+// The τ_end = 0 pairs finished so far; the suggestion is the engine's rule (probe/analysis.h),
+// the one the CLI reports.
+void MainWindow::refreshTradeOff() {
+    std::vector<probe::CurvePoint> curve;
+    for (const ProbeCell& c : std::as_const(m_probeCells))
+        if (c.tauEnd == 0 && std::isfinite(c.clipChange) && std::isfinite(c.flowSimilarity))
+            curve.push_back({c.tauStart, c.clipChange, c.flowSimilarity});
+    std::sort(curve.begin(), curve.end(),
+              [](const auto& a, const auto& b) { return a.tauStart < b.tauStart; });
+    QVector<TradeOffView::Point> points;
+    for (const auto& p : curve)
+        points.append({p.tauStart, p.appearance, p.motion});
+    const auto suggested = probe::suggestTau(curve);
+    QVector<int> frontier;
+    if (suggested)
+        frontier = QVector<int>(suggested->frontier.begin(), suggested->frontier.end());
+    m_tradeOff->setCurve(points, frontier, suggested ? suggested->point : -1);
+    m_tradeOffText->setText(suggested ? tr("Suggested τ = %1 (%2). %3")
+                                            .arg(suggested->tau)
+                                            .arg(QString::fromStdString(suggested->rule),
+                                                 QString::fromStdString(suggested->reasoning))
+                                      : tr("%n point(s) so far; a suggestion needs finite scores.",
+                                           nullptr, int(points.size())));
+    if (m_tradeOff->chosenTau() >= 0)
+        m_customizationTau->setValue(std::min(m_tradeOff->chosenTau(), 999));
+}
+
+bool MainWindow::comparePair(int tauStart, int tauEnd) {
+    const auto pair =
+        m_probeCells.constFind(QStringLiteral("pair-%1-%2").arg(tauStart).arg(tauEnd));
+    if (pair == m_probeCells.cend() || pair->frames.isEmpty())
+        return false;
+    QVector<CompareView::Clip> clips{{tr("original"), m_probeLayout.original}};
+    for (const auto& [name, label] :
+         {std::pair{QStringLiteral("reconstruction"), tr("reconstruction (c)")},
+          std::pair{QStringLiteral("full-edit"), tr("full edit (c′)")}})
+        if (const auto it = m_probeCells.constFind(name); it != m_probeCells.cend())
+            clips.append({label, it->frames});
+    clips.append({tr("c′ for %1 ≥ t ≥ %2").arg(tauStart).arg(tauEnd), pair->frames});
+    m_compare->setClips(clips, m_probeLayout.fps);
+    m_tabs->setCurrentWidget(m_compare);
+    m_compare->play();
+    return true;
 }
 
 void MainWindow::onProbeCompleted(JobId id, int evaluations, double seconds) {

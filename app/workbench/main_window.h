@@ -22,8 +22,10 @@ class QProgressBar;
 class QTabWidget;
 
 namespace mp::widgets {
+class CompareView;
 class HeatmapView;
-}
+class TradeOffView;
+}  // namespace mp::widgets
 
 namespace mp::app {
 
@@ -61,6 +63,11 @@ public:
     JobId probeJob() const { return m_probeJob; }
     // The runs the current probe has finished, by name.
     const QHash<QString, ProbeCell>& probeCells() const { return m_probeCells; }
+    // Shows the original, the reconstruction, the full edit and the pair's resample in the
+    // compare view and switches to it; false when that pair has not finished.
+    bool comparePair(int tauStart, int tauEnd);
+    // The τ customization will use: the trade-off view's marker or the typed value.
+    int customizationTau() const;
 
     void chooseModelFolder();  // the "Open model folder…" dialog
     void appendLog(const QString& line);
@@ -79,6 +86,7 @@ private:
     void onProbeCell(JobId id, const ProbeCell& cell);
     void onProbeCompleted(JobId id, int evaluations, double seconds);
     void refreshHeatmaps();
+    void refreshTradeOff();
     void setProbeRunning(bool running);
     void onJobFailed(JobId id, const QString& message);
     void onJobCancelled(JobId id);
@@ -104,6 +112,10 @@ private:
     widgets::HeatmapView* m_flowHeatmap = nullptr;
     widgets::HeatmapView* m_appearanceHeatmap = nullptr;  // the oracle's, on the toy world
     widgets::HeatmapView* m_motionHeatmap = nullptr;
+    widgets::CompareView* m_compare = nullptr;
+    widgets::TradeOffView* m_tradeOff = nullptr;
+    QLabel* m_tradeOffText = nullptr;
+    QSpinBox* m_customizationTau = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_modelStatus = nullptr;
     QProgressBar* m_jobProgress = nullptr;

@@ -2,6 +2,7 @@
 // The probe as the workbench's signals carry it: Qt value types, no torch. The worker turns the
 // engine's results into these on the engine thread; the views read nothing else.
 
+#include <QImage>
 #include <QMetaType>
 #include <QString>
 #include <QVector>
@@ -23,10 +24,12 @@ struct ProbeSettings {
 
 // The grid, announced before the first evaluation so the views can lay it out.
 struct ProbeLayout {
-    QVector<int> tauStarts;  // ascending: the heatmaps' rows, bottom to top
-    QVector<int> tauEnds;    // ascending: the columns
-    int runs = 0;            // pairs, the reconstruction and the full edit
-    bool toyWorld = false;   // the oracle's metrics come too
+    QVector<int> tauStarts;    // ascending: the heatmaps' rows, bottom to top
+    QVector<int> tauEnds;      // ascending: the columns
+    int runs = 0;              // pairs, the reconstruction and the full edit
+    bool toyWorld = false;     // the oracle's metrics come too
+    QVector<QImage> original;  // the reference as the model sees it (its size and frames)
+    double fps = 0;
 };
 
 // One finished run and its metrics (NaN where a metric does not apply or is undefined).
@@ -38,6 +41,7 @@ struct ProbeCell {
     double flowSimilarity = kNone;   // to the original
     double appearance = kNone;       // toy world: share of c′'s named attributes the run shows
     double motion = kNone;           // toy world: the oracle's motion similarity to the original
+    QVector<QImage> frames;          // the decoded resample
 };
 
 }  // namespace mp::app

@@ -10,7 +10,9 @@
 #include "model_summary.h"
 #include "settings.h"
 
+#include "compare_view.h"
 #include "heatmap_view.h"
+#include "tradeoff_view.h"
 
 #include "fixtures.h"
 
@@ -55,7 +57,9 @@ using mp::app::ModelSummary;
 using mp::app::ProbeCell;
 using mp::app::ProbeLayout;
 using mp::app::Settings;
+using mp::widgets::CompareView;
 using mp::widgets::HeatmapView;
+using mp::widgets::TradeOffView;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -689,7 +693,14 @@ void TestMainWindow::probeFillsHeatmapsLive() {
         QVERIFY(std::isfinite(cell.clipChange) && std::isfinite(cell.flowSimilarity));
     }
     QVERIFY(std::isnan(clip->valueAt(1, 0)));  // (τ_start 500, τ_end 500)
+    // Hovering names the cell and its exact value.
+    const auto hover = clip->cellText(clip->cellCenter(0, 1));
+    QVERIFY2(hover.startsWith(u"τ_start 1000, τ_end 0: "_s), qPrintable(hover));
+    QCOMPARE(hover.section(u": "_s, 1).toDouble(),
+             QString::number(clip->valueAt(0, 1), 'g', 6).toDouble());
+    QVERIFY(clip->cellText(clip->cellCenter(1, 0)).isEmpty());
 
+    QString path;
 #ifdef MP_CLI_PATH
     // The same probe through the CLI: the same numbers (the engine's session, run twice).
     QTemporaryDir out;
@@ -702,7 +713,32 @@ void TestMainWindow::probeFillsHeatmapsLive() {
     QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
     QFile results(out.filePath(u"run/results.json"_s));
     QVERIFY(results.open(QIODevice::ReadOnly));
-    const auto runs = QJsonDocument::fromJson(results.readAll()).object()[u"runs"_s].toArray();
+    const auto resultsJson = QJsonDocument::fromJson(results.readAll()).object();
+    const auto runs = resultsJson[u"runs"_s].toArray();
+    // The trade-off view: the τ_end = 0 points, and the CLI's suggested τ.
+    auto* tradeOff = window.findChild<TradeOffView*>(QStringLiteral("tradeOffView"));
+    QVERIFY(tradeOff);
+    QCOMPARE(tradeOff->pointCount(), 2);
+    QCOMPARE(tradeOff->suggestedTau(),
+             resultsJson[u"suggested_tau"_s].toObject()[u"tau"_s].toInt(-2));
+    QCOMPARE(tradeOff->chosenTau(), tradeOff->suggestedTau());
+    auto* tau = window.findChild<QSpinBox*>(QStringLiteral("customizationTau"));
+    QCOMPARE(tau->value(), std::min(tradeOff->suggestedTau(), 999));
+    // Dragging the marker onto the other point chooses its τ for customization.
+    window.findChild<QTabWidget*>(QStringLiteral("mainTabs"))
+        ->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("tradeOffTab")));
+    QTest::qWait(50);
+    const int other = tradeOff->suggestedTau() == 1000 ? 0 : 1;
+    QSignalSpy chosen(tradeOff, &TradeOffView::tauChosen);
+    QTest::mousePress(tradeOff->plot(), Qt::LeftButton, {}, tradeOff->pointPosition(1 - other));
+    QTest::mouseMove(tradeOff->plot(), tradeOff->pointPosition(other));
+    QTest::mouseRelease(tradeOff->plot(), Qt::LeftButton, {}, tradeOff->pointPosition(other));
+    const int otherTau = other == 0 ? 500 : 1000;
+    QCOMPARE(tradeOff->chosenTau(), otherTau);
+    QCOMPARE(chosen.last().at(0).toInt(), otherTau);
+    QCOMPARE(window.customizationTau(), std::min(otherTau, 999));
+    QTest::qWait(50);  // the queued replot
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-tradeoff.png"), &path));
     QCOMPARE(runs.size(), 5);
     for (const auto& v : runs) {
         const auto o = v.toObject();
@@ -716,9 +752,45 @@ void TestMainWindow::probeFillsHeatmapsLive() {
              qPrintable(u"the event loop stalled for %1 ms"_s.arg(longestStall)));
     qInfo("longest event-loop gap while probing: %lld ms", longestStall);
 
+    window.findChild<QTabWidget*>(QStringLiteral("mainTabs"))
+        ->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("probeTab")));
     QTest::qWait(50);
-    QString path;
     QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-probe.png"), &path));
+
+    // A click on the (1000, 0) cell: the compare view shows the original, the reconstruction,
+    // the full edit and that resample, in sync.
+    const int column = int(layout.tauEnds.indexOf(0)), row = int(layout.tauStarts.indexOf(1000));
+    QTest::mouseClick(clip->plot(), Qt::LeftButton, {}, clip->cellCenter(column, row));
+    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
+    auto* compare = window.findChild<CompareView*>(QStringLiteral("compareTab"));
+    QVERIFY(compare);
+    QCOMPARE(tabs->currentWidget(), compare);
+    QCOMPARE(compare->clipCount(), 4);
+    QCOMPARE(compare->clipLabel(0), QStringLiteral("original"));
+    QVERIFY(compare->clipLabel(3).contains(QStringLiteral("1000")));
+    QCOMPARE(compare->frameCount(), 16);
+    QVERIFY(compare->isPlaying());
+    compare->pause();
+    compare->setZoom(1);
+    compare->setCurrentFrame(0);
+    const auto pair = window.probeCells().value(QStringLiteral("pair-1000-0"));
+    const auto shown = [&](int cell) {
+        return compare->shownImage(cell).convertToFormat(QImage::Format_RGB888);
+    };
+    QCOMPARE(shown(3), pair.frames[0]);
+    compare->stepForward();
+    QCOMPARE(compare->currentFrame(), 1);
+    QCOMPARE(shown(3), pair.frames[1]);
+    QCOMPARE(shown(0), layout.original[1]);
+    compare->setCurrentFrame(15);
+    compare->stepForward();  // loops
+    QCOMPARE(compare->currentFrame(), 0);
+    compare->play();
+    QTRY_VERIFY_WITH_TIMEOUT(compare->currentFrame() > 0, 2000);
+    compare->pause();
+    compare->setZoom(0);
+    QTest::qWait(50);
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-compare.png"), &path));
 }
 
 // Cancel during the resamples: the job ends as cancelled within a step, the finished cells stay,
@@ -743,6 +815,7 @@ void TestMainWindow::probeCancel() {
     clock.start();
     QTest::mouseClick(cancel, Qt::LeftButton);
     QVERIFY(finished.wait(30000));
+    // Within a denoising step (of a batch of runs) or one run's decode and metrics.
     qInfo("cancelled after %lld ms", clock.elapsed());
     QCOMPARE(cancelled.count(), 1);
     QCOMPARE(cancelled.at(0).at(0).value<JobId>(), id);

@@ -35,6 +35,8 @@ EngineController::EngineController(QObject* parent)
     qRegisterMetaType<ProbeSettings>();
     qRegisterMetaType<ProbeLayout>();
     qRegisterMetaType<ProbeCell>();
+    qRegisterMetaType<CustomizeSettings>();
+    qRegisterMetaType<QVector<QImage>>();
 
     installLogSink();
 
@@ -50,6 +52,10 @@ EngineController::EngineController(QObject* parent)
     connect(m_worker, &EngineWorker::probeStarted, this, &EngineController::probeStarted);
     connect(m_worker, &EngineWorker::probeCell, this, &EngineController::probeCell);
     connect(m_worker, &EngineWorker::probeCompleted, this, &EngineController::probeCompleted);
+    connect(m_worker, &EngineWorker::customizeLoss, this, &EngineController::customizeLoss);
+    connect(m_worker, &EngineWorker::customizeSample, this, &EngineController::customizeSample);
+    connect(m_worker, &EngineWorker::customizeCompleted, this,
+            &EngineController::customizeCompleted);
     connect(m_worker, &EngineWorker::failed, this, &EngineController::failed);
     connect(m_worker, &EngineWorker::cancelled, this, &EngineController::cancelled);
     connect(m_worker, &EngineWorker::finished, this, [this](JobId id) {
@@ -78,6 +84,12 @@ JobId EngineController::inspectModel(const QString& dir) {
 JobId EngineController::runProbe(const ProbeSettings& settings) {
     return queue([settings](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
         worker->runProbe(id, settings, token);
+    });
+}
+
+JobId EngineController::runCustomize(const CustomizeSettings& settings) {
+    return queue([settings](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
+        worker->runCustomize(id, settings, token);
     });
 }
 

@@ -33,6 +33,10 @@ public:
     // Queues a probe; the answers are probeStarted, progress, probeCell per finished run, then
     // probeCompleted, failed or cancelled, then finished.
     JobId runProbe(const ProbeSettings& settings);
+    // Queues a customization; the answers are customizeSample (the reference first), progress,
+    // customizeLoss per training step, customizeSample per generated variant, then
+    // customizeCompleted, failed or cancelled, then finished.
+    JobId runCustomize(const CustomizeSettings& settings);
 
     // Cancels a queued or running job; false if the id is unknown or the job already finished.
     bool cancel(JobId id);
@@ -50,6 +54,9 @@ Q_SIGNALS:
     void probeStarted(JobId id, const ProbeLayout& layout);
     void probeCell(JobId id, const ProbeCell& cell);
     void probeCompleted(JobId id, int evaluations, double seconds);
+    void customizeLoss(JobId id, int training, int step, double loss);
+    void customizeSample(JobId id, const QString& label, const QVector<QImage>& frames, double fps);
+    void customizeCompleted(JobId id, const QString& outDir, double seconds);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);

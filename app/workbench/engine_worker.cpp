@@ -1,5 +1,6 @@
 #include "engine_worker.h"
 
+#include "adapters/lora.h"
 #include "core/job.h"
 #include "core/log.h"
 #include "core/stopwatch.h"
@@ -13,7 +14,9 @@
 #include "sampling/ddim.h"
 #ifdef MP_HAVE_SESSION
 #include "session/probe_session.h"
+#include "train/customize.h"
 #include "video/video_io.h"
+#include "video/video_tensor.h"
 #endif
 
 #include <QFile>
@@ -111,6 +114,26 @@ struct EngineWorker::Loaded {
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
 EngineWorker::~EngineWorker() = default;
 
+EngineWorker::Loaded& EngineWorker::ensureLoaded(const QString& folder, const mp::JobContext& job) {
+    const auto dir = folder.isEmpty() ? findResource(kToyPipelineResource) : toPath(folder);
+    if (!m_loaded || m_loaded->dir != dir) {
+        m_loaded.reset();  // the old model's memory goes before the new one loads
+        auto loaded = std::make_unique<Loaded>();
+        loaded->dir = dir;
+        const auto device = resolveDevice("auto", "auto");
+        loaded->pipeline.emplace(pipelines::ModelScopePipeline::load(dir, device, "", job).value());
+        loaded->toyWorld = isToyWorldModel(dir);
+        if (loaded->toyWorld) {
+            metrics::ClipScorerOptions so;
+            so.device = device;
+            loaded->scorer.emplace(
+                metrics::ClipScorer::load(findResource(kToyClipResource), so, job).value());
+        }
+        m_loaded = std::move(loaded);
+    }
+    return *m_loaded;
+}
+
 void EngineWorker::initialize() {
     try {
         const int threads = mp::configureThreads();
@@ -165,24 +188,7 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
 #ifndef MP_HAVE_SESSION
         throw EngineError(ErrorCode::Unsupported, "this build has no video support for the probe");
 #else
-        const auto dir = settings.modelDir.isEmpty() ? findResource(kToyPipelineResource)
-                                                     : toPath(settings.modelDir);
-        if (!m_loaded || m_loaded->dir != dir) {
-            m_loaded.reset();  // the old model's memory goes before the new one loads
-            auto loaded = std::make_unique<Loaded>();
-            loaded->dir = dir;
-            const auto device = resolveDevice("auto", "auto");
-            loaded->pipeline.emplace(
-                pipelines::ModelScopePipeline::load(dir, device, "", job).value());
-            loaded->toyWorld = isToyWorldModel(dir);
-            if (loaded->toyWorld) {
-                metrics::ClipScorerOptions so;
-                so.device = device;
-                loaded->scorer.emplace(
-                    metrics::ClipScorer::load(findResource(kToyClipResource), so, job).value());
-            }
-            m_loaded = std::move(loaded);
-        }
+        ensureLoaded(settings.modelDir, job);
         const auto& pipeline = *m_loaded->pipeline;
 
         probe::ProbeRequest req;
@@ -228,6 +234,102 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
     });
     if (done.ok())
         Q_EMIT probeCompleted(id, done.value(), watch.milliseconds() / 1000);
+    else if (done.cancelled())
+        Q_EMIT cancelled(id);
+    else
+        Q_EMIT failed(id, QString::fromStdString(done.error().message()));
+    Q_EMIT finished(id);
+}
+
+void EngineWorker::runCustomize(JobId id,
+                                const CustomizeSettings& settings,
+                                const mp::CancelToken& token) {
+    if (token.isCancelled()) {
+        Q_EMIT cancelled(id);
+        Q_EMIT finished(id);
+        return;
+    }
+    mp::JobContext job;
+    job.cancel = token;
+    job.progress = [this, id](const mp::ProgressEvent& e) { Q_EMIT progress(id, e.step, e.total); };
+    const Stopwatch watch;
+    auto done = mp::capture([&]() -> QString {
+#ifndef MP_HAVE_SESSION
+        throw EngineError(ErrorCode::Unsupported, "this build has no video support");
+#else
+        auto& pipeline = *ensureLoaded(settings.modelDir, job).pipeline;
+        struct Detach {  // the cached pipeline goes back to its own weights however this ends
+            pipelines::ModelScopePipeline& p;
+            ~Detach() { p.detachLora(); }
+        } detach{pipeline};
+        const auto reference = video::decodeVideo(toPath(settings.video),
+                                                  session::referenceDecodeOptions(pipeline), job)
+                                   .value();
+        const double fps = reference.fps > 0 ? reference.fps : video::kDefaultFps;
+        Q_EMIT customizeSample(id, QStringLiteral("reference"), imagesOf(reference), fps);
+
+        train::CustomizeOptions o;
+        o.latents = pipeline.encodeVideo(video::clipToTensor(reference, video::TensorLayout::BCFHW,
+                                                             video::ValueRange::MinusOneToOne));
+        o.caption = settings.caption.toStdString();
+        o.preset = adapters::parsePreset(settings.preset.toStdString());
+        o.rank = settings.rank;
+        o.alpha = settings.alpha;
+        o.train.totalSteps = settings.steps;
+        o.train.adamw.lr = settings.learningRate;
+        o.train.adamw.weightDecay = 0;
+        o.train.gradClipNorm = 1.0;
+        o.train.seed = settings.seed;
+        o.train.bf16Autocast = pipeline.device().device.is_cuda();
+        o.fileMetadata = {{"motionprobe.video", settings.video.toStdString()}};
+        const auto out = toPath(settings.outDir);
+        std::filesystem::create_directories(out);
+        struct Training {
+            int tau;
+            std::string name;
+            QString label;
+            sampling::AdapterSchedule schedule;
+        };
+        std::vector<Training> trainings{{settings.tau, "tau" + std::to_string(settings.tau),
+                                         QStringLiteral("LoRA t ≥ %1").arg(settings.tau),
+                                         sampling::AdapterSchedule::from(settings.tau)}};
+        if (settings.unconstrained && settings.tau > 0)
+            trainings.push_back({0, "unconstrained", QStringLiteral("LoRA always"),
+                                 sampling::AdapterSchedule::constant(1.0)});
+        for (std::size_t i = 0; i < trainings.size(); ++i) {
+            auto opts = o;
+            opts.tau = trainings[i].tau;
+            opts.train.onStep = [this, id, i](int step, double loss) {
+                Q_EMIT customizeLoss(id, int(i), step, loss);
+            };
+            (void)train::trainCustomization(
+                pipeline, opts, out / ("lora-" + trainings[i].name + ".safetensors"), job)
+                .value();
+        }
+
+        pipelines::GenerateRequest gen;
+        gen.prompt = settings.prompt.toStdString();
+        gen.steps = settings.sampleSteps;
+        gen.guidance = settings.guidance;
+        gen.seed = settings.seed;
+        const auto sample = [&](const QString& label) {
+            const auto r = pipelines::generate(pipeline, gen, job).value();
+            Q_EMIT customizeSample(id, label,
+                                   imagesOf(video::tensorToClip(r.video, video::TensorLayout::BCFHW,
+                                                                video::ValueRange::ZeroToOne, fps)),
+                                   fps);
+        };
+        sample(QStringLiteral("base"));
+        for (const auto& t : trainings) {
+            pipeline.attachLora(out / ("lora-" + t.name + ".safetensors"));
+            gen.adapterSchedule = t.schedule;
+            sample(t.label);
+        }
+        return QString::fromStdString(out.string());
+#endif
+    });
+    if (done.ok())
+        Q_EMIT customizeCompleted(id, done.value(), watch.milliseconds() / 1000);
     else if (done.cancelled())
         Q_EMIT cancelled(id);
     else

@@ -13,7 +13,8 @@
 
 namespace mp {
 class CancelToken;
-}
+class JobContext;
+}  // namespace mp
 
 namespace mp::app {
 
@@ -38,18 +39,29 @@ public:
     // stays loaded for the next job on the same folder.
     void runProbe(JobId id, const ProbeSettings& settings, const mp::CancelToken& token);
 
+    // Customization (the engine's trainer, as the CLI's `customize`): the reference as a sample,
+    // the τ-LoRA (and the unconstrained one) trained with customizeLoss after every step, then
+    // the prompt generated with the base model, the LoRA while t ≥ τ and the LoRA always, each
+    // as a customizeSample; then customizeCompleted / failed / cancelled, then finished.
+    void runCustomize(JobId id, const CustomizeSettings& settings, const mp::CancelToken& token);
+
 Q_SIGNALS:
     void progress(JobId id, int done, int total);
     void modelInspected(JobId id, const ModelSummary& summary);
     void probeStarted(JobId id, const ProbeLayout& layout);
     void probeCell(JobId id, const ProbeCell& cell);
     void probeCompleted(JobId id, int evaluations, double seconds);
+    void customizeLoss(JobId id, int training, int step, double loss);  // training 0: τ, 1: τ = 0
+    void customizeSample(JobId id, const QString& label, const QVector<QImage>& frames, double fps);
+    void customizeCompleted(JobId id, const QString& outDir, double seconds);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);
 
 private:
     struct Loaded;  // the pipeline and scorer of the last model folder (engine types)
+    // The pipeline of `dir` (the toy model when empty), loaded unless it is the last one.
+    Loaded& ensureLoaded(const QString& dir, const mp::JobContext& job);
     std::unique_ptr<Loaded> m_loaded;
 };
 

@@ -6,6 +6,7 @@
 
 #include "compare_view.h"
 #include "heatmap_view.h"
+#include "loss_curve_view.h"
 #include "placeholder_view.h"
 #include "tradeoff_view.h"
 
@@ -14,7 +15,9 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
@@ -33,6 +36,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTime>
@@ -47,6 +51,7 @@ namespace mp::app {
 
 using widgets::CompareView;
 using widgets::HeatmapView;
+using widgets::LossCurveView;
 using widgets::PlaceholderView;
 using widgets::TradeOffView;
 
@@ -187,6 +192,7 @@ void MainWindow::createTabs() {
     m_compare = new CompareView(m_tabs);
     m_compare->setObjectName(QStringLiteral("compareTab"));
     m_tabs->addTab(m_compare, tr("Compare"));
+    createCustomizeTab();
 
     struct Placeholder {
         const char* objectName;
@@ -194,9 +200,6 @@ void MainWindow::createTabs() {
         QString explanation;
     };
     const Placeholder placeholders[] = {
-        {"customizeTab", tr("Customize"),
-         tr("A temporal LoRA trained only at t ≥ τ and applied only while t ≥ τ, compared with "
-            "unconstrained training (τ = 0) and the base model.")},
         {"experimentsTab", tr("Experiments"),
          tr("TGVE benchmark tables and figures for the probe and customization, sharded over "
             "GPUs.")},
@@ -344,11 +347,132 @@ void MainWindow::createStatusBar() {
     statusBar()->addPermanentWidget(m_modelStatus);
 }
 
+void MainWindow::createCustomizeTab() {
+    auto* page = new QWidget(m_tabs);
+    page->setObjectName(QStringLiteral("customizeTab"));
+    m_customizePrompt = new QLineEdit(page);
+    m_customizePrompt->setObjectName(QStringLiteral("customizePrompt"));
+    m_customizePrompt->setPlaceholderText(
+        tr("the prompt to generate with the learnt motion (default: the edited caption c′)"));
+    auto* tau = new QSpinBox(page);
+    tau->setObjectName(QStringLiteral("customizeTau"));
+    tau->setRange(0, 999);
+    tau->setValue(m_customizationTau->value());
+    tau->setToolTip(
+        tr("The τ of the Trade-off tab: training draws t ≥ τ, the LoRA acts while "
+           "t ≥ τ"));
+    connect(tau, &QSpinBox::valueChanged, m_customizationTau, &QSpinBox::setValue);
+    connect(m_customizationTau, &QSpinBox::valueChanged, tau, &QSpinBox::setValue);
+    m_customizePreset = new QComboBox(page);
+    m_customizePreset->setObjectName(QStringLiteral("customizePreset"));
+    m_customizePreset->addItem(tr("temporal V/O"), QStringLiteral("temporal-vo"));
+    m_customizePreset->addItem(tr("temporal Q/K/V/O"), QStringLiteral("temporal-qkvo"));
+    m_customizePreset->addItem(tr("all attention"), QStringLiteral("all-attention"));
+    m_customizeRank = new QSpinBox(page);
+    m_customizeRank->setObjectName(QStringLiteral("customizeRank"));
+    m_customizeRank->setRange(0, 256);
+    m_customizeRank->setValue(4);
+    m_customizeRank->setSpecialValueText(tr("full (direct tuning)"));
+    m_customizeAlpha = new QDoubleSpinBox(page);
+    m_customizeAlpha->setRange(0.01, 1024);
+    m_customizeAlpha->setValue(4);
+    m_customizeSteps = new QSpinBox(page);
+    m_customizeSteps->setObjectName(QStringLiteral("customizeSteps"));
+    m_customizeSteps->setRange(1, 100000);
+    m_customizeSteps->setValue(200);
+    m_customizeLr = new QDoubleSpinBox(page);
+    m_customizeLr->setDecimals(5);
+    m_customizeLr->setRange(1e-5, 1);
+    m_customizeLr->setSingleStep(1e-4);
+    m_customizeLr->setValue(1e-3);
+    m_customizeSampleSteps = new QSpinBox(page);
+    m_customizeSampleSteps->setObjectName(QStringLiteral("customizeSampleSteps"));
+    m_customizeSampleSteps->setRange(1, 1000);
+    m_customizeSampleSteps->setValue(50);
+    m_customizeUnconstrained = new QCheckBox(tr("Also train τ = 0 for comparison"), page);
+    m_customizeUnconstrained->setObjectName(QStringLiteral("customizeUnconstrained"));
+    m_customizeUnconstrained->setChecked(true);
+    m_runCustomize = new QPushButton(tr("Train and sample"), page);
+    m_runCustomize->setObjectName(QStringLiteral("runCustomizeButton"));
+    m_cancelCustomize = new QPushButton(tr("Cancel"), page);
+    m_cancelCustomize->setObjectName(QStringLiteral("cancelCustomizeButton"));
+    m_cancelCustomize->setEnabled(false);
+    m_customizeStatus =
+        new QLabel(tr("Uses the reference video and the caption c of the left dock."), page);
+    m_customizeStatus->setObjectName(QStringLiteral("customizeStatus"));
+    m_customizeStatus->setWordWrap(true);
+    connect(m_runCustomize, &QPushButton::clicked, this, [this] { startCustomize(); });
+    connect(m_cancelCustomize, &QPushButton::clicked, this, &MainWindow::cancelCustomize);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Prompt"), m_customizePrompt);
+    form->addRow(tr("τ"), tau);
+    form->addRow(tr("Layers"), m_customizePreset);
+    form->addRow(tr("Rank"), m_customizeRank);
+    form->addRow(tr("Alpha"), m_customizeAlpha);
+    form->addRow(tr("Training steps"), m_customizeSteps);
+    form->addRow(tr("Learning rate"), m_customizeLr);
+    form->addRow(tr("Sampling steps"), m_customizeSampleSteps);
+    form->addRow(m_customizeUnconstrained);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_runCustomize);
+    buttons->addWidget(m_cancelCustomize);
+    form->addRow(buttons);
+    form->addRow(m_customizeStatus);
+    m_loss = new LossCurveView(page);
+    m_loss->setObjectName(QStringLiteral("lossCurve"));
+    m_samples = new CompareView(page);
+    m_samples->setObjectName(QStringLiteral("customizeSamples"));
+    auto* left = new QVBoxLayout;
+    left->addLayout(form);
+    left->addWidget(m_loss, 1);
+    auto* layout = new QHBoxLayout(page);
+    layout->addLayout(left, 2);
+    layout->addWidget(m_samples, 3);
+    m_tabs->addTab(page, tr("Customize"));
+}
+
 void MainWindow::connectEngine() {
     connect(m_engine, &EngineController::modelInspected, this, &MainWindow::onModelInspected);
     connect(m_engine, &EngineController::probeStarted, this, &MainWindow::onProbeStarted);
     connect(m_engine, &EngineController::probeCell, this, &MainWindow::onProbeCell);
     connect(m_engine, &EngineController::probeCompleted, this, &MainWindow::onProbeCompleted);
+    connect(m_engine, &EngineController::customizeLoss, this,
+            [this](JobId id, int training, int step, double loss) {
+                if (id != m_customizeJob)
+                    return;
+                m_loss->addPoint(training, step, loss);
+                m_customizeStatus->setText(
+                    tr("Training %1: step %2 of %3, loss %4")
+                        .arg(training == 0 ? tr("the τ-LoRA") : tr("the unconstrained LoRA"))
+                        .arg(step)
+                        .arg(m_customizeSteps->value())
+                        .arg(loss, 0, 'g', 4));
+            });
+    // Samples accumulate in the customize tab's player: the reference, then each variant.
+    connect(m_engine, &EngineController::customizeSample, this,
+            [this](JobId id, const QString& label, const QVector<QImage>& frames, double fps) {
+                if (id != m_customizeJob)
+                    return;
+                QVector<CompareView::Clip> clips;
+                for (int i = 0; i < m_samples->clipCount(); ++i)
+                    clips.append({m_samples->clipLabel(i), m_sampleFrames.value(i)});
+                clips.append({label, frames});
+                m_sampleFrames.append(frames);
+                m_samples->setClips(clips, fps);
+                m_samples->play();
+            });
+    connect(m_engine, &EngineController::customizeCompleted, this,
+            [this](JobId id, const QString& dir, double seconds) {
+                if (id != m_customizeJob)
+                    return;
+                m_customizeStatus->setText(tr("Done in %1 s; the LoRA files are in %2")
+                                               .arg(seconds, 0, 'f', 1)
+                                               .arg(QDir::toNativeSeparators(dir)));
+                appendLog(tr("[job %1] customization written to %2")
+                              .arg(id)
+                              .arg(QDir::toNativeSeparators(dir)));
+            });
     connect(m_engine, &EngineController::failed, this, &MainWindow::onJobFailed);
     connect(m_engine, &EngineController::cancelled, this, &MainWindow::onJobCancelled);
     connect(m_engine, &EngineController::progress, this, &MainWindow::onProgress);
@@ -415,6 +539,8 @@ void MainWindow::onJobFailed(JobId id, const QString& message) {
         m_probeStatus->setText(tr("The probe failed: %1").arg(message));
         statusBar()->showMessage(tr("The probe failed; see the log"), 5000);
     }
+    if (id == m_customizeJob)
+        m_customizeStatus->setText(tr("The customization failed: %1").arg(message));
     if (id == m_inspectJob) {
         m_modelPanel->showFailure(m_inspectDir, message);
         statusBar()->showMessage(tr("Could not read the model folder"), 5000);
@@ -426,6 +552,8 @@ void MainWindow::onJobCancelled(JobId id) {
     if (id == m_probeJob)
         m_probeStatus->setText(
             tr("Cancelled; %n run(s) finished.", nullptr, int(m_probeCells.size())));
+    if (id == m_customizeJob)
+        m_customizeStatus->setText(tr("Cancelled."));
 }
 
 void MainWindow::onProgress(JobId, int done, int total) {
@@ -440,6 +568,11 @@ void MainWindow::onJobFinished(JobId id) {
     if (id == m_probeJob) {
         m_probeJob = 0;
         setProbeRunning(false);
+    }
+    if (id == m_customizeJob) {
+        m_customizeJob = 0;
+        m_runCustomize->setEnabled(true);
+        m_cancelCustomize->setEnabled(false);
     }
     if (m_engine->activeJobCount() == 0)
         m_jobProgress->hide();
@@ -571,6 +704,67 @@ void MainWindow::onProbeCell(JobId id, const ProbeCell& cell) {
     refreshHeatmaps();
     if (cell.tauEnd == 0)
         refreshTradeOff();
+}
+
+CustomizeSettings MainWindow::customizeSettings() const {
+    CustomizeSettings s;
+    s.modelDir = m_model.isUsable() ? m_model.root : QString();
+    s.video = QDir::fromNativeSeparators(m_videoPath->text().trimmed());
+    s.caption = m_caption->text().trimmed();
+    s.prompt = m_customizePrompt->text().trimmed();
+    if (s.prompt.isEmpty())
+        s.prompt = m_editedCaption->text().trimmed();
+    s.tau = m_customizationTau->value();
+    s.preset = m_customizePreset->currentData().toString();
+    s.rank = m_customizeRank->value();
+    s.alpha = m_customizeAlpha->value();
+    s.steps = m_customizeSteps->value();
+    s.learningRate = m_customizeLr->value();
+    s.sampleSteps = m_customizeSampleSteps->value();
+    s.guidance = m_guidance->value();
+    s.unconstrained = m_customizeUnconstrained->isChecked();
+    s.outDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+               QStringLiteral("/customizations/") +
+               QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
+    return s;
+}
+
+JobId MainWindow::startCustomize() {
+    if (m_customizeJob != 0)
+        return 0;
+    const CustomizeSettings s = customizeSettings();
+    QString missing;
+    if (s.video.isEmpty())
+        missing = tr("Choose a reference video (or a shipped example) first.");
+    else if (s.caption.isEmpty() || s.prompt.isEmpty())
+        missing = tr("Write the caption c and a prompt (or the edited caption c′).");
+    if (!missing.isEmpty()) {
+        m_customizeStatus->setText(missing);
+        return 0;
+    }
+    m_loss->setSeries(s.unconstrained && s.tau > 0
+                          ? QStringList{tr("LoRA t ≥ %1").arg(s.tau), tr("LoRA τ = 0")}
+                          : QStringList{tr("LoRA t ≥ %1").arg(s.tau)});
+    m_sampleFrames.clear();
+    m_samples->clear();
+    m_customizeJob = m_engine->runCustomize(s);
+    m_runCustomize->setEnabled(false);
+    m_cancelCustomize->setEnabled(true);
+    m_customizeStatus->setText(tr("Loading the model and the reference…"));
+    appendLog(tr("[job %1] customization of %2: τ %3, %4, rank %5, %6 steps; prompt \"%7\"")
+                  .arg(m_customizeJob)
+                  .arg(s.video)
+                  .arg(s.tau)
+                  .arg(s.preset)
+                  .arg(s.rank == 0 ? tr("full") : QString::number(s.rank))
+                  .arg(s.steps)
+                  .arg(s.prompt));
+    return m_customizeJob;
+}
+
+void MainWindow::cancelCustomize() {
+    if (m_customizeJob != 0)
+        m_engine->cancel(m_customizeJob);
 }
 
 int MainWindow::customizationTau() const {

@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QMainWindow>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -24,6 +25,7 @@ class QTabWidget;
 namespace mp::widgets {
 class CompareView;
 class HeatmapView;
+class LossCurveView;
 class TradeOffView;
 }  // namespace mp::widgets
 
@@ -69,6 +71,14 @@ public:
     // The τ customization will use: the trade-off view's marker or the typed value.
     int customizationTau() const;
 
+    // The customize tab's settings (τ from the trade-off tab); starts a customization: the
+    // LoRA files go to a new folder under the app's data folder. 0 when inputs are missing or
+    // one is running.
+    CustomizeSettings customizeSettings() const;
+    JobId startCustomize();
+    void cancelCustomize();
+    JobId customizeJob() const { return m_customizeJob; }
+
     void chooseModelFolder();  // the "Open model folder…" dialog
     void appendLog(const QString& line);
 
@@ -87,6 +97,7 @@ private:
     void onProbeCompleted(JobId id, int evaluations, double seconds);
     void refreshHeatmaps();
     void refreshTradeOff();
+    void createCustomizeTab();
     void setProbeRunning(bool running);
     void onJobFailed(JobId id, const QString& message);
     void onJobCancelled(JobId id);
@@ -116,6 +127,21 @@ private:
     widgets::TradeOffView* m_tradeOff = nullptr;
     QLabel* m_tradeOffText = nullptr;
     QSpinBox* m_customizationTau = nullptr;
+    QLineEdit* m_customizePrompt = nullptr;
+    QComboBox* m_customizePreset = nullptr;
+    QSpinBox* m_customizeRank = nullptr;
+    QDoubleSpinBox* m_customizeAlpha = nullptr;
+    QSpinBox* m_customizeSteps = nullptr;
+    QDoubleSpinBox* m_customizeLr = nullptr;
+    QSpinBox* m_customizeSampleSteps = nullptr;
+    QCheckBox* m_customizeUnconstrained = nullptr;
+    QPushButton* m_runCustomize = nullptr;
+    QPushButton* m_cancelCustomize = nullptr;
+    QLabel* m_customizeStatus = nullptr;
+    widgets::LossCurveView* m_loss = nullptr;
+    widgets::CompareView* m_samples = nullptr;
+    JobId m_customizeJob = 0;
+    QVector<QVector<QImage>> m_sampleFrames;  // the customize player's clips, in order
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_modelStatus = nullptr;
     QProgressBar* m_jobProgress = nullptr;

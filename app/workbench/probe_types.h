@@ -1,6 +1,7 @@
 #pragma once
-// The probe as the workbench's signals carry it: Qt value types, no torch. The worker turns the
-// engine's results into these on the engine thread; the views read nothing else.
+// The probe and customization as the workbench's signals carry them: Qt value types, no torch.
+// The worker turns the engine's results into these on the engine thread; the views read nothing
+// else.
 
 #include <QImage>
 #include <QMetaType>
@@ -44,8 +45,28 @@ struct ProbeCell {
     QVector<QImage> frames;          // the decoded resample
 };
 
+// One-shot motion customization from the window (the CLI's `customize`).
+struct CustomizeSettings {
+    QString modelDir;  // empty: the embedded toy model
+    QString video;
+    QString caption;
+    QString prompt;  // generated with the learnt motion
+    QString outDir;  // where the LoRA files go (created)
+    int tau = 700;
+    QString preset = QStringLiteral("temporal-vo");
+    int rank = 4;  // 0: direct tuning
+    double alpha = 4;
+    int steps = 200;
+    double learningRate = 1e-3;
+    int sampleSteps = 50;
+    double guidance = 9.0;
+    quint64 seed = 0;
+    bool unconstrained = true;  // also train τ = 0 for comparison
+};
+
 }  // namespace mp::app
 
+Q_DECLARE_METATYPE(mp::app::CustomizeSettings)
 Q_DECLARE_METATYPE(mp::app::ProbeSettings)
 Q_DECLARE_METATYPE(mp::app::ProbeLayout)
 Q_DECLARE_METATYPE(mp::app::ProbeCell)

@@ -79,6 +79,7 @@ public:
     // earlier one; generate applies it at its request's adapter schedule and takes it off after.
     // Throws EngineError naming the file.
     void attachLora(const std::filesystem::path& file);
+    void detachLora() { m_lora.reset(); }  // the UNet's own weights back
     std::shared_ptr<adapters::LoraAdapter> lora() const { return m_lora; }
 
 private:

@@ -178,6 +178,8 @@ TrainReport Trainer::runImpl(const LossFn& loss, const JobContext& job) {
             takeStep(m_step);
             ++m_step;
             report.losses.push_back(l);
+            if (m_config.onStep)
+                m_config.onStep(m_step, l);
             const bool last = m_step == m_config.totalSteps;
             const bool due = m_config.checkpointEvery > 0 && m_step % m_config.checkpointEvery == 0;
             if (!m_config.checkpointDir.empty() && (due || last))

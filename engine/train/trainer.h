@@ -50,6 +50,9 @@ struct TrainConfig {
     int checkpointEvery = 0;              // steps between checkpoints; 0: only the last
     bool checkpointOnCancel = true;       // a cancelled run keeps what it did
     int checkpointsKept = 2;              // older ones are removed
+    // After each step, with the steps done and that step's loss (a live loss curve); on the
+    // training thread.
+    std::function<void(int step, double loss)> onStep;
 };
 
 // The learning rate at `step` (0-based: the step being taken).

@@ -12,6 +12,7 @@
 
 #include "compare_view.h"
 #include "heatmap_view.h"
+#include "loss_curve_view.h"
 #include "tradeoff_view.h"
 
 #include "fixtures.h"
@@ -36,6 +37,7 @@
 #include <QSemaphore>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -59,6 +61,7 @@ using mp::app::ProbeLayout;
 using mp::app::Settings;
 using mp::widgets::CompareView;
 using mp::widgets::HeatmapView;
+using mp::widgets::LossCurveView;
 using mp::widgets::TradeOffView;
 using namespace Qt::StringLiterals;
 
@@ -133,6 +136,7 @@ private Q_SLOTS:
     void probeFillsHeatmapsLive();
     void probeCancel();
     void probeNeedsInputs();
+    void customizeFromPanel();
 
     void recentModelDirs_data();
     void recentModelDirs();
@@ -142,6 +146,7 @@ private:
 };
 
 void TestMainWindow::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // customizations go to the test's data folder
     QVERIFY(QDir().mkpath(outputDir()));
     QVERIFY(m_tmp.isValid());
 }
@@ -855,6 +860,70 @@ void TestMainWindow::probeNeedsInputs() {
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
                 ->text()
                 .startsWith(QStringLiteral("The probe failed")));
+}
+
+// A customization from the panel: τ taken from the trade-off tab's spin box, a loss point per
+// step for both trainings, the LoRA files written, and the reference, base, τ-LoRA and
+// unconstrained samples side by side; a second run can be cancelled during training.
+void TestMainWindow::customizeFromPanel() {
+    Settings settings(m_tmp.filePath(QStringLiteral("customize.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.useExample(1);
+    window.findChild<QSpinBox*>(QStringLiteral("customizationTau"))->setValue(600);
+    QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("customizeTau"))->value(), 600);
+    window.findChild<QSpinBox*>(QStringLiteral("customizeSteps"))->setValue(6);
+    window.findChild<QSpinBox*>(QStringLiteral("customizeSampleSteps"))->setValue(3);
+    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
+    tabs->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("customizeTab")));
+    const auto settingsNow = window.customizeSettings();
+    QCOMPARE(settingsNow.tau, 600);
+    QCOMPARE(settingsNow.prompt, window.editedCaption());
+
+    QSignalSpy losses(&engine, &EngineController::customizeLoss);
+    QSignalSpy samples(&engine, &EngineController::customizeSample);
+    QSignalSpy completed(&engine, &EngineController::customizeCompleted);
+    QSignalSpy finished(&engine, &EngineController::finished);
+    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton")),
+                      Qt::LeftButton);
+    QVERIFY(window.customizeJob() != 0);
+    QVERIFY(finished.wait(180000));
+    QCOMPARE(completed.count(), 1);
+    QCOMPARE(losses.count(), 12);
+    auto* curve = window.findChild<LossCurveView*>(QStringLiteral("lossCurve"));
+    QCOMPARE(curve->pointCount(0), 6);
+    QCOMPARE(curve->pointCount(1), 6);
+    QCOMPARE(curve->lastLoss(1), losses.last().at(3).toDouble());
+    QStringList labels;
+    for (const auto& args : samples)
+        labels << args.at(1).toString();
+    QCOMPARE(labels, (QStringList{u"reference"_s, u"base"_s, u"LoRA t ≥ 600"_s, u"LoRA always"_s}));
+    auto* player = window.findChild<CompareView*>(QStringLiteral("customizeSamples"));
+    QCOMPARE(player->clipCount(), 4);
+    QCOMPARE(player->frameCount(), 16);
+    const QString dir = completed.at(0).at(1).toString();
+    QVERIFY(QFile::exists(dir + u"/lora-tau600.safetensors"_s));
+    QVERIFY(QFile::exists(dir + u"/lora-unconstrained.safetensors"_s));
+    QTest::qWait(50);
+    QString path;
+    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-customize.png"), &path));
+
+    // Cancel during training.
+    window.findChild<QSpinBox*>(QStringLiteral("customizeSteps"))->setValue(500);
+    losses.clear();
+    finished.clear();
+    QSignalSpy cancelled(&engine, &EngineController::cancelled);
+    const JobId second = window.startCustomize();
+    QVERIFY(second != 0);
+    QVERIFY(losses.wait(60000));
+    window.cancelCustomize();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(cancelled.count(), 1);
+    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), second);
+    QVERIFY(losses.count() < 500);
+    QVERIFY(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton"))->isEnabled());
 }
 
 void TestMainWindow::recentModelDirs_data() {

@@ -2,6 +2,7 @@
 
 #include "engine_controller.h"
 #include "main_window.h"
+#include "scripted_run.h"
 #include "settings.h"
 
 #include <QApplication>
@@ -12,6 +13,8 @@
 #include <QLocale>
 #include <QTimer>
 #include <QTranslator>
+
+#include <memory>
 
 namespace {
 
@@ -60,6 +63,38 @@ int main(int argc, char* argv[]) {
                                 "documentation and CI)."),
         QApplication::translate("main", "file"));
     parser.addOption(screenshot);
+    const QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QApplication::translate("main", "Start on shipped toy example <n> (video and captions)."),
+        QApplication::translate("main", "n"), QStringLiteral("1"));
+    const QCommandLineOption run(
+        QStringLiteral("run"),
+        QApplication::translate("main",
+                                "With --demo: run probe, customize or probe,customize in the "
+                                "window, as a user would."),
+        QApplication::translate("main", "what"));
+    const QCommandLineOption screenshots(
+        QStringLiteral("screenshots"),
+        QApplication::translate("main", "With --run: save a picture of every view into <dir>."),
+        QApplication::translate("main", "dir"));
+    const QCommandLineOption quit(
+        QStringLiteral("quit"),
+        QApplication::translate("main", "With --run: quit when done (exit 1 if anything failed)."));
+    const QCommandLineOption steps(QStringLiteral("steps"),
+                                   QApplication::translate("main", "With --run: probe steps."),
+                                   QApplication::translate("main", "n"));
+    const QCommandLineOption interval(QStringLiteral("interval"),
+                                      QApplication::translate("main", "With --run: grid interval."),
+                                      QApplication::translate("main", "i"));
+    const QCommandLineOption trainSteps(
+        QStringLiteral("train-steps"),
+        QApplication::translate("main", "With --run: customization training steps."),
+        QApplication::translate("main", "n"));
+    const QCommandLineOption sampleSteps(
+        QStringLiteral("sample-steps"),
+        QApplication::translate("main", "With --run: customization sampling steps."),
+        QApplication::translate("main", "n"));
+    parser.addOptions({demo, run, screenshots, quit, steps, interval, trainSteps, sampleSteps});
     parser.process(app);
 
     mp::app::Settings settings;
@@ -75,6 +110,23 @@ int main(int argc, char* argv[]) {
             window.openModelFolder(toy);
         else
             qWarning("%s", qPrintable(why));
+    }
+    std::unique_ptr<mp::app::ScriptedRun> scripted;
+    if (parser.isSet(demo) || parser.isSet(run)) {
+        mp::app::ScriptedRun::Options o;
+        o.example = parser.value(demo).toInt();
+        o.runs = parser.value(run).split(u',', Qt::SkipEmptyParts);
+        o.screenshots = parser.value(screenshots);
+        o.steps = parser.value(steps).toInt();
+        o.interval = parser.value(interval).toInt();
+        o.trainSteps = parser.value(trainSteps).toInt();
+        o.sampleSteps = parser.value(sampleSteps).toInt();
+        scripted = std::make_unique<mp::app::ScriptedRun>(&window, &engine, o);
+        if (parser.isSet(quit))
+            QObject::connect(scripted.get(), &mp::app::ScriptedRun::done, &app,
+                             [](int code) { QApplication::exit(code); });
+        // After the model folder's inspection has been queued (the engine runs jobs in order).
+        QTimer::singleShot(0, scripted.get(), &mp::app::ScriptedRun::start);
     }
     if (parser.isSet(screenshot)) {
         // Give a model folder given on the command line time to load; then picture and quit.

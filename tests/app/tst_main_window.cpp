@@ -8,6 +8,7 @@
 #include "main_window.h"
 #include "model_panel.h"
 #include "model_summary.h"
+#include "scripted_run.h"
 #include "settings.h"
 
 #include "compare_view.h"
@@ -137,6 +138,7 @@ private Q_SLOTS:
     void probeCancel();
     void probeNeedsInputs();
     void customizeFromPanel();
+    void scriptedScreenshots();
 
     void recentModelDirs_data();
     void recentModelDirs();
@@ -924,6 +926,38 @@ void TestMainWindow::customizeFromPanel() {
     QCOMPARE(cancelled.at(0).at(0).value<JobId>(), second);
     QVERIFY(losses.count() < 500);
     QVERIFY(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton"))->isEnabled());
+}
+
+// The scripted mode behind `motionprobe --demo --run probe,customize --screenshots DIR --quit`:
+// both jobs run through the window and every view is pictured.
+void TestMainWindow::scriptedScreenshots() {
+    Settings settings(m_tmp.filePath(QStringLiteral("scripted.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTemporaryDir shots;
+    mp::app::ScriptedRun::Options o;
+    o.example = 2;
+    o.runs = QStringList{u"probe"_s, u"customize"_s};
+    o.screenshots = shots.path();
+    o.steps = 2;
+    o.interval = 500;
+    o.trainSteps = 2;
+    o.sampleSteps = 2;
+    mp::app::ScriptedRun run(&window, &engine, o);
+    QSignalSpy done(&run, &mp::app::ScriptedRun::done);
+    run.start();
+    QVERIFY(done.wait(240000));
+    QCOMPARE(done.at(0).at(0).toInt(), 0);
+    QStringList names;
+    for (const QString& f : run.screenshots()) {
+        names << QFileInfo(f).fileName();
+        QCOMPARE(QImage(f).size(), window.size() * window.devicePixelRatio());
+    }
+    QCOMPARE(names, (QStringList{u"probe.png"_s, u"tradeoff.png"_s, u"compare.png"_s,
+                                 u"customize.png"_s, u"experiments.png"_s}));
+    QVERIFY(window.findChild<CompareView*>(QStringLiteral("compareTab"))->clipCount() == 4);
 }
 
 void TestMainWindow::recentModelDirs_data() {

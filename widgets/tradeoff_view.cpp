@@ -41,6 +41,7 @@ TradeOffView::TradeOffView(QWidget* parent) : QWidget(parent) {
         if (e->button() != Qt::LeftButton || m_points.isEmpty())
             return;
         m_dragging = true;
+        m_userChose = true;
         moveMarker(nearestPoint(e->position()), true);
     });
     connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
@@ -108,14 +109,18 @@ void TradeOffView::setCurve(const QVector<Point>& points,
         m_plot->xAxis->setRange(pad(*xl, *xh));
         m_plot->yAxis->setRange(pad(*yl, *yh));
     }
-    // Keep the user's choice when the curve grows; otherwise start at the suggestion.
+    // A choice the user made stays while the curve grows; until then the marker follows the
+    // suggestion (and says so through tauChosen).
     int index = -1;
-    for (int i = 0; i < points.size(); ++i)
-        if (points[i].tau == previous)
-            index = i;
-    if (index < 0)
+    if (m_userChose)
+        for (int i = 0; i < points.size(); ++i)
+            if (points[i].tau == previous)
+                index = i;
+    if (index < 0) {
+        m_userChose = false;
         index = m_suggestedIndex;
-    moveMarker(index, false);
+    }
+    moveMarker(index, true);
 }
 
 int TradeOffView::suggestedTau() const {
@@ -128,8 +133,10 @@ int TradeOffView::chosenTau() const {
 
 void TradeOffView::chooseTau(int tau) {
     for (int i = 0; i < m_points.size(); ++i)
-        if (m_points[i].tau == tau)
+        if (m_points[i].tau == tau) {
+            m_userChose = true;
             moveMarker(i, true);
+        }
 }
 
 QPoint TradeOffView::pointPosition(int index) const {
@@ -155,8 +162,10 @@ int TradeOffView::nearestPoint(const QPointF& pos) const {
 }
 
 void TradeOffView::moveMarker(int index, bool notify) {
-    const bool changed = index != m_chosen;
+    const int tau = index >= 0 ? m_points[index].tau : -1;
+    const bool changed = tau != m_markerTau;
     m_chosen = index;
+    m_markerTau = tau;
     if (index >= 0)
         m_marker->setData({m_points[index].appearance}, {m_points[index].motion});
     else

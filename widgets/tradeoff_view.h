@@ -26,7 +26,8 @@ public:
     explicit TradeOffView(QWidget* parent = nullptr);
 
     void setAxisLabels(const QString& appearance, const QString& motion);
-    // `frontier`: indices into points (appearance ascending); `suggested`: an index or -1.
+    // `frontier`: indices into points (appearance ascending); `suggested`: an index or -1. The
+    // marker follows the suggestion until the user places it.
     void setCurve(const QVector<Point>& points, const QVector<int>& frontier, int suggested);
     void clear();
 
@@ -55,7 +56,9 @@ private:
     QVector<Point> m_points;
     int m_suggestedIndex = -1;
     int m_chosen = -1;
+    int m_markerTau = -1;  // the τ last announced
     bool m_dragging = false;
+    bool m_userChose = false;  // the marker was placed by the user, not by the suggestion
 };
 
 }  // namespace mp::widgets

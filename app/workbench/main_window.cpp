@@ -787,15 +787,13 @@ void MainWindow::refreshTradeOff() {
     QVector<int> frontier;
     if (suggested)
         frontier = QVector<int>(suggested->frontier.begin(), suggested->frontier.end());
-    m_tradeOff->setCurve(points, frontier, suggested ? suggested->point : -1);
+    m_tradeOff->setCurve(points, frontier, suggested ? suggested->point : -1);  // tauChosen
     m_tradeOffText->setText(suggested ? tr("Suggested τ = %1 (%2). %3")
                                             .arg(suggested->tau)
                                             .arg(QString::fromStdString(suggested->rule),
                                                  QString::fromStdString(suggested->reasoning))
                                       : tr("%n point(s) so far; a suggestion needs finite scores.",
                                            nullptr, int(points.size())));
-    if (m_tradeOff->chosenTau() >= 0)
-        m_customizationTau->setValue(std::min(m_tradeOff->chosenTau(), 999));
 }
 
 bool MainWindow::comparePair(int tauStart, int tauEnd) {

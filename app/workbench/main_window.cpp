@@ -1,6 +1,9 @@
 #include "main_window.h"
 
 #include "engine_controller.h"
+#ifdef MP_HAVE_STORE
+#include "experiments_panel.h"
+#endif
 #include "model_panel.h"
 #include "settings.h"
 
@@ -12,6 +15,9 @@
 
 #include "io/tgve_dataset.h"
 #include "probe/analysis.h"
+#ifdef MP_HAVE_STORE
+#include "store/store.h"
+#endif
 
 #include <QAction>
 #include <QApplication>
@@ -194,21 +200,20 @@ void MainWindow::createTabs() {
     m_tabs->addTab(m_compare, tr("Compare"));
     createCustomizeTab();
 
-    struct Placeholder {
-        const char* objectName;
-        QString title;
-        QString explanation;
-    };
-    const Placeholder placeholders[] = {
-        {"experimentsTab", tr("Experiments"),
-         tr("TGVE benchmark tables and figures for the probe and customization, sharded over "
-            "GPUs.")},
-    };
-    for (const Placeholder& p : placeholders) {
-        auto* view = new PlaceholderView(p.title, p.explanation, m_tabs);
-        view->setObjectName(QString::fromLatin1(p.objectName));
-        m_tabs->addTab(view, p.title);
-    }
+#ifdef MP_HAVE_STORE
+    // Experiments: the probes of the experiment store, reopened into the views.
+    auto* experiments = new ExperimentsPanel(m_tabs);
+    experiments->setObjectName(QStringLiteral("experimentsTab"));
+    experiments->setStorePath(
+        QString::fromStdString(store::ExperimentStore::defaultPath().string()));
+    connect(experiments, &ExperimentsPanel::probeOpened, this, &MainWindow::showStoredProbe);
+    m_tabs->addTab(experiments, tr("Experiments"));
+#else
+    auto* experiments = new PlaceholderView(
+        tr("Experiments"), tr("This build has no experiment store (SQLite)."), m_tabs);
+    experiments->setObjectName(QStringLiteral("experimentsTab"));
+    m_tabs->addTab(experiments, tr("Experiments"));
+#endif
     // Reopen on the tab the user left; a name from another version falls back to the first.
     for (int i = 0; i < m_tabs->count(); ++i)
         if (m_tabs->widget(i)->objectName() == m_settings->currentTab())
@@ -765,6 +770,25 @@ JobId MainWindow::startCustomize() {
 void MainWindow::cancelCustomize() {
     if (m_customizeJob != 0)
         m_engine->cancel(m_customizeJob);
+}
+
+void MainWindow::showStoredProbe(const ProbeLayout& layout,
+                                 const QVector<ProbeCell>& cells,
+                                 const QString& description) {
+    if (m_probeJob != 0)
+        cancelProbe();  // the views show one probe at a time
+    m_probeJob = 0;
+    m_probeLayout = layout;
+    m_probeCells.clear();
+    for (const ProbeCell& c : cells)
+        m_probeCells.insert(c.run, c);
+    m_appearanceHeatmap->setVisible(layout.toyWorld);
+    m_motionHeatmap->setVisible(layout.toyWorld);
+    refreshHeatmaps();
+    refreshTradeOff();
+    m_probeStatus->setText(
+        tr("Reopened %1 (%n run(s)).", nullptr, int(cells.size())).arg(description));
+    m_tabs->setCurrentWidget(findChild<QWidget*>(QStringLiteral("probeTab")));
 }
 
 int MainWindow::customizationTau() const {

@@ -68,6 +68,10 @@ public:
     // Shows the original, the reconstruction, the full edit and the pair's resample in the
     // compare view and switches to it; false when that pair has not finished.
     bool comparePair(int tauStart, int tauEnd);
+    // Shows a recorded probe (from the Experiments tab) in the Probe and Trade-off views.
+    void showStoredProbe(const ProbeLayout& layout,
+                         const QVector<ProbeCell>& cells,
+                         const QString& description);
     // The τ customization will use: the trade-off view's marker or the typed value.
     int customizationTau() const;
 

@@ -5,6 +5,7 @@
 
 #include "engine_controller.h"
 #include "engine_worker.h"
+#include "experiments_panel.h"
 #include "main_window.h"
 #include "model_panel.h"
 #include "model_summary.h"
@@ -139,6 +140,7 @@ private Q_SLOTS:
     void probeNeedsInputs();
     void customizeFromPanel();
     void scriptedScreenshots();
+    void experimentsReopen();
 
     void recentModelDirs_data();
     void recentModelDirs();
@@ -149,6 +151,9 @@ private:
 
 void TestMainWindow::initTestCase() {
     QStandardPaths::setTestModeEnabled(true);  // customizations go to the test's data folder
+    // The Experiments tab opens the default store: the test's own, never the user's.
+    qputenv("MOTIONPROBE_STORE",
+            QFile::encodeName(m_tmp.filePath(QStringLiteral("default.sqlite"))));
     QVERIFY(QDir().mkpath(outputDir()));
     QVERIFY(m_tmp.isValid());
 }
@@ -958,6 +963,55 @@ void TestMainWindow::scriptedScreenshots() {
     QCOMPARE(names, (QStringList{u"probe.png"_s, u"tradeoff.png"_s, u"compare.png"_s,
                                  u"customize.png"_s, u"experiments.png"_s}));
     QVERIFY(window.findChild<CompareView*>(QStringLiteral("compareTab"))->clipCount() == 4);
+}
+
+// A probe the CLI recorded in a store shows in the Experiments tab and reopens into the Probe
+// and Trade-off views with the CLI's numbers; its runs export as CSV.
+void TestMainWindow::experimentsReopen() {
+#ifndef MP_CLI_PATH
+    QSKIP("built without the CLI");
+#else
+    QTemporaryDir dir;
+    const QString store = dir.filePath(u"store.sqlite"_s);
+    QProcess cli;
+    cli.start(QStringLiteral(MP_CLI_PATH),
+              {u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s, u"--steps"_s, u"2"_s,
+               u"--interval"_s, u"500"_s, u"--out"_s, dir.filePath(u"run"_s), u"--store"_s, store});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    QFile results(dir.filePath(u"run/results.json"_s));
+    QVERIFY(results.open(QIODevice::ReadOnly));
+    const auto runs = QJsonDocument::fromJson(results.readAll()).object()[u"runs"_s].toArray();
+
+    Settings settings(m_tmp.filePath(QStringLiteral("experiments.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    auto* panel = window.findChild<mp::app::ExperimentsPanel*>(QStringLiteral("experimentsTab"));
+    QVERIFY(panel);
+    QCOMPARE(panel->storePath(), m_tmp.filePath(QStringLiteral("default.sqlite")));
+    QCOMPARE(panel->probeCount(), 0);
+    QVERIFY(panel->setStorePath(store));
+    QCOMPARE(panel->probeCount(), 1);
+    QVERIFY(panel->openRow(0));
+    QCOMPARE(window.probeCells().size(), 5);
+    auto* clip = window.findChild<HeatmapView*>(QStringLiteral("clipHeatmap"));
+    QCOMPARE(clip->columnCount(), 2);
+    for (const auto& v : runs) {
+        const auto o = v.toObject();
+        const auto cell = window.probeCells().value(o[u"run"_s].toString());
+        QVERIFY(std::abs(cell.clipChange - o[u"clip_change"_s].toDouble()) < 1e-9);
+        QVERIFY(std::abs(cell.flowSimilarity - o[u"flow_similarity"_s].toDouble()) < 1e-9);
+    }
+    QCOMPARE(window.findChild<TradeOffView*>(QStringLiteral("tradeOffView"))->pointCount(), 2);
+    const QString csv = dir.filePath(u"runs.csv"_s);
+    QVERIFY(panel->exportCsv(0, csv));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto lines = QString::fromUtf8(f.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 6);
+    QVERIFY(lines[0].startsWith(u"run,tau_start,tau_end,clip_change"_s));
+    QVERIFY(!panel->setStorePath(dir.filePath(u"run/results.json"_s)));  // not a store
+#endif
 }
 
 void TestMainWindow::recentModelDirs_data() {

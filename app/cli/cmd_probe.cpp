@@ -23,6 +23,9 @@
 #include "runtime/device.h"
 #include "session/probe_session.h"
 #ifdef MP_HAVE_STORE
+#include "session/probe_store.h"
+#endif
+#ifdef MP_HAVE_STORE
 #include "store/store.h"
 #endif
 #include "toy/oracle.h"
@@ -57,80 +60,6 @@ std::string number(double v) {
     s << v;
     return s.str();
 }
-
-// FNV-1a, 64 bits: the store's key for a probe (what fixes its runs' numbers).
-struct Fnv {
-    std::uint64_t h = 1469598103934665603ull;
-    void add(const void* data, std::size_t n) {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < n; ++i)
-            h = (h ^ p[i]) * 1099511628211ull;
-    }
-    void add(const std::string& s) {
-        add(s.data(), s.size());
-        add("\0", 1);
-    }
-    std::string hex() const {
-        char s[17];
-        std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(h));
-        return s;
-    }
-};
-
-std::string fileText(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// The model (its folder, component configs and weight file sizes), the video as the model sees
-// it, the captions and every setting that changes a run's latents; not the grid, so a finer grid
-// reuses the runs a coarser one finished.
-std::string probeKey(const fs::path& model,
-                     const video::Clip& clip,
-                     const probe::ProbeRequest& r,
-                     const std::string& device) {
-    Fnv f;
-    std::error_code ec;
-    f.add(fs::weakly_canonical(model, ec).string());
-    for (const char* c : {"model_index.json", "unet/config.json", "vae/config.json",
-                          "text_encoder/config.json", "scheduler/scheduler_config.json"})
-        f.add(fileText(model / c));
-    for (const char* c : {"unet", "vae", "text_encoder"})
-        if (fs::is_directory(model / c, ec))
-            for (const auto& e : fs::directory_iterator(model / c))
-                if (e.path().extension() == ".safetensors")
-                    f.add(e.path().filename().string() + ":" + std::to_string(e.file_size()));
-    for (const auto& frame : clip.frames)
-        f.add(frame.data(), frame.size());
-    f.add(r.caption);
-    f.add(r.edit);
-    f.add(r.negativePrompt ? "negative:" + *r.negativePrompt : "no negative");
-    f.add(std::to_string(r.steps));
-    f.add(number(r.inversionGuidance));
-    f.add(r.guidance ? number(*r.guidance) : "default guidance");
-    f.add(device);
-    return f.hex();
-}
-
-#ifdef MP_HAVE_STORE
-store::Blob toBlob(const at::Tensor& t) {
-    const auto c = t.to(at::kCPU, at::kFloat).contiguous();
-    store::Blob b{"F32", c.sizes().vec(), {}};
-    const auto* p = static_cast<const std::byte*>(c.data_ptr());
-    b.data.assign(p, p + c.numel() * 4);
-    return b;
-}
-
-std::optional<at::Tensor> fromBlob(const std::optional<store::Blob>& b) {
-    if (!b || b->dtype != "F32")
-        return std::nullopt;
-    auto t = at::empty(b->shape, at::kFloat);
-    if (static_cast<std::size_t>(t.numel()) * 4 != b->data.size())
-        return std::nullopt;  // a damaged entry is recomputed
-    std::memcpy(t.data_ptr(), b->data.data(), b->data.size());
-    return t;
-}
-#endif
 
 // A number of a run's results by a path of keys ("clip_change", "oracle/shape"); booleans as 0/1.
 std::optional<double> valueAt(const nlohmann::ordered_json& run, const std::string& key) {
@@ -307,7 +236,7 @@ VideoProbe probeVideo(Env& env,
     // Every finished part goes into the experiment store as it finishes; a rerun of the same
     // probe (same key) after a kill takes them back instead of computing them again.
     auto& experiments = *env.experiments;
-    const auto key = probeKey(modelDir, original, req, device.describe());
+    const auto key = session::probeKey(modelDir, original, req, device.describe());
     const auto probeRow = experiments.probe(
         key,
         nlohmann::json{{"model", modelDir.string()},
@@ -319,12 +248,7 @@ VideoProbe probeVideo(Env& env,
                        {"inversion_guidance", req.inversionGuidance},
                        {"device", device.describe()}}
             .dump());
-    req.checkpoints.load = [&](const std::string& name) {
-        return fromBlob(experiments.blob(probeRow.id, name));
-    };
-    req.checkpoints.save = [&](const std::string& name, const at::Tensor& t) {
-        experiments.putBlob(probeRow.id, name, toBlob(t));
-    };
+    req.checkpoints = session::storeCheckpoints(experiments, probeRow.id);
 #endif
 
     fs::create_directories(out / "videos");
@@ -342,12 +266,7 @@ VideoProbe probeVideo(Env& env,
         for (const auto& o : finished) {
             const auto& r = plan.runs[static_cast<std::size_t>(o.run)];
             const auto report = probed.evaluate(plan, o, job);
-            nlohmann::ordered_json j;
-            j["run"] = r.name();
-            if (r.kind == probe::ProbePlan::RunKind::Pair) {
-                j["tau_start"] = r.pair.start;
-                j["tau_end"] = r.pair.end;
-            }
+            auto j = session::runJson(report);
             j["video"] = "videos/" + r.name() + ".mp4";
             (void)video::encodeVideo(report.clip, out / "videos" / (r.name() + ".mp4"), encode, job)
                 .value();
@@ -358,24 +277,8 @@ VideoProbe probeVideo(Env& env,
                     {{"run", r.name()}});
                 j["tensors"] = "tensors/" + r.name() + ".safetensors";
             }
-            if (report.clipChange)
-                j["clip_change"] = *report.clipChange;
-#ifdef MP_HAVE_VISION
-            j["flow_similarity"] = report.flowSimilarity
-                                       ? nlohmann::ordered_json(*report.flowSimilarity)
-                                       : nlohmann::ordered_json(nullptr);
-#endif
-            if (report.oracle)
-                j["oracle"] = verdictsJson(*report.oracle);
 #ifdef MP_HAVE_STORE
-            experiments.putRun(
-                probeRow.id,
-                {r.name(),
-                 r.kind == probe::ProbePlan::RunKind::Pair ? std::optional<int>(r.pair.start)
-                                                           : std::nullopt,
-                 r.kind == probe::ProbePlan::RunKind::Pair ? std::optional<int>(r.pair.end)
-                                                           : std::nullopt,
-                 j.dump()});
+            session::recordRun(experiments, probeRow.id, report, j);
 #endif
             byRun[static_cast<std::size_t>(o.run)] = std::move(j);
         }

@@ -5,6 +5,7 @@
 #include "io/file_util.h"
 #include "io/resources.h"
 #include "io/snapshot.h"
+#include "session/probe_session.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,27 +29,11 @@ toy::Frames framesOf(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
 
-nlohmann::ordered_json verdictsJson(const toy::Verdicts& v) {
-    const auto verdict = [](const std::optional<bool>& b) {
-        return b ? nlohmann::ordered_json(*b) : nullptr;
-    };
-    nlohmann::ordered_json j{{"colour", verdict(v.appearance.colour)},
-                             {"shape", verdict(v.appearance.shape)},
-                             {"background", verdict(v.appearance.background)},
-                             {"motion_similarity", v.motion.similarity},
-                             {"same_path", v.motion.samePath}};
-    if (v.leak)
-        j["leak"] = {{"colour", verdict(v.leak->colour)},
-                     {"shape", verdict(v.leak->shape)},
-                     {"background", verdict(v.leak->background)}};
-    return j;
-}
-
 nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption) {
-    return verdictsJson(toy::judge(clip, caption, reference, referenceCaption));
+    return session::verdictsJson(toy::judge(clip, caption, reference, referenceCaption));
 }
 
 std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {

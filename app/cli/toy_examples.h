@@ -31,8 +31,6 @@ nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption = nullptr);
-// The oracle's verdicts as JSON (the fields oracleVerdicts writes).
-nlohmann::ordered_json verdictsJson(const toy::Verdicts& verdicts);
 // A clip's frames as the CLIP scorer takes them.
 std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip);
 

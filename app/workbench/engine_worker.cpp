@@ -14,6 +14,9 @@
 #include "sampling/ddim.h"
 #ifdef MP_HAVE_SESSION
 #include "session/probe_session.h"
+#ifdef MP_HAVE_STORE
+#include "session/probe_store.h"
+#endif
 #include "train/customize.h"
 #include "video/video_io.h"
 #include "video/video_tensor.h"
@@ -216,6 +219,28 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
             video::decodeVideo(video, session::referenceDecodeOptions(pipeline), job).value(),
             req.edit, job);
         req.latents = probed.latents();
+#ifdef MP_HAVE_STORE
+        // Recorded as the CLI records (the same key: a probe either ran resumes in the other),
+        // so the Experiments tab lists it and a rerun computes only what is missing.
+        std::optional<store::ExperimentStore> db;
+        std::int64_t row = 0;
+        if (!settings.storePath.isEmpty()) {
+            db.emplace(store::ExperimentStore::open(toPath(settings.storePath)));
+            const auto device = pipeline.device().describe();
+            row = db->probe(session::probeKey(m_loaded->dir, probed.original(), req, device),
+                            nlohmann::json{{"model", m_loaded->dir.string()},
+                                           {"video", settings.video.toStdString()},
+                                           {"caption", req.caption},
+                                           {"edit", req.edit},
+                                           {"steps", req.steps},
+                                           {"guidance", settings.guidance},
+                                           {"inversion_guidance", req.inversionGuidance},
+                                           {"device", device}}
+                                .dump())
+                      .id;
+            req.checkpoints = session::storeCheckpoints(*db, row);
+        }
+#endif
         layout.original = imagesOf(probed.original());
         layout.fps = probed.fps();
         Q_EMIT probeStarted(id, layout);
@@ -225,10 +250,20 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
                                 const std::vector<probe::ProbeRunOutput>& finishedRuns) {
                                 for (const auto& o : finishedRuns) {
                                     job.throwIfCancelled();  // a group's runs take a while
-                                    Q_EMIT probeCell(id, cellOf(probed.evaluate(plan, o, job)));
+                                    const auto report = probed.evaluate(plan, o, job);
+#ifdef MP_HAVE_STORE
+                                    if (db)
+                                        session::recordRun(*db, row, report,
+                                                           session::runJson(report));
+#endif
+                                    Q_EMIT probeCell(id, cellOf(report));
                                 }
                             })
                 .value();
+#ifdef MP_HAVE_STORE
+        if (db)
+            db->setStatus(row, "finished");
+#endif
         return result.evaluationsComputed;
 #endif
     });

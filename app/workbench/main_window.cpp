@@ -645,6 +645,10 @@ ProbeSettings MainWindow::probeSettings() const {
     s.steps = m_steps->value();
     s.interval = m_interval->currentData().toInt();
     s.guidance = m_guidance->value();
+#ifdef MP_HAVE_STORE
+    if (auto* experiments = findChild<ExperimentsPanel*>(QStringLiteral("experimentsTab")))
+        s.storePath = experiments->storePath();
+#endif
     return s;
 }
 
@@ -846,6 +850,10 @@ void MainWindow::onProbeCompleted(JobId id, int evaluations, double seconds) {
                                .arg(evaluations)
                                .arg(seconds, 0, 'f', 1));
     appendLog(tr("[job %1] probe done in %2 s").arg(id).arg(seconds, 0, 'f', 1));
+#ifdef MP_HAVE_STORE
+    if (auto* experiments = findChild<ExperimentsPanel*>(QStringLiteral("experimentsTab")))
+        experiments->refresh();  // the probe is recorded there now
+#endif
 }
 
 // Rows are τ_start (ascending, bottom to top), columns τ_end; a pair's cell holds its metric,

@@ -21,6 +21,7 @@ struct ProbeSettings {
     int steps = 50;
     int interval = 100;
     double guidance = 9.0;
+    QString storePath;  // the experiment store to record into and resume from; empty: none
 };
 
 // The grid, announced before the first evaluation so the views can lay it out.

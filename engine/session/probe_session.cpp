@@ -100,4 +100,20 @@ RunReport ProbeSession::evaluate(const probe::ProbePlan& plan,
     return report;
 }
 
+nlohmann::ordered_json verdictsJson(const toy::Verdicts& v) {
+    const auto verdict = [](const std::optional<bool>& b) {
+        return b ? nlohmann::ordered_json(*b) : nullptr;
+    };
+    nlohmann::ordered_json j{{"colour", verdict(v.appearance.colour)},
+                             {"shape", verdict(v.appearance.shape)},
+                             {"background", verdict(v.appearance.background)},
+                             {"motion_similarity", v.motion.similarity},
+                             {"same_path", v.motion.samePath}};
+    if (v.leak)
+        j["leak"] = {{"colour", verdict(v.leak->colour)},
+                     {"shape", verdict(v.leak->shape)},
+                     {"background", verdict(v.leak->background)}};
+    return j;
+}
+
 }  // namespace mp::session

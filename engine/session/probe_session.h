@@ -12,6 +12,7 @@
 #include "video/video_io.h"
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ struct RunReport {
                                            // flow is defined
     std::optional<toy::Verdicts> oracle;   // on the toy world
 };
+
+// The oracle's verdicts as JSON: colour, shape, background (true, false or null when the caption
+// names none), motion_similarity, same_path, and "leak" when judged against a reference caption.
+nlohmann::ordered_json verdictsJson(const toy::Verdicts& verdicts);
 
 class ProbeSession {
 public:

@@ -760,6 +760,19 @@ void TestMainWindow::probeFillsHeatmapsLive() {
         QVERIFY(std::abs(cell.flowSimilarity - o[u"flow_similarity"_s].toDouble()) < 1e-9);
     }
 #endif
+    // Recorded in the store the Experiments tab shows; the same probe again resumes from it and
+    // computes no evaluation, with the same cells.
+    auto* panel = window.findChild<mp::app::ExperimentsPanel*>(QStringLiteral("experimentsTab"));
+    QVERIFY(panel && panel->probeCount() >= 1);
+    const auto first = window.probeCells();
+    completed.clear();
+    finished.clear();
+    QVERIFY(window.startProbe() != 0);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(completed.count(), 1);
+    QCOMPARE(completed.at(0).at(1).toInt(), 0);
+    for (const auto& c : first)
+        QCOMPARE(window.probeCells().value(c.run).clipChange, c.clipChange);
     QVERIFY2(longestStall < 100,
              qPrintable(u"the event loop stalled for %1 ms"_s.arg(longestStall)));
     qInfo("longest event-loop gap while probing: %lld ms", longestStall);
@@ -989,7 +1002,6 @@ void TestMainWindow::experimentsReopen() {
     auto* panel = window.findChild<mp::app::ExperimentsPanel*>(QStringLiteral("experimentsTab"));
     QVERIFY(panel);
     QCOMPARE(panel->storePath(), m_tmp.filePath(QStringLiteral("default.sqlite")));
-    QCOMPARE(panel->probeCount(), 0);
     QVERIFY(panel->setStorePath(store));
     QCOMPARE(panel->probeCount(), 1);
     QVERIFY(panel->openRow(0));

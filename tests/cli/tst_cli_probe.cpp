@@ -84,7 +84,7 @@ void TstCliProbe::customizeResumesAfterKill() {
     const auto args = [&](const char* out) {
         return QStringList{u"customize"_s,      u"--demo"_s,    u"--rank"_s,
                            u"full"_s,           u"--dropout"_s, u"0.1"_s,
-                           u"--steps"_s,        u"60"_s,        u"--no-unconstrained"_s,
+                           u"--steps"_s,        u"40"_s,        u"--no-unconstrained"_s,
                            u"--sample-steps"_s, u"2"_s,         u"--out"_s,
                            path(dir / out)};
     };
@@ -92,7 +92,7 @@ void TstCliProbe::customizeResumesAfterKill() {
     QProcess p;
     p.start(QStringLiteral(MP_CLI_PATH), args("a"));
     QVERIFY(p.waitForStarted());
-    QDeadlineTimer deadline(120000);
+    QDeadlineTimer deadline(300000);
     const auto hasCheckpoint = [&] {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(checkpoints, ec))
@@ -107,7 +107,7 @@ void TstCliProbe::customizeResumesAfterKill() {
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(!fs::exists(dir / "a"));
 
-    const auto resumed = cli(args("a"));
+    const auto resumed = cli(args("a"), 300000);
     QVERIFY2(resumed.code == 0, qPrintable(both(resumed)));
     QVERIFY(!fs::exists(dir / ".a.checkpoints"));
     QFile f(QString::fromStdString((dir / "a" / "report.json").string()));
@@ -116,7 +116,7 @@ void TstCliProbe::customizeResumesAfterKill() {
         QJsonDocument::fromJson(f.readAll()).object()[u"trainings"_s].toArray()[0].toObject();
     QVERIFY2(run[u"resumed_from_step"_s].toInt() >= 25, qPrintable(both(resumed)));
 
-    const auto fresh = cli(args("b"));
+    const auto fresh = cli(args("b"), 300000);
     QVERIFY2(fresh.code == 0, qPrintable(both(fresh)));
     const auto read = [](const fs::path& file) {
         std::ifstream in(file, std::ios::binary);

@@ -18,6 +18,7 @@
 #include "metrics/clip_scores.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
+#include "session/probe_session.h"
 #include "toy/world.h"
 #include "train/customize.h"
 #include "video/compose.h"
@@ -195,7 +196,7 @@ int run(const ParsedArgs& args) {
     std::optional<toy::ClipEstimate> referenceEstimate;
     const auto referenceCaption = toy::parseCaption(caption);
     if (toyWorld)
-        referenceEstimate = toy::analyse(framesOf(reference));
+        referenceEstimate = toy::analyse(session::toyFrames(reference));
     if (scorer)
         report["scorer"] = {{"folder", scorerDir}, {"backbone", scorer->backbone()}};
     nlohmann::ordered_json sampled = nlohmann::ordered_json::array();
@@ -223,7 +224,7 @@ int run(const ParsedArgs& args) {
                                          {"video", file}};
                 if (scorer)
                     j["clip_text"] = metrics::textAlignment(
-                                         scorer->embedImages(imagesOf(clip), job).value(),
+                                         scorer->embedImages(session::rgbImages(clip), job).value(),
                                          scorer->embedPrompt(prompts[p]), scorer->logitScale(),
                                          metrics::AlignmentVariant::Tgve)
                                          .value;
@@ -235,9 +236,9 @@ int run(const ParsedArgs& args) {
                 j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
 #endif
                 if (referenceEstimate)
-                    j["oracle"] =
-                        oracleVerdicts(toy::analyse(framesOf(clip)), toy::parseCaption(prompts[p]),
-                                       *referenceEstimate, &referenceCaption);
+                    j["oracle"] = oracleVerdicts(toy::analyse(session::toyFrames(clip)),
+                                                 toy::parseCaption(prompts[p]), *referenceEstimate,
+                                                 &referenceCaption);
                 sampled.push_back(j);
                 if (p == 0 && s == 0) {
                     sideBySide.push_back(std::move(clip));

@@ -11,6 +11,7 @@
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "runtime/device.h"
+#include "session/probe_session.h"
 #include "video/clip.h"
 #include "video/video_io.h"
 #ifdef MP_HAVE_VISION
@@ -27,13 +28,6 @@
 namespace mp::cli {
 
 namespace {
-
-std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip) {
-    std::vector<metrics::RgbImage> out;
-    for (const auto& f : clip.frames)
-        out.push_back({f, clip.width, clip.height});
-    return out;
-}
 
 struct Report {
     std::vector<metrics::ScoreResult> scores;
@@ -66,10 +60,10 @@ void clipScores(const metrics::ClipScorer& scorer,
                 const JobContext& job,
                 Report& report) {
     const auto text = scorer.embedPrompt(prompt);
-    const auto frames = scorer.embedImages(rgbImages(clip), job).value();
+    const auto frames = scorer.embedImages(session::rgbImages(clip), job).value();
     std::optional<at::Tensor> refFrames;
     if (reference)
-        refFrames = scorer.embedImages(rgbImages(*reference), job).value();
+        refFrames = scorer.embedImages(session::rgbImages(*reference), job).value();
     auto add = [&](metrics::ScoreResult r) {
         r.backbone = scorer.backbone();
         report.scores.push_back(std::move(r));
@@ -98,14 +92,14 @@ void pickScores(const metrics::ClipScorer& scorer,
                 const JobContext& job,
                 Report& report) {
     const auto text = scorer.embedPrompt(prompt);
-    auto r = metrics::pickScore(scorer.embedImages(rgbImages(clip), job).value(), text,
+    auto r = metrics::pickScore(scorer.embedImages(session::rgbImages(clip), job).value(), text,
                                 scorer.logitScale());
     r.backbone = scorer.backbone();
     report.scores.push_back(r);
     if (!reference)
         return;
-    auto base = metrics::pickScore(scorer.embedImages(rgbImages(*reference), job).value(), text,
-                                   scorer.logitScale());
+    auto base = metrics::pickScore(scorer.embedImages(session::rgbImages(*reference), job).value(),
+                                   text, scorer.logitScale());
     base.backbone = scorer.backbone();
     report.scores.push_back(metrics::scoreChange(r, base));
     // PickScore's own use: the probability that the video is preferred over the reference.

@@ -25,22 +25,11 @@ DatasetRow demoExample(int index) {
     return rows[static_cast<std::size_t>(index)];
 }
 
-toy::Frames framesOf(const video::Clip& clip) {
-    return {clip.width, clip.height, clip.frames};
-}
-
 nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption) {
     return session::verdictsJson(toy::judge(clip, caption, reference, referenceCaption));
-}
-
-std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
-    std::vector<metrics::RgbImage> out;
-    for (const auto& f : clip.frames)
-        out.push_back({f, clip.width, clip.height});
-    return out;
 }
 
 StagedFolder::StagedFolder(const fs::path& finalDir, const std::string& why)

@@ -4,7 +4,6 @@
 // when complete.
 
 #include "io/tgve_dataset.h"
-#include "metrics/clip_scorer.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
 
@@ -20,8 +19,6 @@ namespace mp::cli {
 // out of range.
 DatasetRow demoExample(int index);
 
-// A decoded clip as the oracle reads it.
-toy::Frames framesOf(const video::Clip& clip);
 // The oracle's verdicts on a clip: its appearance against `caption`'s attributes (colour, shape,
 // background: true, false or null when the caption names none) and its motion against the
 // reference's (similarity, same path). With the reference's caption, also "leak": per attribute
@@ -31,8 +28,6 @@ nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption = nullptr);
-// A clip's frames as the CLIP scorer takes them.
-std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip);
 
 // `.NAME.partial` beside `finalDir`, emptied; removed on destruction unless commit() moved it into
 // place. UsageError when finalDir exists and is not empty (`why` says what the command writes).

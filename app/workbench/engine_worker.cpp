@@ -147,6 +147,20 @@ void EngineWorker::initialize() {
 }
 
 void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelToken& token) {
+    runJob(id, token, [&](const mp::JobContext& job) -> std::function<void()> {
+        job.report("inspect", 0, 1);
+        const mp::SnapshotInfo info = mp::inspectSnapshot(toPath(dir));
+        job.report("inspect", 1, 1);  // a newer request superseded this one while it ran: cancelled
+        ModelSummary summary = summarizeSnapshot(info);
+        if (info.isPipeline)
+            addSchedule(summary, info.root);
+        return [this, id, summary] { Q_EMIT modelInspected(id, summary); };
+    });
+}
+
+void EngineWorker::runJob(JobId id,
+                          const mp::CancelToken& token,
+                          const std::function<std::function<void()>(const mp::JobContext&)>& work) {
     // The token is the controller's, set from the GUI thread; a job cancelled while it waited in
     // the queue never starts.
     if (token.isCancelled()) {
@@ -158,36 +172,20 @@ void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelTo
     mp::JobContext job;
     job.cancel = token;
     job.progress = [this, id](const mp::ProgressEvent& e) { Q_EMIT progress(id, e.step, e.total); };
-    auto inspected = mp::capture([&] {
-        job.report("inspect", 0, 1);
-        const mp::SnapshotInfo info = mp::inspectSnapshot(toPath(dir));
-        job.report("inspect", 1, 1);  // a newer request superseded this one while it ran: cancelled
-        ModelSummary summary = summarizeSnapshot(info);
-        if (info.isPipeline)
-            addSchedule(summary, info.root);
-        return summary;
-    });
+    auto done = mp::capture([&] { return work(job); });
     // The same engine message the CLI prints, without the CLI's option names.
-    if (inspected.ok())
-        Q_EMIT modelInspected(id, inspected.value());
-    else if (inspected.cancelled())
+    if (done.ok())
+        done.value()();
+    else if (done.cancelled())
         Q_EMIT cancelled(id);
     else
-        Q_EMIT failed(id, QString::fromStdString(inspected.error().message()));
+        Q_EMIT failed(id, QString::fromStdString(done.error().message()));
     Q_EMIT finished(id);
 }
 
 void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::CancelToken& token) {
-    if (token.isCancelled()) {
-        Q_EMIT cancelled(id);
-        Q_EMIT finished(id);
-        return;
-    }
-    mp::JobContext job;
-    job.cancel = token;
-    job.progress = [this, id](const mp::ProgressEvent& e) { Q_EMIT progress(id, e.step, e.total); };
-    const Stopwatch watch;
-    auto done = mp::capture([&]() -> int {
+    runJob(id, token, [&](const mp::JobContext& job) -> std::function<void()> {
+        const Stopwatch watch;
 #ifndef MP_HAVE_SESSION
         throw EngineError(ErrorCode::Unsupported, "this build has no video support for the probe");
 #else
@@ -264,31 +262,18 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
         if (db)
             db->setStatus(row, "finished");
 #endif
-        return result.evaluationsComputed;
+        return [this, id, n = result.evaluationsComputed, s = watch.milliseconds() / 1000] {
+            Q_EMIT probeCompleted(id, n, s);
+        };
 #endif
     });
-    if (done.ok())
-        Q_EMIT probeCompleted(id, done.value(), watch.milliseconds() / 1000);
-    else if (done.cancelled())
-        Q_EMIT cancelled(id);
-    else
-        Q_EMIT failed(id, QString::fromStdString(done.error().message()));
-    Q_EMIT finished(id);
 }
 
 void EngineWorker::runCustomize(JobId id,
                                 const CustomizeSettings& settings,
                                 const mp::CancelToken& token) {
-    if (token.isCancelled()) {
-        Q_EMIT cancelled(id);
-        Q_EMIT finished(id);
-        return;
-    }
-    mp::JobContext job;
-    job.cancel = token;
-    job.progress = [this, id](const mp::ProgressEvent& e) { Q_EMIT progress(id, e.step, e.total); };
-    const Stopwatch watch;
-    auto done = mp::capture([&]() -> QString {
+    runJob(id, token, [&](const mp::JobContext& job) -> std::function<void()> {
+        const Stopwatch watch;
 #ifndef MP_HAVE_SESSION
         throw EngineError(ErrorCode::Unsupported, "this build has no video support");
 #else
@@ -360,16 +345,10 @@ void EngineWorker::runCustomize(JobId id,
             gen.adapterSchedule = t.schedule;
             sample(t.label);
         }
-        return QString::fromStdString(out.string());
+        return [this, id, dir = QString::fromStdString(out.string()),
+                s = watch.milliseconds() / 1000] { Q_EMIT customizeCompleted(id, dir, s); };
 #endif
     });
-    if (done.ok())
-        Q_EMIT customizeCompleted(id, done.value(), watch.milliseconds() / 1000);
-    else if (done.cancelled())
-        Q_EMIT cancelled(id);
-    else
-        Q_EMIT failed(id, QString::fromStdString(done.error().message()));
-    Q_EMIT finished(id);
 }
 
 }  // namespace mp::app

@@ -9,6 +9,7 @@
 
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace mp {
@@ -62,6 +63,11 @@ private:
     struct Loaded;  // the pipeline and scorer of the last model folder (engine types)
     // The pipeline of `dir` (the toy model when empty), loaded unless it is the last one.
     Loaded& ensureLoaded(const QString& dir, const mp::JobContext& job);
+    // Every job's contract: not started when cancelled while queued; progress as signals; `work`
+    // returns what to emit on success; otherwise failed or cancelled; then finished.
+    void runJob(JobId id,
+                const mp::CancelToken& token,
+                const std::function<std::function<void()>(const mp::JobContext&)>& work);
     std::unique_ptr<Loaded> m_loaded;
 };
 

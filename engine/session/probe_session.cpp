@@ -12,20 +12,16 @@
 
 namespace mp::session {
 
-namespace {
-
-std::vector<metrics::RgbImage> imagesOf(const video::Clip& clip) {
+std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip) {
     std::vector<metrics::RgbImage> out;
     for (const auto& f : clip.frames)
         out.push_back({f, clip.width, clip.height});
     return out;
 }
 
-toy::Frames framesOf(const video::Clip& clip) {
+toy::Frames toyFrames(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
-
-}  // namespace
 
 video::DecodeOptions referenceDecodeOptions(const pipelines::ModelScopePipeline& pipeline) {
     video::DecodeOptions decode;
@@ -50,12 +46,12 @@ ProbeSession::ProbeSession(const pipelines::ModelScopePipeline& pipeline,
     if (m_scorer) {
         m_editEmbedding = m_scorer->embedPrompt(m_edit);
         m_baseClip = metrics::textAlignment(
-                         m_scorer->embedImages(imagesOf(m_original), job).value(), m_editEmbedding,
+                         m_scorer->embedImages(rgbImages(m_original), job).value(), m_editEmbedding,
                          m_scorer->logitScale(), metrics::AlignmentVariant::Tgve)
                          .value;
     }
     if (toyWorld) {
-        m_originalEstimate = toy::analyse(framesOf(m_original));
+        m_originalEstimate = toy::analyse(toyFrames(m_original));
         m_editAttributes = toy::parseCaption(m_edit);
     }
 }
@@ -81,7 +77,7 @@ RunReport ProbeSession::evaluate(const probe::ProbePlan& plan,
                                       video::ValueRange::ZeroToOne, fps());
     if (m_scorer)
         report.clipChange =
-            metrics::textAlignment(m_scorer->embedImages(imagesOf(report.clip), job).value(),
+            metrics::textAlignment(m_scorer->embedImages(rgbImages(report.clip), job).value(),
                                    m_editEmbedding, m_scorer->logitScale(),
                                    metrics::AlignmentVariant::Tgve)
                 .value -
@@ -95,8 +91,8 @@ RunReport ProbeSession::evaluate(const probe::ProbePlan& plan,
         report.flowSimilarity = flow.value;
 #endif
     if (m_originalEstimate)
-        report.oracle =
-            toy::judge(toy::analyse(framesOf(report.clip)), *m_editAttributes, *m_originalEstimate);
+        report.oracle = toy::judge(toy::analyse(toyFrames(report.clip)), *m_editAttributes,
+                                   *m_originalEstimate);
     return report;
 }
 

@@ -7,6 +7,7 @@
 // where, is the caller's.
 
 #include "core/job.h"
+#include "metrics/clip_scorer.h"
 #include "probe/probe.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
@@ -16,15 +17,17 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mp::pipelines {
 class ModelScopePipeline;
 }
-namespace mp::metrics {
-class ClipScorer;
-}
 
 namespace mp::session {
+
+// A clip's frames as the CLIP scorer and as the toy oracle take them (views of its bytes).
+std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip);
+toy::Frames toyFrames(const video::Clip& clip);
 
 // How a reference is read for `pipeline`: uniformly chosen frames, the model's frame count and
 // square size.

@@ -55,6 +55,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
         m_zoomBox->addItem(tr("%1×").arg(z), z);
     m_zoomBox->setToolTip(tr("Cell size: fitted to the view, or the frames' pixels ×1, ×2, ×4"));
 
+    m_export = new QToolButton(this);
+    m_export->setObjectName(QStringLiteral("compareExport"));
+    m_export->setText(tr("Export video…"));
+    m_export->setToolTip(tr("Write these clips side by side, labelled, as one video"));
+    connect(m_export, &QToolButton::clicked, this, &CompareView::exportRequested);
+
     connect(m_playButton, &QToolButton::clicked, this, [this] { isPlaying() ? pause() : play(); });
     connect(m_back, &QToolButton::clicked, this, &CompareView::stepBack);
     connect(m_forward, &QToolButton::clicked, this, &CompareView::stepForward);
@@ -71,6 +77,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     controls->addWidget(m_position);
     controls->addWidget(m_loop);
     controls->addWidget(m_zoomBox);
+    controls->addWidget(m_export);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_empty);
     layout->addWidget(scroll, 1);
@@ -97,6 +104,10 @@ void CompareView::keyPressEvent(QKeyEvent* event) {
     }
 }
 
+void CompareView::setEmptyText(const QString& text) {
+    m_empty->setText(text);
+}
+
 void CompareView::clear() {
     setClips({}, 0);
 }
@@ -121,12 +132,13 @@ void CompareView::setClips(const QVector<Clip>& clips, double fps) {
         m_labels << label;
         m_images << image;
     }
-    m_timer.setInterval(int(std::lround(1000.0 / (fps > 0 ? fps : 8.0))));
+    m_fps = fps > 0 ? fps : 8.0;
+    m_timer.setInterval(int(std::lround(1000.0 / m_fps)));
     const bool any = frameCount() > 0;
     m_empty->setVisible(!any);
     for (QWidget* w : {static_cast<QWidget*>(m_playButton), static_cast<QWidget*>(m_back),
                        static_cast<QWidget*>(m_forward), static_cast<QWidget*>(m_scrubber),
-                       static_cast<QWidget*>(m_zoomBox)})
+                       static_cast<QWidget*>(m_zoomBox), static_cast<QWidget*>(m_export)})
         w->setEnabled(any);
     m_scrubber->blockSignals(true);
     m_scrubber->setRange(0, std::max(0, frameCount() - 1));

@@ -31,8 +31,12 @@ public:
     // Replaces the clips; frame 0, paused. `fps` paces playback (≤ 0: 8).
     void setClips(const QVector<Clip>& clips, double fps);
     void clear();
+    // What the view says while it has no clips.
+    void setEmptyText(const QString& text);
     int clipCount() const { return int(m_clips.size()); }
     QString clipLabel(int index) const;
+    const QVector<Clip>& clips() const { return m_clips; }
+    double fps() const { return m_fps; }
 
     int frameCount() const;  // the longest clip's
     int currentFrame() const { return m_frame; }
@@ -51,6 +55,8 @@ public:
 
 Q_SIGNALS:
     void frameChanged(int frame);
+    // The "Export video…" button: the owner asks for a file and writes clips() there.
+    void exportRequested();
 
 private:
     void advance();
@@ -68,6 +74,7 @@ private:
     QToolButton* m_playButton = nullptr;
     QToolButton* m_back = nullptr;
     QToolButton* m_forward = nullptr;
+    QToolButton* m_export = nullptr;
     QCheckBox* m_loop = nullptr;
     QSlider* m_scrubber = nullptr;
     QComboBox* m_zoomBox = nullptr;
@@ -75,6 +82,7 @@ private:
     QTimer m_timer;
     int m_frame = 0;
     double m_zoom = 0;
+    double m_fps = 8;
 };
 
 }  // namespace mp::widgets

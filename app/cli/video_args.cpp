@@ -9,8 +9,10 @@ namespace mp::cli {
 
 const char* const kSelectHelp =
     "Frame selection (--select with --frames N): first (N frames from the start; all when N is\n"
-    "0), uniform (N frames spread evenly over the whole video), stride:K or stride:K:START\n"
-    "(every K-th frame), fps:F (resampled to F fps, nearest frame in time), all.\n"
+    "0), uniform (N frames spread evenly in time over the whole video), stride:K or\n"
+    "stride:K:START (every K-th frame), fps:F (resampled to F fps, nearest frame in time), all.\n"
+    "--from/--to (seconds) limit any mode to a time range. Frames come out as a player shows\n"
+    "them: turned and mirrored by the display matrix, non-square pixels stretched.\n"
     "Inputs: any video FFmpeg reads, or a folder of .jpg/.png/.bmp frames in natural order.";
 
 const char* const kOutputHelp =
@@ -34,7 +36,14 @@ std::vector<OptionSpec> decodeOptionSpecs() {
         {"size", "WxH", "resize (antialiased bicubic) to this size", false, ""},
         {"fit", "MODE", "crop (resize the short side, centre crop) or stretch", false, "crop"},
         {"filter", "NAME", "bicubic, bilinear, lanczos or box", false, "bicubic"},
-        {"no-rotate", "", "ignore rotation metadata"},
+        {"no-rotate", "",
+         "ignore rotation metadata (display matrix turns and mirrors, rotate tag)"},
+        {"no-aspect", "", "keep non-square pixels as stored (no stretch to the display size)"},
+        {"from", "SECONDS", "only frames at or after this time (from the first frame)", false, "0"},
+        {"to", "SECONDS", "only frames before this time (0: to the end)", false, "0"},
+        {"seek", "MODE",
+         "uniform: auto (seek to keyframes in long files), always or never (read everything)",
+         false, "auto"},
     };
     for (auto& o : sourceOptionSpecs())
         specs.push_back(std::move(o));
@@ -98,6 +107,20 @@ video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
         throw UsageError("--filter expects bicubic, bilinear, lanczos or box, got '" + filter +
                          "'");
     o.applyRotation = !args.flag("no-rotate");
+    o.applyAspect = !args.flag("no-aspect");
+    o.select.from = parseNumber("from", args.value("from"), 0, 1e9);
+    o.select.to = parseNumber("to", args.value("to"), 0, 1e9);
+    if (o.select.to > 0 && o.select.to <= o.select.from)
+        throw UsageError("--to must be after --from (or 0 for the end)");
+    const auto seek = args.value("seek");
+    if (seek == "auto")
+        o.seek = video::SeekMode::Auto;
+    else if (seek == "always")
+        o.seek = video::SeekMode::Always;
+    else if (seek == "never")
+        o.seek = video::SeekMode::Never;
+    else
+        throw UsageError("--seek expects auto, always or never, got '" + seek + "'");
     return o;
 }
 

@@ -1,6 +1,7 @@
 // motionprobe: the MotionProbe workbench.
 
 #include "engine_controller.h"
+#include "language_menu.h"
 #include "main_window.h"
 #include "scripted_run.h"
 #include "settings.h"
@@ -9,10 +10,7 @@
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QImageReader>
-#include <QLibraryInfo>
-#include <QLocale>
 #include <QTimer>
-#include <QTranslator>
 
 #include <memory>
 
@@ -38,15 +36,12 @@ int main(int argc, char* argv[]) {
     QApplication::setDesktopFileName(QStringLiteral("org.motionprobe.Workbench"));
     QApplication::setWindowIcon(appIcon());
 
-    // Qt's own strings (dialogs, About Qt) and ours, both for the user's locale when available.
-    QTranslator qtTranslator;
-    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
-                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QApplication::installTranslator(&qtTranslator);
-    QTranslator appTranslator;
-    if (appTranslator.load(QLocale(), QStringLiteral("motionprobe"), QStringLiteral("_"),
-                           QStringLiteral(":/i18n")))
-        QApplication::installTranslator(&appTranslator);
+    // Qt's own strings (dialogs, About Qt) and ours, in the language of the settings (the
+    // system's by default); before the command line, whose help text is translated too.
+    mp::app::Settings settings;
+    if (!mp::app::installTranslations(settings.language()) && !settings.language().isEmpty())
+        qWarning("No translation for language '%s'; the interface stays English.",
+                 qPrintable(settings.language()));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate(
@@ -97,7 +92,6 @@ int main(int argc, char* argv[]) {
     parser.addOptions({demo, run, screenshots, quit, steps, interval, trainSteps, sampleSteps});
     parser.process(app);
 
-    mp::app::Settings settings;
     mp::app::EngineController engine;
     mp::app::MainWindow window(&engine, &settings);
     window.show();

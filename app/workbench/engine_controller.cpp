@@ -36,6 +36,7 @@ EngineController::EngineController(QObject* parent)
     qRegisterMetaType<ProbeLayout>();
     qRegisterMetaType<ProbeCell>();
     qRegisterMetaType<CustomizeSettings>();
+    qRegisterMetaType<ComparisonExport>();
     qRegisterMetaType<QVector<QImage>>();
 
     installLogSink();
@@ -54,8 +55,12 @@ EngineController::EngineController(QObject* parent)
     connect(m_worker, &EngineWorker::probeCompleted, this, &EngineController::probeCompleted);
     connect(m_worker, &EngineWorker::customizeLoss, this, &EngineController::customizeLoss);
     connect(m_worker, &EngineWorker::customizeSample, this, &EngineController::customizeSample);
+    connect(m_worker, &EngineWorker::customizePreview, this, &EngineController::customizePreview);
     connect(m_worker, &EngineWorker::customizeCompleted, this,
             &EngineController::customizeCompleted);
+    connect(m_worker, &EngineWorker::comparisonExported, this,
+            &EngineController::comparisonExported);
+    connect(m_worker, &EngineWorker::videoPreview, this, &EngineController::videoPreview);
     connect(m_worker, &EngineWorker::failed, this, &EngineController::failed);
     connect(m_worker, &EngineWorker::cancelled, this, &EngineController::cancelled);
     connect(m_worker, &EngineWorker::finished, this, [this](JobId id) {
@@ -90,6 +95,18 @@ JobId EngineController::runProbe(const ProbeSettings& settings) {
 JobId EngineController::runCustomize(const CustomizeSettings& settings) {
     return queue([settings](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
         worker->runCustomize(id, settings, token);
+    });
+}
+
+JobId EngineController::exportComparison(const ComparisonExport& request) {
+    return queue([request](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
+        worker->exportComparison(id, request, token);
+    });
+}
+
+JobId EngineController::previewVideo(const QString& path, int count) {
+    return queue([path, count](EngineWorker* worker, JobId id, const mp::CancelToken& token) {
+        worker->previewVideo(id, path, count, token);
     });
 }
 

@@ -37,6 +37,12 @@ public:
     // customizeLoss per training step, customizeSample per generated variant, then
     // customizeCompleted, failed or cancelled, then finished.
     JobId runCustomize(const CustomizeSettings& settings);
+    // Queues writing the clips side by side, labelled, as one video; the answers are progress,
+    // then comparisonExported, failed or cancelled, then finished.
+    JobId exportComparison(const ComparisonExport& request);
+    // Queues reading `count` frames spread over a reference video, small, for the thumbnail
+    // strip; the answers are videoPreview, failed or cancelled, then finished.
+    JobId previewVideo(const QString& path, int count);
 
     // Cancels a queued or running job; false if the id is unknown or the job already finished.
     bool cancel(JobId id);
@@ -56,7 +62,19 @@ Q_SIGNALS:
     void probeCompleted(JobId id, int evaluations, double seconds);
     void customizeLoss(JobId id, int training, int step, double loss);
     void customizeSample(JobId id, const QString& label, const QVector<QImage>& frames, double fps);
+    // A sample with the adapter as trained so far (training 0: τ, 1: τ = 0) after `step`.
+    void customizePreview(JobId id,
+                          int training,
+                          int step,
+                          const QVector<QImage>& frames,
+                          double fps);
     void customizeCompleted(JobId id, const QString& outDir, double seconds);
+    void comparisonExported(JobId id, const QString& path, int frames, int width, int height);
+    // `summary`: frames, size and rate as the decoder reads them ("16 frames · 64×64 · 8 fps").
+    void videoPreview(JobId id,
+                      const QString& path,
+                      const QVector<QImage>& thumbnails,
+                      const QString& summary);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);

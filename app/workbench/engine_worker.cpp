@@ -18,6 +18,7 @@
 #include "session/probe_store.h"
 #endif
 #include "train/customize.h"
+#include "video/compose.h"
 #include "video/video_io.h"
 #include "video/video_tensor.h"
 #endif
@@ -25,12 +26,15 @@
 #include <QFile>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <optional>
 #include <set>
 
 namespace mp::app {
+
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -87,6 +91,39 @@ QVector<QImage> imagesOf(const video::Clip& clip) {
     return out;
 }
 
+// The frames as a clip (RGB24, the first frame's size; every frame of a clip has one size).
+video::Clip clipOf(const QVector<QImage>& frames, double fps) {
+    video::Clip clip;
+    clip.fps = fps > 0 ? fps : video::kDefaultFps;
+    for (const QImage& frame : frames) {
+        const QImage rgb = frame.convertToFormat(QImage::Format_RGB888);
+        if (clip.frames.empty()) {
+            clip.width = rgb.width();
+            clip.height = rgb.height();
+        }
+        if (rgb.size() != QSize(clip.width, clip.height))
+            throw EngineError(ErrorCode::InvalidArgument, "export: a clip changes size mid-way");
+        auto& bytes = clip.frames.emplace_back(clip.frameBytes());
+        for (int y = 0; y < clip.height; ++y)
+            std::copy_n(rgb.constScanLine(y), clip.width * 3, bytes.data() + y * clip.width * 3);
+    }
+    return clip;
+}
+
+// The composer's font is printable ASCII: the views' symbols spelled out.
+std::string asciiLabel(const QString& label) {
+    QString out = label;
+    out.replace(u"τ"_s, u"tau"_s)
+        .replace(u"≥"_s, u">="_s)
+        .replace(u"≤"_s, u"<="_s)
+        .replace(u"′"_s, u"'"_s)
+        .replace(u"→"_s, u"->"_s);
+    std::string ascii;
+    for (const QChar c : out)
+        ascii += c.unicode() >= 32 && c.unicode() < 127 ? char(c.unicode()) : '?';
+    return ascii;
+}
+
 ProbeCell cellOf(const session::RunReport& r) {
     ProbeCell c;
     c.run = QString::fromStdString(r.name);
@@ -111,28 +148,41 @@ struct EngineWorker::Loaded {
     std::filesystem::path dir;
     std::optional<pipelines::ModelScopePipeline> pipeline;
     std::optional<metrics::ClipScorer> scorer;
+    std::filesystem::path scorerDir;  // empty: none
     bool toyWorld = false;
 };
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
 EngineWorker::~EngineWorker() = default;
 
-EngineWorker::Loaded& EngineWorker::ensureLoaded(const QString& folder, const mp::JobContext& job) {
+EngineWorker::Loaded& EngineWorker::ensureLoaded(const QString& folder,
+                                                 const mp::JobContext& job,
+                                                 const std::optional<QString>& scorerFolder) {
     const auto dir = folder.isEmpty() ? findResource(kToyPipelineResource) : toPath(folder);
+    const auto device = resolveDevice("auto", "auto");
     if (!m_loaded || m_loaded->dir != dir) {
         m_loaded.reset();  // the old model's memory goes before the new one loads
         auto loaded = std::make_unique<Loaded>();
         loaded->dir = dir;
-        const auto device = resolveDevice("auto", "auto");
         loaded->pipeline.emplace(pipelines::ModelScopePipeline::load(dir, device, "", job).value());
         loaded->toyWorld = isToyWorldModel(dir);
-        if (loaded->toyWorld) {
+        m_loaded = std::move(loaded);
+    }
+    if (!scorerFolder)
+        return *m_loaded;
+    // The scorer the CLI would use: the folder given, else the toy CLIP on the toy world.
+    std::filesystem::path scorerDir = toPath(*scorerFolder);
+    if (scorerFolder->isEmpty() && m_loaded->toyWorld)
+        scorerDir = findResource(kToyClipResource);
+    if (scorerDir != m_loaded->scorerDir) {
+        m_loaded->scorer.reset();
+        m_loaded->scorerDir.clear();
+        if (!scorerDir.empty()) {
             metrics::ClipScorerOptions so;
             so.device = device;
-            loaded->scorer.emplace(
-                metrics::ClipScorer::load(findResource(kToyClipResource), so, job).value());
+            m_loaded->scorer.emplace(metrics::ClipScorer::load(scorerDir, so, job).value());
+            m_loaded->scorerDir = scorerDir;
         }
-        m_loaded = std::move(loaded);
     }
     return *m_loaded;
 }
@@ -152,6 +202,7 @@ void EngineWorker::inspectModel(JobId id, const QString& dir, const mp::CancelTo
         const mp::SnapshotInfo info = mp::inspectSnapshot(toPath(dir));
         job.report("inspect", 1, 1);  // a newer request superseded this one while it ran: cancelled
         ModelSummary summary = summarizeSnapshot(info);
+        summary.device = QString::fromStdString(resolveDevice("auto", "auto").describe());
         if (info.isPipeline)
             addSchedule(summary, info.root);
         return [this, id, summary] { Q_EMIT modelInspected(id, summary); };
@@ -189,7 +240,7 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
 #ifndef MP_HAVE_SESSION
         throw EngineError(ErrorCode::Unsupported, "this build has no video support for the probe");
 #else
-        ensureLoaded(settings.modelDir, job);
+        ensureLoaded(settings.modelDir, job, settings.scorerDir);
         const auto& pipeline = *m_loaded->pipeline;
 
         probe::ProbeRequest req;
@@ -286,7 +337,7 @@ void EngineWorker::runCustomize(JobId id,
                                                   session::referenceDecodeOptions(pipeline), job)
                                    .value();
         const double fps = reference.fps > 0 ? reference.fps : video::kDefaultFps;
-        Q_EMIT customizeSample(id, QStringLiteral("reference"), imagesOf(reference), fps);
+        Q_EMIT customizeSample(id, tr("reference"), imagesOf(reference), fps);
 
         train::CustomizeOptions o;
         o.latents = pipeline.encodeVideo(video::clipToTensor(reference, video::TensorLayout::BCFHW,
@@ -311,35 +362,44 @@ void EngineWorker::runCustomize(JobId id,
             sampling::AdapterSchedule schedule;
         };
         std::vector<Training> trainings{{settings.tau, "tau" + std::to_string(settings.tau),
-                                         QStringLiteral("LoRA t ≥ %1").arg(settings.tau),
+                                         tr("LoRA t ≥ %1").arg(settings.tau),
                                          sampling::AdapterSchedule::from(settings.tau)}};
         if (settings.unconstrained && settings.tau > 0)
-            trainings.push_back({0, "unconstrained", QStringLiteral("LoRA always"),
+            trainings.push_back({0, "unconstrained", tr("LoRA always"),
                                  sampling::AdapterSchedule::constant(1.0)});
+        pipelines::GenerateRequest gen;
+        gen.prompt = settings.prompt.toStdString();
+        gen.steps = settings.sampleSteps;
+        gen.guidance = settings.guidance;
+        gen.seed = settings.seed;
+        const auto imagesOfVideo = [fps](const at::Tensor& v) {
+            return imagesOf(video::tensorToClip(v, video::TensorLayout::BCFHW,
+                                                video::ValueRange::ZeroToOne, fps));
+        };
         for (std::size_t i = 0; i < trainings.size(); ++i) {
             auto opts = o;
             opts.tau = trainings[i].tau;
             opts.train.onStep = [this, id, i](int step, double loss) {
                 Q_EMIT customizeLoss(id, int(i), step, loss);
             };
+            // Previews: the prompt as it would come out now, in fewer steps than the samples.
+            opts.previewEvery = settings.previewEvery;
+            opts.preview = gen;
+            opts.preview.steps = std::max(1, std::min(settings.previewSteps, settings.sampleSteps));
+            opts.onPreview = [&, i](int step, const at::Tensor& v) {
+                Q_EMIT customizePreview(id, int(i), step, imagesOfVideo(v), fps);
+            };
             (void)train::trainCustomization(
                 pipeline, opts, out / ("lora-" + trainings[i].name + ".safetensors"), job)
                 .value();
         }
 
-        pipelines::GenerateRequest gen;
-        gen.prompt = settings.prompt.toStdString();
-        gen.steps = settings.sampleSteps;
-        gen.guidance = settings.guidance;
-        gen.seed = settings.seed;
         const auto sample = [&](const QString& label) {
-            const auto r = pipelines::generate(pipeline, gen, job).value();
             Q_EMIT customizeSample(id, label,
-                                   imagesOf(video::tensorToClip(r.video, video::TensorLayout::BCFHW,
-                                                                video::ValueRange::ZeroToOne, fps)),
+                                   imagesOfVideo(pipelines::generate(pipeline, gen, job).value().video),
                                    fps);
         };
-        sample(QStringLiteral("base"));
+        sample(tr("base"));
         for (const auto& t : trainings) {
             pipeline.attachLora(out / ("lora-" + t.name + ".safetensors"));
             gen.adapterSchedule = t.schedule;
@@ -347,6 +407,67 @@ void EngineWorker::runCustomize(JobId id,
         }
         return [this, id, dir = QString::fromStdString(out.string()),
                 s = watch.milliseconds() / 1000] { Q_EMIT customizeCompleted(id, dir, s); };
+#endif
+    });
+}
+
+void EngineWorker::exportComparison(JobId id,
+                                    const ComparisonExport& request,
+                                    const mp::CancelToken& token) {
+    runJob(id, token, [&](const mp::JobContext& job) -> std::function<void()> {
+#ifndef MP_HAVE_SESSION
+        throw EngineError(ErrorCode::Unsupported, "this build has no video support");
+#else
+        if (request.clips.isEmpty() || request.clips.size() != request.labels.size())
+            throw EngineError(ErrorCode::InvalidArgument, "export: no clips to write");
+        std::vector<video::Clip> clips;
+        for (const auto& frames : request.clips)
+            clips.push_back(clipOf(frames, request.fps));
+        std::vector<video::LabeledClip> inputs;
+        for (qsizetype i = 0; i < request.labels.size(); ++i)
+            inputs.push_back({&clips[std::size_t(i)], asciiLabel(request.labels[i])});
+        const auto composed = video::composeClips(inputs, {}, job).value();
+        const auto report = video::encodeVideo(composed, toPath(request.path), {}, job).value();
+        return [this, id, path = request.path, report] {
+            Q_EMIT comparisonExported(id, path, report.frames, report.width, report.height);
+        };
+#endif
+    });
+}
+
+void EngineWorker::previewVideo(JobId id,
+                                const QString& path,
+                                int count,
+                                const mp::CancelToken& token) {
+    runJob(id, token, [&](const mp::JobContext& job) -> std::function<void()> {
+#ifndef MP_HAVE_SESSION
+        throw EngineError(ErrorCode::Unsupported, "this build has no video support");
+#else
+        const auto file = toPath(path);
+        const auto info = video::probeVideo(file, {}, job).value();
+        video::DecodeOptions o;
+        const auto frames = info.source.frameCount;
+        if (frames > count) {
+            o.select.mode = video::SelectMode::Uniform;
+            o.select.count = count;
+        }
+        // Small for the strip: a fraction of the memory of full frames, resized on decode.
+        constexpr int kHeight = 96;
+        if (info.height > kHeight) {
+            o.height = kHeight;
+            o.width = std::max(2, int(std::lround(double(info.width) * kHeight / info.height)));
+            o.fit = video::FitMode::Stretch;
+        }
+        const auto clip = video::decodeVideo(file, o, job).value();
+        const QString summary =
+            tr("%1 frames · %2×%3 · %4 fps")
+                .arg(frames)
+                .arg(info.width)
+                .arg(info.height)
+                .arg(info.source.fps, 0, 'g', 4);
+        return [this, id, path, thumbs = imagesOf(clip), summary] {
+            Q_EMIT videoPreview(id, path, thumbs, summary);
+        };
 #endif
     });
 }

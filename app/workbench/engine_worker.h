@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace mp {
 class CancelToken;
@@ -46,6 +47,15 @@ public:
     // as a customizeSample; then customizeCompleted / failed / cancelled, then finished.
     void runCustomize(JobId id, const CustomizeSettings& settings, const mp::CancelToken& token);
 
+    // Composes the clips side by side with their labels and encodes them (the CLI's compose and
+    // encoder): progress, then comparisonExported / failed / cancelled, then finished. The file
+    // appears whole or not at all.
+    void exportComparison(JobId id, const ComparisonExport& request, const mp::CancelToken& token);
+
+    // Up to `count` frames spread over the video, at most 96 pixels high, and what the decoder
+    // reads of it: videoPreview / failed / cancelled, then finished.
+    void previewVideo(JobId id, const QString& path, int count, const mp::CancelToken& token);
+
 Q_SIGNALS:
     void progress(JobId id, int done, int total);
     void modelInspected(JobId id, const ModelSummary& summary);
@@ -54,7 +64,17 @@ Q_SIGNALS:
     void probeCompleted(JobId id, int evaluations, double seconds);
     void customizeLoss(JobId id, int training, int step, double loss);  // training 0: τ, 1: τ = 0
     void customizeSample(JobId id, const QString& label, const QVector<QImage>& frames, double fps);
+    void customizePreview(JobId id,
+                          int training,
+                          int step,
+                          const QVector<QImage>& frames,
+                          double fps);
     void customizeCompleted(JobId id, const QString& outDir, double seconds);
+    void comparisonExported(JobId id, const QString& path, int frames, int width, int height);
+    void videoPreview(JobId id,
+                      const QString& path,
+                      const QVector<QImage>& thumbnails,
+                      const QString& summary);
     void failed(JobId id, const QString& message);
     void cancelled(JobId id);
     void finished(JobId id);
@@ -62,7 +82,11 @@ Q_SIGNALS:
 private:
     struct Loaded;  // the pipeline and scorer of the last model folder (engine types)
     // The pipeline of `dir` (the toy model when empty), loaded unless it is the last one.
-    Loaded& ensureLoaded(const QString& dir, const mp::JobContext& job);
+    // With `scorerDir` the scorer is made to match it: that CLIP folder, or when empty the
+    // default (the toy CLIP on the toy world, none otherwise); without, it is left as it is.
+    Loaded& ensureLoaded(const QString& dir,
+                         const mp::JobContext& job,
+                         const std::optional<QString>& scorerDir = std::nullopt);
     // Every job's contract: not started when cancelled while queued; progress as signals; `work`
     // returns what to emit on success; otherwise failed or cancelled; then finished.
     void runJob(JobId id,

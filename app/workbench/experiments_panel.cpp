@@ -1,23 +1,37 @@
 #include "experiments_panel.h"
 
+#include "probe/analysis.h"
 #include "store/store.h"
 
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
+#include <QTableWidget>
 #include <QTextStream>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 #include <exception>
 #include <set>
 
 namespace mp::app {
+
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -70,8 +84,22 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     m_list->setHeaderLabels({tr("#"), tr("Updated (UTC)"), tr("Status"), tr("Video"),
                              tr("Caption → edit"), tr("Runs")});
     m_list->header()->setSectionResizeMode(CaptionsColumn, QHeaderView::Stretch);
+    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("experimentFilter"));
+    m_filter->setPlaceholderText(tr("Filter by video, caption, status or number"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, this, &ExperimentsPanel::setFilter);
     m_open = new QPushButton(tr("Open in the views"), this);
     m_open->setObjectName(QStringLiteral("openExperiment"));
+    m_compare = new QPushButton(tr("Compare two…"), this);
+    m_compare->setObjectName(QStringLiteral("compareExperiments"));
+    m_compare->setToolTip(tr("Select two probes (Ctrl+click) to compare their runs"));
+    m_delete = new QPushButton(tr("Delete…"), this);
+    m_delete->setObjectName(QStringLiteral("deleteExperiment"));
+    m_exportJson = new QPushButton(tr("Export JSON…"), this);
+    m_exportPlots = new QPushButton(tr("Export plots…"), this);
+    m_exportPlots->setToolTip(tr("The heatmaps and the trade-off curve as PNG, SVG or PDF"));
     m_export = new QPushButton(tr("Export runs as CSV…"), this);
     connect(choose, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Open experiment store"), m_path,
@@ -96,6 +124,55 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
             m_message->setText(tr("Could not write %1").arg(file));
     });
 
+    connect(m_exportJson, &QPushButton::clicked, this, [this] {
+        const int row = selectedRow();
+        if (row < 0)
+            return;
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export the probe"), QString(),
+                                                          tr("JSON files (*.json)"));
+        if (!file.isEmpty() && !exportJson(row, file))
+            m_message->setText(tr("Could not write %1").arg(file));
+    });
+    connect(m_exportPlots, &QPushButton::clicked, this, [this] {
+        const int row = selectedRow();
+        if (row < 0)
+            return;
+        QString filter;
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Export the plots (one file per view)"),
+            QStringLiteral("probe-%1.png").arg(m_list->topLevelItem(row)->text(IdColumn)),
+            tr("PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)"), &filter);
+        if (file.isEmpty())
+            return;
+        const QFileInfo info(file);
+        exportPlots(row, info.path() + u'/' + info.completeBaseName() + u'.' +
+                             (info.suffix().isEmpty() ? QStringLiteral("png") : info.suffix()));
+    });
+    connect(m_compare, &QPushButton::clicked, this, [this] {
+        const auto items = m_list->selectedItems();
+        if (items.size() != 2) {
+            m_message->setText(tr("Select exactly two probes to compare (Ctrl+click)."));
+            return;
+        }
+        if (QDialog* d = compareRows(m_list->indexOfTopLevelItem(items[0]),
+                                     m_list->indexOfTopLevelItem(items[1])))
+            d->show();
+    });
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const int row = selectedRow();
+        if (row < 0)
+            return;
+        const auto answer = QMessageBox::question(
+            this, tr("Delete the probe"),
+            tr("Delete probe #%1 (%2) and its %3 recorded runs from the store? This cannot be "
+               "undone.")
+                .arg(m_list->topLevelItem(row)->text(IdColumn),
+                     m_list->topLevelItem(row)->text(CaptionsColumn),
+                     m_list->topLevelItem(row)->text(RunsColumn)));
+        if (answer == QMessageBox::Yes)
+            removeRow(row);
+    });
+
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Store:"), this));
     top->addWidget(m_pathLabel, 1);
@@ -103,10 +180,15 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     top->addWidget(refreshButton);
     auto* bottom = new QHBoxLayout;
     bottom->addWidget(m_open);
-    bottom->addWidget(m_export);
+    bottom->addWidget(m_compare);
     bottom->addStretch(1);
+    bottom->addWidget(m_export);
+    bottom->addWidget(m_exportJson);
+    bottom->addWidget(m_exportPlots);
+    bottom->addWidget(m_delete);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_filter);
     layout->addWidget(m_message);
     layout->addWidget(m_list, 1);
     layout->addLayout(bottom);
@@ -127,8 +209,9 @@ bool ExperimentsPanel::refresh() {
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
         auto probes = db.probes();
-        std::sort(probes.begin(), probes.end(),
-                  [](const auto& a, const auto& b) { return a.updated > b.updated; });
+        std::sort(probes.begin(), probes.end(), [](const auto& a, const auto& b) {
+            return a.updated != b.updated ? a.updated > b.updated : a.id > b.id;
+        });
         for (const auto& p : probes) {
             const auto params =
                 QJsonDocument::fromJson(QByteArray::fromStdString(p.params)).object();
@@ -147,6 +230,7 @@ bool ExperimentsPanel::refresh() {
         m_message->setText(probes.empty() ? tr("No probes recorded here yet; every "
                                                "motionprobe-cli probe records into the store.")
                                           : QString());
+        setFilter(m_filter->text());
         return true;
     } catch (const std::exception& e) {
         m_message->setText(tr("Cannot read the store: %1").arg(QString::fromUtf8(e.what())));
@@ -159,18 +243,14 @@ bool ExperimentsPanel::openRow(int row) {
     if (!item)
         return false;
     try {
-        const auto db = store::ExperimentStore::open(toPath(m_path));
-        const auto runs = db.runs(item->data(IdColumn, Qt::UserRole).toLongLong());
+        const QVector<ProbeCell> cells = cellsOfRow(row);
         ProbeLayout layout;
         std::set<int> starts, ends;
-        QVector<ProbeCell> cells;
-        for (const auto& r : runs) {
-            cells << cellOf(r);
-            if (r.tauStart && r.tauEnd) {
-                starts.insert(*r.tauStart);
-                ends.insert(*r.tauEnd);
+        for (const auto& c : cells)
+            if (c.tauStart >= 0 && c.tauEnd >= 0) {
+                starts.insert(c.tauStart);
+                ends.insert(c.tauEnd);
             }
-        }
         layout.tauStarts = QVector<int>(starts.begin(), starts.end());
         layout.tauEnds = QVector<int>(ends.begin(), ends.end());
         layout.runs = int(cells.size());
@@ -182,6 +262,191 @@ bool ExperimentsPanel::openRow(int row) {
         return true;
     } catch (const std::exception& e) {
         m_message->setText(tr("Cannot read the store: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
+QVector<ProbeCell> ExperimentsPanel::cellsOfRow(int row) const {
+    QVector<ProbeCell> cells;
+    if (auto* item = m_list->topLevelItem(row)) {
+        const auto db = store::ExperimentStore::open(toPath(m_path));
+        for (const auto& r : db.runs(item->data(IdColumn, Qt::UserRole).toLongLong()))
+            cells << cellOf(r);
+    }
+    return cells;
+}
+
+int ExperimentsPanel::selectedRow() const {
+    auto* item = m_list->currentItem();
+    if (!item) {
+        m_message->setText(tr("Select a probe first."));
+        return -1;
+    }
+    return m_list->indexOfTopLevelItem(item);
+}
+
+void ExperimentsPanel::setFilter(const QString& text) {
+    if (m_filter->text() != text)
+        m_filter->setText(text);  // comes back here through textChanged
+    const QString needle = text.trimmed();
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        auto* item = m_list->topLevelItem(i);
+        bool match = needle.isEmpty();
+        for (int c : {IdColumn, StatusColumn, VideoColumn, CaptionsColumn})
+            match = match || item->text(c).contains(needle, Qt::CaseInsensitive);
+        item->setHidden(!match);
+    }
+}
+
+int ExperimentsPanel::visibleProbeCount() const {
+    int n = 0;
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i)
+        n += m_list->topLevelItem(i)->isHidden() ? 0 : 1;
+    return n;
+}
+
+bool ExperimentsPanel::removeRow(int row) {
+    auto* item = m_list->topLevelItem(row);
+    if (!item)
+        return false;
+    try {
+        auto db = store::ExperimentStore::open(toPath(m_path));
+        if (!db.removeProbe(item->data(IdColumn, Qt::UserRole).toLongLong()))
+            return false;
+    } catch (const std::exception& e) {
+        m_message->setText(tr("Cannot delete: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+    const QString id = item->text(IdColumn);
+    refresh();
+    m_message->setText(tr("Deleted probe #%1.").arg(id));
+    return true;
+}
+
+QDialog* ExperimentsPanel::compareRows(int first, int second) {
+    auto* a = m_list->topLevelItem(first);
+    auto* b = m_list->topLevelItem(second);
+    if (!a || !b)
+        return nullptr;
+    QVector<ProbeCell> cellsA, cellsB;
+    try {
+        cellsA = cellsOfRow(first);
+        cellsB = cellsOfRow(second);
+    } catch (const std::exception& e) {
+        m_message->setText(tr("Cannot read the store: %1").arg(QString::fromUtf8(e.what())));
+        return nullptr;
+    }
+    // The runs both recorded, in the order of the first probe.
+    QHash<QString, ProbeCell> byRun;
+    for (const auto& c : cellsB)
+        byRun.insert(c.run, c);
+    auto* dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("experimentComparison"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const QString nameA = tr("#%1").arg(a->text(IdColumn)),
+                  nameB = tr("#%1").arg(b->text(IdColumn));
+    dialog->setWindowTitle(tr("Probe %1 and probe %2").arg(nameA, nameB));
+    auto* table = new QTableWidget(dialog);
+    table->setObjectName(QStringLiteral("comparisonTable"));
+    table->setColumnCount(7);
+    table->setHorizontalHeaderLabels(
+        {tr("Run"), tr("Δ CLIP %1").arg(nameA), tr("Δ CLIP %1").arg(nameB), tr("difference"),
+         tr("flow %1").arg(nameA), tr("flow %1").arg(nameB), tr("difference")});
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    const auto number = [](double v) {
+        return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("–");
+    };
+    for (const auto& ca : cellsA) {
+        const auto it = byRun.constFind(ca.run);
+        if (it == byRun.cend())
+            continue;
+        const int r = table->rowCount();
+        table->insertRow(r);
+        const QStringList values{ca.run,
+                                 number(ca.clipChange),
+                                 number(it->clipChange),
+                                 number(it->clipChange - ca.clipChange),
+                                 number(ca.flowSimilarity),
+                                 number(it->flowSimilarity),
+                                 number(it->flowSimilarity - ca.flowSimilarity)};
+        for (int c = 0; c < values.size(); ++c)
+            table->setItem(r, c, new QTableWidgetItem(values[c]));
+    }
+    table->resizeColumnsToContents();
+    // Each probe's suggested τ by the engine's rule (the one the CLI and trade-off view use).
+    const auto suggestion = [&](const QVector<ProbeCell>& cells) {
+        std::vector<probe::CurvePoint> curve;
+        for (const auto& c : cells)
+            if (c.tauEnd == 0 && std::isfinite(c.clipChange) && std::isfinite(c.flowSimilarity))
+                curve.push_back({c.tauStart, c.clipChange, c.flowSimilarity});
+        std::sort(curve.begin(), curve.end(),
+                  [](const auto& x, const auto& y) { return x.tauStart < y.tauStart; });
+        const auto s = probe::suggestTau(curve);
+        return s ? QString::number(s->tau) : tr("none");
+    };
+    auto* summary =
+        new QLabel(tr("%1: %2\n%3: %4\nSuggested τ: %5 for %1, %6 for %3; %n run(s) "
+                      "in common.",
+                      nullptr, table->rowCount())
+                       .arg(nameA, a->text(CaptionsColumn), nameB, b->text(CaptionsColumn),
+                            suggestion(cellsA), suggestion(cellsB)),
+                   dialog);
+    summary->setObjectName(QStringLiteral("comparisonSummary"));
+    summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(summary);
+    layout->addWidget(table, 1);
+    layout->addWidget(buttons);
+    dialog->resize(760, 480);
+    return dialog;
+}
+
+bool ExperimentsPanel::exportPlots(int row, const QString& base) {
+    if (!openRow(row))
+        return false;
+    Q_EMIT plotsExportRequested(base);
+    return true;
+}
+
+bool ExperimentsPanel::exportJson(int row, const QString& file) const {
+    auto* item = m_list->topLevelItem(row);
+    if (!item)
+        return false;
+    try {
+        const auto db = store::ExperimentStore::open(toPath(m_path));
+        const auto id = item->data(IdColumn, Qt::UserRole).toLongLong();
+        const auto parse = [](const std::string& json) {
+            return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
+        };
+        QJsonObject probe;
+        for (const auto& p : db.probes())
+            if (p.id == id)
+                probe = QJsonObject{{u"id"_s, qint64(p.id)},
+                                    {u"key"_s, QString::fromStdString(p.key)},
+                                    {u"status"_s, QString::fromStdString(p.status)},
+                                    {u"created"_s, QString::fromStdString(p.created)},
+                                    {u"updated"_s, QString::fromStdString(p.updated)},
+                                    {u"params"_s, parse(p.params)}};
+        QJsonArray runs;
+        for (const auto& r : db.runs(id)) {
+            QJsonObject run{{u"run"_s, QString::fromStdString(r.name)},
+                            {u"metrics"_s, parse(r.metrics)}};
+            if (r.tauStart)
+                run.insert(u"tau_start"_s, *r.tauStart);
+            if (r.tauEnd)
+                run.insert(u"tau_end"_s, *r.tauEnd);
+            runs.append(run);
+        }
+        // Whole or not at all: a cancelled or failed write leaves no half file.
+        QSaveFile out(file);
+        if (!out.open(QIODevice::WriteOnly))
+            return false;
+        out.write(QJsonDocument(QJsonObject{{u"probe"_s, probe}, {u"runs"_s, runs}})
+                      .toJson(QJsonDocument::Indented));
+        return out.commit();
+    } catch (const std::exception&) {
         return false;
     }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The Experiments tab: the probes recorded in an experiment store (the SQLite file every
-// `motionprobe-cli probe` writes), newest first, with their settings and run counts; a probe
-// reopens into the Probe and Trade-off views, or its runs export as CSV.
+// `motionprobe-cli probe` writes), newest first, with their settings and run counts, filtered by
+// what the user types; a probe reopens into the Probe and Trade-off views, two compare side by
+// side, one is deleted, its runs export as CSV or JSON and its plots as PNG, SVG or PDF.
 
 #include "probe_types.h"
 
@@ -9,7 +10,9 @@
 #include <QVector>
 #include <QWidget>
 
+class QDialog;
 class QLabel;
+class QLineEdit;
 class QPushButton;
 class QTreeWidget;
 
@@ -31,19 +34,42 @@ public:
     bool openRow(int row);
     // The runs of a row as CSV (run, tau_start, tau_end, clip_change, flow_similarity, ...).
     bool exportCsv(int row, const QString& file) const;
+    // The probe of a row as JSON: its parameters and status, and every run with its metrics.
+    bool exportJson(int row, const QString& file) const;
+    // Deletes the probe of a row from the store (no question asked; the button asks).
+    bool removeRow(int row);
+    // Shows rows whose id, status, video or captions contain `text` (case-insensitive).
+    void setFilter(const QString& text);
+    int visibleProbeCount() const;
+    // A window with the runs both probes have, their metrics side by side with the differences,
+    // and each probe's suggested τ; nullptr when a row does not exist.
+    QDialog* compareRows(int first, int second);
+    // Reopens the row into the views, then asks the window to save their plots as
+    // `<base>-<view>.<suffix>` (suffix png, svg or pdf).
+    bool exportPlots(int row, const QString& base);
 
 Q_SIGNALS:
     void probeOpened(const mp::app::ProbeLayout& layout,
                      const QVector<mp::app::ProbeCell>& cells,
                      const QString& description);
+    void plotsExportRequested(const QString& base);
 
 private:
+    // The recorded cells of a row's probe (throws the store's errors).
+    QVector<ProbeCell> cellsOfRow(int row) const;
+    int selectedRow() const;
+
     QString m_path;
+    QLineEdit* m_filter = nullptr;
     QLabel* m_pathLabel = nullptr;
     QLabel* m_message = nullptr;
     QTreeWidget* m_list = nullptr;
     QPushButton* m_open = nullptr;
     QPushButton* m_export = nullptr;
+    QPushButton* m_exportJson = nullptr;
+    QPushButton* m_exportPlots = nullptr;
+    QPushButton* m_compare = nullptr;
+    QPushButton* m_delete = nullptr;
 };
 
 }  // namespace mp::app

@@ -4,6 +4,7 @@
 #ifdef MP_HAVE_STORE
 #include "experiments_panel.h"
 #endif
+#include "language_menu.h"
 #include "model_panel.h"
 #include "settings.h"
 
@@ -11,6 +12,7 @@
 #include "heatmap_view.h"
 #include "loss_curve_view.h"
 #include "placeholder_view.h"
+#include "plot_export.h"
 #include "tradeoff_view.h"
 
 #include "io/tgve_dataset.h"
@@ -27,6 +29,8 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
@@ -36,8 +40,11 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -46,15 +53,19 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTime>
+#include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <string_view>
 
 namespace mp::app {
 
+using namespace Qt::StringLiterals;
 using widgets::CompareView;
 using widgets::HeatmapView;
 using widgets::LossCurveView;
@@ -75,6 +86,7 @@ MainWindow::MainWindow(EngineController* engine, Settings* settings, QWidget* pa
     createActions();
     createStatusBar();
     connectEngine();
+    setAcceptDrops(true);  // a video file or frame folder dropped anywhere on the window
     resize(1280, 800);
 }
 
@@ -129,7 +141,10 @@ void MainWindow::createTabs() {
     controls->addWidget(m_guidance);
     controls->addWidget(m_runProbe);
     controls->addWidget(m_cancelProbe);
-    controls->addWidget(m_probeStatus, 1);
+    controls->addStretch(1);
+    // Its own row: long messages (a path, an error) wrap instead of widening the window.
+    m_probeStatus->setWordWrap(true);
+    m_probeStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     const auto heatmap = [&](const char* name, const QString& title, const QString& value) {
         auto* view = new HeatmapView(probe);
@@ -160,6 +175,7 @@ void MainWindow::createTabs() {
     maps->addWidget(m_motionHeatmap, 1, 1);
     auto* probeLayout = new QVBoxLayout(probe);
     probeLayout->addLayout(controls);
+    probeLayout->addWidget(m_probeStatus);
     probeLayout->addLayout(maps, 1);
     m_tabs->addTab(probe, tr("Probe"));
 
@@ -197,6 +213,7 @@ void MainWindow::createTabs() {
     // Compare: synchronized players for the runs a heatmap click picks.
     m_compare = new CompareView(m_tabs);
     m_compare->setObjectName(QStringLiteral("compareTab"));
+    connect(m_compare, &CompareView::exportRequested, this, [this] { chooseExportFile(false); });
     m_tabs->addTab(m_compare, tr("Compare"));
     createCustomizeTab();
 
@@ -207,6 +224,7 @@ void MainWindow::createTabs() {
     experiments->setStorePath(
         QString::fromStdString(store::ExperimentStore::defaultPath().string()));
     connect(experiments, &ExperimentsPanel::probeOpened, this, &MainWindow::showStoredProbe);
+    connect(experiments, &ExperimentsPanel::plotsExportRequested, this, &MainWindow::exportPlots);
     m_tabs->addTab(experiments, tr("Experiments"));
 #else
     auto* experiments = new PlaceholderView(
@@ -240,6 +258,25 @@ void MainWindow::createInputsDock() {
     modelLayout->setContentsMargins(0, 0, 0, 0);
     modelLayout->addWidget(m_modelPanel);
     connect(m_modelPanel, &ModelPanel::openRequested, this, &MainWindow::chooseModelFolder);
+    // The CLIP model behind the CLIP-score heatmap (the CLI's --scorer).
+    m_scorerPath = new QLineEdit(modelBox);
+    m_scorerPath->setObjectName(QStringLiteral("scorerPath"));
+    m_scorerPath->setPlaceholderText(tr("CLIP scorer: the toy CLIP on the toy world"));
+    m_scorerPath->setToolTip(
+        tr("A CLIP model folder (e.g. openai/clip-vit-large-patch14) for the CLIP-score metric "
+           "of real models; empty: the toy CLIP on the toy world, no CLIP metric otherwise"));
+    auto* chooseScorer = new QPushButton(tr("Scorer…"), modelBox);
+    connect(chooseScorer, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Choose a CLIP model folder"), m_scorerPath->text());
+        if (!dir.isEmpty())
+            m_scorerPath->setText(QDir::toNativeSeparators(dir));
+    });
+    auto* scorerRow = new QHBoxLayout;
+    scorerRow->setContentsMargins(6, 0, 6, 6);
+    scorerRow->addWidget(m_scorerPath, 1);
+    scorerRow->addWidget(chooseScorer);
+    modelLayout->addLayout(scorerRow);
 
     auto* videoBox = new QGroupBox(tr("Reference video"), content);
     videoBox->setObjectName(QStringLiteral("videoBox"));
@@ -252,11 +289,60 @@ void MainWindow::createInputsDock() {
         const QString file = QFileDialog::getOpenFileName(
             this, tr("Open reference video"), QFileInfo(m_videoPath->text()).absolutePath(),
             tr("Videos (*.mp4 *.webm *.mkv *.mov *.avi *.gif);;All files (*)"));
-        if (!file.isEmpty())
+        if (!file.isEmpty()) {
             setReferenceVideo(file);
+            m_settings->addRecentVideo(file);
+        }
     });
+    auto* recentVideos = new QToolButton(videoBox);
+    recentVideos->setObjectName(QStringLiteral("recentVideosButton"));
+    recentVideos->setText(tr("Recent"));
+    recentVideos->setPopupMode(QToolButton::InstantPopup);
+    m_recentVideosMenu = new QMenu(recentVideos);
+    m_recentVideosMenu->setObjectName(QStringLiteral("recentVideosMenu"));
+    recentVideos->setMenu(m_recentVideosMenu);
+    connect(m_settings, &Settings::recentVideosChanged, this, &MainWindow::rebuildRecentVideosMenu);
+    m_thumbnailStrip = new QLabel(videoBox);
+    m_thumbnailStrip->setObjectName(QStringLiteral("videoThumbnails"));
+    m_thumbnailStrip->setMinimumHeight(56);
+    m_thumbnailStrip->setAlignment(Qt::AlignCenter);
+    m_thumbnailStrip->setText(tr("Drop a video or a folder of frames here"));
+    m_thumbnailStrip->setForegroundRole(QPalette::PlaceholderText);
+    m_thumbnailStrip->setWordWrap(true);
+    m_videoInfo = new QLabel(videoBox);
+    m_videoInfo->setObjectName(QStringLiteral("videoInfo"));
+    m_videoInfo->setWordWrap(true);
+    connect(
+        m_engine, &EngineController::videoPreview, this,
+        [this](JobId id, const QString&, const QVector<QImage>& thumbs, const QString& summary) {
+            if (id != m_previewJob)
+                return;
+            m_thumbnails = thumbs;
+            // One strip: up to eight frames side by side, 48 pixels high.
+            const int h = 48;
+            int width = 0;
+            QVector<QImage> scaled;
+            for (const QImage& t : thumbs) {
+                scaled << t.scaledToHeight(h, Qt::SmoothTransformation);
+                width += scaled.last().width() + 2;
+            }
+            QImage strip(std::max(width - 2, 1), h, QImage::Format_RGB888);
+            strip.fill(palette().color(QPalette::Window));
+            QPainter painter(&strip);
+            int x = 0;
+            for (const QImage& t : std::as_const(scaled)) {
+                painter.drawImage(x, 0, t);
+                x += t.width() + 2;
+            }
+            painter.end();
+            m_thumbnailStrip->setPixmap(QPixmap::fromImage(strip));
+            m_videoInfo->setText(summary);
+        });
     m_examples = new QComboBox(videoBox);
     m_examples->setObjectName(QStringLiteral("exampleCombo"));
+    // Long captions must not widen the dock.
+    m_examples->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_examples->setMinimumContentsLength(16);
     m_examples->addItem(tr("Shipped examples…"));
     try {
         for (const auto& row : mp::shippedExamples())
@@ -272,9 +358,16 @@ void MainWindow::createInputsDock() {
     auto* videoRow = new QHBoxLayout;
     videoRow->addWidget(m_videoPath, 1);
     videoRow->addWidget(openVideo);
+    videoRow->addWidget(recentVideos);
     auto* videoLayout = new QVBoxLayout(videoBox);
     videoLayout->addLayout(videoRow);
     videoLayout->addWidget(m_examples);
+    videoLayout->addWidget(m_thumbnailStrip);
+    videoLayout->addWidget(m_videoInfo);
+    // A typed path is read when the user is done with it.
+    connect(m_videoPath, &QLineEdit::editingFinished, this,
+            [this] { setReferenceVideo(m_videoPath->text()); });
+    rebuildRecentVideosMenu();
 
     auto* captionBox = new QGroupBox(tr("Captions"), content);
     m_caption = new QLineEdit(captionBox);
@@ -322,6 +415,17 @@ void MainWindow::createActions() {
     m_recentMenu = file->addMenu(tr("Recent &models"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     file->addSeparator();
+    auto* plots = file->addAction(tr("Export &plots…"), this, [this] {
+        QString filter;
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Export the plots (one file per view)"), QStringLiteral("probe.png"),
+            tr("PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)"), &filter);
+        if (!file.isEmpty())
+            exportPlots(QFileInfo(file).suffix().isEmpty() ? file + u".png"_s : file);
+    });
+    plots->setObjectName(QStringLiteral("exportPlotsAction"));
+    plots->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("quitAction"));
     quit->setShortcut(QKeySequence::Quit);
@@ -330,6 +434,8 @@ void MainWindow::createActions() {
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (auto* dock : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly))
         m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addSeparator();
+    m_viewMenu->addMenu(new LanguageMenu(m_settings, this));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     auto* about = help->addAction(tr("&About MotionProbe"), this, &MainWindow::showAbout);
@@ -394,6 +500,17 @@ void MainWindow::createCustomizeTab() {
     m_customizeSampleSteps->setObjectName(QStringLiteral("customizeSampleSteps"));
     m_customizeSampleSteps->setRange(1, 1000);
     m_customizeSampleSteps->setValue(50);
+    m_customizePreviewEvery = new QSpinBox(page);
+    m_customizePreviewEvery->setObjectName(QStringLiteral("customizePreviewEvery"));
+    m_customizePreviewEvery->setRange(0, 100000);
+    m_customizePreviewEvery->setValue(50);
+    m_customizePreviewEvery->setSpecialValueText(tr("never"));
+    m_customizePreviewEvery->setToolTip(
+        tr("While training, sample the prompt with the LoRA as trained so far this often"));
+    m_customizeSeed = new QSpinBox(page);
+    m_customizeSeed->setObjectName(QStringLiteral("customizeSeed"));
+    m_customizeSeed->setRange(0, std::numeric_limits<int>::max());
+    m_customizeSeed->setToolTip(tr("Seeds the training's noise and timesteps and the samples"));
     m_customizeUnconstrained = new QCheckBox(tr("Also train τ = 0 for comparison"), page);
     m_customizeUnconstrained->setObjectName(QStringLiteral("customizeUnconstrained"));
     m_customizeUnconstrained->setChecked(true);
@@ -418,6 +535,8 @@ void MainWindow::createCustomizeTab() {
     form->addRow(tr("Training steps"), m_customizeSteps);
     form->addRow(tr("Learning rate"), m_customizeLr);
     form->addRow(tr("Sampling steps"), m_customizeSampleSteps);
+    form->addRow(tr("Preview interval (steps)"), m_customizePreviewEvery);
+    form->addRow(tr("Seed"), m_customizeSeed);
     form->addRow(m_customizeUnconstrained);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_runCustomize);
@@ -428,6 +547,10 @@ void MainWindow::createCustomizeTab() {
     m_loss->setObjectName(QStringLiteral("lossCurve"));
     m_samples = new CompareView(page);
     m_samples->setObjectName(QStringLiteral("customizeSamples"));
+    m_samples->setEmptyText(
+        tr("Train and sample: the reference, previews while training, then the base model, "
+           "the LoRA while t ≥ τ and the LoRA always play here side by side."));
+    connect(m_samples, &CompareView::exportRequested, this, [this] { chooseExportFile(true); });
     auto* left = new QVBoxLayout;
     left->addLayout(form);
     left->addWidget(m_loss, 1);
@@ -447,25 +570,60 @@ void MainWindow::connectEngine() {
                 if (id != m_customizeJob)
                     return;
                 m_loss->addPoint(training, step, loss);
+                // Time left from the pace so far (previews included), over every training.
+                const int steps = m_customizeSteps->value();
+                const int done = training * steps + step;
+                const double left = m_customizeClock.elapsed() / 1000.0 / std::max(done, 1) *
+                                    (m_customizeTrainings * steps - done);
                 m_customizeStatus->setText(
-                    tr("Training %1: step %2 of %3, loss %4")
+                    tr("Training %1: step %2 of %3, loss %4; about %5 left")
                         .arg(training == 0 ? tr("the τ-LoRA") : tr("the unconstrained LoRA"))
                         .arg(step)
-                        .arg(m_customizeSteps->value())
-                        .arg(loss, 0, 'g', 4));
+                        .arg(steps)
+                        .arg(loss, 0, 'g', 4)
+                        .arg(left < 90 ? tr("%1 s").arg(std::lround(left))
+                                       : tr("%1 min").arg(std::lround(left / 60))));
+            });
+    connect(m_engine, &EngineController::customizePreview, this,
+            [this](JobId id, int training, int step, const QVector<QImage>& frames, double fps) {
+                if (id != m_customizeJob || training < 0 || training > 1)
+                    return;
+                while (m_previewLabels.size() <= training) {
+                    m_previewLabels.append(QString());
+                    m_previewFrames.append(QVector<QImage>());
+                }
+                m_previewLabels[training] =
+                    tr("%1 · step %2")
+                        .arg(training == 0 ? tr("LoRA t ≥ %1").arg(m_customizationTau->value())
+                                           : tr("LoRA always"))
+                        .arg(step);
+                m_previewFrames[training] = frames;
+                m_sampleFps = fps;
+                showCustomizeSamples();
             });
     // Samples accumulate in the customize tab's player: the reference, then each variant.
     connect(m_engine, &EngineController::customizeSample, this,
             [this](JobId id, const QString& label, const QVector<QImage>& frames, double fps) {
                 if (id != m_customizeJob)
                     return;
-                QVector<CompareView::Clip> clips;
-                for (int i = 0; i < m_samples->clipCount(); ++i)
-                    clips.append({m_samples->clipLabel(i), m_sampleFrames.value(i)});
-                clips.append({label, frames});
+                m_sampleLabels.append(label);
                 m_sampleFrames.append(frames);
-                m_samples->setClips(clips, fps);
-                m_samples->play();
+                m_sampleFps = fps;
+                if (m_sampleLabels.size() > 1) {  // the final samples replace the previews
+                    m_previewLabels.clear();
+                    m_previewFrames.clear();
+                }
+                showCustomizeSamples();
+            });
+    connect(m_engine, &EngineController::comparisonExported, this,
+            [this](JobId id, const QString& path, int frames, int width, int height) {
+                const QString text = tr("Wrote %1 (%2 frames, %3×%4)")
+                                         .arg(QDir::toNativeSeparators(path))
+                                         .arg(frames)
+                                         .arg(width)
+                                         .arg(height);
+                appendLog(tr("[job %1] %2").arg(id).arg(text));
+                statusBar()->showMessage(text, 8000);
             });
     connect(m_engine, &EngineController::customizeCompleted, this,
             [this](JobId id, const QString& dir, double seconds) {
@@ -510,8 +668,12 @@ JobId MainWindow::openModelFolder(const QString& dir) {
 void MainWindow::showModel(const ModelSummary& summary) {
     m_model = summary;
     m_modelPanel->showModel(summary);
+    // Family, size and (once inspected by the engine) the device it runs on.
+    QStringList facts{summary.family, tr("%1 parameters").arg(formatCount(summary.parameterCount))};
+    if (!summary.device.isEmpty())
+        facts << summary.device;
     m_modelStatus->setText(summary.isEmpty()    ? tr("No model")
-                           : summary.isUsable() ? tr("Model: %1").arg(summary.family)
+                           : summary.isUsable() ? tr("Model: %1").arg(facts.join(u" · "_s))
                                                 : tr("Model: %1 (not usable)").arg(summary.family));
     m_modelStatus->setToolTip(QDir::toNativeSeparators(summary.root));
 }
@@ -546,6 +708,10 @@ void MainWindow::onJobFailed(JobId id, const QString& message) {
     }
     if (id == m_customizeJob)
         m_customizeStatus->setText(tr("The customization failed: %1").arg(message));
+    if (id == m_exportJob)
+        statusBar()->showMessage(tr("The export failed: %1").arg(message), 8000);
+    if (id == m_previewJob)
+        m_videoInfo->setText(tr("Cannot read this video: %1").arg(message));
     if (id == m_inspectJob) {
         m_modelPanel->showFailure(m_inspectDir, message);
         statusBar()->showMessage(tr("Could not read the model folder"), 5000);
@@ -570,6 +736,10 @@ void MainWindow::onProgress(JobId, int done, int total) {
 void MainWindow::onJobFinished(JobId id) {
     if (id == m_inspectJob)
         m_inspectJob = 0;
+    if (id == m_exportJob)
+        m_exportJob = 0;
+    if (id == m_previewJob)
+        m_previewJob = 0;
     if (id == m_probeJob) {
         m_probeJob = 0;
         setProbeRunning(false);
@@ -616,7 +786,67 @@ QString MainWindow::referenceVideo() const {
 }
 
 void MainWindow::setReferenceVideo(const QString& path) {
-    m_videoPath->setText(QDir::toNativeSeparators(path));
+    const QString clean = QDir::fromNativeSeparators(path.trimmed());
+    m_videoPath->setText(QDir::toNativeSeparators(clean));
+    if (m_previewJob != 0)
+        m_engine->cancel(m_previewJob);  // only the latest video's strip matters
+    m_thumbnails.clear();
+    m_thumbnailStrip->clear();
+    m_videoInfo->clear();
+    m_previewJob = clean.isEmpty() ? 0 : m_engine->previewVideo(clean, 8);
+    if (m_previewJob != 0)
+        m_videoInfo->setText(tr("Reading the video…"));
+}
+
+void MainWindow::rebuildRecentVideosMenu() {
+    m_recentVideosMenu->clear();
+    const QStringList paths = m_settings->recentVideos();
+    int n = 0;
+    for (const QString& path : paths) {
+        QString label = QDir::toNativeSeparators(path);
+        label.replace(u'&', QStringLiteral("&&"));
+        auto* action = m_recentVideosMenu->addAction(QStringLiteral("&%1 %2").arg(++n).arg(label));
+        connect(action, &QAction::triggered, this, [this, path] { setReferenceVideo(path); });
+    }
+    if (!paths.isEmpty()) {
+        m_recentVideosMenu->addSeparator();
+        m_recentVideosMenu->addAction(tr("&Clear list"), m_settings, &Settings::clearRecentVideos);
+    }
+    m_recentVideosMenu->setEnabled(!paths.isEmpty());
+}
+
+namespace {
+
+// The local video file or frame folder a drag carries, or empty.
+QString droppedVideo(const QMimeData* mime) {
+    if (!mime || !mime->hasUrls() || mime->urls().size() != 1)
+        return {};
+    const QUrl url = mime->urls().first();
+    if (!url.isLocalFile())
+        return {};
+    const QFileInfo info(url.toLocalFile());
+    static const QStringList kSuffixes{u"mp4"_s, u"m4v"_s, u"webm"_s, u"mkv"_s,  u"mov"_s,
+                                       u"avi"_s, u"gif"_s, u"mpg"_s,  u"mpeg"_s, u"ogv"_s};
+    if (info.isDir() || (info.isFile() && kSuffixes.contains(info.suffix().toLower())))
+        return info.absoluteFilePath();
+    return {};
+}
+
+}  // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (!droppedVideo(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QString path = droppedVideo(event->mimeData());
+    if (path.isEmpty())
+        return;
+    event->acceptProposedAction();
+    setReferenceVideo(path);
+    m_settings->addRecentVideo(path);
+    statusBar()->showMessage(tr("Reference video: %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 void MainWindow::useExample(int index) {
@@ -645,6 +875,7 @@ ProbeSettings MainWindow::probeSettings() const {
     s.steps = m_steps->value();
     s.interval = m_interval->currentData().toInt();
     s.guidance = m_guidance->value();
+    s.scorerDir = QDir::fromNativeSeparators(m_scorerPath->text().trimmed());
 #ifdef MP_HAVE_STORE
     if (auto* experiments = findChild<ExperimentsPanel*>(QStringLiteral("experimentsTab")))
         s.storePath = experiments->storePath();
@@ -666,6 +897,7 @@ JobId MainWindow::startProbe() {
         statusBar()->showMessage(missing, 5000);
         return 0;
     }
+    m_settings->addRecentVideo(settings.video);
     m_probeCells.clear();
     m_probeLayout = {};
     for (HeatmapView* view : {m_clipHeatmap, m_flowHeatmap, m_appearanceHeatmap, m_motionHeatmap}) {
@@ -732,6 +964,8 @@ CustomizeSettings MainWindow::customizeSettings() const {
     s.sampleSteps = m_customizeSampleSteps->value();
     s.guidance = m_guidance->value();
     s.unconstrained = m_customizeUnconstrained->isChecked();
+    s.previewEvery = m_customizePreviewEvery->value();
+    s.seed = quint64(m_customizeSeed->value());
     s.outDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
                QStringLiteral("/customizations/") +
                QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
@@ -754,8 +988,14 @@ JobId MainWindow::startCustomize() {
     m_loss->setSeries(s.unconstrained && s.tau > 0
                           ? QStringList{tr("LoRA t ≥ %1").arg(s.tau), tr("LoRA τ = 0")}
                           : QStringList{tr("LoRA t ≥ %1").arg(s.tau)});
+    m_sampleLabels.clear();
     m_sampleFrames.clear();
+    m_previewLabels.clear();
+    m_previewFrames.clear();
     m_samples->clear();
+    m_settings->addRecentVideo(s.video);
+    m_customizeTrainings = s.unconstrained && s.tau > 0 ? 2 : 1;
+    m_customizeClock.start();
     m_customizeJob = m_engine->runCustomize(s);
     m_runCustomize->setEnabled(false);
     m_cancelCustomize->setEnabled(true);
@@ -793,6 +1033,82 @@ void MainWindow::showStoredProbe(const ProbeLayout& layout,
     m_probeStatus->setText(
         tr("Reopened %1 (%n run(s)).", nullptr, int(cells.size())).arg(description));
     m_tabs->setCurrentWidget(findChild<QWidget*>(QStringLiteral("probeTab")));
+}
+
+void MainWindow::showCustomizeSamples() {
+    QVector<CompareView::Clip> clips;
+    for (qsizetype i = 0; i < m_sampleLabels.size(); ++i)
+        clips.append({m_sampleLabels[i], m_sampleFrames.value(i)});
+    for (qsizetype i = 0; i < m_previewLabels.size(); ++i)
+        if (!m_previewFrames[i].isEmpty())
+            clips.append({m_previewLabels[i], m_previewFrames[i]});
+    const int frame = m_samples->currentFrame();
+    m_samples->setClips(clips, m_sampleFps);
+    m_samples->setCurrentFrame(frame);  // a new preview keeps the player's place
+    m_samples->play();
+}
+
+void MainWindow::chooseExportFile(bool customizeSamples) {
+    const QString start =
+        QStandardPaths::writableLocation(QStandardPaths::MoviesLocation) +
+        (customizeSamples ? u"/motionprobe-samples.mp4"_s : u"/motionprobe-comparison.mp4"_s);
+    const QString file = QFileDialog::getSaveFileName(
+        this, tr("Export the comparison as a video"), start,
+        tr("MP4 video (*.mp4);;WebM video (*.webm);;Lossless MKV (*.mkv);;Animated GIF (*.gif)"));
+    if (!file.isEmpty())
+        exportComparison(file, customizeSamples);
+}
+
+JobId MainWindow::exportComparison(const QString& path, bool customizeSamples) {
+    const CompareView* view = customizeSamples ? m_samples : m_compare;
+    if (view->clipCount() == 0)
+        return 0;
+    ComparisonExport request;
+    for (const auto& clip : view->clips()) {
+        request.labels << clip.label;
+        request.clips << clip.frames;
+    }
+    request.fps = view->fps();
+    request.path = QDir::fromNativeSeparators(path);
+    m_exportJob = m_engine->exportComparison(request);
+    appendLog(tr("[job %1] exporting %n clip(s) to %2", nullptr, int(request.clips.size()))
+                  .arg(m_exportJob)
+                  .arg(QDir::toNativeSeparators(path)));
+    return m_exportJob;
+}
+
+QStringList MainWindow::exportPlots(const QString& base) {
+    const QFileInfo info(base);
+    const QString suffix = info.suffix().toLower();
+    const QString stem = info.path() + u'/' + info.completeBaseName();
+    QStringList written;
+    QDir().mkpath(info.path());
+    if (m_probeLayout.tauEnds.isEmpty()) {
+        statusBar()->showMessage(tr("No probe to export: run or reopen one first."), 8000);
+        return written;
+    }
+    std::vector<std::pair<QCustomPlot*, QString>> views{{m_clipHeatmap->plot(), u"clip"_s},
+                                                        {m_flowHeatmap->plot(), u"flow"_s}};
+    if (m_probeLayout.toyWorld) {
+        views.emplace_back(m_appearanceHeatmap->plot(), u"appearance"_s);
+        views.emplace_back(m_motionHeatmap->plot(), u"motion"_s);
+    }
+    views.emplace_back(m_tradeOff->plot(), u"tradeoff"_s);
+    for (const auto& [plot, name] : views) {
+        QString error;
+        const QString file = stem + u'-' + name + u'.' + suffix;
+        if (!widgets::savePlot(plot, file, &error)) {
+            statusBar()->showMessage(tr("Could not export the plots: %1").arg(error), 8000);
+            appendLog(tr("export failed: %1").arg(error));
+            return {};
+        }
+        written << file;
+    }
+    appendLog(tr("plots written: %1").arg(written.join(u", "_s)));
+    statusBar()->showMessage(tr("%n plot(s) written next to %1", nullptr, int(written.size()))
+                                 .arg(QDir::toNativeSeparators(stem)),
+                             8000);
+    return written;
 }
 
 int MainWindow::customizationTau() const {

@@ -7,8 +7,10 @@
 #include "model_summary.h"
 #include "probe_types.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
+#include <QStringList>
 
 class QCheckBox;
 class QComboBox;
@@ -52,7 +54,12 @@ public:
     QString caption() const;
     QString editedCaption() const;
     QString referenceVideo() const;
+    // Sets the reference (a file or a frame folder) and reads its thumbnail strip on the engine
+    // thread; a drop of a video file or folder on the window, Open… and Recent do the same.
     void setReferenceVideo(const QString& path);
+    // The thumbnails the strip shows now (empty until the engine has read them).
+    const QVector<QImage>& videoThumbnails() const { return m_thumbnails; }
+    JobId previewJob() const { return m_previewJob; }  // 0: the strip is not being read
     // Fills the video and both captions from a shipped toy example (its object edit as c′).
     void useExample(int index);
 
@@ -83,6 +90,15 @@ public:
     void cancelCustomize();
     JobId customizeJob() const { return m_customizeJob; }
 
+    // Writes the compare tab's clips (or the customize tab's samples) side by side as one video
+    // on the engine thread; 0 when the view holds nothing.
+    JobId exportComparison(const QString& path, bool customizeSamples = false);
+    // Saves the probe views' plots (the heatmaps shown and the trade-off curve) as
+    // `<dir>/<name>-clip.<suffix>`, `-flow`, `-appearance`, `-motion`, `-tradeoff` for
+    // base = `<dir>/<name>.<suffix>` (png, svg, pdf); the files written, empty on failure (the
+    // reason in the status bar).
+    QStringList exportPlots(const QString& base);
+
     void chooseModelFolder();  // the "Open model folder…" dialog
     void appendLog(const QString& line);
 
@@ -94,6 +110,9 @@ private:
     void createStatusBar();
     void connectEngine();
     void rebuildRecentMenu();
+    void rebuildRecentVideosMenu();
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
     void showAbout();
     void onModelInspected(JobId id, const ModelSummary& summary);
     void onProbeStarted(JobId id, const ProbeLayout& layout);
@@ -102,6 +121,8 @@ private:
     void refreshHeatmaps();
     void refreshTradeOff();
     void createCustomizeTab();
+    void showCustomizeSamples();
+    void chooseExportFile(bool customizeSamples);
     void setProbeRunning(bool running);
     void onJobFailed(JobId id, const QString& message);
     void onJobCancelled(JobId id);
@@ -117,6 +138,12 @@ private:
     QLineEdit* m_editedCaption = nullptr;
     QLineEdit* m_videoPath = nullptr;
     QComboBox* m_examples = nullptr;
+    QLineEdit* m_scorerPath = nullptr;
+    QMenu* m_recentVideosMenu = nullptr;
+    QLabel* m_thumbnailStrip = nullptr;
+    QLabel* m_videoInfo = nullptr;
+    QVector<QImage> m_thumbnails;
+    JobId m_previewJob = 0;
     QSpinBox* m_steps = nullptr;
     QComboBox* m_interval = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;
@@ -139,13 +166,24 @@ private:
     QDoubleSpinBox* m_customizeLr = nullptr;
     QSpinBox* m_customizeSampleSteps = nullptr;
     QCheckBox* m_customizeUnconstrained = nullptr;
+    QSpinBox* m_customizePreviewEvery = nullptr;
+    QSpinBox* m_customizeSeed = nullptr;
     QPushButton* m_runCustomize = nullptr;
     QPushButton* m_cancelCustomize = nullptr;
     QLabel* m_customizeStatus = nullptr;
     widgets::LossCurveView* m_loss = nullptr;
     widgets::CompareView* m_samples = nullptr;
     JobId m_customizeJob = 0;
-    QVector<QVector<QImage>> m_sampleFrames;  // the customize player's clips, in order
+    // The customize player: the reference and the final samples in order, and while training
+    // the latest preview of each training (0: τ, 1: τ = 0).
+    QStringList m_sampleLabels;
+    QVector<QVector<QImage>> m_sampleFrames;
+    double m_sampleFps = 8;
+    QStringList m_previewLabels;
+    QVector<QVector<QImage>> m_previewFrames;
+    QElapsedTimer m_customizeClock;
+    int m_customizeTrainings = 1;
+    JobId m_exportJob = 0;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_modelStatus = nullptr;
     QProgressBar* m_jobProgress = nullptr;

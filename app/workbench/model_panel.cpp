@@ -102,6 +102,24 @@ void ModelPanel::showModel(const ModelSummary& summary) {
         m_schedule->show();
     }
 
+    // The summary's kinds are identifiers ("text-encoder"); the tooltips name them.
+    const auto kindText = [this](const QString& kind) {
+        if (kind == u"denoiser")
+            return tr("denoiser");
+        if (kind == u"vae")
+            return tr("VAE");
+        if (kind == u"text-encoder")
+            return tr("text encoder");
+        if (kind == u"tokenizer")
+            return tr("tokenizer");
+        if (kind == u"scheduler")
+            return tr("scheduler");
+        if (kind == u"scorer")
+            return tr("scorer");
+        if (kind == u"other")
+            return tr("other component");
+        return kind;
+    };
     m_components->clear();
     for (const ComponentSummary& c : summary.components) {
         auto* item = new QTreeWidgetItem(m_components);
@@ -110,8 +128,9 @@ void ModelPanel::showModel(const ModelSummary& summary) {
         item->setText(ParametersColumn, c.hasWeights ? formatCount(c.parameterCount) : QString());
         item->setTextAlignment(ParametersColumn, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(DTypesColumn, c.dtypes);
-        const QString tip =
-            c.weightsFile.isEmpty() ? c.kind : tr("%1 — weights: %2").arg(c.kind, c.weightsFile);
+        const QString tip = c.weightsFile.isEmpty()
+                                ? kindText(c.kind)
+                                : tr("%1 — weights: %2").arg(kindText(c.kind), c.weightsFile);
         item->setToolTip(NameColumn, tip);
         item->setToolTip(ClassColumn, tip);
         if (c.hasWeights)
@@ -139,10 +158,10 @@ void ModelPanel::setProblems(const QStringList& errors, const QStringList& warni
 
     const int n = int(errors.size() + warnings.size());
     m_problemsTitle->setVisible(true);
-    m_problemsTitle->setText(
-        n == 0
-            ? tr("No problems found.")
-            : tr("Problems: %1 error(s), %2 warning(s)").arg(errors.size()).arg(warnings.size()));
+    m_problemsTitle->setText(n == 0 ? tr("No problems found.")
+                                    : tr("Problems: %1, %2")
+                                          .arg(tr("%n error(s)", nullptr, int(errors.size())),
+                                               tr("%n warning(s)", nullptr, int(warnings.size()))));
     m_problems->setVisible(n > 0);
 }
 

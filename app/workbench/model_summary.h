@@ -29,6 +29,7 @@ struct ModelSummary {
     QString root;
     QString family;         // "modelscope", "cogvideox (5b)", "toy (modelscope architecture)"
     QString pipelineClass;  // model_index.json's _class_name; empty for a single component
+    QString device;         // where the engine would run it: "cpu fp32", "cuda:0 bf16"
     QList<ComponentSummary> components;
     QStringList errors;  // "unet/config.json: ..." — the model cannot be used while any remain
     QStringList warnings;

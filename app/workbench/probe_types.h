@@ -6,6 +6,7 @@
 #include <QImage>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <limits>
@@ -22,6 +23,9 @@ struct ProbeSettings {
     int interval = 100;
     double guidance = 9.0;
     QString storePath;  // the experiment store to record into and resume from; empty: none
+    // A CLIP model folder for the CLIP-score metric; empty: the toy CLIP on the toy world, no
+    // CLIP metric otherwise (as motionprobe-cli probe --scorer).
+    QString scorerDir;
 };
 
 // The grid, announced before the first evaluation so the views can lay it out.
@@ -63,11 +67,22 @@ struct CustomizeSettings {
     double guidance = 9.0;
     quint64 seed = 0;
     bool unconstrained = true;  // also train τ = 0 for comparison
+    int previewEvery = 50;      // a sample with the LoRA so far every this many steps; 0: none
+    int previewSteps = 10;      // the previews' sampling steps (cheaper than the final samples)
+};
+
+// The compare view's clips written as one labelled side-by-side video.
+struct ComparisonExport {
+    QStringList labels;
+    QVector<QVector<QImage>> clips;  // frame index shared; a shorter clip holds its last frame
+    double fps = 8;
+    QString path;  // .mp4, .webm, .mkv, .gif or a folder for PNG frames
 };
 
 }  // namespace mp::app
 
 Q_DECLARE_METATYPE(mp::app::CustomizeSettings)
+Q_DECLARE_METATYPE(mp::app::ComparisonExport)
 Q_DECLARE_METATYPE(mp::app::ProbeSettings)
 Q_DECLARE_METATYPE(mp::app::ProbeLayout)
 Q_DECLARE_METATYPE(mp::app::ProbeCell)

@@ -12,15 +12,18 @@ namespace {
 // The keys, in one place; nothing outside this file spells them.
 const QString kLastModelDir = QStringLiteral("models/lastDir");
 const QString kRecentModelDirs = QStringLiteral("models/recentDirs");
+const QString kRecentVideos = QStringLiteral("videos/recent");
 const QString kCurrentTab = QStringLiteral("window/currentTab");
+const QString kLanguage = QStringLiteral("window/language");
 
-QStringList normalized(const QStringList& dirs) {
+// Clean paths, first occurrence kept, at most `limit`.
+QStringList normalized(const QStringList& paths, int limit) {
     QStringList out;
-    for (const QString& d : dirs) {
-        const QString clean = QDir::cleanPath(d);
-        if (!d.isEmpty() && !out.contains(clean))
+    for (const QString& p : paths) {
+        const QString clean = QDir::cleanPath(p);
+        if (!p.isEmpty() && !out.contains(clean))
             out << clean;
-        if (out.size() == Settings::kMaxRecentModelDirs)
+        if (out.size() == limit)
             break;
     }
     return out;
@@ -46,6 +49,17 @@ void Settings::setCurrentTab(const QString& objectName) {
     Q_EMIT currentTabChanged(objectName);
 }
 
+QString Settings::language() const {
+    return m_settings->value(kLanguage).toString();
+}
+
+void Settings::setLanguage(const QString& language) {
+    if (language == this->language())
+        return;
+    m_settings->setValue(kLanguage, language);
+    Q_EMIT languageChanged(language);
+}
+
 QString Settings::lastModelDir() const {
     return m_settings->value(kLastModelDir).toString();
 }
@@ -58,11 +72,11 @@ void Settings::setLastModelDir(const QString& dir) {
 }
 
 QStringList Settings::recentModelDirs() const {
-    return normalized(m_settings->value(kRecentModelDirs).toStringList());
+    return normalized(m_settings->value(kRecentModelDirs).toStringList(), kMaxRecentModelDirs);
 }
 
 void Settings::setRecentModelDirs(const QStringList& dirs) {
-    const QStringList clean = normalized(dirs);
+    const QStringList clean = normalized(dirs, kMaxRecentModelDirs);
     if (clean == recentModelDirs())
         return;
     m_settings->setValue(kRecentModelDirs, clean);
@@ -79,6 +93,30 @@ void Settings::addRecentModelDir(const QString& dir) {
 
 void Settings::clearRecentModelDirs() {
     setRecentModelDirs({});
+}
+
+QStringList Settings::recentVideos() const {
+    return normalized(m_settings->value(kRecentVideos).toStringList(), kMaxRecentVideos);
+}
+
+void Settings::setRecentVideos(const QStringList& paths) {
+    const QStringList clean = normalized(paths, kMaxRecentVideos);
+    if (clean == recentVideos())
+        return;
+    m_settings->setValue(kRecentVideos, clean);
+    Q_EMIT recentVideosChanged(clean);
+}
+
+void Settings::addRecentVideo(const QString& path) {
+    if (path.isEmpty())
+        return;
+    QStringList paths = recentVideos();
+    paths.prepend(path);
+    setRecentVideos(paths);
+}
+
+void Settings::clearRecentVideos() {
+    setRecentVideos({});
 }
 
 void Settings::sync() {

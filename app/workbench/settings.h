@@ -17,9 +17,13 @@ class Settings : public QObject {
         QString lastModelDir READ lastModelDir WRITE setLastModelDir NOTIFY lastModelDirChanged)
     Q_PROPERTY(QStringList recentModelDirs READ recentModelDirs WRITE setRecentModelDirs NOTIFY
                    recentModelDirsChanged)
+    Q_PROPERTY(
+        QStringList recentVideos READ recentVideos WRITE setRecentVideos NOTIFY recentVideosChanged)
     Q_PROPERTY(QString currentTab READ currentTab WRITE setCurrentTab NOTIFY currentTabChanged)
+    Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY languageChanged)
 public:
     static constexpr int kMaxRecentModelDirs = 8;
+    static constexpr int kMaxRecentVideos = 10;
 
     // The user's settings (organization and application name set in main()).
     explicit Settings(QObject* parent = nullptr);
@@ -41,17 +45,31 @@ public:
     void addRecentModelDir(const QString& dir);
     void clearRecentModelDirs();
 
+    // Reference videos (files or frame folders) the user opened, most recent first, without
+    // duplicates, at most kMaxRecentVideos.
+    QStringList recentVideos() const;
+    void setRecentVideos(const QStringList& paths);
+    void addRecentVideo(const QString& path);
+    void clearRecentVideos();
+
     // The main tab the workbench showed last (its object name, e.g. "compareTab"), so it reopens
     // where the user left it.
     QString currentTab() const;
     void setCurrentTab(const QString& objectName);
+
+    // The user interface's language: "" follows the system locale, otherwise a language code
+    // ("en", "de"). Read once at start-up (main() installs the translators for it).
+    QString language() const;
+    void setLanguage(const QString& language);
 
     void sync();
 
 Q_SIGNALS:
     void lastModelDirChanged(const QString& dir);
     void recentModelDirsChanged(const QStringList& dirs);
+    void recentVideosChanged(const QStringList& paths);
     void currentTabChanged(const QString& objectName);
+    void languageChanged(const QString& language);
 
 private:
     std::unique_ptr<QSettings> m_settings;

@@ -121,11 +121,12 @@ sampling::Conditioning ModelScopePipeline::encodePrompt(
     return {both[1].unsqueeze(0), both[0].unsqueeze(0)};
 }
 
-sampling::ModelFn ModelScopePipeline::modelFn() const {
+sampling::ModelFn ModelScopePipeline::modelFn(
+    std::shared_ptr<adapters::LoraAdapter> adapter) const {
     auto unet = m_unet;
     const auto dtype = m_device.dtype;
     auto forward = models::graphedForward(unet, m_cudaGraphs);
-    return [forward, dtype, lora = m_lora](const sampling::ModelInput& in) mutable {
+    return [forward, dtype, lora = std::move(adapter)](const sampling::ModelInput& in) mutable {
         torch::NoGradGuard noGrad;
         // Before the first forward too, so a CUDA graph captures the LoRA's weight buffers.
         if (lora && lora->scale() != in.adapterScale)
@@ -219,10 +220,11 @@ Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
                     lora->apply(0.0);
                 }
             }
-        } loraOff{pipeline.lora()};
+        } loraOff{request.adapter ? request.adapter : pipeline.lora()};
         watch.restart();
         auto denoised =
-            sampling::denoise(pipeline.scheduler(), pipeline.modelFn(), d, context).value();
+            sampling::denoise(pipeline.scheduler(), pipeline.modelFn(loraOff.lora), d, context)
+                .value();
         result.latents = denoised.latents;
         result.timesteps = denoised.timesteps;
         result.denoiseMs = watch.milliseconds();

@@ -51,7 +51,9 @@ public:
                                         const std::optional<std::string>& negative) const;
     // The UNet as the denoise loop calls it (latents float32 in, ε out). On CUDA the forward is
     // captured once as a CUDA graph and replayed every step (setCudaGraphs(false) turns it off).
-    sampling::ModelFn modelFn() const;
+    sampling::ModelFn modelFn() const { return modelFn(m_lora); }
+    // The same with `adapter` (already in this UNet) gated by the step's adapter scale.
+    sampling::ModelFn modelFn(std::shared_ptr<adapters::LoraAdapter> adapter) const;
     void setCudaGraphs(bool on) { m_cudaGraphs = on; }
     // Fixed-seed initial noise (B, C, F, H/f, W/f), float32: torch.randn on a CPU generator
     // seeded with `seed`, so it equals diffusers' `generator=torch.Generator().manual_seed(seed)`.
@@ -114,6 +116,9 @@ struct GenerateRequest {
     at::Tensor initialLatents;  // optional: replaces the seeded noise (B, C, F, h, w)
     // The attached LoRA's scale per timestep (none: off; constant; from τ: on while t ≥ τ).
     sampling::AdapterSchedule adapterSchedule = sampling::AdapterSchedule::none();
+    // Gated instead of the attached LoRA: an adapter already injected into this pipeline's UNet
+    // (a training run's previews sample with the adapter as trained so far).
+    std::shared_ptr<adapters::LoraAdapter> adapter;
     std::int64_t decodeFrameBatch = 0;
     bool decode = true;
 };

@@ -171,6 +171,26 @@ std::vector<ProbeRow> ExperimentStore::probes() const {
     return out;
 }
 
+bool ExperimentStore::removeProbe(std::int64_t probe) {
+    exec("BEGIN IMMEDIATE");
+    try {
+        for (const char* sql :
+             {"DELETE FROM probe_blobs WHERE probe = ?", "DELETE FROM probe_runs WHERE probe = ?",
+              "DELETE FROM probes WHERE id = ?"}) {
+            Statement s(m_db, sql);
+            s.bind(1, probe);
+            if (s.step() != SQLITE_DONE)
+                fail("cannot delete probe " + std::to_string(probe));
+        }
+        const bool existed = sqlite3_changes(m_db) > 0;  // of the last statement: the probe row
+        exec("COMMIT");
+        return existed;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 void ExperimentStore::putRun(std::int64_t probe, const RunRow& run) {
     Statement s(m_db,
                 "INSERT OR REPLACE INTO probe_runs (probe, name, tau_start, tau_end, metrics) "

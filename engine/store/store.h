@@ -57,6 +57,8 @@ public:
     ProbeRow probe(const std::string& key, const std::string& params);
     void setStatus(std::int64_t probe, const std::string& status);
     std::vector<ProbeRow> probes() const;
+    // Deletes a probe with its runs and tensors, all or nothing; false when there is no such id.
+    bool removeProbe(std::int64_t probe);
 
     void putRun(std::int64_t probe, const RunRow& run);
     std::vector<RunRow> runs(std::int64_t probe) const;

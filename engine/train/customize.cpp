@@ -74,7 +74,29 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         CustomizeReport report;
         report.smallestTimestep = std::numeric_limits<int>::max();
         report.largestTimestep = -1;
-        Trainer trainer(lora.parameters(), o.train);
+        auto config = o.train;
+        if (o.previewEvery > 0 && o.onPreview)
+            config.onStep = [&, user = o.train.onStep](int step, double value) {
+                if (user)
+                    user(step, value);
+                if (step % o.previewEvery != 0 || step >= o.train.totalSteps)
+                    return;
+                // Sampling mode (no dropout) with the adapter as trained so far, gated at τ;
+                // its own progress stays out of the training's.
+                unet->eval();
+                struct TrainAgain {
+                    models::UNet3DConditionModel unet;
+                    ~TrainAgain() { unet->train(); }
+                } trainAgain{unet};
+                auto request = o.preview;
+                request.adapter = std::shared_ptr<adapters::LoraAdapter>(
+                    &lora, [](adapters::LoraAdapter*) {});  // not owned: it lives here
+                request.adapterSchedule = sampling::AdapterSchedule::from(o.tau);
+                JobContext quiet;
+                quiet.cancel = job.cancel;
+                o.onPreview(step, pipelines::generate(pipeline, request, quiet).value().video);
+            };
+        Trainer trainer(lora.parameters(), config);
         const auto loss = [&](int, at::Generator& g) {
             if (o.dropout > 0) {
                 // Dropout masks from the run's own generator (on CPU) or from the device's,

@@ -13,6 +13,7 @@
 #include "train/trainer.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -29,6 +30,13 @@ struct CustomizeOptions {
     int batch = 1;       // noise draws of the one video per micro-batch (train.accumulate of them
                          // per step)
     TrainConfig train;
+    // Previews while training: after every `previewEvery` steps (0: none; not after the last)
+    // `preview` is generated with the adapter as trained so far, gated at τ (its adapter fields
+    // are set here), and onPreview gets the step and the video (1, 3, F, H, W) in [0, 1]. The
+    // training's random draws are not touched, so a run with previews trains the same adapter.
+    int previewEvery = 0;
+    pipelines::GenerateRequest preview;
+    std::function<void(int step, const at::Tensor& video)> onPreview;
     std::map<std::string, std::string> fileMetadata;  // extra header entries (the video's hash, …)
 };
 

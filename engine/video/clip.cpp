@@ -72,37 +72,72 @@ Clip fitClip(const Clip& clip,
     return out;
 }
 
-std::vector<std::uint8_t> rotateFrame(const std::vector<std::uint8_t>& rgb,
+Orientation orientationFromMatrix(const std::int32_t m[9]) {
+    // Column form: (x, y) -> (a x + c y, b x + d y). A negative determinant is a mirror; the
+    // matrix is then "mirror after turn" (FFmpeg's av_display_matrix_flip negates the first
+    // row), so undoing the mirror leaves the turn, whose first column is (cos, sin) clockwise.
+    const double a = m[0] / 65536.0, b = m[1] / 65536.0, c = m[3] / 65536.0, d = m[4] / 65536.0;
+    const double det = a * d - b * c;
+    if (!std::isfinite(det) || std::abs(det) < 1e-9)
+        return {};
+    Orientation o;
+    o.mirror = det < 0;
+    const double degrees = std::atan2(b, o.mirror ? -a : a) * 180.0 / 3.14159265358979323846;
+    const int r = static_cast<int>(std::lround(degrees / 90.0)) * 90;
+    o.rotation = ((r % 360) + 360) % 360;
+    return o;
+}
+
+std::pair<int, int> displaySizeFor(int width, int height, int sarNum, int sarDen) {
+    if (sarNum <= 0 || sarDen <= 0 || sarNum == sarDen)
+        return {width, height};
+    if (sarNum > sarDen)
+        return {std::max(1, static_cast<int>(std::lround(double(width) * sarNum / sarDen))),
+                height};
+    return {width, std::max(1, static_cast<int>(std::lround(double(height) * sarDen / sarNum)))};
+}
+
+std::vector<std::uint8_t> orientFrame(const std::vector<std::uint8_t>& rgb,
                                       int width,
                                       int height,
-                                      int degreesClockwise) {
-    const int r = ((degreesClockwise % 360) + 360) % 360;
-    if (r == 0)
-        return rgb;
-    if (r != 90 && r != 180 && r != 270)
+                                      Orientation o) {
+    const int r = ((o.rotation % 360) + 360) % 360;
+    if (r != 0 && r != 90 && r != 180 && r != 270)
         throw EngineError(
             ErrorCode::InvalidArgument,
-            "rotation must be 0, 90, 180 or 270 degrees, not " + std::to_string(degreesClockwise));
+            "rotation must be 0, 90, 180 or 270 degrees, not " + std::to_string(o.rotation));
+    if (r == 0 && !o.mirror)
+        return rgb;
+    const bool swap = r == 90 || r == 270;
+    const int ow = swap ? height : width;
     std::vector<std::uint8_t> out(rgb.size());
-    const int ow = (r == 180) ? width : height;
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x) {
-            // Where source pixel (x, y) lands after turning the picture clockwise.
-            int ox = 0, oy = 0;
+            // Where stored pixel (x, y) lands after turning the picture clockwise.
+            int ox = x, oy = y;
             if (r == 90) {
                 ox = height - 1 - y;
                 oy = x;
             } else if (r == 180) {
                 ox = width - 1 - x;
                 oy = height - 1 - y;
-            } else {
+            } else if (r == 270) {
                 ox = y;
                 oy = width - 1 - x;
             }
+            if (o.mirror)
+                ox = ow - 1 - ox;
             std::copy_n(rgb.data() + (static_cast<std::size_t>(y) * width + x) * 3, 3,
                         out.data() + (static_cast<std::size_t>(oy) * ow + ox) * 3);
         }
     return out;
+}
+
+std::vector<std::uint8_t> rotateFrame(const std::vector<std::uint8_t>& rgb,
+                                      int width,
+                                      int height,
+                                      int degreesClockwise) {
+    return orientFrame(rgb, width, height, {degreesClockwise, false});
 }
 
 }  // namespace mp::video

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mp::video {
@@ -23,10 +24,16 @@ struct SourceInfo {
     std::string pixelFormat;  // the decoder's output format, "yuv420p", ...
     int codedWidth = 0;       // as stored, before rotation
     int codedHeight = 0;
-    int rotation = 0;  // degrees clockwise applied on decode (display matrix): 0/90/180/270
-    double fps = 0;    // the source's frame rate
-    std::int64_t frameCount = -1;  // frames in the whole source; -1 when decoding stopped early
-    double durationSeconds = 0;    // 0 when unknown
+    int rotation = 0;       // degrees clockwise applied on decode (display matrix): 0/90/180/270
+    bool mirrored = false;  // mirrored left-right after the rotation (display matrix)
+    // Sample (pixel) aspect ratio of the stored picture; 1:1 when square or unknown.
+    int sampleAspectNum = 1;
+    int sampleAspectDen = 1;
+    std::string fieldOrder;  // "progressive", "tt" (top field first), "bb", "tb", "bt" or ""
+    double fps = 0;          // the source's frame rate (average rate for variable-rate streams)
+    std::int64_t frameCount = -1;            // frames in the whole source; -1 when not counted
+    bool frameCountEstimated = false;        // frameCount comes from the container, not a count
+    double durationSeconds = 0;              // 0 when unknown
     std::vector<std::int64_t> frameIndices;  // source frame index of each clip frame
     std::vector<double> timestamps;          // seconds from the first frame, per clip frame
     bool partial = false;  // the stream broke off; the clip holds the frames before the break
@@ -76,6 +83,31 @@ Clip fitClip(const Clip& clip,
              int outHeight,
              FitMode fit,
              image::ResampleFilter filter = image::ResampleFilter::Bicubic);
+
+// How a stored picture is shown: turned `rotation` degrees clockwise (0/90/180/270), then
+// mirrored left-right when `mirror` is set. The eight combinations cover every display matrix
+// that maps pixels to pixels (turns and flips).
+struct Orientation {
+    int rotation = 0;
+    bool mirror = false;
+    bool operator==(const Orientation&) const = default;
+};
+
+// The orientation a display matrix (FFmpeg's 3x3 16.16 fixed-point layout, libavutil/display.h:
+// a stored point (x, y) shows at (m[0]x + m[3]y, m[1]x + m[4]y) with y pointing down) stands
+// for, snapped to the nearest quarter turn. A singular matrix gives the identity.
+Orientation orientationFromMatrix(const std::int32_t matrix[9]);
+
+// The display size of a stored w x h picture with sample aspect num:den, as players show it:
+// pixels are stretched, never squeezed (2:1 doubles the width, 1:2 doubles the height).
+// Returns {w, h} for a square or invalid aspect.
+std::pair<int, int> displaySizeFor(int width, int height, int sarNum, int sarDen);
+
+// Turns and mirrors one RGB24 frame as `o` says; 90 and 270 swap width and height.
+std::vector<std::uint8_t> orientFrame(const std::vector<std::uint8_t>& rgb,
+                                      int width,
+                                      int height,
+                                      Orientation o);
 
 // Rotates one RGB24 frame clockwise by 0, 90, 180 or 270 degrees; 90 and 270 swap width and
 // height. Throws EngineError{InvalidArgument} for other angles.

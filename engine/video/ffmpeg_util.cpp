@@ -18,6 +18,7 @@ namespace ff {
 namespace {
 
 thread_local std::string t_lastError;
+thread_local long long t_errorCount = 0;
 
 void logCallback(void* avcl, int level, const char* fmt, va_list args) {
     if (level > AV_LOG_WARNING)
@@ -30,8 +31,10 @@ void logCallback(void* avcl, int level, const char* fmt, va_list args) {
         text.pop_back();
     if (text.empty())
         return;
-    if (level <= AV_LOG_ERROR)
+    if (level <= AV_LOG_ERROR) {
         t_lastError = text;
+        ++t_errorCount;
+    }
     log::debug("ffmpeg: " + text);
 }
 
@@ -65,6 +68,10 @@ void installLogForwarding() {
 
 std::string lastLogError() {
     return t_lastError;
+}
+
+long long logErrorCount() {
+    return t_errorCount;
 }
 
 void clearLastLogError() {

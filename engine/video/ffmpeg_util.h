@@ -57,6 +57,9 @@ void installLogForwarding();
 // The last FFmpeg error-level log line on this thread since clearLastLogError().
 std::string lastLogError();
 void clearLastLogError();
+// Error-level FFmpeg log lines on this thread so far: a demuxer that skips damaged data says so
+// only in its log.
+long long logErrorCount();
 
 // yuvj* formats are yuv* with full range; swscale wants the plain format plus a range flag.
 AVPixelFormat withoutJpegRange(AVPixelFormat format, bool& fullRange);

@@ -89,6 +89,10 @@ void validateSelection(const FrameSelection& s) {
         fail("the frame count must not be negative");
     if (s.start < 0)
         fail("the start frame must not be negative");
+    if (!(s.from >= 0) || !std::isfinite(s.from))
+        fail("the range start must be a time of at least 0 s");
+    if (!(s.to >= 0) || !std::isfinite(s.to) || (s.to > 0 && s.to <= s.from))
+        fail("the range end must be after its start (0: the end of the video)");
     switch (s.mode) {
         case SelectMode::All:
             if (s.count != 0)
@@ -111,11 +115,31 @@ void validateSelection(const FrameSelection& s) {
     }
 }
 
+bool hasTimeRange(const FrameSelection& s) {
+    return s.from > 0 || s.to > 0;
+}
+
 bool needsFullScan(const FrameSelection& s) {
-    return s.mode == SelectMode::Uniform || s.mode == SelectMode::Fps;
+    return s.mode == SelectMode::Uniform || s.mode == SelectMode::Fps || hasTimeRange(s);
+}
+
+bool laterIsNearer(double a, double b, double target, bool tiesLater) {
+    const double da = target - a, db = b - target;
+    if (std::abs(da - db) <= 1e-6)
+        return tiesLater;
+    return db < da;
+}
+
+std::vector<double> uniformTimes(int count, double first, double last) {
+    std::vector<double> t;
+    for (int i = 0; i < count; ++i)
+        t.push_back(count == 1 ? first : first + (last - first) * double(i) / (count - 1));
+    return t;
 }
 
 std::int64_t lastNeededIndex(const FrameSelection& s) {
+    if (hasTimeRange(s))
+        return -1;
     if (s.mode == SelectMode::First)
         return s.start + std::int64_t{s.count} - 1;
     if (s.mode == SelectMode::Stride && s.count > 0)
@@ -131,38 +155,72 @@ std::vector<std::int64_t> selectFrames(const FrameSelection& s,
     validateSelection(s);
     if (total <= 0)
         throw EngineError(ErrorCode::Format, label + ": the video has no frames");
+    const bool timed = static_cast<std::int64_t>(timestamps.size()) == total;
+    if ((s.mode == SelectMode::Fps || hasTimeRange(s)) && !timed)
+        throw EngineError(ErrorCode::Internal,
+                          label + ": this selection needs every frame's timestamp");
+    // The frames in the time range: [lo, hi).
+    std::int64_t lo = 0, hi = total;
+    if (hasTimeRange(s)) {
+        const double t0 = timestamps.front();
+        while (lo < total && timestamps[lo] - t0 < s.from - 1e-6)
+            ++lo;
+        if (s.to > 0)
+            while (hi > lo && timestamps[hi - 1] - t0 >= s.to - 1e-6)
+                --hi;
+    }
+    const std::int64_t n = hi - lo;
     const std::string has =
-        " but the video has " + std::to_string(total) + " frame" + (total == 1 ? "" : "s");
+        hasTimeRange(s)
+            ? " but " + str::number(s.from) + "-" + (s.to > 0 ? str::number(s.to) : "end") +
+                  " s holds " + std::to_string(n) + " frame" + (n == 1 ? "" : "s") + " (of " +
+                  std::to_string(total) + ")"
+            : " but the video has " + std::to_string(total) + " frame" + (total == 1 ? "" : "s");
     std::vector<std::int64_t> out;
     switch (s.mode) {
         case SelectMode::All:
-            for (std::int64_t i = 0; i < total; ++i)
+            if (n == 0)
+                throw EngineError(ErrorCode::InvalidArgument, label + ": asked for frames" + has);
+            for (std::int64_t i = lo; i < hi; ++i)
                 out.push_back(i);
             break;
         case SelectMode::First:
-            if (s.start + std::int64_t{s.count} > total)
+            if (s.start + std::int64_t{s.count} > n)
                 throw EngineError(ErrorCode::InvalidArgument,
                                   label + ": asked for " + std::to_string(s.count) + " frames" +
                                       (s.start ? " from frame " + std::to_string(s.start) : "") +
                                       has);
             for (int i = 0; i < s.count; ++i)
-                out.push_back(s.start + i);
+                out.push_back(lo + s.start + i);
             break;
         case SelectMode::Uniform:
-            if (s.count > total)
+            if (s.count > n)
                 throw EngineError(
                     ErrorCode::InvalidArgument,
                     label + ": asked for " + std::to_string(s.count) + " frames" + has);
-            // round(linspace(0, total - 1, count)), the spacing video loaders commonly use.
-            for (int i = 0; i < s.count; ++i)
-                out.push_back(s.count == 1
-                                  ? 0
-                                  : static_cast<std::int64_t>(std::floor(
-                                        double(i) * double(total - 1) / (s.count - 1) + 0.5)));
+            if (!timed) {
+                // round(linspace(0, total - 1, count)), halves up: the constant-rate case.
+                for (int i = 0; i < s.count; ++i)
+                    out.push_back(s.count == 1
+                                      ? 0
+                                      : static_cast<std::int64_t>(std::floor(
+                                            double(i) * double(total - 1) / (s.count - 1) + 0.5)));
+            } else {
+                // Evenly in time from the first to the last frame, each the nearest frame (ties
+                // to the later one): the same indices as above when the rate is constant.
+                std::int64_t k = lo;
+                for (double t : uniformTimes(s.count, timestamps[lo], timestamps[hi - 1])) {
+                    while (k + 1 < hi && timestamps[k + 1] <= t)
+                        ++k;
+                    if (k + 1 < hi && laterIsNearer(timestamps[k], timestamps[k + 1], t, true))
+                        out.push_back(k + 1);
+                    else
+                        out.push_back(k);
+                }
+            }
             break;
         case SelectMode::Stride: {
-            const std::int64_t available =
-                s.start < total ? (total - 1 - s.start) / s.stride + 1 : 0;
+            const std::int64_t available = s.start < n ? (n - 1 - s.start) / s.stride + 1 : 0;
             if (s.count > available || available == 0)
                 throw EngineError(
                     ErrorCode::InvalidArgument,
@@ -171,21 +229,23 @@ std::vector<std::int64_t> selectFrames(const FrameSelection& s,
                         (s.count > 0 ? " frames" : "") + " at stride " + std::to_string(s.stride) +
                         " from frame " + std::to_string(s.start) + has + " (enough for " +
                         std::to_string(available) + ")");
-            const std::int64_t n = s.count > 0 ? s.count : available;
-            for (std::int64_t i = 0; i < n; ++i)
-                out.push_back(s.start + i * s.stride);
+            const std::int64_t m = s.count > 0 ? s.count : available;
+            for (std::int64_t i = 0; i < m; ++i)
+                out.push_back(lo + s.start + i * s.stride);
             break;
         }
         case SelectMode::Fps: {
-            if (static_cast<std::int64_t>(timestamps.size()) != total)
-                throw EngineError(ErrorCode::Internal,
-                                  label + ": fps selection needs every frame's timestamp");
-            // Frame times relative to the first; the last frame lasts one source frame period.
-            const double t0 = timestamps.front();
+            if (n == 0)
+                throw EngineError(ErrorCode::InvalidArgument, label + ": asked for frames" + has);
+            // Frame times relative to the first in range; the last frame lasts one source frame
+            // period (or, without a rate, the mean spacing).
+            const double t0 = timestamps[lo];
             double period = sourceFps > 0 ? 1.0 / sourceFps : 0.0;
             if (period == 0 && total > 1)
-                period = (timestamps.back() - t0) / double(total - 1);
-            const double end = timestamps.back() - t0 + period;
+                period = (timestamps[total - 1] - timestamps[0]) / double(total - 1);
+            double end = timestamps[hi - 1] - t0 + period;
+            if (s.to > 0)
+                end = std::min(end, s.to - s.from);
             // Target j sits at j / fps; j is usable while j / fps < end (tiny slack for rounding).
             const auto usable =
                 std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(end * s.fps - 1e-6)));
@@ -193,16 +253,17 @@ std::vector<std::int64_t> selectFrames(const FrameSelection& s,
                 throw EngineError(ErrorCode::InvalidArgument,
                                   label + ": asked for " + std::to_string(s.count) + " frames at " +
                                       str::number(s.fps) + " fps but the video lasts " +
-                                      str::number(end) + " s (" + std::to_string(total) +
+                                      str::number(end) + " s (" + std::to_string(n) +
                                       " frames), enough for " + std::to_string(usable));
-            const std::int64_t n = s.count > 0 ? s.count : usable;
-            std::int64_t k = 0;
-            for (std::int64_t j = 0; j < n; ++j) {
+            const std::int64_t m = s.count > 0 ? s.count : usable;
+            std::int64_t k = lo;
+            for (std::int64_t j = 0; j < m; ++j) {
                 const double t = t0 + double(j) / s.fps;
                 // Timestamps ascend: advance while the next frame is strictly nearer (ties keep
                 // the earlier frame).
-                while (k + 1 < total &&
-                       std::abs(timestamps[k + 1] - t) < std::abs(timestamps[k] - t))
+                while (k + 1 < hi && timestamps[k + 1] <= t)
+                    ++k;
+                if (k + 1 < hi && laterIsNearer(timestamps[k], timestamps[k + 1], t, false))
                     ++k;
                 out.push_back(k);
             }
@@ -225,6 +286,7 @@ double selectedFps(const FrameSelection& s,
         case SelectMode::Fps:
             return s.fps;
         case SelectMode::Uniform:
+            // count over the duration: the kept frames span the whole video.
             return total > 0 ? sourceFps * double(selected) / double(total) : sourceFps;
     }
     return sourceFps;

@@ -4,6 +4,7 @@
 #include "core/strings.h"
 #include "io/json_util.h"
 #include "video/ffmpeg_util.h"
+#include "video/thumbnails.h"
 #include "video/video_io.h"
 
 extern "C" {
@@ -17,6 +18,8 @@ extern "C" {
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 namespace mp::video {
 
@@ -33,12 +36,18 @@ int snapRotation(double degreesClockwise) {
     return ((r % 360) + 360) % 360;
 }
 
-// The display matrix says how to turn the stored picture for display; FFmpeg reports it as a
-// counter-clockwise angle, we store clockwise degrees.
-int rotationFromMatrix(const std::uint8_t* matrix) {
-    if (!matrix)
-        return 0;
-    return snapRotation(-av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix)));
+// The legacy `rotate` stream tag (clockwise degrees): what FFmpeg before 6.0 exported from mp4
+// and wrote into Matroska/MOV tags from `-metadata:s:v rotate=90`, where no display matrix is
+// stored. Tag lookups are case-insensitive, so Matroska's "ROTATE" matches too.
+std::optional<int> rotateTag(const AVStream* st) {
+    const auto* tag = av_dict_get(st->metadata, "rotate", nullptr, 0);
+    if (!tag || !tag->value)
+        return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(tag->value, &end);
+    if (end == tag->value || !std::isfinite(v))
+        return std::nullopt;
+    return snapRotation(v);
 }
 
 const std::uint8_t* streamDisplayMatrix(const AVStream* st) {
@@ -160,7 +169,19 @@ public:
                                                           ")");
         m_packet = ff::allocPacket();
         m_frame = ff::allocFrame();
-        m_rotation = rotationFromMatrix(streamDisplayMatrix(m_stream));
+        // Where the turn comes from, first match wins: the stream's display matrix (mp4/mov
+        // tkhd, Matroska projection), the legacy `rotate` tag, the first frame's matrix (H.264
+        // display-orientation SEI; see next()).
+        if (const auto* m = streamDisplayMatrix(m_stream)) {
+            m_orientation = orientationFromMatrix(reinterpret_cast<const std::int32_t*>(m));
+            m_orientationKnown = true;
+        } else if (const auto r = rotateTag(m_stream)) {
+            m_orientation = {*r, false};
+            m_orientationKnown = true;
+        }
+        m_sar = m_stream->sample_aspect_ratio.num > 0 ? m_stream->sample_aspect_ratio
+                                                      : m_stream->codecpar->sample_aspect_ratio;
+        m_errorsAtStart = ff::logErrorCount();
     }
 
     // The next frame in presentation order, valid until the next call; nullptr at the end of the
@@ -176,14 +197,25 @@ public:
                     markBroken("frame " + std::to_string(m_read) + " decodes with errors");
                     return nullptr;
                 }
-                if (m_read == 0 && m_rotation == 0)
+                if (m_read == 0 && !m_orientationKnown) {
                     if (const auto* sd =
                             av_frame_get_side_data(m_frame.get(), AV_FRAME_DATA_DISPLAYMATRIX);
                         sd && sd->size >= 36)
-                        m_rotation = rotationFromMatrix(sd->data);
+                        m_orientation =
+                            orientationFromMatrix(reinterpret_cast<const std::int32_t*>(sd->data));
+                    m_orientationKnown = true;
+                }
+                if (m_sar.num <= 0 && m_frame->sample_aspect_ratio.num > 0)
+                    m_sar = m_frame->sample_aspect_ratio;
+                if (m_fieldOrder.empty())
+                    m_fieldOrder = !m_frame->interlaced_frame ? "progressive"
+                                   : m_frame->top_field_first ? "tt"
+                                                              : "bb";
                 const double t = timestampOf(m_frame.get());
                 if (m_read == 0)
                     m_firstTime = t;
+                else
+                    m_longestGap = std::max(m_longestGap, t - m_lastTime);
                 m_lastTime = t;
                 ++m_read;
                 return m_frame.get();
@@ -192,7 +224,7 @@ public:
                 m_done = true;
                 if (!m_pendingBreak.empty())
                     markBroken(m_pendingBreak);
-                else
+                else if (!m_seeked)
                     checkComplete();
                 return nullptr;
             }
@@ -218,6 +250,18 @@ public:
                 av_packet_unref(m_packet.get());
                 continue;
             }
+            // A demuxer that skips damaged data (Matroska resyncing after garbage) only logs
+            // it; the frames around the hole still decode cleanly.
+            if (!m_seeked && ff::logErrorCount() != m_errorsAtStart && m_pendingBreak.empty())
+                m_pendingBreak = "the file has damaged data after frame " + std::to_string(m_read);
+            if (m_skipBefore > -std::numeric_limits<double>::infinity()) {
+                // While heading for a wanted time, frames nothing refers to need no decoding.
+                const std::int64_t ts =
+                    m_packet->pts != AV_NOPTS_VALUE ? m_packet->pts : m_packet->dts;
+                const bool skip =
+                    ts != AV_NOPTS_VALUE && ts * av_q2d(m_stream->time_base) < m_skipBefore;
+                m_dec->skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+            }
             r = avcodec_send_packet(m_dec.get(), m_packet.get());
             av_packet_unref(m_packet.get());
             if (r < 0 && r != AVERROR(EAGAIN)) {
@@ -228,12 +272,79 @@ public:
         }
     }
 
+    // Moves to the last keyframe at or before `seconds` (stream time). Frames that follow come
+    // from there; counts and completeness checks no longer apply. False when the file cannot.
+    bool seek(double seconds) {
+        const auto ts =
+            static_cast<std::int64_t>(std::floor(seconds / av_q2d(m_stream->time_base)));
+        if (av_seek_frame(m_fmt.get(), m_index, ts, AVSEEK_FLAG_BACKWARD) < 0)
+            return false;
+        avcodec_flush_buffers(m_dec.get());
+        av_frame_unref(m_frame.get());
+        m_seeked = true;
+        m_flushing = false;
+        m_done = false;
+        m_pendingBreak.clear();
+        return true;
+    }
+
+    // Stream time of the keyframe a seek to `seconds` would land on, when the index knows.
+    std::optional<double> keyframeBefore(double seconds) const {
+        const auto ts =
+            static_cast<std::int64_t>(std::floor(seconds / av_q2d(m_stream->time_base)));
+        const int i = av_index_search_timestamp(m_stream, ts, AVSEEK_FLAG_BACKWARD);
+        if (i < 0)
+            return std::nullopt;
+        const AVIndexEntry* e = avformat_index_get_entry(m_stream, i);
+        if (!e)
+            return std::nullopt;
+        return e->timestamp * av_q2d(m_stream->time_base);
+    }
+
+    // Reads packets only (no decoding) from a seek to before `end`: whether the data reaches
+    // the declared end, within `slack` seconds. Returns the problem, or empty.
+    std::string tailReaches(double end, double slack) {
+        if (!seek(end - slack - 1.0))
+            return {};
+        double reached = -1;
+        for (;;) {
+            const int r = av_read_frame(m_fmt.get(), m_packet.get());
+            if (r < 0) {
+                if (r != AVERROR_EOF)
+                    return "reading the file fails near its end: " + ff::errorText(r);
+                break;
+            }
+            if (m_packet->stream_index == m_index && m_packet->pts != AV_NOPTS_VALUE) {
+                const auto d = std::max<std::int64_t>(m_packet->duration, 0);
+                reached = std::max(reached, (m_packet->pts + d) * av_q2d(m_stream->time_base));
+                if (m_packet->flags & AV_PKT_FLAG_CORRUPT)
+                    return "the data near the end is damaged";
+            }
+            av_packet_unref(m_packet.get());
+        }
+        if (reached + slack >= end)
+            return {};
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "the data ends at %.3f s of the %.3f s the container declares (truncated "
+                      "file?)",
+                      std::max(reached, 0.0), end);
+        return buf;
+    }
+
+    // Frames whose packets come before `seconds` may be skipped when nothing refers to them.
+    void skipNonReferenceBefore(double seconds) { m_skipBefore = seconds; }
+
+    bool seekable() const { return m_fmt->pb && (m_fmt->pb->seekable & AVIO_SEEKABLE_NORMAL); }
     bool broken() const { return m_broken; }
     const std::string& breakReason() const { return m_breakReason; }
     std::int64_t framesRead() const { return m_read; }
-    int rotation() const { return m_rotation; }
+    Orientation orientation() const { return m_orientation; }
+    AVRational sampleAspect() const { return m_sar; }
     std::int64_t bitRate() const { return m_fmt->bit_rate; }
+    std::int64_t listedFrames() const { return m_stream->nb_frames; }
     double lastTime() const { return m_lastTime - m_firstTime; }
+    const AVStream* stream() const { return m_stream; }
 
     // Seconds since the stream's start (the caller subtracts the first frame's time).
     double timestampOf(const AVFrame* f) const {
@@ -258,6 +369,16 @@ public:
         return tag ? parseDurationTag(tag->value) : 0;
     }
 
+    // The stream's duration, else the file's.
+    double anyDuration() const {
+        const double d = streamDuration();
+        if (d > 0)
+            return d;
+        return m_fmt->duration != AV_NOPTS_VALUE && m_fmt->duration > 0
+                   ? m_fmt->duration / double(AV_TIME_BASE)
+                   : 0;
+    }
+
     SourceInfo info(const std::string& path) const {
         SourceInfo s;
         s.path = path;
@@ -267,11 +388,34 @@ public:
         s.pixelFormat = fmt != AV_PIX_FMT_NONE ? av_get_pix_fmt_name(fmt) : "";
         s.codedWidth = m_stream->codecpar->width;
         s.codedHeight = m_stream->codecpar->height;
-        s.rotation = m_rotation;
+        s.rotation = m_orientation.rotation;
+        s.mirrored = m_orientation.mirror;
+        if (m_sar.num > 0 && m_sar.den > 0) {
+            AVRational q = av_mul_q(m_sar, {1, 1});  // reduced
+            s.sampleAspectNum = q.num;
+            s.sampleAspectDen = q.den;
+        }
+        switch (m_stream->codecpar->field_order) {
+            case AV_FIELD_PROGRESSIVE:
+                s.fieldOrder = "progressive";
+                break;
+            case AV_FIELD_TT:
+                s.fieldOrder = "tt";
+                break;
+            case AV_FIELD_BB:
+                s.fieldOrder = "bb";
+                break;
+            case AV_FIELD_TB:
+                s.fieldOrder = "tb";
+                break;
+            case AV_FIELD_BT:
+                s.fieldOrder = "bt";
+                break;
+            default:
+                s.fieldOrder = m_fieldOrder;
+        }
         s.fps = fps();
-        s.durationSeconds = streamDuration();
-        if (s.durationSeconds == 0 && m_fmt->duration != AV_NOPTS_VALUE && m_fmt->duration > 0)
-            s.durationSeconds = m_fmt->duration / double(AV_TIME_BASE);
+        s.durationSeconds = anyDuration();
         return s;
     }
 
@@ -294,7 +438,8 @@ private:
         m_breakReason = log.empty() ? why : why + " (" + log + ")";
     }
 
-    // At a clean end of input: did we get every frame the container promised?
+    // At a clean end of input: did we get every frame the container promised? Frame counts are
+    // not compared with duration x rate: a variable-rate stream holds any number of frames.
     void checkComplete() {
         const std::int64_t listed = m_stream->nb_frames;
         if (listed > 0 && m_read < listed) {
@@ -307,25 +452,13 @@ private:
         const double rate = fps();
         if (listed > 0 || duration <= 0 || rate <= 0 || m_read == 0)
             return;
-        char buf[160];
-        if (lastTime() + 2.5 / rate < duration) {
+        // The last frame starts at most about one frame before the declared end: 2.5 nominal
+        // periods, or 1.5 of the longest frame a variable-rate stream showed.
+        if (lastTime() + std::max(2.5 / rate, 1.5 * m_longestGap) < duration) {
+            char buf[160];
             std::snprintf(buf, sizeof buf, "the stream ends at %.3f s of the %.3f s it declares",
                           lastTime() + 1.0 / rate, duration);
             markBroken(std::string(buf) + " (truncated file?)");
-            return;
-        }
-        // Constant-rate streams: frames missing in the middle (a damaged stretch the demuxer
-        // skipped) show as fewer frames than duration x rate.
-        const AVRational avg = m_stream->avg_frame_rate, real = m_stream->r_frame_rate;
-        const bool constantRate = avg.num > 0 && avg.den > 0 && av_cmp_q(avg, real) == 0;
-        const auto expected = static_cast<std::int64_t>(std::lround(duration * rate));
-        if (constantRate && m_read + 1 < expected) {
-            std::snprintf(buf, sizeof buf,
-                          "%lld frames decode where %.3f s at %.3f fps holds %lld (damaged data "
-                          "was skipped)",
-                          static_cast<long long>(m_read), duration, rate,
-                          static_cast<long long>(expected));
-            markBroken(buf);
         }
     }
 
@@ -335,10 +468,17 @@ private:
     ff::FramePtr m_frame;
     AVStream* m_stream = nullptr;
     int m_index = -1;
-    int m_rotation = 0;
+    Orientation m_orientation;
+    bool m_orientationKnown = false;
+    AVRational m_sar{0, 1};
+    std::string m_fieldOrder;
     std::int64_t m_read = 0;
     double m_firstTime = 0;
     double m_lastTime = 0;
+    double m_longestGap = 0;
+    double m_skipBefore = -std::numeric_limits<double>::infinity();
+    long long m_errorsAtStart = 0;
+    bool m_seeked = false;
     bool m_flushing = false;
     bool m_done = false;
     bool m_broken = false;
@@ -356,20 +496,27 @@ AVFrame* firstImage(VideoReader& reader, const std::string& fileLabel) {
     return f;
 }
 
-// Decoded frames -> packed RGB24 at the frame's own size.
+// Decoded frames -> packed RGB24, at the frame's own size or scaled to outW x outH on the way
+// (thumbnails: area averaging straight from the decoder's planes, the cheap path).
 class RgbConverter {
 public:
-    std::vector<std::uint8_t> convert(const AVFrame* f, const std::string& label) {
+    std::vector<std::uint8_t> convert(const AVFrame* f,
+                                      const std::string& label,
+                                      int outW = 0,
+                                      int outH = 0) {
         const auto fmt = static_cast<AVPixelFormat>(f->format);
         if (fmt != m_format) {
             requireConvertibleToRgb(av_get_pix_fmt_name(fmt), label);
             m_format = fmt;
         }
+        const bool scaled = outW > 0 && (outW != f->width || outH != f->height);
+        const int w = scaled ? outW : f->width, h = scaled ? outH : f->height;
         bool fullRange = f->color_range == AVCOL_RANGE_JPEG;
         const AVPixelFormat src = ff::withoutJpegRange(fmt, fullRange);
         SwsContext* ctx = sws_getCachedContext(
-            m_sws.release(), f->width, f->height, src, f->width, f->height, AV_PIX_FMT_RGB24,
-            SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
+            m_sws.release(), f->width, f->height, src, w, h, AV_PIX_FMT_RGB24,
+            scaled ? SWS_AREA : SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
+            nullptr, nullptr);
         m_sws.reset(ctx);
         if (!ctx)
             throw EngineError(ErrorCode::Unsupported, label + ": cannot convert pixel format '" +
@@ -383,20 +530,20 @@ public:
             sws_setColorspaceDetails(ctx, sws_getCoefficients(space), fullRange ? 1 : 0,
                                      sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
         }
-        if (!m_rgb || m_rgb->width != f->width || m_rgb->height != f->height) {
+        if (!m_rgb || m_rgb->width != w || m_rgb->height != h) {
             m_rgb = ff::allocFrame();
             m_rgb->format = AV_PIX_FMT_RGB24;
-            m_rgb->width = f->width;
-            m_rgb->height = f->height;
+            m_rgb->width = w;
+            m_rgb->height = h;
             if (av_frame_get_buffer(m_rgb.get(), 0) < 0)
                 throw EngineError(ErrorCode::Internal, "out of memory (RGB frame)");
         }
         sws_scale(ctx, f->data, f->linesize, 0, f->height, m_rgb->data, m_rgb->linesize);
-        std::vector<std::uint8_t> out(static_cast<std::size_t>(f->width) * f->height * 3);
-        for (int y = 0; y < f->height; ++y)
-            std::memcpy(out.data() + static_cast<std::size_t>(y) * f->width * 3,
+        std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * h * 3);
+        for (int y = 0; y < h; ++y)
+            std::memcpy(out.data() + static_cast<std::size_t>(y) * w * 3,
                         m_rgb->data[0] + static_cast<std::ptrdiff_t>(y) * m_rgb->linesize[0],
-                        static_cast<std::size_t>(f->width) * 3);
+                        static_cast<std::size_t>(w) * 3);
         return out;
     }
 
@@ -406,16 +553,28 @@ private:
     AVPixelFormat m_format = AV_PIX_FMT_NONE;
 };
 
-// Rotation, then resize/crop to the requested size.
+// Stored pixels -> what a player shows (non-square pixels stretched, then turned and mirrored),
+// then resize/crop to the requested size.
 struct FramePipeline {
     const DecodeOptions& options;
     const std::string& label;
     Clip& clip;
 
-    void add(std::vector<std::uint8_t> rgb, int w, int h, int rotation, int copies) {
-        if (rotation) {
-            rgb = rotateFrame(rgb, w, h, rotation);
-            if (rotation != 180)
+    void add(std::vector<std::uint8_t> rgb,
+             int w,
+             int h,
+             Orientation orientation,
+             AVRational sar,
+             int copies) {
+        if (sar.num > 0 && sar.den > 0 && sar.num != sar.den) {
+            const auto [dw, dh] = displaySizeFor(w, h, sar.num, sar.den);
+            rgb = image::resize(rgb, w, h, 3, dw, dh, options.filter);
+            w = dw;
+            h = dh;
+        }
+        if (orientation.rotation != 0 || orientation.mirror) {
+            rgb = orientFrame(rgb, w, h, orientation);
+            if (orientation.rotation == 90 || orientation.rotation == 270)
                 std::swap(w, h);
         }
         if (options.width > 0) {
@@ -439,6 +598,46 @@ struct FramePipeline {
         clip.frames.push_back(std::move(rgb));
     }
 };
+
+// A box the kept frames are scaled into inside the converter (thumbnails); 0 x 0: no box.
+struct ThumbBox {
+    int width = 0;
+    int height = 0;
+};
+
+// The size a w x h display picture takes inside the box, aspect kept, never enlarged.
+std::pair<int, int> fitInBox(int w, int h, ThumbBox box) {
+    const double s = std::min({1.0, double(box.width) / w, double(box.height) / h});
+    return {std::max(1, static_cast<int>(std::lround(w * s))),
+            std::max(1, static_cast<int>(std::lround(h * s)))};
+}
+
+// Converts a decoded frame and hands it to the pipeline with the reader's orientation and
+// aspect (as the options allow).
+void keepFrame(FramePipeline& pipeline,
+               RgbConverter& converter,
+               const VideoReader& reader,
+               const AVFrame* f,
+               ThumbBox box,
+               int copies) {
+    const DecodeOptions& o = pipeline.options;
+    const Orientation orientation = o.applyRotation ? reader.orientation() : Orientation{};
+    const AVRational sar = o.applyAspect ? reader.sampleAspect() : AVRational{1, 1};
+    if (box.width > 0) {
+        auto [dw, dh] = displaySizeFor(f->width, f->height, sar.num, sar.den);
+        const bool swap = orientation.rotation == 90 || orientation.rotation == 270;
+        if (swap)
+            std::swap(dw, dh);
+        auto [tw, th] = fitInBox(dw, dh, box);
+        if (swap)
+            std::swap(tw, th);
+        pipeline.add(converter.convert(f, pipeline.label, tw, th), tw, th, orientation, {1, 1},
+                     copies);
+        return;
+    }
+    pipeline.add(converter.convert(f, pipeline.label), f->width, f->height, orientation, sar,
+                 copies);
+}
 
 void checkOptions(const DecodeOptions& o) {
     validateSelection(o.select);
@@ -486,9 +685,211 @@ bool streamingWants(const FrameSelection& s, std::int64_t i) {
     }
 }
 
-Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& job) {
+// Frames the container promises: its count, else duration x rate; 0 when it says neither.
+double estimatedFrames(const VideoReader& rd) {
+    if (rd.listedFrames() > 0)
+        return double(rd.listedFrames());
+    return rd.anyDuration() * rd.fps();
+}
+
+// Uniform selection by seeking: the first frame, then the last (from a seek near the end), then
+// for each wanted time in between the nearest frame, decoded from the keyframe before it. Reads
+// a few groups of pictures instead of the whole stream. Returns nothing when the file does not
+// allow it (no duration or rate, not seekable, damage, an early end, too few frames): the
+// caller then reads the whole stream, which also reports damage with its frame count.
+std::optional<Clip> decodeUniformBySeeking(VideoReader& rd,
+                                           const fs::path& path,
+                                           const DecodeOptions& o,
+                                           const std::string& label,
+                                           const JobContext& job,
+                                           ThumbBox box,
+                                           bool keyframesOnly = false) {
+    const FrameSelection& sel = o.select;
+    const double rate = rd.fps();
+    const double duration = rd.anyDuration();
+    if (!rd.seekable() || !(rate > 0) || !(duration > 0) || rd.framesRead() != 0)
+        return std::nullopt;
+    const double period = 1.0 / rate;
+    Clip clip;
+    FramePipeline pipeline{o, label, clip};
+    RgbConverter converter;
+
+    // prev and cur: the last two decoded frames, enough to pick the nearest to a wanted time.
+    ff::FramePtr prev = ff::allocFrame(), cur = ff::allocFrame();
+    bool havePrev = false, haveCur = false;
+    auto forget = [&] {
+        av_frame_unref(prev.get());
+        av_frame_unref(cur.get());
+        havePrev = haveCur = false;
+    };
+    auto pull = [&]() -> bool {
+        job.throwIfCancelled();
+        AVFrame* f = rd.next();
+        if (!f)
+            return false;
+        av_frame_unref(prev.get());
+        if (haveCur) {
+            av_frame_move_ref(prev.get(), cur.get());
+            havePrev = true;
+        }
+        av_frame_ref(cur.get(), f);
+        haveCur = true;
+        return true;
+    };
+    auto timeOf = [&](const ff::FramePtr& f) { return rd.timestampOf(f.get()); };
+    auto seekTo = [&](double t) {
+        forget();
+        return rd.seek(t);
+    };
+
+    // 1. The first frame (of the range).
+    if (!pull())
+        return std::nullopt;
+    const double t0 = timeOf(cur);
+    if (sel.from > 0) {
+        const double want = t0 + sel.from;
+        if (sel.from > 2.0 && !seekTo(want - 2 * period))
+            return std::nullopt;
+        while (!haveCur || timeOf(cur) < want - 1e-6)
+            if (!pull())
+                return std::nullopt;
+        if (havePrev == false && timeOf(cur) > want + 1e-6 && sel.from > 2.0)
+            return std::nullopt;  // the seek landed past the range start
+    }
+    ff::FramePtr first = ff::allocFrame();
+    av_frame_ref(first.get(), cur.get());
+    const double tFirst = timeOf(first);
+
+    // 2. The last frame (of the range): decode from the keyframe before the declared end. Go
+    // further back when that stretch holds no frame.
+    const double endT = sel.to > 0 ? std::min(t0 + sel.to, t0 + duration) : t0 + duration;
+    ff::FramePtr last = ff::allocFrame();
+    bool haveLast = false;
+    for (double back : {2 * period + 0.5, 5.0, 30.0}) {
+        if (!seekTo(std::max(tFirst, endT - back)))
+            return std::nullopt;
+        if (keyframesOnly) {
+            // Previews: the keyframe before the end stands for the last frame.
+            if (pull()) {
+                av_frame_ref(last.get(), cur.get());
+                haveLast = true;
+            }
+            if (rd.broken())
+                return std::nullopt;
+            if (haveLast)
+                break;
+            continue;
+        }
+        // Only the last frame is wanted: frames nothing refers to may go undecoded until
+        // shortly before the end.
+        rd.skipNonReferenceBefore(endT - 3 * period - 0.5);
+        while (pull()) {
+            if (sel.to > 0 && timeOf(cur) >= t0 + sel.to - 1e-6)
+                break;
+            av_frame_unref(last.get());
+            av_frame_ref(last.get(), cur.get());
+            haveLast = true;
+        }
+        rd.skipNonReferenceBefore(-std::numeric_limits<double>::infinity());
+        if (rd.broken())
+            return std::nullopt;
+        if (haveLast || endT - back <= tFirst)
+            break;
+    }
+    if (!haveLast)
+        return std::nullopt;
+    const double tLast = timeOf(last);
+    // A stream that stops well before its declared end is truncated; the full read says how
+    // many frames decode.
+    if (!keyframesOnly && sel.to == 0 && tLast + std::max(2.5 * period, 0.5) < t0 + duration)
+        return std::nullopt;
+    if (tLast < tFirst || (!keyframesOnly && (tLast - tFirst) * rate + 1.5 < sel.count))
+        return std::nullopt;
+
+    // 3. The wanted times, in order.
+    const auto targets = uniformTimes(sel.count, tFirst, tLast);
+    auto keep = [&](const AVFrame* f, int k) {
+        const double t = rd.timestampOf(f);
+        keepFrame(pipeline, converter, rd, f, box, 1);
+        clip.source.frameIndices.push_back(std::llround((t - t0) * rate));
+        clip.source.timestamps.push_back(t - t0);
+        reportProgress(job, k + 1, sel.count);
+    };
+    keep(first.get(), 0);
+    forget();
+    for (int k = 1; k + 1 < sel.count; ++k) {
+        const double t = targets[k];
+        if (keyframesOnly) {
+            // Previews: the keyframe at or before the wanted time, one frame decoded each.
+            if (!seekTo(t) || !pull())
+                return std::nullopt;
+            keep(cur.get(), k);
+            continue;
+        }
+        bool needSeek = !haveCur;
+        if (haveCur && timeOf(cur) < t) {
+            // Seek only when a keyframe lies between here and the wanted time; decoding on is
+            // never slower than starting over from an earlier keyframe.
+            const auto key = rd.keyframeBefore(t);
+            needSeek = key ? *key > timeOf(cur) + 1e-6 : t - timeOf(cur) > 1.0;
+        }
+        for (double back : {2 * period, 5.0, 30.0}) {
+            if (needSeek && !seekTo(std::max(tFirst, t - back)))
+                return std::nullopt;
+            rd.skipNonReferenceBefore(t - 3 * period - 0.1);
+            while (!haveCur || timeOf(cur) < t - 1e-9)
+                if (!pull())
+                    break;
+            rd.skipNonReferenceBefore(-std::numeric_limits<double>::infinity());
+            if (rd.broken())
+                return std::nullopt;
+            // A seek that lands after the wanted time has not seen the frame before it.
+            if (!needSeek || havePrev || !haveCur || timeOf(cur) <= t + 1e-6 || t - back <= tFirst)
+                break;
+        }
+        if (!haveCur)
+            return std::nullopt;
+        const bool later =
+            !havePrev || timeOf(cur) < t || laterIsNearer(timeOf(prev), timeOf(cur), t, true);
+        keep(later ? cur.get() : prev.get(), k);
+    }
+    if (sel.count > 1)
+        keep(last.get(), sel.count - 1);
+
+    clip.source = [&] {
+        auto s = rd.info(path.string());
+        s.frameIndices = std::move(clip.source.frameIndices);
+        s.timestamps = std::move(clip.source.timestamps);
+        return s;
+    }();
+    if (!o.applyRotation) {
+        clip.source.rotation = 0;
+        clip.source.mirrored = false;
+    }
+    clip.source.frameCount = rd.listedFrames() > 0 ? rd.listedFrames() : -1;
+    // The kept frames span the video: count over its duration (fps x N / T at a constant rate).
+    clip.fps = double(sel.count) / (tLast - tFirst + period);
+    return clip;
+}
+
+bool shouldSeek(const DecodeOptions& o, const VideoReader& rd) {
+    if (o.select.mode != SelectMode::Uniform || o.seek == SeekMode::Never)
+        return false;
+    if (o.seek == SeekMode::Always)
+        return true;
+    // Worth it once the stream holds many frames per wanted one: reading everything costs the
+    // whole stream, seeking about half a group of pictures per frame.
+    return estimatedFrames(rd) >= std::max(300.0, 8.0 * o.select.count);
+}
+
+Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& job, ThumbBox box) {
     const std::string label = labelOf(path);
     auto reader = std::make_unique<VideoReader>(path, label);
+    if (shouldSeek(o, *reader)) {
+        if (auto clip = decodeUniformBySeeking(*reader, path, o, label, job, box))
+            return std::move(*clip);
+        reader = std::make_unique<VideoReader>(path, label);
+    }
     Clip clip;
     clip.source = reader->info(path.string());
     const FrameSelection& sel = o.select;
@@ -547,8 +948,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
             copies = 1;
         }
         if (copies > 0) {
-            pipeline.add(converter.convert(f, label), f->width, f->height,
-                         o.applyRotation ? reader->rotation() : 0, copies);
+            keepFrame(pipeline, converter, *reader, f, box, copies);
             for (int c = 0; c < copies; ++c) {
                 clip.source.frameIndices.push_back(i);
                 clip.source.timestamps.push_back(reader->timestampOf(f) - firstTime);
@@ -559,7 +959,15 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
             break;
         }
     }
-    clip.source.rotation = o.applyRotation ? reader->rotation() : 0;
+    {
+        // Orientation and aspect are final once the first frame has been seen.
+        const auto facts = reader->info(path.string());
+        clip.source.rotation = o.applyRotation ? facts.rotation : 0;
+        clip.source.mirrored = o.applyRotation && facts.mirrored;
+        clip.source.sampleAspectNum = facts.sampleAspectNum;
+        clip.source.sampleAspectDen = facts.sampleAspectDen;
+        clip.source.fieldOrder = facts.fieldOrder;
+    }
     if (!stoppedEarly && reader->broken()) {
         if (!o.allowPartial || reader->framesRead() == 0)
             throwBroken(label, *reader);
@@ -632,6 +1040,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
     for (std::size_t i = 0; i < times.size(); ++i)
         times[i] = double(i) / o.sequenceFps;
     const auto indices = selectFrames(o.select, total, times, o.sequenceFps, label);
+    std::string fileLabel;
 
     Clip clip;
     clip.source.path = dir.string();
@@ -639,7 +1048,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
     clip.source.fps = o.sequenceFps;
     clip.source.frameCount = total;
     clip.source.durationSeconds = double(total) / o.sequenceFps;
-    FramePipeline pipeline{o, label, clip};
+    FramePipeline pipeline{o, fileLabel, clip};
     RgbConverter converter;
     for (std::size_t k = 0; k < indices.size();) {
         const auto i = indices[k];
@@ -650,7 +1059,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
         }
         reportProgress(job, static_cast<std::int64_t>(k),
                        static_cast<std::int64_t>(indices.size()));
-        const std::string fileLabel = labelOf(files[i]);
+        fileLabel = labelOf(files[i]);
         VideoReader reader(files[i], fileLabel);
         AVFrame* f = firstImage(reader, fileLabel);
         if (clip.frames.empty()) {
@@ -667,8 +1076,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
                                                      std::to_string(clip.source.codedWidth) + "x" +
                                                      std::to_string(clip.source.codedHeight));
         }
-        pipeline.add(converter.convert(f, fileLabel), f->width, f->height,
-                     o.applyRotation ? reader.rotation() : 0, copies);
+        keepFrame(pipeline, converter, reader, f, {}, copies);
         for (int c = 0; c < copies; ++c) {
             clip.source.frameIndices.push_back(i);
             clip.source.timestamps.push_back(times[i]);
@@ -676,6 +1084,19 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
     }
     clip.fps = selectedFps(o.select, o.sequenceFps, total, clip.frames.size());
     return clip;
+}
+
+// Reads only packets (no decoding) from a seek near the declared end, to see whether the data
+// reaches it: a cheap check for truncated files that does not count frames. Returns the
+// problem, empty when the end is there or the file cannot tell.
+std::string checkTail(VideoReader& rd) {
+    const double duration = rd.anyDuration(), rate = rd.fps();
+    if (!rd.seekable() || !(duration > 0) || !(rate > 0))
+        return {};
+    const auto* st = rd.stream();
+    const double start =
+        st->start_time != AV_NOPTS_VALUE ? st->start_time * av_q2d(st->time_base) : 0.0;
+    return rd.tailReaches(start + duration, 2.5 / rate);
 }
 
 }  // namespace
@@ -719,39 +1140,68 @@ Result<VideoInfo> probeVideo(const fs::path& path,
             info.source.durationSeconds = double(files.size()) / options.sequenceFps;
         } else {
             VideoReader reader(path, label);
-            info.source = reader.info(path.string());
-            std::string pixelFormat;
-            while (AVFrame* f = reader.next()) {
-                if (pixelFormat.empty())
-                    pixelFormat = av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format));
-                reportProgress(job, reader.framesRead(), 0);
-            }
-            if (reader.broken()) {
-                if (!options.allowPartial || reader.framesRead() == 0)
+            // The first frame always decodes: it proves the stream is readable and fixes the
+            // pixel format, a frame-level rotation and aspect.
+            AVFrame* f = reader.next();
+            if (!f) {
+                if (reader.broken())
                     throwBroken(label, reader);
-                info.source.partial = true;
-                info.source.warning = "stream breaks off after frame " +
-                                      std::to_string(reader.framesRead()) + ": " +
-                                      reader.breakReason();
-            }
-            if (reader.framesRead() == 0)
                 throw EngineError(ErrorCode::Format, label + ": the video has no frames");
-            if (!pixelFormat.empty())
-                info.source.pixelFormat = pixelFormat;
-            info.source.rotation = reader.rotation();
-            info.source.frameCount = reader.framesRead();
+            }
+            const std::string pixelFormat =
+                av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format));
+            reportProgress(job, 1, 0);
+            info.source = reader.info(path.string());
             info.bitRate = reader.bitRate();
-            if (info.source.fps <= 0 && reader.framesRead() > 1 && reader.lastTime() > 0)
-                info.source.fps = double(reader.framesRead() - 1) / reader.lastTime();
-            if (info.source.durationSeconds <= 0 && info.source.fps > 0)
-                info.source.durationSeconds = reader.lastTime() + 1.0 / info.source.fps;
+            const double estimate = estimatedFrames(reader);
+            // Without a count or duration in the container (a single image, some GIFs and
+            // raw streams) the only way to know is to count.
+            const bool count = options.countFrames || !(estimate > 0);
+            std::string problem;
+            if (count) {
+                while (reader.next())
+                    reportProgress(job, reader.framesRead(), 0);
+                if (reader.broken()) {
+                    if (!options.allowPartial)
+                        throwBroken(label, reader);
+                    problem = reader.breakReason();
+                }
+                info.source.frameCount = reader.framesRead();
+                if (info.source.fps <= 0 && reader.framesRead() > 1 && reader.lastTime() > 0)
+                    info.source.fps = double(reader.framesRead() - 1) / reader.lastTime();
+                if (info.source.durationSeconds <= 0 && info.source.fps > 0)
+                    info.source.durationSeconds = reader.lastTime() + 1.0 / info.source.fps;
+            } else {
+                info.source.frameCount = std::llround(estimate);
+                info.source.frameCountEstimated = reader.listedFrames() <= 0;
+                problem = checkTail(reader);
+                if (!problem.empty() && !options.allowPartial)
+                    throw EngineError(ErrorCode::Format,
+                                      label + ": corrupt or truncated stream: " + problem +
+                                          " (count the frames to see how many decode)");
+            }
+            if (!problem.empty()) {
+                info.source.partial = true;
+                info.source.warning = count
+                                          ? "stream breaks off after frame " +
+                                                std::to_string(reader.framesRead()) + ": " + problem
+                                          : "stream breaks off: " + problem;
+            }
+            info.source.pixelFormat = pixelFormat;
         }
+        const auto [dw, dh] =
+            options.applyAspect
+                ? displaySizeFor(info.source.codedWidth, info.source.codedHeight,
+                                 info.source.sampleAspectNum, info.source.sampleAspectDen)
+                : std::pair<int, int>{info.source.codedWidth, info.source.codedHeight};
         const bool swap =
             options.applyRotation && (info.source.rotation == 90 || info.source.rotation == 270);
-        info.width = swap ? info.source.codedHeight : info.source.codedWidth;
-        info.height = swap ? info.source.codedWidth : info.source.codedHeight;
-        if (!options.applyRotation)
+        info.width = swap ? dh : dw;
+        info.height = swap ? dw : dh;
+        if (!options.applyRotation) {
             info.source.rotation = 0;
+            info.source.mirrored = false;
+        }
         return info;
     });
 }
@@ -764,7 +1214,68 @@ Result<Clip> decodeVideo(const fs::path& path,
         std::error_code ec;
         checkExists(path, labelOf(path));
         return fs::is_directory(path, ec) ? decodeFolder(path, options, job)
-                                          : decodeFile(path, options, job);
+                                          : decodeFile(path, options, job, {});
+    });
+}
+
+Result<Clip> decodeThumbnails(const fs::path& path,
+                              const ThumbnailOptions& options,
+                              const JobContext& job) {
+    return capture([&] {
+        if (options.count < 1 || options.maxWidth < 1 || options.maxHeight < 1)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "thumbnails: the count and the box size must be at least 1");
+        const std::string label = labelOf(path);
+        checkExists(path, label);
+        std::error_code ec;
+        DecodeOptions o;
+        if (fs::is_directory(path, ec)) {
+            const auto n = static_cast<int>(nonEmptySequence(path, label).size());
+            o.select = {SelectMode::Uniform, std::min(options.count, n)};
+            Clip clip = decodeFolder(path, o, job);
+            const auto [tw, th] =
+                fitInBox(clip.width, clip.height, {options.maxWidth, options.maxHeight});
+            return fitClip(clip, tw, th, FitMode::Stretch, image::ResampleFilter::Box);
+        }
+        // As many as the video has, up to `count`: the container's estimate first, the exact
+        // count when that was too hopeful.
+        int count = options.count;
+        {
+            VideoReader rd(path, label);
+            const double estimate = estimatedFrames(rd);
+            if (estimate >= 1)
+                count = std::min<double>(count, std::floor(estimate));
+        }
+        const ThumbBox box{options.maxWidth, options.maxHeight};
+        o.select = {SelectMode::Uniform, count};
+        {
+            // Long videos: the keyframe before each wanted time, one frame decoded each.
+            VideoReader rd(path, label);
+            if (shouldSeek(o, rd))
+                if (auto clip = decodeUniformBySeeking(rd, path, o, label, job, box, true))
+                    return std::move(*clip);
+        }
+        try {
+            return decodeFile(path, o, job, box);
+        } catch (const EngineError& e) {
+            if (e.code() != ErrorCode::InvalidArgument)
+                throw;
+        }
+        o.select = {SelectMode::All, 0};
+        Clip all = decodeFile(path, o, job, box);
+        o.select = {SelectMode::Uniform, std::min(options.count, all.frameCount())};
+        const auto keep =
+            selectFrames(o.select, all.frameCount(), all.source.timestamps, all.source.fps, label);
+        Clip clip = all;
+        clip.frames.clear();
+        clip.source.frameIndices.clear();
+        clip.source.timestamps.clear();
+        for (auto i : keep) {
+            clip.frames.push_back(all.frames[i]);
+            clip.source.frameIndices.push_back(all.source.frameIndices[i]);
+            clip.source.timestamps.push_back(all.source.timestamps[i]);
+        }
+        return clip;
     });
 }
 

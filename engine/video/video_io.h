@@ -17,6 +17,10 @@
 
 namespace mp::video {
 
+// Whether a uniform selection seeks to keyframes (reading only what the wanted frames need) or
+// reads the whole stream. Auto seeks in files long enough for it to pay (docs/video.md).
+enum class SeekMode { Auto, Always, Never };
+
 struct DecodeOptions {
     FrameSelection select;
     // Target size; 0 x 0 keeps the source size (after rotation). Both or neither must be set.
@@ -25,17 +29,26 @@ struct DecodeOptions {
     FitMode fit = FitMode::Crop;
     image::ResampleFilter filter = image::ResampleFilter::Bicubic;
     double sequenceFps =
-        kDefaultFps;            // frame rate given to image-sequence folders (they carry none)
-    bool applyRotation = true;  // honour the display matrix (90/180/270 degrees)
+        kDefaultFps;  // frame rate given to image-sequence folders (they carry none)
+    // Show frames as players do: turn and mirror by the display matrix (or the legacy `rotate`
+    // tag), and stretch non-square pixels to the display size.
+    bool applyRotation = true;
+    bool applyAspect = true;
+    SeekMode seek = SeekMode::Auto;
+    // probeVideo only: decode every frame for an exact count (and to find damage anywhere).
+    // Without it the count comes from the container and only the start and end are read.
+    bool countFrames = false;
     // A stream that breaks off mid-file is an error by default (saying how many frames decode);
     // with allowPartial the frames before the break are kept and SourceInfo::partial is set.
     bool allowPartial = false;
 };
 
-// Container-level facts, with an exact frame count from a decoding pass (no colour conversion).
+// Container-level facts. The frame count is exact with countFrames (a decoding pass, no colour
+// conversion); otherwise it is the container's (source.frameCountEstimated says when it is
+// duration x rate).
 struct VideoInfo {
-    SourceInfo source;  // frameIndices/timestamps empty; frameCount exact
-    int width = 0;      // display size, after rotation
+    SourceInfo source;  // frameIndices/timestamps empty
+    int width = 0;      // display size: after the sample aspect ratio and the rotation
     int height = 0;
     std::int64_t bitRate = 0;
 };

@@ -1,7 +1,8 @@
 // The workbench shell: the main window's regions (and a screenshot of them), the heatmap widget,
 // model inspection through EngineController on the engine thread, showing the result, settings,
-// and cancellation seen from the worker thread. Model folders are written here into temporary
-// folders: configs plus hand-written one-tensor safetensors files.
+// cancellation seen from the worker thread, and the experiments store. The long engine jobs
+// (probe, customize, scripted mode) are in tst_workbench_jobs. Model folders are written here into
+// temporary folders: configs plus hand-written one-tensor safetensors files.
 
 #include "engine_controller.h"
 #include "engine_worker.h"
@@ -18,10 +19,16 @@
 #include "tradeoff_view.h"
 
 #include "fixtures.h"
+#include "workbench_test_util.h"
 
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -33,6 +40,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -42,10 +50,12 @@
 #include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
+#include <QUrl>
 
 #include <cmath>
 #include <filesystem>
@@ -61,6 +71,8 @@ using mp::app::ModelSummary;
 using mp::app::ProbeCell;
 using mp::app::ProbeLayout;
 using mp::app::Settings;
+using mp::test::outputDir;
+using mp::test::saveScreenshot;
 using mp::widgets::CompareView;
 using mp::widgets::HeatmapView;
 using mp::widgets::LossCurveView;
@@ -71,10 +83,6 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-QString outputDir() {
-    return QStringLiteral(MP_TEST_OUTPUT_DIR);
-}
 
 // What to leave out of the otherwise complete ModelScope pipeline (tests/support/fixtures.h).
 enum class Breakage { None, UnetConfig, TokenizerMerges, VaeWeights, EverythingButEmptyFolder };
@@ -108,11 +116,6 @@ QStringList treeColumn(const QTreeWidget* tree, int column) {
     return out;
 }
 
-bool saveScreenshot(QWidget& widget, const QString& name, QString* path) {
-    *path = outputDir() + u'/' + name;
-    return widget.grab().save(*path);
-}
-
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -135,27 +138,21 @@ private Q_SLOTS:
     void windowShowsModel();
     void cancelQueuedJob();
 
-    void probeFillsHeatmapsLive();
-    void probeCancel();
     void probeNeedsInputs();
-    void customizeFromPanel();
-    void scriptedScreenshots();
     void experimentsReopen();
 
     void recentModelDirs_data();
     void recentModelDirs();
+    void referenceVideoInputs();
+    void layoutFits_data();
+    void layoutFits();
 
 private:
     QTemporaryDir m_tmp;
 };
 
 void TestMainWindow::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);  // customizations go to the test's data folder
-    // The Experiments tab opens the default store: the test's own, never the user's.
-    qputenv("MOTIONPROBE_STORE",
-            QFile::encodeName(m_tmp.filePath(QStringLiteral("default.sqlite"))));
-    QVERIFY(QDir().mkpath(outputDir()));
-    QVERIFY(m_tmp.isValid());
+    QVERIFY(mp::test::isolateWorkbench(m_tmp));
 }
 
 void TestMainWindow::windowRegions() {
@@ -529,7 +526,8 @@ void TestMainWindow::windowShowsModel() {
     auto* schedule = window.findChild<QLabel*>(QStringLiteral("scheduleSummary"));
     QVERIFY(schedule && schedule->isVisible());
     QCOMPARE(schedule->text(), QStringLiteral("Schedule: 50 steps, t = 980 … 0"));
-    QCOMPARE(status->text(), QStringLiteral("Model: modelscope"));
+    // Family, size and the device the engine would use.
+    QCOMPARE(status->text(), QStringLiteral("Model: modelscope · 444 parameters · cpu fp32"));
     QCOMPARE(settings.lastModelDir(), QDir::cleanPath(root));
     QCOMPARE(settings.recentModelDirs(), QStringList{QDir::cleanPath(root)});
     QVERIFY(window.findChild<QMenu*>(QStringLiteral("recentMenu"))->isEnabled());
@@ -570,7 +568,8 @@ void TestMainWindow::windowShowsModel() {
     window.showModel(manual);
     QCOMPARE(tree->topLevelItemCount(), 1);
     QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ParametersColumn), QStringLiteral("1.2 M"));
-    QCOMPARE(status->text(), QStringLiteral("Model: toy (modelscope architecture)"));
+    QCOMPARE(status->text(),
+             QStringLiteral("Model: toy (modelscope architecture) · 1.2 M parameters"));
 }
 
 void TestMainWindow::cancelQueuedJob() {
@@ -616,249 +615,6 @@ void TestMainWindow::cancelQueuedJob() {
     QVERIFY(!engine.cancel(second));  // already finished
 }
 
-// Measures the longest gap between 5 ms ticks of the GUI thread's event loop while it runs.
-class StallMeter : public QObject {
-public:
-    StallMeter() {
-        m_timer.setInterval(5);
-        connect(&m_timer, &QTimer::timeout, this,
-                [this] { m_longest = std::max(m_longest, m_clock.restart()); });
-        m_clock.start();
-        m_timer.start();
-    }
-    qint64 longestMs() const { return m_longest; }
-
-private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_longest = 0;
-};
-
-// A toy probe from a click: the grid appears, cells fill in as runs finish (the reconstruction
-// first), the heatmaps hold exactly the values the engine reported and the CLI writes for the
-// same probe, and the event loop keeps running while the engine works.
-void TestMainWindow::probeFillsHeatmapsLive() {
-    Settings settings(m_tmp.filePath(QStringLiteral("probe.ini")));
-    EngineController engine;
-    MainWindow window(&engine, &settings);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.useExample(1);
-    QVERIFY(!window.referenceVideo().isEmpty() && !window.caption().isEmpty() &&
-            !window.editedCaption().isEmpty());
-    window.findChild<QSpinBox*>(QStringLiteral("probeSteps"))->setValue(3);
-    auto* interval = window.findChild<QComboBox*>(QStringLiteral("probeInterval"));
-    interval->setCurrentIndex(interval->findData(500));
-    auto* run = window.findChild<QPushButton*>(QStringLiteral("runProbeButton"));
-    auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelProbeButton"));
-    auto* clip = window.findChild<HeatmapView*>(QStringLiteral("clipHeatmap"));
-    auto* flow = window.findChild<HeatmapView*>(QStringLiteral("flowHeatmap"));
-    auto* appearance = window.findChild<HeatmapView*>(QStringLiteral("appearanceHeatmap"));
-    QVERIFY(run && cancel && clip && flow && appearance);
-
-    QSignalSpy started(&engine, &EngineController::probeStarted);
-    QSignalSpy cells(&engine, &EngineController::probeCell);
-    QSignalSpy completed(&engine, &EngineController::probeCompleted);
-    QSignalSpy finished(&engine, &EngineController::finished);
-    // Cells in the heatmap as each arrives (the window's slot runs before the spy's).
-    QList<int> filledWhenCellArrived;
-    connect(&engine, &EngineController::probeCell, this, [&] {
-        int filled = 0;
-        for (int c = 0; c < clip->columnCount(); ++c)
-            for (int r = 0; r < clip->rowCount(); ++r)
-                filled += std::isfinite(clip->valueAt(c, r)) ? 1 : 0;
-        filledWhenCellArrived << filled;
-    });
-    StallMeter stalls;
-    QTest::mouseClick(run, Qt::LeftButton);
-    QVERIFY(window.probeJob() != 0);
-    QVERIFY(!run->isEnabled() && cancel->isEnabled());
-    QVERIFY(finished.wait(120000));
-    const qint64 longestStall = stalls.longestMs();  // before anything below blocks the loop
-    QCOMPARE(completed.count(), 1);
-    QVERIFY(run->isEnabled() && !cancel->isEnabled());
-
-    QCOMPARE(started.count(), 1);
-    const auto layout = started.at(0).at(1).value<ProbeLayout>();
-    QCOMPARE(layout.tauStarts, (QVector<int>{500, 1000}));
-    QCOMPARE(layout.tauEnds, (QVector<int>{0, 500}));
-    QCOMPARE(layout.runs, 5);
-    QVERIFY(layout.toyWorld);
-    QVERIFY(appearance->isVisible());
-    QCOMPARE(cells.count(), 5);
-    QCOMPARE(cells.at(0).at(1).value<ProbeCell>().run, QStringLiteral("reconstruction"));
-    // Live: the cells came one by one (the reconstruction and full edit are not grid cells).
-    QCOMPARE(filledWhenCellArrived.size(), 5);
-    QCOMPARE(filledWhenCellArrived.last(), 3);
-    QVERIFY(filledWhenCellArrived.first() < 3);
-
-    // The heatmaps hold what the engine reported; τ_start ≤ τ_end stays empty.
-    for (const auto& args : cells) {
-        const auto cell = args.at(1).value<ProbeCell>();
-        if (cell.tauStart < 0)
-            continue;
-        const int c = int(layout.tauEnds.indexOf(cell.tauEnd));
-        const int r = int(layout.tauStarts.indexOf(cell.tauStart));
-        QCOMPARE(clip->valueAt(c, r), cell.clipChange);
-        QCOMPARE(flow->valueAt(c, r), cell.flowSimilarity);
-        QCOMPARE(appearance->valueAt(c, r), cell.appearance);
-        QVERIFY(std::isfinite(cell.clipChange) && std::isfinite(cell.flowSimilarity));
-    }
-    QVERIFY(std::isnan(clip->valueAt(1, 0)));  // (τ_start 500, τ_end 500)
-    // Hovering names the cell and its exact value.
-    const auto hover = clip->cellText(clip->cellCenter(0, 1));
-    QVERIFY2(hover.startsWith(u"τ_start 1000, τ_end 0: "_s), qPrintable(hover));
-    QCOMPARE(hover.section(u": "_s, 1).toDouble(),
-             QString::number(clip->valueAt(0, 1), 'g', 6).toDouble());
-    QVERIFY(clip->cellText(clip->cellCenter(1, 0)).isEmpty());
-
-    QString path;
-#ifdef MP_CLI_PATH
-    // The same probe through the CLI: the same numbers (the engine's session, run twice).
-    QTemporaryDir out;
-    QProcess cli;
-    cli.start(QStringLiteral(MP_CLI_PATH),
-              {u"probe"_s, u"--demo"_s, u"--example"_s, u"1"_s, u"--steps"_s, u"3"_s,
-               u"--interval"_s, u"500"_s, u"--out"_s, out.filePath(u"run"_s), u"--store"_s,
-               out.filePath(u"store.sqlite"_s)});
-    QVERIFY(cli.waitForFinished(120000));
-    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
-    QFile results(out.filePath(u"run/results.json"_s));
-    QVERIFY(results.open(QIODevice::ReadOnly));
-    const auto resultsJson = QJsonDocument::fromJson(results.readAll()).object();
-    const auto runs = resultsJson[u"runs"_s].toArray();
-    // The trade-off view: the τ_end = 0 points, and the CLI's suggested τ.
-    auto* tradeOff = window.findChild<TradeOffView*>(QStringLiteral("tradeOffView"));
-    QVERIFY(tradeOff);
-    QCOMPARE(tradeOff->pointCount(), 2);
-    QCOMPARE(tradeOff->suggestedTau(),
-             resultsJson[u"suggested_tau"_s].toObject()[u"tau"_s].toInt(-2));
-    QCOMPARE(tradeOff->chosenTau(), tradeOff->suggestedTau());
-    auto* tau = window.findChild<QSpinBox*>(QStringLiteral("customizationTau"));
-    QCOMPARE(tau->value(), std::min(tradeOff->suggestedTau(), 999));
-    // Dragging the marker onto the other point chooses its τ for customization.
-    window.findChild<QTabWidget*>(QStringLiteral("mainTabs"))
-        ->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("tradeOffTab")));
-    QTest::qWait(50);
-    const int other = tradeOff->suggestedTau() == 1000 ? 0 : 1;
-    QSignalSpy chosen(tradeOff, &TradeOffView::tauChosen);
-    QTest::mousePress(tradeOff->plot(), Qt::LeftButton, {}, tradeOff->pointPosition(1 - other));
-    QTest::mouseMove(tradeOff->plot(), tradeOff->pointPosition(other));
-    QTest::mouseRelease(tradeOff->plot(), Qt::LeftButton, {}, tradeOff->pointPosition(other));
-    const int otherTau = other == 0 ? 500 : 1000;
-    QCOMPARE(tradeOff->chosenTau(), otherTau);
-    QCOMPARE(chosen.last().at(0).toInt(), otherTau);
-    QCOMPARE(window.customizationTau(), std::min(otherTau, 999));
-    QTest::qWait(50);  // the queued replot
-    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-tradeoff.png"), &path));
-    QCOMPARE(runs.size(), 5);
-    for (const auto& v : runs) {
-        const auto o = v.toObject();
-        const auto cell = window.probeCells().value(o[u"run"_s].toString());
-        QCOMPARE(cell.run, o[u"run"_s].toString());
-        QVERIFY(std::abs(cell.clipChange - o[u"clip_change"_s].toDouble()) < 1e-9);
-        QVERIFY(std::abs(cell.flowSimilarity - o[u"flow_similarity"_s].toDouble()) < 1e-9);
-    }
-#endif
-    // Recorded in the store the Experiments tab shows; the same probe again resumes from it and
-    // computes no evaluation, with the same cells.
-    auto* panel = window.findChild<mp::app::ExperimentsPanel*>(QStringLiteral("experimentsTab"));
-    QVERIFY(panel && panel->probeCount() >= 1);
-    const auto first = window.probeCells();
-    completed.clear();
-    finished.clear();
-    QVERIFY(window.startProbe() != 0);
-    QVERIFY(finished.wait(120000));
-    QCOMPARE(completed.count(), 1);
-    QCOMPARE(completed.at(0).at(1).toInt(), 0);
-    for (const auto& c : first)
-        QCOMPARE(window.probeCells().value(c.run).clipChange, c.clipChange);
-    QVERIFY2(longestStall < 100,
-             qPrintable(u"the event loop stalled for %1 ms"_s.arg(longestStall)));
-    qInfo("longest event-loop gap while probing: %lld ms", longestStall);
-
-    window.findChild<QTabWidget*>(QStringLiteral("mainTabs"))
-        ->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("probeTab")));
-    QTest::qWait(50);
-    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-probe.png"), &path));
-
-    // A click on the (1000, 0) cell: the compare view shows the original, the reconstruction,
-    // the full edit and that resample, in sync.
-    const int column = int(layout.tauEnds.indexOf(0)), row = int(layout.tauStarts.indexOf(1000));
-    QTest::mouseClick(clip->plot(), Qt::LeftButton, {}, clip->cellCenter(column, row));
-    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
-    auto* compare = window.findChild<CompareView*>(QStringLiteral("compareTab"));
-    QVERIFY(compare);
-    QCOMPARE(tabs->currentWidget(), compare);
-    QCOMPARE(compare->clipCount(), 4);
-    QCOMPARE(compare->clipLabel(0), QStringLiteral("original"));
-    QVERIFY(compare->clipLabel(3).contains(QStringLiteral("1000")));
-    QCOMPARE(compare->frameCount(), 16);
-    QVERIFY(compare->isPlaying());
-    compare->pause();
-    compare->setZoom(1);
-    compare->setCurrentFrame(0);
-    const auto pair = window.probeCells().value(QStringLiteral("pair-1000-0"));
-    const auto shown = [&](int cell) {
-        return compare->shownImage(cell).convertToFormat(QImage::Format_RGB888);
-    };
-    QCOMPARE(shown(3), pair.frames[0]);
-    compare->stepForward();
-    QCOMPARE(compare->currentFrame(), 1);
-    QCOMPARE(shown(3), pair.frames[1]);
-    QCOMPARE(shown(0), layout.original[1]);
-    compare->setCurrentFrame(15);
-    compare->stepForward();  // loops
-    QCOMPARE(compare->currentFrame(), 0);
-    compare->play();
-    QTRY_VERIFY_WITH_TIMEOUT(compare->currentFrame() > 0, 2000);
-    compare->pause();
-    compare->setZoom(0);
-    QTest::qWait(50);
-    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-compare.png"), &path));
-}
-
-// Cancel during the resamples: the job ends as cancelled within a step, the finished cells stay,
-// and the window is ready for the next run.
-void TestMainWindow::probeCancel() {
-    Settings settings(m_tmp.filePath(QStringLiteral("probe-cancel.ini")));
-    EngineController engine;
-    MainWindow window(&engine, &settings);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.useExample(2);
-    auto* run = window.findChild<QPushButton*>(QStringLiteral("runProbeButton"));
-    auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelProbeButton"));
-    QSignalSpy cells(&engine, &EngineController::probeCell);
-    QSignalSpy cancelled(&engine, &EngineController::cancelled);
-    QSignalSpy finished(&engine, &EngineController::finished);
-    QSignalSpy failed(&engine, &EngineController::failed);
-    // 20 steps: a short trunk, and still 55 pairs to cancel.
-    window.findChild<QSpinBox*>(QStringLiteral("probeSteps"))->setValue(20);
-    QTest::mouseClick(run, Qt::LeftButton);
-    const JobId id = window.probeJob();
-    QVERIFY(id != 0);
-    // The reconstruction: resampling has begun (generous: CI runs this beside other tests).
-    QTRY_VERIFY_WITH_TIMEOUT(cells.count() > 0 || !failed.isEmpty() || !finished.isEmpty(), 300000);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
-    QVERIFY(finished.isEmpty());
-    QElapsedTimer clock;
-    clock.start();
-    QTest::mouseClick(cancel, Qt::LeftButton);
-    QVERIFY(finished.wait(120000));
-    // Within a denoising step (of a batch of runs) or one run's decode and metrics.
-    qInfo("cancelled after %lld ms", clock.elapsed());
-    QCOMPARE(cancelled.count(), 1);
-    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), id);
-    QVERIFY(window.probeCells().contains(QStringLiteral("reconstruction")));
-    QVERIFY(window.probeCells().size() < 57);
-    QVERIFY(run->isEnabled() && !cancel->isEnabled());
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
-                ->text()
-                .startsWith(QStringLiteral("Cancelled")));
-    QCOMPARE(engine.activeJobCount(), 0);
-}
-
 // Without a video or captions nothing starts; the status says what is missing.
 void TestMainWindow::probeNeedsInputs() {
     Settings settings(m_tmp.filePath(QStringLiteral("probe-inputs.ini")));
@@ -869,6 +625,12 @@ void TestMainWindow::probeNeedsInputs() {
                 ->text()
                 .contains(QStringLiteral("reference video")));
     window.setReferenceVideo(QStringLiteral("/nonexistent.mp4"));
+    // The thumbnail strip cannot be read either, and says so.
+    QTRY_COMPARE_WITH_TIMEOUT(window.previewJob(), JobId(0), 30000);
+    QVERIFY(window.videoThumbnails().isEmpty());
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("videoInfo"))
+                ->text()
+                .contains(QStringLiteral("/nonexistent.mp4")));
     QCOMPARE(window.startProbe(), JobId(0));
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("probeStatus"))
                 ->text()
@@ -888,102 +650,6 @@ void TestMainWindow::probeNeedsInputs() {
                 .startsWith(QStringLiteral("The probe failed")));
 }
 
-// A customization from the panel: τ taken from the trade-off tab's spin box, a loss point per
-// step for both trainings, the LoRA files written, and the reference, base, τ-LoRA and
-// unconstrained samples side by side; a second run can be cancelled during training.
-void TestMainWindow::customizeFromPanel() {
-    Settings settings(m_tmp.filePath(QStringLiteral("customize.ini")));
-    EngineController engine;
-    MainWindow window(&engine, &settings);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.useExample(1);
-    window.findChild<QSpinBox*>(QStringLiteral("customizationTau"))->setValue(600);
-    QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("customizeTau"))->value(), 600);
-    window.findChild<QSpinBox*>(QStringLiteral("customizeSteps"))->setValue(6);
-    window.findChild<QSpinBox*>(QStringLiteral("customizeSampleSteps"))->setValue(3);
-    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
-    tabs->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("customizeTab")));
-    const auto settingsNow = window.customizeSettings();
-    QCOMPARE(settingsNow.tau, 600);
-    QCOMPARE(settingsNow.prompt, window.editedCaption());
-
-    QSignalSpy losses(&engine, &EngineController::customizeLoss);
-    QSignalSpy samples(&engine, &EngineController::customizeSample);
-    QSignalSpy completed(&engine, &EngineController::customizeCompleted);
-    QSignalSpy finished(&engine, &EngineController::finished);
-    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton")),
-                      Qt::LeftButton);
-    QVERIFY(window.customizeJob() != 0);
-    QVERIFY(finished.wait(180000));
-    QCOMPARE(completed.count(), 1);
-    QCOMPARE(losses.count(), 12);
-    auto* curve = window.findChild<LossCurveView*>(QStringLiteral("lossCurve"));
-    QCOMPARE(curve->pointCount(0), 6);
-    QCOMPARE(curve->pointCount(1), 6);
-    QCOMPARE(curve->lastLoss(1), losses.last().at(3).toDouble());
-    QStringList labels;
-    for (const auto& args : samples)
-        labels << args.at(1).toString();
-    QCOMPARE(labels, (QStringList{u"reference"_s, u"base"_s, u"LoRA t ≥ 600"_s, u"LoRA always"_s}));
-    auto* player = window.findChild<CompareView*>(QStringLiteral("customizeSamples"));
-    QCOMPARE(player->clipCount(), 4);
-    QCOMPARE(player->frameCount(), 16);
-    const QString dir = completed.at(0).at(1).toString();
-    QVERIFY(QFile::exists(dir + u"/lora-tau600.safetensors"_s));
-    QVERIFY(QFile::exists(dir + u"/lora-unconstrained.safetensors"_s));
-    QTest::qWait(50);
-    QString path;
-    QVERIFY(saveScreenshot(window, QStringLiteral("screenshot-customize.png"), &path));
-
-    // Cancel during training.
-    window.findChild<QSpinBox*>(QStringLiteral("customizeSteps"))->setValue(500);
-    losses.clear();
-    finished.clear();
-    QSignalSpy cancelled(&engine, &EngineController::cancelled);
-    const JobId second = window.startCustomize();
-    QVERIFY(second != 0);
-    QVERIFY(losses.wait(60000));
-    window.cancelCustomize();
-    QVERIFY(finished.wait(30000));
-    QCOMPARE(cancelled.count(), 1);
-    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), second);
-    QVERIFY(losses.count() < 500);
-    QVERIFY(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton"))->isEnabled());
-}
-
-// The scripted mode behind `motionprobe --demo --run probe,customize --screenshots DIR --quit`:
-// both jobs run through the window and every view is pictured.
-void TestMainWindow::scriptedScreenshots() {
-    Settings settings(m_tmp.filePath(QStringLiteral("scripted.ini")));
-    EngineController engine;
-    MainWindow window(&engine, &settings);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTemporaryDir shots;
-    mp::app::ScriptedRun::Options o;
-    o.example = 2;
-    o.runs = QStringList{u"probe"_s, u"customize"_s};
-    o.screenshots = shots.path();
-    o.steps = 2;
-    o.interval = 500;
-    o.trainSteps = 2;
-    o.sampleSteps = 2;
-    mp::app::ScriptedRun run(&window, &engine, o);
-    QSignalSpy done(&run, &mp::app::ScriptedRun::done);
-    run.start();
-    QVERIFY(done.wait(240000));
-    QCOMPARE(done.at(0).at(0).toInt(), 0);
-    QStringList names;
-    for (const QString& f : run.screenshots()) {
-        names << QFileInfo(f).fileName();
-        QCOMPARE(QImage(f).size(), window.size() * window.devicePixelRatio());
-    }
-    QCOMPARE(names, (QStringList{u"probe.png"_s, u"tradeoff.png"_s, u"compare.png"_s,
-                                 u"customize.png"_s, u"experiments.png"_s}));
-    QVERIFY(window.findChild<CompareView*>(QStringLiteral("compareTab"))->clipCount() == 4);
-}
-
 // A probe the CLI recorded in a store shows in the Experiments tab and reopens into the Probe
 // and Trade-off views with the CLI's numbers; its runs export as CSV.
 void TestMainWindow::experimentsReopen() {
@@ -992,15 +658,20 @@ void TestMainWindow::experimentsReopen() {
 #else
     QTemporaryDir dir;
     const QString store = dir.filePath(u"store.sqlite"_s);
-    QProcess cli;
-    cli.start(QStringLiteral(MP_CLI_PATH),
-              {u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s, u"--steps"_s, u"2"_s,
-               u"--interval"_s, u"500"_s, u"--out"_s, dir.filePath(u"run"_s), u"--store"_s, store});
-    QVERIFY(cli.waitForFinished(120000));
-    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
-    QFile results(dir.filePath(u"run/results.json"_s));
-    QVERIFY(results.open(QIODevice::ReadOnly));
-    const auto runs = QJsonDocument::fromJson(results.readAll()).object()[u"runs"_s].toArray();
+    // Two probes of one example (different step counts: different probes) recorded by the CLI.
+    QVector<QJsonArray> runsOf;
+    for (const char* steps : {"2", "3"}) {
+        const QString out = dir.filePath(u"run-%1"_s.arg(QLatin1String(steps)));
+        QProcess cli;
+        cli.start(QStringLiteral(MP_CLI_PATH), {u"probe"_s, u"--demo"_s, u"--example"_s, u"3"_s,
+                                                u"--steps"_s, QLatin1String(steps), u"--interval"_s,
+                                                u"500"_s, u"--out"_s, out, u"--store"_s, store});
+        QVERIFY(cli.waitForFinished(120000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QFile results(out + u"/results.json"_s);
+        QVERIFY(results.open(QIODevice::ReadOnly));
+        runsOf << QJsonDocument::fromJson(results.readAll()).object()[u"runs"_s].toArray();
+    }
 
     Settings settings(m_tmp.filePath(QStringLiteral("experiments.ini")));
     EngineController engine;
@@ -1009,26 +680,93 @@ void TestMainWindow::experimentsReopen() {
     QVERIFY(panel);
     QCOMPARE(panel->storePath(), m_tmp.filePath(QStringLiteral("default.sqlite")));
     QVERIFY(panel->setStorePath(store));
-    QCOMPARE(panel->probeCount(), 1);
-    QVERIFY(panel->openRow(0));
+    QCOMPARE(panel->probeCount(), 2);
+    // Newest first: row 0 is the 3-step probe, row 1 the 2-step one.
+    QVERIFY(panel->openRow(1));
     QCOMPARE(window.probeCells().size(), 5);
     auto* clip = window.findChild<HeatmapView*>(QStringLiteral("clipHeatmap"));
     QCOMPARE(clip->columnCount(), 2);
-    for (const auto& v : runs) {
+    for (const auto& v : runsOf[0]) {
         const auto o = v.toObject();
         const auto cell = window.probeCells().value(o[u"run"_s].toString());
         QVERIFY(std::abs(cell.clipChange - o[u"clip_change"_s].toDouble()) < 1e-9);
         QVERIFY(std::abs(cell.flowSimilarity - o[u"flow_similarity"_s].toDouble()) < 1e-9);
     }
     QCOMPARE(window.findChild<TradeOffView*>(QStringLiteral("tradeOffView"))->pointCount(), 2);
+
+    // Exports: CSV and JSON hold every run; the plots in all three formats.
     const QString csv = dir.filePath(u"runs.csv"_s);
-    QVERIFY(panel->exportCsv(0, csv));
+    QVERIFY(panel->exportCsv(1, csv));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const auto lines = QString::fromUtf8(f.readAll()).split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 6);
     QVERIFY(lines[0].startsWith(u"run,tau_start,tau_end,clip_change"_s));
-    QVERIFY(!panel->setStorePath(dir.filePath(u"run/results.json"_s)));  // not a store
+    const QString json = dir.filePath(u"probe.json"_s);
+    QVERIFY(panel->exportJson(1, json));
+    QFile jf(json);
+    QVERIFY(jf.open(QIODevice::ReadOnly));
+    const auto doc = QJsonDocument::fromJson(jf.readAll()).object();
+    QCOMPARE(doc[u"probe"_s][u"params"_s][u"steps"_s].toInt(), 2);
+    QCOMPARE(doc[u"runs"_s].toArray().size(), 5);
+    for (const auto& v : doc[u"runs"_s].toArray())
+        if (v[u"run"_s].toString() == u"pair-1000-0"_s)
+            QCOMPARE(v[u"tau_start"_s].toInt(), 1000);
+    const QHash<QString, QByteArray> magic{{u"png"_s, QByteArray("\x89PNG")},
+                                           {u"svg"_s, QByteArray("<?xml")},
+                                           {u"pdf"_s, QByteArray("%PDF")}};
+    for (const QString& format : {u"png"_s, u"svg"_s, u"pdf"_s}) {
+        QSignalSpy opened(panel, &mp::app::ExperimentsPanel::probeOpened);
+        QVERIFY(panel->exportPlots(1, dir.filePath(u"plots/probe."_s + format)));
+        QCOMPARE(opened.count(), 1);
+        for (const char* view : {"clip", "flow", "appearance", "motion", "tradeoff"}) {
+            QFile plot(dir.filePath(u"plots/probe-%1.%2"_s.arg(QLatin1String(view), format)));
+            QVERIFY2(plot.open(QIODevice::ReadOnly), qPrintable(plot.fileName()));
+            const QByteArray head = plot.read(5);
+            QVERIFY2(head.startsWith(magic[format]), qPrintable(plot.fileName()));
+            QVERIFY(plot.size() > 500);
+        }
+    }
+    QVERIFY(window.exportPlots(dir.filePath(u"plots/bad.txt"_s)).isEmpty());  // not a plot format
+
+    // Filter: by caption text, by status, and nothing.
+    panel->setFilter(u"steps"_s);
+    QCOMPARE(panel->visibleProbeCount(), 0);
+    panel->setFilter(u"FINISHED"_s);
+    QCOMPARE(panel->visibleProbeCount(), 2);
+    panel->setFilter(QString());
+    QCOMPARE(panel->visibleProbeCount(), 2);
+
+    // Compare: every run in common, the differences B − A of the CLI's numbers.
+    QDialog* comparison = panel->compareRows(1, 0);
+    QVERIFY(comparison);
+    auto* table = comparison->findChild<QTableWidget*>(QStringLiteral("comparisonTable"));
+    QCOMPARE(table->rowCount(), 5);
+    QHash<QString, QJsonObject> a, b;
+    for (const auto& v : runsOf[0])
+        a.insert(v[u"run"_s].toString(), v.toObject());
+    for (const auto& v : runsOf[1])
+        b.insert(v[u"run"_s].toString(), v.toObject());
+    for (int r = 0; r < table->rowCount(); ++r) {
+        const QString run = table->item(r, 0)->text();
+        const double want =
+            b[run][u"flow_similarity"_s].toDouble() - a[run][u"flow_similarity"_s].toDouble();
+        QVERIFY2(
+            std::abs(table->item(r, 6)->text().toDouble() - want) <= 1e-3 * (1 + std::abs(want)),
+            qPrintable(run));
+    }
+    QVERIFY(comparison->findChild<QLabel*>(QStringLiteral("comparisonSummary"))
+                ->text()
+                .contains(u"Suggested τ"_s));
+    delete comparison;
+
+    // Delete: the row and its runs go; the store says so after reopening.
+    QVERIFY(panel->removeRow(0));
+    QCOMPARE(panel->probeCount(), 1);
+    QVERIFY(panel->setStorePath(store));
+    QCOMPARE(panel->probeCount(), 1);
+    QVERIFY(!panel->removeRow(5));
+    QVERIFY(!panel->setStorePath(dir.filePath(u"run-2/results.json"_s)));  // not a store
 #endif
 }
 
@@ -1066,6 +804,130 @@ void TestMainWindow::recentModelDirs() {
     }
     Settings reopened(ini);  // persisted
     QCOMPARE(reopened.recentModelDirs(), expected);
+}
+
+// The reference video from a drop, a typed path or the Recent menu: the path is set, the
+// thumbnail strip and the decoder's summary appear, the video joins the recent list; a drop of
+// something that is not a video is refused.
+void TestMainWindow::referenceVideoInputs() {
+    Settings settings(m_tmp.filePath(QStringLiteral("videos.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.useExample(0);
+    const QString first = QDir::fromNativeSeparators(window.referenceVideo());
+    window.useExample(1);
+    const QString second = QDir::fromNativeSeparators(window.referenceVideo());
+    QTRY_COMPARE_WITH_TIMEOUT(window.previewJob(), JobId(0), 60000);
+    QVERIFY(first != second);
+
+    const auto drop = [&](const QString& path) {
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(&window, &enter);
+        if (!enter.isAccepted())
+            return false;
+        QDropEvent dropped(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(&window, &dropped);
+        return dropped.isAccepted();
+    };
+    QVERIFY(drop(first));
+    QCOMPARE(QDir::fromNativeSeparators(window.referenceVideo()), first);
+    QTRY_COMPARE_WITH_TIMEOUT(window.previewJob(), JobId(0), 60000);
+    QCOMPARE(window.videoThumbnails().size(), 8);
+    QVERIFY(!window.findChild<QLabel*>(QStringLiteral("videoThumbnails"))->pixmap().isNull());
+    QVERIFY2(
+        window.findChild<QLabel*>(QStringLiteral("videoInfo"))->text().startsWith(u"16 frames"_s),
+        qPrintable(window.findChild<QLabel*>(QStringLiteral("videoInfo"))->text()));
+    QCOMPARE(settings.recentVideos(), QStringList{first});
+
+    // Not a video: refused, the reference unchanged.
+    const QString text = m_tmp.filePath(u"notes.txt"_s);
+    QFile notes(text);
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.close();
+    QVERIFY(!drop(text));
+    QCOMPARE(QDir::fromNativeSeparators(window.referenceVideo()), first);
+
+    // The Recent menu lists the videos used, newest first, and sets one.
+    settings.addRecentVideo(second);
+    auto* menu = window.findChild<QMenu*>(QStringLiteral("recentVideosMenu"));
+    QVERIFY(menu && menu->isEnabled());
+    QCOMPARE(menu->actions().size(), 4);  // two videos, a separator, "Clear list"
+    menu->actions().at(1)->trigger();
+    QCOMPARE(QDir::fromNativeSeparators(window.referenceVideo()), first);
+    QTRY_COMPARE_WITH_TIMEOUT(window.previewJob(), JobId(0), 60000);
+    menu->actions().at(3)->trigger();
+    QVERIFY(settings.recentVideos().isEmpty());
+    QVERIFY(!menu->isEnabled());
+}
+
+void TestMainWindow::layoutFits_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("1280x800") << QSize(1280, 800);
+    QTest::newRow("1920x1080 (4K at 200%)") << QSize(1920, 1080);
+    QTest::newRow("3840x2160 (4K at 100%)") << QSize(3840, 2160);
+}
+
+// At each size every tab lays out without squeezing a control below its minimum size (a cut
+// label, a clipped button) and with the window's minimum inside the screen; a screenshot of
+// each tab is kept.
+void TestMainWindow::layoutFits() {
+    QFETCH(QSize, size);
+    Settings settings(m_tmp.filePath(QStringLiteral("layout.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    window.resize(size);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
+    // What needs the room, should the minimum be too large: each tab's and dock's minimum.
+    QString parts;
+    for (int t = 0; t < tabs->count(); ++t)
+        parts += u" %1 %2x%3"_s.arg(tabs->widget(t)->objectName())
+                     .arg(tabs->widget(t)->minimumSizeHint().width())
+                     .arg(tabs->widget(t)->minimumSizeHint().height());
+    for (auto* dock : window.findChildren<QDockWidget*>())
+        parts += u" %1 %2x%3"_s.arg(dock->objectName())
+                     .arg(dock->minimumSizeHint().width())
+                     .arg(dock->minimumSizeHint().height());
+    QVERIFY2(window.minimumSizeHint().width() <= 1280 && window.minimumSizeHint().height() <= 800,
+             qPrintable(u"minimum %1x%2:%3"_s.arg(window.minimumSizeHint().width())
+                            .arg(window.minimumSizeHint().height())
+                            .arg(parts)));
+    for (int t = 0; t < tabs->count(); ++t) {
+        tabs->setCurrentIndex(t);
+        QTest::qWait(20);
+        for (QWidget* w : window.findChildren<QWidget*>()) {
+            const bool control =
+                qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                qobject_cast<QComboBox*>(w) || qobject_cast<QLineEdit*>(w) ||
+                (qobject_cast<QLabel*>(w) && !qobject_cast<QLabel*>(w)->wordWrap());
+            // Qt's own parts (a spin box's line edit, a dock's title buttons) are sized by their
+            // owners.
+            const bool internal = w->objectName().startsWith(u"qt_"_s) ||
+                                  qobject_cast<QAbstractSpinBox*>(w->parentWidget()) ||
+                                  qobject_cast<QComboBox*>(w->parentWidget());
+            if (!control || internal || !w->isVisibleTo(&window) || !w->isVisible())
+                continue;
+            const QSize min = w->minimumSizeHint();
+            QVERIFY2(w->width() >= min.width() - 1 && w->height() >= min.height() - 1,
+                     qPrintable(u"%1 tab: %2 '%3' is %4x%5, needs %6x%7"_s
+                                    .arg(tabs->widget(t)->objectName(),
+                                         QString::fromLatin1(w->metaObject()->className()),
+                                         w->objectName())
+                                    .arg(w->width())
+                                    .arg(w->height())
+                                    .arg(min.width())
+                                    .arg(min.height())));
+        }
+        QString path;
+        QVERIFY(saveScreenshot(window,
+                               u"layout-%1x%2-%3.png"_s.arg(size.width())
+                                   .arg(size.height())
+                                   .arg(tabs->widget(t)->objectName()),
+                               &path));
+    }
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -150,6 +150,11 @@ void TstCliVideo::videoInfo() {
     QVERIFY2(r.out.contains(u"size:      34x26"), qPrintable(both(r)));
     QVERIFY(r.out.contains(u"frames:    8"));
     QVERIFY(r.out.contains(u"fps:       8.000"));
+    QVERIFY(r.out.contains(u"stored:    34x26"));
+    QVERIFY(r.out.contains(u"aspect:    1:1"));
+    const auto counted = cli({u"video-info"_s, path(m_mp4), u"--count-frames"_s});
+    QCOMPARE(counted.code, 0);
+    QVERIFY2(counted.out.contains(u"frames:    8\n"), qPrintable(both(counted)));
     const auto f = cli({u"video-info"_s, path(m_frames)});
     QCOMPARE(f.code, 0);
     QVERIFY2(f.out.contains(u"container: image-sequence"), qPrintable(both(f)));
@@ -188,6 +193,10 @@ void TstCliVideo::videoInfoErrors() {
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(u"corrupt or truncated stream"), qPrintable(both(r)));
     r = cli({u"video-info"_s, path(m_dir / "cut.webm"), u"--allow-partial"_s});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.startsWith(u"warning: stream breaks off"), qPrintable(both(r)));
+    // Counting every frame says how many decode.
+    r = cli({u"video-info"_s, path(m_dir / "cut.webm"), u"--allow-partial"_s, u"--count-frames"_s});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.err.startsWith(u"warning: stream breaks off after frame"), qPrintable(both(r)));
 }

@@ -415,6 +415,54 @@ private Q_SLOTS:
         QVERIFY(!std::filesystem::exists(dir / "bad.safetensors"));
     }
 
+    // Previews while training: after every previewEvery-th step but the last, a video made with
+    // the adapter as trained so far (so it differs from the base model's); the training itself
+    // draws exactly as without previews, so the adapters are equal. With dropout, previews
+    // sample in eval mode and training resumes in train mode.
+    void customizationPreviews() {
+        test::TempDir dir;
+        auto p = goldenPipeline();
+        train::CustomizeOptions o;
+        const auto h = p.defaultSize() / p.vaeFactor();
+        o.latents = at::randn({1, p.latentChannels(), 4, h, h});
+        o.caption = "a red circle moves from left to right";
+        o.tau = 500;
+        o.dropout = 0.1;
+        o.train.totalSteps = 6;
+        o.train.adamw.lr = 1e-2;
+        o.train.seed = 4;
+        const auto plainRun = train::trainCustomization(p, o, dir / "plain.safetensors");
+        QVERIFY2(plainRun.ok(), plainRun.ok() ? "" : plainRun.error().what());
+
+        o.previewEvery = 2;
+        o.preview.prompt = o.caption;
+        o.preview.steps = 3;
+        o.preview.frames = 4;
+        std::vector<int> steps;
+        std::vector<at::Tensor> videos;
+        o.onPreview = [&](int step, const at::Tensor& video) {
+            QVERIFY(!p.unet()->is_training());  // sampling mode: no dropout
+            steps.push_back(step);
+            videos.push_back(video);
+        };
+        const auto withPreviews = train::trainCustomization(p, o, dir / "previews.safetensors");
+        QVERIFY2(withPreviews.ok(), withPreviews.ok() ? "" : withPreviews.error().what());
+        QCOMPARE(steps, (std::vector<int>{2, 4}));
+        const auto size = p.defaultSize();
+        QCOMPARE(videos[0].sizes().vec(), (std::vector<std::int64_t>{1, 3, 4, size, size}));
+        const auto base = pipelines::generate(p, o.preview).value().video;
+        QVERIFY(relMax(videos[0], base) > 1e-6);
+        QVERIFY(relMax(videos[1], videos[0]) > 1e-6);
+        const auto a = loadTensorFile(dir / "plain.safetensors");
+        const auto b = loadTensorFile(dir / "previews.safetensors");
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].first, b[i].first);
+            QVERIFY2(at::equal(a[i].second, b[i].second), a[i].first.c_str());
+        }
+        QVERIFY(!p.unet()->is_training());
+    }
+
     // Unmerged application (peft's forward, nn::AdaptableLinear's branch) gives the merged
     // output and the same gradients, for a LoRA and for direct tuning; at scale 0 the model is
     // bit for bit the original either way.

@@ -17,6 +17,7 @@ class TstStore : public QObject {
 
 private Q_SLOTS:
     void roundTrip();
+    void removeProbe();
     void notAStore();
 };
 
@@ -56,6 +57,29 @@ void TstStore::roundTrip() {
     QCOMPARE(b->data.size(), std::size_t{24});
     QCOMPARE(int(b->data[5]), 7);
     QVERIFY(!s.blob(id, "missing"));
+}
+
+// Deleting a probe takes its runs and tensors and nothing of another probe; the same key then
+// starts a new probe.
+void TstStore::removeProbe() {
+    test::TempDir dir;
+    auto s = ExperimentStore::open(dir / "experiments.sqlite");
+    const auto a = s.probe("key-a", "{}").id;
+    const auto b = s.probe("key-b", "{}").id;
+    for (const auto id : {a, b}) {
+        s.putRun(id, {"pair-600-0", 600, 0, "{}"});
+        s.putBlob(id, "trunk", Blob{"F32", {1}, std::vector<std::byte>(4)});
+    }
+    QVERIFY(s.removeProbe(a));
+    QVERIFY(!s.removeProbe(a));  // gone already
+    QCOMPARE(s.probes().size(), std::size_t{1});
+    QCOMPARE(s.probes()[0].id, b);
+    QVERIFY(s.runs(a).empty() && !s.blob(a, "trunk"));
+    QCOMPARE(s.runs(b).size(), std::size_t{1});
+    QVERIFY(s.blob(b, "trunk").has_value());
+    const auto again = s.probe("key-a", "{}");
+    QVERIFY(again.id != b);
+    QVERIFY(s.runs(again.id).empty());
 }
 
 void TstStore::notAStore() {

@@ -60,6 +60,14 @@ private Q_SLOTS:
     void rotate();
     void fitCropAndStretch_data();
     void fitCropAndStretch();
+    void orientationFromMatrix_data();
+    void orientationFromMatrix();
+    void orient_data();
+    void orient();
+    void displaySize_data();
+    void displaySize();
+    void selectByTime_data();
+    void selectByTime();
 };
 
 void TstVideoFrames::select_data() {
@@ -311,6 +319,133 @@ void TstVideoFrames::fitCropAndStretch() {
     for (int y = 0; y < th; ++y)
         for (int x = 0; x < tw * 3; ++x)
             QCOMPARE(out[(y * tw) * 3 + x], resized[((top + y) * rw + left) * 3 + x]);
+}
+
+void TstVideoFrames::orientationFromMatrix_data() {
+    // The 2x2 part of FFmpeg's display matrix (16.16 fixed point), m0 m1 / m3 m4, written out:
+    // av_display_rotation_set(m, 90) gives 0 1 / -1 0; av_display_matrix_flip negates m0 and m3
+    // (hflip) or m1 and m4 (vflip).
+    QTest::addColumn<int>("m0");
+    QTest::addColumn<int>("m1");
+    QTest::addColumn<int>("m3");
+    QTest::addColumn<int>("m4");
+    QTest::addColumn<int>("rotation");
+    QTest::addColumn<bool>("mirror");
+    const int one = 1 << 16;
+    QTest::newRow("identity") << one << 0 << 0 << one << 0 << false;
+    QTest::newRow("90 clockwise") << 0 << one << -one << 0 << 90 << false;
+    QTest::newRow("180") << -one << 0 << 0 << -one << 180 << false;
+    QTest::newRow("270 clockwise") << 0 << -one << one << 0 << 270 << false;
+    QTest::newRow("hflip") << -one << 0 << 0 << one << 0 << true;
+    QTest::newRow("vflip = 180 + mirror") << one << 0 << 0 << -one << 180 << true;
+    QTest::newRow("90 + hflip (transpose)") << 0 << one << one << 0 << 90 << true;
+    QTest::newRow("near 90 (rounding)") << 12 << one - 3 << -one + 5 << -7 << 90 << false;
+    QTest::newRow("singular") << 0 << 0 << 0 << 0 << 0 << false;
+}
+
+void TstVideoFrames::orientationFromMatrix() {
+    QFETCH(int, m0);
+    QFETCH(int, m1);
+    QFETCH(int, m3);
+    QFETCH(int, m4);
+    QFETCH(int, rotation);
+    QFETCH(bool, mirror);
+    const std::int32_t m[9] = {m0, m1, 0, m3, m4, 0, 0, 0, 1 << 30};
+    const auto o = mp::video::orientationFromMatrix(m);
+    QCOMPARE(o.rotation, rotation);
+    QCOMPARE(o.mirror, mirror);
+}
+
+void TstVideoFrames::orient_data() {
+    QTest::addColumn<int>("degrees");
+    QTest::addColumn<bool>("mirror");
+    // Where stored pixel (0, 0) of a 5x3 picture shows, and the output width.
+    QTest::addColumn<int>("x0");
+    QTest::addColumn<int>("y0");
+    QTest::addColumn<int>("width");
+    QTest::newRow("mirror") << 0 << true << 4 << 0 << 5;
+    QTest::newRow("90 + mirror (transpose)") << 90 << true << 0 << 0 << 3;
+    QTest::newRow("180 + mirror (vflip)") << 180 << true << 0 << 2 << 5;
+    QTest::newRow("270 + mirror") << 270 << true << 2 << 4 << 3;
+}
+
+void TstVideoFrames::orient() {
+    QFETCH(int, degrees);
+    QFETCH(bool, mirror);
+    QFETCH(int, x0);
+    QFETCH(int, y0);
+    QFETCH(int, width);
+    const auto src = numbered(5, 3);
+    const auto out = orientFrame(src, 5, 3, {degrees, mirror});
+    const auto* p = out.data() + (y0 * width + x0) * 3;
+    QCOMPARE(int(p[0]), 0);
+    QCOMPARE(int(p[1]), 0);
+    // Mirroring twice gives the plain turn back.
+    const int w2 = width, h2 = 15 / width;
+    QCOMPARE(orientFrame(out, w2, h2, {0, true}), rotateFrame(src, 5, 3, degrees));
+}
+
+void TstVideoFrames::displaySize_data() {
+    QTest::addColumn<int>("num");
+    QTest::addColumn<int>("den");
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("height");
+    // 64x48 stored.
+    QTest::newRow("square") << 1 << 1 << 64 << 48;
+    QTest::newRow("unknown") << 0 << 1 << 64 << 48;
+    QTest::newRow("2:1 widens") << 2 << 1 << 128 << 48;
+    QTest::newRow("1:2 heightens") << 1 << 2 << 64 << 96;
+    QTest::newRow("anamorphic DVD 16:11") << 16 << 11 << 93 << 48;  // 64 * 16 / 11 = 93.09
+    QTest::newRow("8:9") << 8 << 9 << 64 << 54;
+}
+
+void TstVideoFrames::displaySize() {
+    QFETCH(int, num);
+    QFETCH(int, den);
+    QFETCH(int, width);
+    QFETCH(int, height);
+    const auto [w, h] = displaySizeFor(64, 48, num, den);
+    QCOMPARE(w, width);
+    QCOMPARE(h, height);
+}
+
+void TstVideoFrames::selectByTime_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<double>("from");
+    QTest::addColumn<double>("to");
+    QTest::addColumn<Indices>("expected");
+    // Variable rate: 0, .1, .2, .3, then 1.0, 2.0, 2.1 s (7 frames).
+    // Uniform 3 wants 0, 1.05, 2.1: nearest 0, 1.0 (.05 away; 2.0 is .95), 2.1.
+    QTest::newRow("uniform 3") << "uniform" << 3 << 0.0 << 0.0 << Indices{0, 4, 6};
+    // Uniform 4 wants 0, .7, 1.4, 2.1: .7 is nearer 1.0 (.3) than .3 (.4); 1.4 -> 1.0 (.4 vs .6).
+    QTest::newRow("uniform 4 (repeats a long frame)")
+        << "uniform" << 4 << 0.0 << 0.0 << Indices{0, 4, 4, 6};
+    QTest::newRow("range all") << "all" << 0 << 0.15 << 2.05 << Indices{2, 3, 4, 5};
+    QTest::newRow("range first 2") << "first" << 2 << 0.15 << 0.0 << Indices{2, 3};
+    QTest::newRow("range stride 2") << "stride:2" << 0 << 0.1 << 0.0 << Indices{1, 3, 5};
+    // Uniform inside a range spans its first (1.0) to last (2.1) frame: 1.0, 1.55, 2.1.
+    QTest::newRow("range uniform 3") << "uniform" << 3 << 0.5 << 0.0 << Indices{4, 5, 6};
+    // fps 2 from .15 s: targets .2, .7, 1.2, 1.7 (ties keep the earlier frame).
+    QTest::newRow("range fps 2") << "fps:2" << 4 << 0.15 << 0.0 << Indices{2, 4, 4, 5};
+}
+
+void TstVideoFrames::selectByTime() {
+    QFETCH(QString, mode);
+    QFETCH(int, count);
+    QFETCH(double, from);
+    QFETCH(double, to);
+    QFETCH(Indices, expected);
+    auto sel = parseFrameSelection(mode.toStdString(), count);
+    sel.from = from;
+    sel.to = to;
+    const std::vector<double> times = {0, .1, .2, .3, 1.0, 2.0, 2.1};
+    QCOMPARE(selectFrames(sel, 7, times, 10.0, "vfr.mkv"), expected);
+    // Ties: exactly half way goes to the later frame for uniform, the earlier for fps, also when
+    // the times carry rounding error.
+    QVERIFY(laterIsNearer(0.1, 0.2, 0.15000000001, true));
+    QVERIFY(!laterIsNearer(0.1, 0.2, 0.15000000001, false));
+    QVERIFY(laterIsNearer(0.1, 0.2, 0.16, false));
 }
 
 QTEST_APPLESS_MAIN(TstVideoFrames)

@@ -269,7 +269,7 @@
             <translation>Datenbank:</translation>
         </message>
         <message>
-            <location line="+49" />
+            <location line="+48" />
             <source>%1 → %2</source>
             <translation>%1 → %2</translation>
         </message>
@@ -307,6 +307,7 @@
         </message>
         <message>
             <location line="+24" />
+            <location line="+1" />
             <source>#%1</source>
             <translation>#%1</translation>
         </message>
@@ -342,7 +343,7 @@
             <translation>keines</translation>
         </message>
         <message numerus="yes">
-            <location line="+2" />
+            <location line="+3" />
             <source>%1: %2
 %3: %4
 Suggested τ: %5 for %1, %6 for %3; %n run(s) in common.</source>
@@ -387,7 +388,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     <context>
         <name>mp::app::MainWindow</name>
         <message>
-            <location filename="../app/workbench/main_window.cpp" line="+180" />
+            <location filename="../app/workbench/main_window.cpp" line="+181" />
             <source>Probe</source>
             <translation>Sondierung</translation>
         </message>
@@ -590,12 +591,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <translation>Scorer…</translation>
         </message>
         <message>
-            <location line="+2" />
+            <location line="+3" />
             <source>Choose a CLIP model folder</source>
             <translation>CLIP-Modellordner wählen</translation>
         </message>
         <message>
-            <location line="+15" />
+            <location line="+14" />
             <source>an mp4/webm/gif file or a folder of frames</source>
             <translation>eine MP4-/WebM-/GIF-Datei oder ein Ordner mit Einzelbildern</translation>
         </message>
@@ -620,12 +621,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <translation>Zuletzt verwendet</translation>
         </message>
         <message>
-            <location line="+11" />
+            <location line="+10" />
             <source>Drop a video or a folder of frames here</source>
             <translation>Video oder Ordner mit Einzelbildern hier ablegen</translation>
         </message>
         <message>
-            <location line="+36" />
+            <location line="+37" />
             <source>Shipped examples…</source>
             <translation>Mitgelieferte Beispiele…</translation>
         </message>
@@ -872,13 +873,13 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         </message>
         <message>
             <location line="+1" />
-            <location line="+392" />
+            <location line="+402" />
             <location line="+1" />
             <source>LoRA t ≥ %1</source>
             <translation>LoRA t ≥ %1</translation>
         </message>
         <message>
-            <location line="-392" />
+            <location line="-402" />
             <source>LoRA always</source>
             <translation>LoRA immer aktiv</translation>
         </message>
@@ -1024,8 +1025,16 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <source>Reading the video…</source>
             <translation>Das Video wird gelesen…</translation>
         </message>
+        <message numerus="yes">
+            <location line="+43" />
+            <source>closing: cancelling %n job(s)</source>
+            <translation>
+                <numerusform>beim Schließen: %n Auftrag wird abgebrochen</numerusform>
+                <numerusform>beim Schließen: %n Aufträge werden abgebrochen</numerusform>
+            </translation>
+        </message>
         <message>
-            <location line="+51" />
+            <location line="+18" />
             <source>Reference video: %1</source>
             <translation>Referenzvideo: %1</translation>
         </message>
@@ -1340,12 +1349,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <translation>es gibt keinen Plot zum Speichern</translation>
         </message>
         <message>
-            <location line="+21" />
+            <location line="+22" />
             <source>%1: a plot is saved as .png, .svg or .pdf</source>
             <translation>%1: Ein Plot wird als .png, .svg oder .pdf gespeichert</translation>
         </message>
         <message>
-            <location line="+5" />
+            <location line="+4" />
             <source>could not write %1</source>
             <translation>%1 konnte nicht geschrieben werden</translation>
         </message>

@@ -445,10 +445,13 @@ Command benchCommand() {
     CommandSpec spec{
         "bench",
         "Time one component's forward on random inputs (the reference timing scripts run the "
-        "same shapes; see docs/models.md). Prints one JSON line: ms per forward, peak memory.",
+        "same shapes; see docs/models.md). Prints one JSON line: ms per forward, peak memory. "
+        "`bench probe` and `bench merge` are the dataset benchmarks (docs/benchmarks.md).",
         {},
         std::move(options),
-        ""};
+        "Over datasets: `motionprobe-cli bench probe --dataset DIR --out RUN_DIR [--shard i/N]` "
+        "and `motionprobe-cli bench merge --from RUN_DIR --from RUN_DIR … --out RUN_DIR` "
+        "(each has --help)."};
     // Engine errors reach dispatch(), which prints them and exits 1.
     return {spec, run};
 }

@@ -46,7 +46,14 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
 
 namespace mp::cli {
 
@@ -360,13 +367,161 @@ VideoProbe probeVideo(Env& env,
     return {std::move(j), std::move(result)};
 }
 
+// The dataset summary as people read it: report.md (tables and the figures beside it) and
+// report.html (one self-contained page: the figures inlined as SVG), both from results.json.
+void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
+    // The summary keys its metrics flat: "clip_change", "oracle/colour".
+    const auto cell = [](const nlohmann::ordered_json& run, const char* key) -> std::string {
+        if (!run.contains(key) || !run[key].is_object())
+            return "–";
+        const auto& m = run[key];
+        const double mean = m["mean"].get<double>();
+        const double lo = m["ci95"][0].get<double>(), hi = m["ci95"][1].get<double>();
+        const auto fixed = [](double x) {
+            std::ostringstream t;
+            t.precision(4);
+            t << x;
+            return t.str();
+        };
+        return fixed(mean) + " [" + fixed(lo) + ", " + fixed(hi) + "]";
+    };
+    std::vector<std::pair<const char*, const char*>> columns{
+        {"clip_change", "Δ CLIP score toward c′"}, {"flow_similarity", "flow similarity"}};
+    const bool oracle = !j["runs"].empty() && j["runs"][0].contains("oracle/colour");
+    if (oracle)
+        for (const auto& c : std::vector<std::pair<const char*, const char*>>{
+                 {"oracle/colour", "oracle: colour"},
+                 {"oracle/shape", "oracle: shape"},
+                 {"oracle/motion_similarity", "oracle: motion similarity"}})
+            columns.push_back(c);
+    const std::size_t videos = j["videos"].size();
+    std::string suggested = "none";
+    if (j.contains("suggested_tau") && j["suggested_tau"].is_object())
+        suggested = std::to_string(j["suggested_tau"]["tau"].get<int>()) + " (" +
+                    j["suggested_tau"]["rule"].get<std::string>() + ")";
+
+    // One table, written as Markdown or as HTML by the two callers below.
+    std::vector<std::vector<std::string>> table;
+    std::vector<std::string> header{"run", "τ_start", "τ_end"};
+    for (const auto& c : columns)
+        header.push_back(c.second);
+    for (const auto& run : j["runs"]) {
+        std::vector<std::string> row{
+            run["run"].get<std::string>(),
+            run.contains("tau_start") ? std::to_string(run["tau_start"].get<int>()) : "",
+            run.contains("tau_end") ? std::to_string(run["tau_end"].get<int>()) : ""};
+        for (const auto& c : columns)
+            row.push_back(cell(run, c.first));
+        table.push_back(std::move(row));
+    }
+    const auto setting = [&](const char* key) {
+        return j.contains(key) ? j[key].dump() : std::string("–");
+    };
+    const std::string facts =
+        "dataset " + setting("dataset") + ", edit column " + setting("edit_column") + ", model " +
+        setting("model") + "; " + std::to_string(videos) + " videos; " + setting("steps") +
+        " DDIM steps, interval " + setting("interval") + ", guidance " + setting("guidance") +
+        ", inversion guidance " + setting("inversion_guidance") +
+        (j.contains("shard") ? "; shard " + j["shard"].get<std::string>() : std::string()) +
+        (j.contains("merged_from")
+             ? "; merged from " + std::to_string(j["merged_from"].size()) + " shards"
+             : std::string());
+    const std::string intervals = "Each cell: the mean over the videos [95% interval: " +
+                                  j["interval_rule"].get<std::string>() + "].";
+    writeFileAtomically(out / "report.md", [&](std::ostream& s) {
+        s << "# Probe over a dataset\n\n"
+          << facts << ".\n\nSuggested τ: " << suggested << ".\n\n"
+          << intervals << "\n\n|";
+        for (const auto& h : header)
+            s << " " << h << " |";
+        s << "\n|";
+        for (std::size_t i = 0; i < header.size(); ++i)
+            s << "---|";
+        s << "\n";
+        for (const auto& row : table) {
+            s << "|";
+            for (const auto& c : row)
+                s << " " << c << " |";
+            s << "\n";
+        }
+        s << "\n## Figures\n\n";
+        for (const auto& f : j["figures"])
+            s << "![" << f.get<std::string>() << "](" << f.get<std::string>() << ".svg)\n\n";
+        s << "## Videos\n\n";
+        for (const auto& v : j["videos"])
+            s << "- row " << v["row"].get<int>() << ": `" << v["video"].get<std::string>()
+              << "` — \"" << v["caption"].get<std::string>() << "\" → \""
+              << v["edit"].get<std::string>() << "\" ([results](" << v["results"].get<std::string>()
+              << "))\n";
+    });
+    const auto escape = [](const std::string& text) {
+        std::string e;
+        for (const char c : text)
+            switch (c) {
+                case '&':
+                    e += "&amp;";
+                    break;
+                case '<':
+                    e += "&lt;";
+                    break;
+                case '>':
+                    e += "&gt;";
+                    break;
+                case '"':
+                    e += "&quot;";
+                    break;
+                default:
+                    e += c;
+            }
+        return e;
+    };
+    writeFileAtomically(out / "report.html", [&](std::ostream& s) {
+        s << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<title>MotionProbe: probe over a dataset</title><style>"
+             "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
+             "padding:3px 8px;text-align:right}td:first-child{text-align:left}"
+             "figure{display:inline-block;margin:0.5em}</style></head><body>\n"
+          << "<h1>Probe over a dataset</h1>\n<p>" << escape(facts)
+          << ".</p>\n<p>Suggested τ: " << escape(suggested) << ".</p>\n<p>" << escape(intervals)
+          << "</p>\n<table><tr>";
+        for (const auto& h : header)
+            s << "<th>" << escape(h) << "</th>";
+        s << "</tr>\n";
+        for (const auto& row : table) {
+            s << "<tr>";
+            for (const auto& c : row)
+                s << "<td>" << escape(c) << "</td>";
+            s << "</tr>\n";
+        }
+        s << "</table>\n<h2>Figures</h2>\n";
+        // Inlined, so the page is one file to mail or attach.
+        for (const auto& f : j["figures"]) {
+            std::ifstream svg(out / (f.get<std::string>() + ".svg"), std::ios::binary);
+            std::string text((std::istreambuf_iterator<char>(svg)),
+                             std::istreambuf_iterator<char>());
+            if (const auto start = text.find("<svg"); start != std::string::npos)
+                s << "<figure>" << text.substr(start) << "</figure>\n";
+        }
+        s << "<h2>Videos</h2>\n<ul>\n";
+        for (const auto& v : j["videos"])
+            s << "<li>row " << v["row"].get<int>() << ": <code>"
+              << escape(v["video"].get<std::string>()) << "</code> — “"
+              << escape(v["caption"].get<std::string>()) << "” → “"
+              << escape(v["edit"].get<std::string>()) << "”</li>\n";
+        s << "</ul>\n</body></html>\n";
+    });
+}
+
 // Per pair and metric over the videos: the mean and a 95% interval (mean ± 1.96·s/√n, the normal
 // approximation; with one video no interval).
-void writeDatasetSummary(const std::vector<VideoProbe>& videos,
-                         const std::vector<DatasetRow>& rows,
+// `videos` are the videos' results.json in dataset order, `names` their entries of the summary's
+// "videos" list; the summary (with its figures and report) goes into `out`.
+void writeDatasetSummary(const probe::ProbePlan& plan,
+                         const std::vector<nlohmann::ordered_json>& videos,
+                         const nlohmann::ordered_json& names,
                          const fs::path& out,
                          nlohmann::ordered_json& j) {
-    const auto& plan = videos.front().result.plan;
     const char* keys[] = {"clip_change",  "flow_similarity",   "oracle/colour",
                           "oracle/shape", "oracle/background", "oracle/motion_similarity"};
     nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
@@ -382,8 +537,8 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
         auto& meanRun = meanRuns[r];
         for (const char* k : keys) {
             std::vector<double> v;
-            for (const auto& vp : videos)
-                if (auto x = valueAt(vp.results["runs"][r], k))
+            for (const auto& video : videos)
+                if (auto x = valueAt(video["runs"][r], k))
                     v.push_back(*x);
             if (v.empty())
                 continue;
@@ -411,18 +566,22 @@ void writeDatasetSummary(const std::vector<VideoProbe>& videos,
         }
         pairs.push_back(std::move(row));
     }
-    nlohmann::ordered_json names = nlohmann::ordered_json::array();
-    for (const auto& r : rows)
-        names.push_back({{"row", r.line},
-                         {"video", r.name},
-                         {"caption", r.caption},
-                         {"edit", r.edit},
-                         {"results", "videos/" + r.name + "/results.json"}});
     j["videos"] = names;
     j["interval_rule"] = "mean ± 1.96·s/√n over the videos (normal approximation)";
     j["runs"] = pairs;
     writeFigures(plan, meanRuns, out / "figures", j, &halfRuns);
     writeJsonAtomically(out / "results.json", j);
+    writeDatasetReport(j, out);
+}
+
+// "i/N" → {i, N} with 0 ≤ i < N.
+std::pair<int, int> parseShard(const std::string& text) {
+    const auto slash = text.find('/');
+    if (slash == std::string::npos)
+        throw UsageError("--shard: expected i/N (e.g. 0/4), got '" + text + "'");
+    const int n = static_cast<int>(parseInteger("shard", text.substr(slash + 1), 1, 100000));
+    const int i = static_cast<int>(parseInteger("shard", text.substr(0, slash), 0, n - 1));
+    return {i, n};
 }
 
 int run(const ParsedArgs& args) {
@@ -496,10 +655,29 @@ int run(const ParsedArgs& args) {
         throw UsageError("--interval: " + e.message());
     }
     std::vector<DatasetRow> rows;
-    if (dataset)
+    std::optional<std::pair<int, int>> shard;
+    if (args.has("shard")) {
+        if (!dataset)
+            throw UsageError("--shard splits a --dataset run");
+        shard = parseShard(args.value("shard"));
+    }
+    if (dataset) {
         rows = forOption("dataset", args.value("dataset"), [&] {
             return readTgveDataset(args.value("dataset"), column->second, limit);
         });
+        // Shard i of N takes the videos i, i + N, i + 2N, … of the dataset's order: fixed by the
+        // CSV alone, so every worker computes the same split with no coordination.
+        if (shard) {
+            std::vector<DatasetRow> mine;
+            for (std::size_t k = 0; k < rows.size(); ++k)
+                if (static_cast<int>(k % static_cast<std::size_t>(shard->second)) == shard->first)
+                    mine.push_back(rows[k]);
+            if (mine.empty())
+                throw UsageError("--shard " + args.value("shard") + ": no video falls in it (" +
+                                 std::to_string(rows.size()) + " videos)");
+            rows = std::move(mine);
+        }
+    }
 
     // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
     // so a failed or interrupted probe leaves nothing half-written and never touches an earlier
@@ -554,7 +732,20 @@ int run(const ParsedArgs& args) {
         j["interval"] = req.grid.interval;
         j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
         j["inversion_guidance"] = req.inversionGuidance;
-        writeDatasetSummary(done, rows, out, j);
+        j["only_end_zero"] = req.grid.onlyEndZero;
+        if (shard)
+            j["shard"] = args.value("shard");
+        std::vector<nlohmann::ordered_json> videos;
+        nlohmann::ordered_json names = nlohmann::ordered_json::array();
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            videos.push_back(done[i].results);
+            names.push_back({{"row", rows[i].line},
+                             {"video", rows[i].name},
+                             {"caption", rows[i].caption},
+                             {"edit", rows[i].edit},
+                             {"results", "videos/" + rows[i].name + "/results.json"}});
+        }
+        writeDatasetSummary(done.front().result.plan, videos, names, out, j);
     }
     for (const auto& d : done) {
         resumed += d.result.runsResumed;
@@ -575,7 +766,296 @@ int run(const ParsedArgs& args) {
     return kExitOk;
 }
 
+// A results.json as written (key order kept); errors name the file.
+nlohmann::ordered_json readJsonFile(const fs::path& file) {
+    const std::string text = readTextFile(file);
+    try {
+        return nlohmann::ordered_json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw EngineError(ErrorCode::Format, file.string() + ": not valid JSON: " + e.what());
+    }
+}
+
+// `bench merge`: the shards' videos (copied), their summary recomputed as one run's, and with
+// --store their store rows copied into one store.
+int runMerge(const ParsedArgs& args) {
+    const fs::path finalOut = args.value("out");
+    const auto shards = args.values("from");
+    if (shards.size() < 2)
+        throw UsageError("--from: give every shard's run folder (at least two)");
+    std::vector<nlohmann::ordered_json> summaries;
+    for (const auto& dir : shards) {
+        const fs::path file = fs::path(dir) / "results.json";
+        auto j = forOption("from", dir, [&] { return readJsonFile(file); });
+        if (!j.contains("videos") || !j.contains("runs"))
+            throw UsageError("--from " + dir + ": results.json is not a dataset probe's summary");
+        summaries.push_back(std::move(j));
+    }
+    // Numbers from different settings do not average.
+    for (const char* key :
+         {"edit_column", "steps", "interval", "guidance", "inversion_guidance", "only_end_zero"})
+        for (std::size_t i = 1; i < summaries.size(); ++i)
+            if (summaries[i].value(key, nlohmann::ordered_json()) !=
+                summaries[0].value(key, nlohmann::ordered_json()))
+                throw UsageError("--from " + shards[i] + ": its " + key + " (" +
+                                 summaries[i].value(key, nlohmann::ordered_json()).dump() +
+                                 ") differs from " + shards[0] + "'s (" +
+                                 summaries[0].value(key, nlohmann::ordered_json()).dump() + ")");
+    struct Entry {
+        nlohmann::ordered_json name;
+        fs::path folder;
+    };
+    std::vector<Entry> entries;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < summaries.size(); ++i)
+        for (const auto& v : summaries[i]["videos"]) {
+            const auto video = v["video"].get<std::string>();
+            if (!seen.insert(video).second)
+                throw UsageError("--from " + shards[i] + ": video " + video +
+                                 " is in two shards; merge each shard once");
+            entries.push_back(
+                {v, fs::path(shards[i]) / fs::path(v["results"].get<std::string>()).parent_path()});
+        }
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        return a.name["row"].get<int>() < b.name["row"].get<int>();
+    });
+
+    StagedFolder staged(finalOut, "the merge writes a new run folder");
+    const fs::path& out = staged.path();
+    std::vector<nlohmann::ordered_json> videos;
+    nlohmann::ordered_json names = nlohmann::ordered_json::array();
+    for (const auto& e : entries) {
+        const fs::path target = out / "videos" / e.name["video"].get<std::string>();
+        fs::create_directories(target.parent_path());
+        fs::copy(e.folder, target, fs::copy_options::recursive);
+        videos.push_back(readJsonFile(target / "results.json"));
+        names.push_back(e.name);
+    }
+    // The plan every shard ran: the same grid over the same timesteps.
+    probe::GridOptions grid;
+    grid.interval = summaries[0]["interval"].get<int>();
+    grid.onlyEndZero = summaries[0].value("only_end_zero", false);
+    const auto plan = probe::planProbe(videos.front()["timesteps"].get<std::vector<std::int64_t>>(),
+                                       probe::gridPairs(grid));
+    for (std::size_t v = 0; v < videos.size(); ++v)
+        for (std::size_t r = 0; r < plan.runs.size(); ++r)
+            if (videos[v]["runs"].size() != plan.runs.size() ||
+                videos[v]["runs"][r]["run"].get<std::string>() != plan.runs[r].name())
+                throw EngineError(ErrorCode::Format,
+                                  (entries[v].folder / "results.json").string() +
+                                      ": its runs are not the grid's (expected " +
+                                      plan.runs[r].name() + " at position " + std::to_string(r) +
+                                      ")");
+    nlohmann::ordered_json j;
+    for (const char* key : {"dataset", "edit_column", "model", "steps", "interval", "guidance",
+                            "inversion_guidance", "only_end_zero"})
+        if (summaries[0].contains(key))
+            j[key] = summaries[0][key];
+    j["merged_from"] = shards;
+    writeDatasetSummary(plan, videos, names, out, j);
+
+#ifdef MP_HAVE_STORE
+    // Each video's store row, found by its key in the store its shard wrote (when this machine
+    // can read it), copied into one store for the workbench and later reports.
+    int copied = 0;
+    if (args.has("store")) {
+        auto target = forOption("store", args.value("store"),
+                                [&] { return store::ExperimentStore::open(args.value("store")); });
+        for (const auto& video : videos) {
+            if (!video.contains("store"))
+                continue;
+            const fs::path source = video["store"]["file"].get<std::string>();
+            const auto key = video["store"]["key"].get<std::string>();
+            if (!fs::exists(source)) {
+                std::fprintf(stderr, "note: %s is not here; its probe is not copied\n",
+                             source.string().c_str());
+                continue;
+            }
+            const auto from = store::ExperimentStore::open(source);
+            for (const auto& p : from.probes())
+                if (p.key == key) {
+                    const auto row = target.probe(p.key, p.params);
+                    for (const auto& r : from.runs(p.id))
+                        target.putRun(row.id, r);
+                    target.setStatus(row.id, p.status);
+                    ++copied;
+                }
+        }
+    }
+#endif
+    staged.commit();
+    std::printf("wrote %s: %zu videos from %zu shards\n", finalOut.string().c_str(), videos.size(),
+                shards.size());
+#ifdef MP_HAVE_STORE
+    if (args.has("store"))
+        std::printf("copied %d probes into %s\n", copied, args.value("store").c_str());
+#endif
+    return kExitOk;
+}
+
+std::vector<std::string>& subcommandArgs() {
+    static std::vector<std::string> args;
+    return args;
+}
+
+// `bench probe --devices A,B,…`: one worker process per device, each running shard k of N of the
+// same command into its own folder and store beside RUN_DIR, then the merge into RUN_DIR (and
+// the store). A failed worker leaves its shard to resume: run the same command again.
+int runOnDevices(const ParsedArgs& args) {
+    if (args.has("shard"))
+        throw UsageError("--devices runs every shard itself; leave out --shard");
+    std::vector<std::string> devices;
+    for (std::string rest = args.value("devices"); !rest.empty();) {
+        const auto comma = rest.find(',');
+        devices.push_back(rest.substr(0, comma));
+        rest = comma == std::string::npos ? std::string() : rest.substr(comma + 1);
+    }
+    for (const auto& d : devices)
+        if (d != "cpu" && d.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError("--devices: expected GPU numbers or cpu, e.g. 0,1,2,3; got '" + d +
+                             "'");
+    if (devices.size() < 2)
+        throw UsageError("--devices: give at least two devices (one needs no workers)");
+    const fs::path out = args.value("out");
+#ifdef MP_HAVE_STORE
+    const fs::path storeFile =
+        args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
+#else
+    const fs::path storeFile;
+#endif
+    const fs::path shardsDir = out.string() + ".shards";
+    const int n = static_cast<int>(devices.size());
+    // The worker's command line: this one without --devices/--out/--store, with its shard's.
+    std::vector<std::string> base;
+    const auto& given = subcommandArgs();
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        const std::string& a = given[i];
+        const bool withValue = a == "--devices" || a == "--out" || a == "--store";
+        if (withValue) {
+            ++i;
+            continue;
+        }
+        if (a.rfind("--devices=", 0) == 0 || a.rfind("--out=", 0) == 0 ||
+            a.rfind("--store=", 0) == 0)
+            continue;
+        base.push_back(a);
+    }
+    std::vector<pid_t> workers;
+    std::vector<std::string> shardDirs;
+    for (int k = 0; k < n; ++k) {
+        const std::string shardDir = (shardsDir / ("shard-" + std::to_string(k))).string();
+        shardDirs.push_back(shardDir);
+        mp::removeTree(shardDir);  // a shard folder is output only; its work resumes from the store
+        std::vector<std::string> argv{"motionprobe-cli", "bench", "probe"};
+        argv.insert(argv.end(), base.begin(), base.end());
+        argv.insert(argv.end(),
+                    {"--shard", std::to_string(k) + "/" + std::to_string(n), "--out", shardDir,
+                     "--store", (shardsDir / ("shard-" + std::to_string(k) + ".sqlite")).string()});
+        if (devices[k] == "cpu")
+            argv.insert(argv.end(), {"--device", "cpu"});
+        fs::create_directories(shardsDir);
+        // Each worker sees only its own GPU (as cuda:0). posix_spawn, not fork: this process
+        // already runs LibTorch's threads.
+        std::vector<std::string> env;
+        for (char** e = environ; *e; ++e)
+            if (std::strncmp(*e, "CUDA_VISIBLE_DEVICES=", 21) != 0)
+                env.emplace_back(*e);
+        if (devices[k] != "cpu")
+            env.push_back("CUDA_VISIBLE_DEVICES=" + devices[k]);
+        std::vector<char*> cargv, cenv;
+        for (auto& a : argv)
+            cargv.push_back(a.data());
+        cargv.push_back(nullptr);
+        for (auto& e : env)
+            cenv.push_back(e.data());
+        cenv.push_back(nullptr);
+        pid_t pid = 0;
+        if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, cargv.data(), cenv.data()) != 0)
+            throw EngineError(ErrorCode::Io, "--devices: cannot start a worker process");
+        std::printf("worker %d: shard %d/%d on %s (pid %d)\n", k, k, n,
+                    devices[k] == "cpu" ? "the CPU" : ("GPU " + devices[k]).c_str(), pid);
+        std::fflush(stdout);
+        workers.push_back(pid);
+    }
+    std::vector<std::string> failures;
+    for (int k = 0; k < n; ++k) {
+        int status = 0;
+        waitpid(workers[k], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failures.push_back("shard " + std::to_string(k) + " (" +
+                               (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
+                                                  : std::string("killed")) +
+                               ")");
+    }
+    if (!failures.empty()) {
+        std::string list;
+        for (const auto& f : failures)
+            list += (list.empty() ? "" : ", ") + f;
+        throw EngineError(
+            ErrorCode::Internal,
+            "--devices: " + list + " failed; run the same command again to resume what is missing");
+    }
+    std::vector<std::string> mergeArgs;
+    for (const auto& d : shardDirs)
+        mergeArgs.insert(mergeArgs.end(), {"--from", d});
+    mergeArgs.insert(mergeArgs.end(), {"--out", out.string()});
+    if (!storeFile.empty())
+        mergeArgs.insert(mergeArgs.end(), {"--store", storeFile.string()});
+    std::string error;
+    const auto parsed = parseArgs(benchMergeCommand().spec, mergeArgs, error);
+    if (!parsed)
+        throw EngineError(ErrorCode::Internal, "--devices: the merge's arguments: " + error);
+    const int merged = runMerge(*parsed);
+    if (merged == kExitOk)
+        mp::removeTree(shardsDir);
+    return merged;
+}
+
 }  // namespace
+
+void setSubcommandArgs(std::vector<std::string> args) {
+    subcommandArgs() = std::move(args);
+}
+
+// `bench probe`: the probe over a dataset (sharded with --shard), as `probe --dataset`.
+Command benchProbeCommand() {
+    auto command = probeCommand();
+    command.spec.name = "bench probe";
+    command.spec.summary =
+        "The probe over every video of a TGVE-layout dataset: per-video results, the mean "
+        "heatmaps with 95% intervals, report.md and report.html; --shard i/N runs one shard "
+        "(docs/benchmarks.md).";
+    command.spec.options.push_back(
+        {"devices", "LIST",
+         "one worker process per device (GPU numbers, or cpu), each on its shard, then the "
+         "merge: e.g. 0,1,2,3"});
+    const auto probe = command.run;
+    command.run = [probe](const ParsedArgs& args) {
+        if (!args.has("dataset"))
+            throw UsageError(
+                "--dataset is needed (a TGVE-layout folder, e.g. "
+                "resources/examples/toy-tgve)");
+        return args.has("devices") ? runOnDevices(args) : probe(args);
+    };
+    return command;
+}
+
+Command benchMergeCommand() {
+    CommandSpec spec{
+        "bench merge",
+        "Combines the run folders of `bench probe --shard i/N` into one run: the videos, the mean "
+        "heatmaps and the report, as one unsharded run writes them (docs/benchmarks.md).",
+        {},
+        {
+            {"from", "RUN_DIR", "a shard's run folder (repeat for every shard)", true, "", true},
+            {"out", "RUN_DIR", "the merged run folder", true},
+#ifdef MP_HAVE_STORE
+            {"store", "FILE", "also copy the shards' probes into this experiment store"},
+#endif
+        },
+        ""};
+    return {std::move(spec), runMerge};
+}
 
 Command probeCommand() {
     std::vector<OptionSpec> options = {
@@ -603,6 +1083,8 @@ Command probeCommand() {
         {"edit-column", "NAME",
          "--dataset: the edit caption: style, object, background or multiple", false, "object"},
         {"limit", "N", "--dataset: only the first N videos (0: all)", false, "0"},
+        {"shard", "i/N",
+         "--dataset: only shard i of N (videos i, i + N, …); `bench merge` combines the shards"},
         {"store", "FILE",
          "the experiment store (SQLite) the probe records into and resumes from (default: "
          "$MOTIONPROBE_STORE, else ~/.local/share/motionprobe/experiments.sqlite)"},

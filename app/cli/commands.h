@@ -39,6 +39,12 @@ Command toyOracleCommand();     // the toy world's oracle on a video
 Command toyTokenizerCommand();  // the toy world's CLIP tokenizer
 Command customizeCommand();     // one-shot motion customization: docs/customization.md
 Command probeCommand();         // the prompt-tampering probe: docs/probe.md
+Command
+benchProbeCommand();  // `bench probe`: the probe over a dataset, sharded: docs/benchmarks.md
+Command benchMergeCommand();  // `bench merge`: the shards of a `bench probe` as one run
+// The arguments a sub-command was given (after "bench probe"), for `--devices` to hand its worker
+// processes the same command line. Set by main() before dispatching.
+void setSubcommandArgs(std::vector<std::string> args);
 #endif
 
 // --device and --dtype, for every command that runs a model. `dtypeDefault` is "auto" (fp32 on

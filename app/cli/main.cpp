@@ -91,6 +91,16 @@ int main(int argc, char** argv) {
         args[0] = "version";
     mp::configureThreads();
     mp::cli::installInterruptHandler();
+#ifdef MP_HAVE_VIDEO
+    // The dataset benchmarks are sub-commands of bench ("bench probe", "bench merge"); plain
+    // `bench --component …` stays the speed benchmark.
+    if (args[0] == "bench" && args.size() > 1)
+        for (const auto& c : {mp::cli::benchProbeCommand(), mp::cli::benchMergeCommand()})
+            if (c.spec.name == "bench " + args[1]) {
+                mp::cli::setSubcommandArgs({args.begin() + 2, args.end()});
+                return mp::cli::dispatch(c, {args.begin() + 2, args.end()});
+            }
+#endif
     for (const auto& c : commands())
         if (c.spec.name == args[0])
             return mp::cli::dispatch(c, {args.begin() + 1, args.end()});

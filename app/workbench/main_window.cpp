@@ -24,6 +24,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -833,6 +834,16 @@ QString droppedVideo(const QMimeData* mime) {
 }
 
 }  // namespace
+
+// Closing never waits for a job to finish: every running job is told to stop at once (the
+// controller's destructor then waits only for the current denoising step).
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_engine->activeJobCount() > 0) {
+        appendLog(tr("closing: cancelling %n job(s)", nullptr, m_engine->activeJobCount()));
+        m_engine->cancelAll();
+    }
+    QMainWindow::closeEvent(event);
+}
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     if (!droppedVideo(event->mimeData()).isEmpty())

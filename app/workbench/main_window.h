@@ -111,6 +111,7 @@ private:
     void connectEngine();
     void rebuildRecentMenu();
     void rebuildRecentVideosMenu();
+    void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void showAbout();

@@ -36,6 +36,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <memory>
 
 using mp::app::EngineController;
 using mp::app::JobId;
@@ -107,6 +108,7 @@ private Q_SLOTS:
     void probeCancel();
     void customizeFromPanel();
     void scriptedScreenshots();
+    void closeDuringProbe();
 
 private:
     QTemporaryDir m_tmp;
@@ -468,6 +470,33 @@ void TestWorkbenchJobs::scriptedScreenshots() {
     QCOMPARE(names, (QStringList{u"probe.png"_s, u"tradeoff.png"_s, u"compare.png"_s,
                                  u"customize.png"_s, u"experiments.png"_s}));
     QVERIFY(window.findChild<CompareView*>(QStringLiteral("compareTab"))->clipCount() == 4);
+}
+
+// Closing the window while a probe runs cancels it: the job ends as cancelled within a
+// denoising step, and the engine (its thread joined) goes down promptly after.
+void TestWorkbenchJobs::closeDuringProbe() {
+    Settings settings(m_tmp.filePath(QStringLiteral("close.ini")));
+    auto engine = std::make_unique<EngineController>();
+    auto window = std::make_unique<MainWindow>(engine.get(), &settings);
+    QVERIFY(showOnExample(*window, 2));
+    window->findChild<QSpinBox*>(QStringLiteral("probeSteps"))->setValue(20);
+    QSignalSpy started(engine.get(), &EngineController::probeStarted);
+    QSignalSpy cancelled(engine.get(), &EngineController::cancelled);
+    const JobId id = window->startProbe();
+    QVERIFY(id != 0);
+    QVERIFY(started.wait(300000));  // the model is loaded and the inversion under way
+    QVERIFY(engine->isActive(id));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(window->close());
+    QTRY_VERIFY_WITH_TIMEOUT(!engine->isActive(id), 60000);
+    qInfo("the probe stopped %lld ms after the window closed", clock.elapsed());
+    QCOMPARE(cancelled.count(), 1);
+    QCOMPARE(cancelled.at(0).at(0).value<JobId>(), id);
+    window.reset();
+    clock.restart();
+    engine.reset();  // joins the engine thread
+    QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
 }
 
 QTEST_MAIN(TestWorkbenchJobs)

@@ -46,6 +46,7 @@ Command videoInfoCommand() {
                     j["sample_aspect_ratio"] =
                         std::to_string(s.sampleAspectNum) + ":" + std::to_string(s.sampleAspectDen);
                     j["field_order"] = s.fieldOrder;
+                    j["alpha"] = s.alpha;
                     j["frames_estimated"] = s.frameCountEstimated;
                     j["fps"] = s.fps;
                     j["duration"] = s.durationSeconds;
@@ -69,6 +70,8 @@ Command videoInfoCommand() {
                               << " (sample aspect ratio)\n";
                     if (!s.fieldOrder.empty())
                         std::cout << "fields:    " << s.fieldOrder << "\n";
+                    if (s.alpha)
+                        std::cout << "alpha:     yes (composited over the background)\n";
                     std::cout << "fps:       " << str::fixed(s.fps, 3) << "\n"
                               << "duration:  " << str::fixed(s.durationSeconds, 3) << " s\n"
                               << "frames:    " << s.frameCount

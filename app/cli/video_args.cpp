@@ -12,7 +12,8 @@ const char* const kSelectHelp =
     "0), uniform (N frames spread evenly in time over the whole video), stride:K or\n"
     "stride:K:START (every K-th frame), fps:F (resampled to F fps, nearest frame in time), all.\n"
     "--from/--to (seconds) limit any mode to a time range. Frames come out as a player shows\n"
-    "them: turned and mirrored by the display matrix, non-square pixels stretched.\n"
+    "them: turned and mirrored by the display matrix, non-square pixels stretched, interlaced\n"
+    "frames deinterlaced, pictures with alpha composited over a background (black).\n"
     "Inputs: any video FFmpeg reads, or a folder of .jpg/.png/.bmp frames in natural order.";
 
 const char* const kOutputHelp =
@@ -42,8 +43,16 @@ std::vector<OptionSpec> decodeOptionSpecs() {
         {"from", "SECONDS", "only frames at or after this time (from the first frame)", false, "0"},
         {"to", "SECONDS", "only frames before this time (0: to the end)", false, "0"},
         {"seek", "MODE",
-         "uniform: auto (seek to keyframes in long files), always or never (read everything)",
+         "uniform, fps:F and --from/--to: auto (seek to keyframes in long files), always or "
+         "never (read everything)",
          false, "auto"},
+        {"deinterlace", "MODE",
+         "auto (interlaced streams and frames, as players do), on (every frame) or off (fields "
+         "woven as stored)",
+         false, "auto"},
+        {"background", "COLOR",
+         "what pictures with alpha are composited over: black, white, gray or #RRGGBB", false,
+         "black"},
     };
     for (auto& o : sourceOptionSpecs())
         specs.push_back(std::move(o));
@@ -75,6 +84,23 @@ video::DecodeOptions sourceOptionsFrom(const ParsedArgs& args) {
     o.sequenceFps = parseNumber("sequence-fps", args.value("sequence-fps"), 1e-3, 1000);
     o.allowPartial = args.flag("allow-partial");
     return o;
+}
+
+video::Background parseBackground(const std::string& option, const std::string& text) {
+    const auto t = str::toLower(text);
+    if (t == "black")
+        return {0, 0, 0};
+    if (t == "white")
+        return {255, 255, 255};
+    if (t == "gray" || t == "grey")
+        return {128, 128, 128};
+    const std::string hex = !t.empty() && t[0] == '#' ? t.substr(1) : t;
+    if (hex.size() == 6 && hex.find_first_not_of("0123456789abcdef") == std::string::npos) {
+        const auto v = std::stoul(hex, nullptr, 16);
+        return {static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+                static_cast<std::uint8_t>(v)};
+    }
+    throw UsageError("--" + option + " expects black, white, gray or #RRGGBB, got '" + text + "'");
 }
 
 video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
@@ -121,6 +147,16 @@ video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args) {
         o.seek = video::SeekMode::Never;
     else
         throw UsageError("--seek expects auto, always or never, got '" + seek + "'");
+    const auto deinterlace = args.value("deinterlace");
+    if (deinterlace == "auto")
+        o.deinterlace = video::DeinterlaceMode::Auto;
+    else if (deinterlace == "on")
+        o.deinterlace = video::DeinterlaceMode::On;
+    else if (deinterlace == "off")
+        o.deinterlace = video::DeinterlaceMode::Off;
+    else
+        throw UsageError("--deinterlace expects auto, on or off, got '" + deinterlace + "'");
+    o.background = parseBackground("background", args.value("background"));
     return o;
 }
 

@@ -13,7 +13,8 @@ namespace mp::cli {
 
 // --sequence-fps --allow-partial: how the source is read (video-info takes only these)
 std::vector<OptionSpec> sourceOptionSpecs();
-// the source options plus --frames --select --size --fit --filter --no-rotate
+// the source options plus --frames --select --size --fit --filter --no-rotate --no-aspect
+// --from --to --seek --deinterlace --background
 std::vector<OptionSpec> decodeOptionSpecs();
 // --fps --quality --codec
 std::vector<OptionSpec> encodeOptionSpecs();
@@ -22,6 +23,8 @@ std::vector<OptionSpec> encodeOptionSpecs();
 video::DecodeOptions sourceOptionsFrom(const ParsedArgs& args);
 video::DecodeOptions decodeOptionsFrom(const ParsedArgs& args);
 video::EncodeOptions encodeOptionsFrom(const ParsedArgs& args);
+// "black", "white", "gray" or "#RRGGBB" (the '#' optional); throws UsageError naming the option.
+video::Background parseBackground(const std::string& option, const std::string& text);
 // "WxH" -> {W, H}; throws UsageError naming the option.
 std::pair<int, int> parseSize(const std::string& option, const std::string& text);
 

@@ -29,8 +29,10 @@ struct SourceInfo {
     // Sample (pixel) aspect ratio of the stored picture; 1:1 when square or unknown.
     int sampleAspectNum = 1;
     int sampleAspectDen = 1;
-    std::string fieldOrder;  // "progressive", "tt" (top field first), "bb", "tb", "bt" or ""
-    double fps = 0;          // the source's frame rate (average rate for variable-rate streams)
+    std::string fieldOrder;     // "progressive", "tt" (top field first), "bb", "tb", "bt" or ""
+    bool deinterlaced = false;  // the kept frames went through the deinterlacer
+    bool alpha = false;         // the pixel format has alpha: frames are composited over a colour
+    double fps = 0;             // the source's frame rate (average rate for variable-rate streams)
     std::int64_t frameCount = -1;            // frames in the whole source; -1 when not counted
     bool frameCountEstimated = false;        // frameCount comes from the container, not a count
     double durationSeconds = 0;              // 0 when unknown

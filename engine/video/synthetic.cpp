@@ -36,20 +36,30 @@ int syntheticBits(int width) {
     return std::clamp(width / 6, 4, 12);
 }
 
-std::vector<std::uint8_t> syntheticFrame(int width, int height, int index, bool alpha) {
+namespace {
+
+int squareSize(int width, int height) {
+    return std::max(2, std::min(width, height) / 8);
+}
+
+// The square runs along the top edge, inside the top quadrants; `step` is its position.
+int squareLeft(int width, int height, int step) {
+    const int span = std::max(1, width - squareSize(width, height));
+    return step % span;
+}
+
+std::vector<std::uint8_t> drawPattern(int width, int height, int index, int sx, bool alpha) {
     const int channels = alpha ? 4 : 3;
     std::vector<std::uint8_t> out(static_cast<std::size_t>(width) * height * channels);
     const Band band = bandOf(width, height);
-    const int square = std::max(2, std::min(width, height) / 8);
-    // The square runs along the top edge, inside the top quadrants.
-    const int span = std::max(1, width - square);
-    const int sx = (index * 3) % span, sy = std::max(0, band.top / 2 - square / 2);
+    const int square = squareSize(width, height);
+    const int sy = std::max(0, band.top / 2 - square / 2);
     auto put = [&](std::uint8_t* p, Rgb c, int x) {
         p[0] = c.r;
         p[1] = c.g;
         p[2] = c.b;
         if (alpha)
-            p[3] = x < width / 2 ? 255 : 96;
+            p[3] = syntheticAlpha(x, width);
     };
     // One row per kind (top quadrants, band, bottom quadrants), copied down; then the square.
     std::vector<std::uint8_t> top(static_cast<std::size_t>(width) * channels), mid(top.size()),
@@ -75,6 +85,32 @@ std::vector<std::uint8_t> syntheticFrame(int width, int height, int index, bool 
             put(out.data() + (static_cast<std::size_t>(y) * width + x) * channels, {250, 250, 250},
                 x);
     }
+    return out;
+}
+
+}  // namespace
+
+std::uint8_t syntheticAlpha(int x, int width) {
+    return x < width / 3 ? 255 : x < 2 * width / 3 ? 128 : 0;
+}
+
+std::vector<std::uint8_t> syntheticFrame(int width, int height, int index, bool alpha) {
+    return drawPattern(width, height, index, squareLeft(width, height, index * 3), alpha);
+}
+
+std::vector<std::uint8_t> syntheticField(int width, int height, int index, bool bottom) {
+    const int square = squareSize(width, height);
+    return drawPattern(width, height, index,
+                       squareLeft(width, height, (2 * index + (bottom ? 1 : 0)) * square), false);
+}
+
+std::vector<std::uint8_t> syntheticInterlacedFrame(int width, int height, int index) {
+    auto out = syntheticField(width, height, index, false);
+    const auto bottom = syntheticField(width, height, index, true);
+    const auto row = static_cast<std::size_t>(width) * 3;
+    for (int y = 1; y < height; y += 2)
+        std::copy_n(bottom.begin() + static_cast<std::ptrdiff_t>(y * row), row,
+                    out.begin() + static_cast<std::ptrdiff_t>(y * row));
     return out;
 }
 
@@ -141,7 +177,7 @@ Result<void> writeSyntheticVideo(const std::filesystem::path& path,
             enc->gop_size = spec.gop;
         enc->sample_aspect_ratio = {spec.sampleAspectNum, spec.sampleAspectDen};
         const auto* desc = av_pix_fmt_desc_get(pixFmt);
-        const bool alpha = desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
+        const bool alpha = !spec.interlaced && desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
         if (spec.pixelFormat.rfind("yuvj", 0) == 0)
             enc->color_range = AVCOL_RANGE_JPEG;
         if (spec.interlaced) {
@@ -248,7 +284,10 @@ Result<void> writeSyntheticVideo(const std::filesystem::path& path,
             throw EngineError(ErrorCode::Internal, "out of memory (frame)");
         for (int i = 0; i < spec.frames; ++i) {
             job.report("encode", i + 1, spec.frames);
-            const auto rgb = syntheticFrame(spec.width, spec.height, i, alpha);
+            const int number = spec.firstIndex + i;
+            const auto rgb = spec.interlaced
+                                 ? syntheticInterlacedFrame(spec.width, spec.height, number)
+                                 : syntheticFrame(spec.width, spec.height, number, alpha);
             if (av_frame_make_writable(frame.get()) < 0)
                 throw EngineError(ErrorCode::Internal, "out of memory (frame)");
             const std::uint8_t* src[1] = {rgb.data()};

@@ -40,15 +40,28 @@ struct SyntheticSpec {
     int matrixRotation = 0;
     bool matrixHflip = false;
     bool matrixVflip = false;
-    std::string rotateTag;    // the legacy `rotate` stream tag, e.g. "90" (no matrix)
-    bool interlaced = false;  // field-coded, top field first
-    int gop = 0;              // keyframe interval; 0 = the encoder's default
+    std::string rotateTag;  // the legacy `rotate` stream tag, e.g. "90" (no matrix)
+    // Field-coded, top field first, with the fields at their own times
+    // (syntheticInterlacedFrame()); alpha is not written then.
+    bool interlaced = false;
+    int firstIndex = 0;  // frame number of the first picture (e.g. one file per frame)
+    int gop = 0;         // keyframe interval; 0 = the encoder's default
     std::vector<std::pair<std::string, std::string>> codecOptions;  // e.g. {"preset", "ultrafast"}
 };
 
-// The picture of frame `index` at width x height: packed RGB24, or RGBA with `alpha` (alpha is
-// 255 on the left half and 96 on the right).
+// The picture of frame `index` at width x height: packed RGB24, or RGBA with `alpha` (alpha in
+// three columns: opaque, half, transparent; syntheticAlpha()).
 std::vector<std::uint8_t> syntheticFrame(int width, int height, int index, bool alpha = false);
+// The alpha of column x: 255 in the left third, 128 in the middle third, 0 in the right third.
+std::uint8_t syntheticAlpha(int x, int width);
+
+// Interlaced video shows each field at its own time. Field pictures of frame `index` (RGB24):
+// the same picture and frame number, with the square one square width further on in every
+// field (top field of frame i at step 2i, bottom at 2i + 1), so that two fields never agree
+// where it moves. A player's deinterlaced frame is the first (top) field's picture.
+std::vector<std::uint8_t> syntheticField(int width, int height, int index, bool bottom);
+// The stored (woven) frame: even rows from the top field, odd rows from the bottom field.
+std::vector<std::uint8_t> syntheticInterlacedFrame(int width, int height, int index);
 
 // The quadrant colours, top-left, top-right, bottom-left, bottom-right.
 struct Rgb {

@@ -3,6 +3,7 @@
 
 #include "core/strings.h"
 #include "io/json_util.h"
+#include "video/deinterlace.h"
 #include "video/ffmpeg_util.h"
 #include "video/thumbnails.h"
 #include "video/video_io.h"
@@ -88,7 +89,7 @@ void checkExists(const fs::path& path, const std::string& label) {
 // One video stream of one file, decoded frame by frame in presentation order.
 class VideoReader {
 public:
-    VideoReader(const fs::path& path, const std::string& label) {
+    VideoReader(const fs::path& path, const std::string& label) : m_label(label) {
         ff::installLogForwarding();
         ff::clearLastLogError();
         checkExists(path, label);
@@ -184,9 +185,63 @@ public:
         m_errorsAtStart = ff::logErrorCount();
     }
 
-    // The next frame in presentation order, valid until the next call; nullptr at the end of the
-    // stream or where it breaks off (then streamBreak() says why).
+    // How the frames next() returns are deinterlaced (counting passes leave it Off: the
+    // timestamps are the same either way). Set before reading.
+    void setDeinterlace(DeinterlaceMode mode) {
+        m_deintMode = mode;
+        m_deint.reset();
+        m_deintFinished = false;
+    }
+    bool deinterlacing() const { return m_deint != nullptr; }
+
+    // The next frame in presentation order, deinterlaced as setDeinterlace() says, valid until
+    // the next call; nullptr at the end of the stream or where it breaks off (then
+    // breakReason() says why).
     AVFrame* next() {
+        for (;;) {
+            if (m_deint && m_deint->pull(m_filtered.get()))
+                return returned(m_filtered.get());
+            AVFrame* f = decodeNext();
+            if (!f) {
+                // The deinterlacer holds a frame until it has seen the next: let it go.
+                if (m_deint && !m_deintFinished) {
+                    m_deint->finish();
+                    m_deintFinished = true;
+                    continue;
+                }
+                return nullptr;
+            }
+            if (!m_deint) {
+                // Auto, as players do: every frame of a stream whose field order says
+                // interlaced, else the frames flagged interlaced, from the first such frame on.
+                const int order = m_stream->codecpar->field_order;
+                const bool streamInterlaced = order == AV_FIELD_TT || order == AV_FIELD_BB ||
+                                              order == AV_FIELD_TB || order == AV_FIELD_BT;
+                const bool all = m_deintMode == DeinterlaceMode::On || streamInterlaced;
+                if (m_deintMode == DeinterlaceMode::Off || (!all && !ff::isInterlaced(f)))
+                    return returned(f);
+                // The field shown first: TB is coded top first but shown bottom first.
+                const int tff = !streamInterlaced                              ? -1
+                                : order == AV_FIELD_TT || order == AV_FIELD_BT ? 1
+                                                                               : 0;
+                m_deint =
+                    std::make_unique<ff::Deinterlacer>(all, tff, m_stream->time_base, m_label);
+                m_everDeinterlaced = true;
+                if (!m_filtered)
+                    m_filtered = ff::allocFrame();
+            }
+            m_deint->push(f);
+        }
+    }
+
+private:
+    AVFrame* returned(AVFrame* f) {
+        ++m_returned;
+        return f;
+    }
+
+    // The next decoded frame (before deinterlacing).
+    AVFrame* decodeNext() {
         if (m_done)
             return nullptr;
         av_frame_unref(m_frame.get());
@@ -208,9 +263,9 @@ public:
                 if (m_sar.num <= 0 && m_frame->sample_aspect_ratio.num > 0)
                     m_sar = m_frame->sample_aspect_ratio;
                 if (m_fieldOrder.empty())
-                    m_fieldOrder = !m_frame->interlaced_frame ? "progressive"
-                                   : m_frame->top_field_first ? "tt"
-                                                              : "bb";
+                    m_fieldOrder = !ff::isInterlaced(m_frame.get()) ? "progressive"
+                                   : m_frame->top_field_first       ? "tt"
+                                                                    : "bb";
                 const double t = timestampOf(m_frame.get());
                 if (m_read == 0)
                     m_firstTime = t;
@@ -272,6 +327,7 @@ public:
         }
     }
 
+public:
     // Moves to the last keyframe at or before `seconds` (stream time). Frames that follow come
     // from there; counts and completeness checks no longer apply. False when the file cannot.
     bool seek(double seconds) {
@@ -285,6 +341,9 @@ public:
         m_flushing = false;
         m_done = false;
         m_pendingBreak.clear();
+        // The deinterlacer must not blend frames from before the seek into those after.
+        m_deint.reset();
+        m_deintFinished = false;
         return true;
     }
 
@@ -338,7 +397,8 @@ public:
     bool seekable() const { return m_fmt->pb && (m_fmt->pb->seekable & AVIO_SEEKABLE_NORMAL); }
     bool broken() const { return m_broken; }
     const std::string& breakReason() const { return m_breakReason; }
-    std::int64_t framesRead() const { return m_read; }
+    // Frames next() has returned.
+    std::int64_t framesRead() const { return m_returned; }
     Orientation orientation() const { return m_orientation; }
     AVRational sampleAspect() const { return m_sar; }
     std::int64_t bitRate() const { return m_fmt->bit_rate; }
@@ -416,6 +476,9 @@ public:
         }
         s.fps = fps();
         s.durationSeconds = anyDuration();
+        const auto* desc = av_pix_fmt_desc_get(fmt);
+        s.alpha = desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
+        s.deinterlaced = m_everDeinterlaced;
         return s;
     }
 
@@ -472,7 +535,14 @@ private:
     bool m_orientationKnown = false;
     AVRational m_sar{0, 1};
     std::string m_fieldOrder;
-    std::int64_t m_read = 0;
+    std::int64_t m_read = 0;      // decoded
+    std::int64_t m_returned = 0;  // handed out by next() (the deinterlacer lags one behind)
+    std::string m_label;
+    DeinterlaceMode m_deintMode = DeinterlaceMode::Off;
+    std::unique_ptr<ff::Deinterlacer> m_deint;
+    ff::FramePtr m_filtered;
+    bool m_deintFinished = false;
+    bool m_everDeinterlaced = false;
     double m_firstTime = 0;
     double m_lastTime = 0;
     double m_longestGap = 0;
@@ -497,9 +567,12 @@ AVFrame* firstImage(VideoReader& reader, const std::string& fileLabel) {
 }
 
 // Decoded frames -> packed RGB24, at the frame's own size or scaled to outW x outH on the way
-// (thumbnails: area averaging straight from the decoder's planes, the cheap path).
+// (thumbnails: area averaging straight from the decoder's planes, the cheap path). Pictures
+// with alpha are composited over the background.
 class RgbConverter {
 public:
+    explicit RgbConverter(Background background = {}) : m_background(background) {}
+
     std::vector<std::uint8_t> convert(const AVFrame* f,
                                       const std::string& label,
                                       int outW = 0,
@@ -508,13 +581,51 @@ public:
         if (fmt != m_format) {
             requireConvertibleToRgb(av_get_pix_fmt_name(fmt), label);
             m_format = fmt;
+            const auto* desc = av_pix_fmt_desc_get(fmt);
+            m_alpha = desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
         }
         const bool scaled = outW > 0 && (outW != f->width || outH != f->height);
-        const int w = scaled ? outW : f->width, h = scaled ? outH : f->height;
+        if (m_alpha) {
+            // Composite at full size, then scale: scaling straight alpha first would blend in
+            // the colours of transparent pixels at every edge.
+            auto rgb = composite(f, label);
+            return scaled ? image::resize(rgb, f->width, f->height, 3, outW, outH,
+                                          image::ResampleFilter::Box)
+                          : rgb;
+        }
+        return toPacked(f, label, AV_PIX_FMT_RGB24, scaled ? outW : f->width,
+                        scaled ? outH : f->height);
+    }
+
+private:
+    // RGBA from swscale (colours as stored, alpha as stored), then each pixel over the
+    // background: (c * a + bg * (255 - a)) / 255, rounded.
+    std::vector<std::uint8_t> composite(const AVFrame* f, const std::string& label) {
+        const auto rgba = toPacked(f, label, AV_PIX_FMT_RGBA, f->width, f->height);
+        const std::size_t n = static_cast<std::size_t>(f->width) * f->height;
+        std::vector<std::uint8_t> out(n * 3);
+        const int bg[3] = {m_background.r, m_background.g, m_background.b};
+        for (std::size_t i = 0; i < n; ++i) {
+            const int a = rgba[i * 4 + 3];
+            for (int c = 0; c < 3; ++c)
+                out[i * 3 + c] = static_cast<std::uint8_t>(
+                    (rgba[i * 4 + c] * a + bg[c] * (255 - a) + 127) / 255);
+        }
+        return out;
+    }
+
+    std::vector<std::uint8_t> toPacked(const AVFrame* f,
+                                       const std::string& label,
+                                       AVPixelFormat dst,
+                                       int w,
+                                       int h) {
+        const auto fmt = static_cast<AVPixelFormat>(f->format);
+        const bool scaled = w != f->width || h != f->height;
+        const int channels = dst == AV_PIX_FMT_RGBA ? 4 : 3;
         bool fullRange = f->color_range == AVCOL_RANGE_JPEG;
         const AVPixelFormat src = ff::withoutJpegRange(fmt, fullRange);
         SwsContext* ctx = sws_getCachedContext(
-            m_sws.release(), f->width, f->height, src, w, h, AV_PIX_FMT_RGB24,
+            m_sws.release(), f->width, f->height, src, w, h, dst,
             scaled ? SWS_AREA : SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
             nullptr, nullptr);
         m_sws.reset(ctx);
@@ -530,27 +641,28 @@ public:
             sws_setColorspaceDetails(ctx, sws_getCoefficients(space), fullRange ? 1 : 0,
                                      sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
         }
-        if (!m_rgb || m_rgb->width != w || m_rgb->height != h) {
+        if (!m_rgb || m_rgb->width != w || m_rgb->height != h || m_rgb->format != dst) {
             m_rgb = ff::allocFrame();
-            m_rgb->format = AV_PIX_FMT_RGB24;
+            m_rgb->format = dst;
             m_rgb->width = w;
             m_rgb->height = h;
             if (av_frame_get_buffer(m_rgb.get(), 0) < 0)
                 throw EngineError(ErrorCode::Internal, "out of memory (RGB frame)");
         }
         sws_scale(ctx, f->data, f->linesize, 0, f->height, m_rgb->data, m_rgb->linesize);
-        std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * h * 3);
+        std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * h * channels);
         for (int y = 0; y < h; ++y)
-            std::memcpy(out.data() + static_cast<std::size_t>(y) * w * 3,
+            std::memcpy(out.data() + static_cast<std::size_t>(y) * w * channels,
                         m_rgb->data[0] + static_cast<std::ptrdiff_t>(y) * m_rgb->linesize[0],
-                        static_cast<std::size_t>(w) * 3);
+                        static_cast<std::size_t>(w) * channels);
         return out;
     }
 
-private:
+    Background m_background;
     ff::SwsPtr m_sws;
     ff::FramePtr m_rgb;
     AVPixelFormat m_format = AV_PIX_FMT_NONE;
+    bool m_alpha = false;
 };
 
 // Stored pixels -> what a player shows (non-square pixels stretched, then turned and mirrored),
@@ -692,27 +804,42 @@ double estimatedFrames(const VideoReader& rd) {
     return rd.anyDuration() * rd.fps();
 }
 
-// Uniform selection by seeking: the first frame, then the last (from a seek near the end), then
-// for each wanted time in between the nearest frame, decoded from the keyframe before it. Reads
-// a few groups of pictures instead of the whole stream. Returns nothing when the file does not
-// allow it (no duration or rate, not seekable, damage, an early end, too few frames): the
-// caller then reads the whole stream, which also reports damage with its frame count.
-std::optional<Clip> decodeUniformBySeeking(VideoReader& rd,
-                                           const fs::path& path,
-                                           const DecodeOptions& o,
-                                           const std::string& label,
-                                           const JobContext& job,
-                                           ThumbBox box,
-                                           bool keyframesOnly = false) {
+// The highest index, counted from the range's first frame, that First or Stride with a count
+// can keep; -1 when they keep on to the end.
+std::int64_t lastInRange(const FrameSelection& s) {
+    if (s.mode == SelectMode::First)
+        return s.start + std::int64_t{s.count} - 1;
+    if (s.mode == SelectMode::Stride && s.count > 0)
+        return s.start + std::int64_t{s.stride} * (s.count - 1);
+    return -1;
+}
+
+// Selection by seeking, for long files: uniform, fps:F and time ranges read only what their
+// frames need. Every wanted time is reached by seeking to the keyframe before it (unless one
+// is already behind the current position) and decoding forward, keeping the nearest frame; a
+// range is read from the keyframe before its start up to its end. Uniform and fps first find the
+// last frame (from a seek near the end), which fixes their times and catches an early end.
+// Returns nothing when the file does not allow it (no duration or rate, not seekable, damage,
+// an early end, too few frames): the caller then reads the whole stream, which also reports
+// damage with its frame count and gives the "asked for N frames" errors.
+std::optional<Clip> decodeBySeeking(VideoReader& rd,
+                                    const fs::path& path,
+                                    const DecodeOptions& o,
+                                    const std::string& label,
+                                    const JobContext& job,
+                                    ThumbBox box,
+                                    bool keyframesOnly = false) {
     const FrameSelection& sel = o.select;
     const double rate = rd.fps();
     const double duration = rd.anyDuration();
     if (!rd.seekable() || !(rate > 0) || !(duration > 0) || rd.framesRead() != 0)
         return std::nullopt;
     const double period = 1.0 / rate;
+    const double noLimit = std::numeric_limits<double>::infinity();
+    rd.setDeinterlace(o.deinterlace);
     Clip clip;
     FramePipeline pipeline{o, label, clip};
-    RgbConverter converter;
+    RgbConverter converter{o.background};
 
     // prev and cur: the last two decoded frames, enough to pick the nearest to a wanted time.
     ff::FramePtr prev = ff::allocFrame(), cur = ff::allocFrame();
@@ -722,11 +849,15 @@ std::optional<Clip> decodeUniformBySeeking(VideoReader& rd,
         av_frame_unref(cur.get());
         havePrev = haveCur = false;
     };
+    auto timeOf = [&](const ff::FramePtr& f) { return rd.timestampOf(f.get()); };
+    bool disorder = false;  // timestamps that go backwards: the full read copes, seeking not
     auto pull = [&]() -> bool {
         job.throwIfCancelled();
         AVFrame* f = rd.next();
         if (!f)
             return false;
+        if (haveCur && rd.timestampOf(f) <= timeOf(cur))
+            disorder = true;
         av_frame_unref(prev.get());
         if (haveCur) {
             av_frame_move_ref(prev.get(), cur.get());
@@ -736,125 +867,184 @@ std::optional<Clip> decodeUniformBySeeking(VideoReader& rd,
         haveCur = true;
         return true;
     };
-    auto timeOf = [&](const ff::FramePtr& f) { return rd.timestampOf(f.get()); };
     auto seekTo = [&](double t) {
         forget();
         return rd.seek(t);
     };
+    const auto noSkip = -std::numeric_limits<double>::infinity();
 
-    // 1. The first frame (of the range).
+    // 1. The first frame, then the first frame of the range.
     if (!pull())
         return std::nullopt;
     const double t0 = timeOf(cur);
+    const double limit = sel.to > 0 ? t0 + sel.to - 1e-6 : noLimit;  // frames from here are out
     if (sel.from > 0) {
         const double want = t0 + sel.from;
-        if (sel.from > 2.0 && !seekTo(want - 2 * period))
+        const bool far = sel.from > 2.0;
+        if (far && !seekTo(want - 2 * period))
             return std::nullopt;
+        rd.skipNonReferenceBefore(want - 3 * period - 0.1);
         while (!haveCur || timeOf(cur) < want - 1e-6)
             if (!pull())
-                return std::nullopt;
-        if (havePrev == false && timeOf(cur) > want + 1e-6 && sel.from > 2.0)
+                break;
+        rd.skipNonReferenceBefore(noSkip);
+        if (rd.broken() || !haveCur || timeOf(cur) < want - 1e-6 || timeOf(cur) >= limit)
+            return std::nullopt;  // damage, or nothing in the range: the full read says which
+        if (!havePrev && timeOf(cur) > want + 1e-6 && far)
             return std::nullopt;  // the seek landed past the range start
     }
     ff::FramePtr first = ff::allocFrame();
     av_frame_ref(first.get(), cur.get());
     const double tFirst = timeOf(first);
 
-    // 2. The last frame (of the range): decode from the keyframe before the declared end. Go
-    // further back when that stretch holds no frame.
-    const double endT = sel.to > 0 ? std::min(t0 + sel.to, t0 + duration) : t0 + duration;
-    ff::FramePtr last = ff::allocFrame();
-    bool haveLast = false;
-    for (double back : {2 * period + 0.5, 5.0, 30.0}) {
-        if (!seekTo(std::max(tFirst, endT - back)))
-            return std::nullopt;
-        if (keyframesOnly) {
-            // Previews: the keyframe before the end stands for the last frame.
-            if (pull()) {
-                av_frame_ref(last.get(), cur.get());
-                haveLast = true;
-            }
-            if (rd.broken())
-                return std::nullopt;
-            if (haveLast)
-                break;
-            continue;
-        }
-        // Only the last frame is wanted: frames nothing refers to may go undecoded until
-        // shortly before the end.
-        rd.skipNonReferenceBefore(endT - 3 * period - 0.5);
-        while (pull()) {
-            if (sel.to > 0 && timeOf(cur) >= t0 + sel.to - 1e-6)
-                break;
-            av_frame_unref(last.get());
-            av_frame_ref(last.get(), cur.get());
-            haveLast = true;
-        }
-        rd.skipNonReferenceBefore(-std::numeric_limits<double>::infinity());
-        if (rd.broken())
-            return std::nullopt;
-        if (haveLast || endT - back <= tFirst)
-            break;
-    }
-    if (!haveLast)
-        return std::nullopt;
-    const double tLast = timeOf(last);
-    // A stream that stops well before its declared end is truncated; the full read says how
-    // many frames decode.
-    if (!keyframesOnly && sel.to == 0 && tLast + std::max(2.5 * period, 0.5) < t0 + duration)
-        return std::nullopt;
-    if (tLast < tFirst || (!keyframesOnly && (tLast - tFirst) * rate + 1.5 < sel.count))
-        return std::nullopt;
-
-    // 3. The wanted times, in order.
-    const auto targets = uniformTimes(sel.count, tFirst, tLast);
-    auto keep = [&](const AVFrame* f, int k) {
+    auto keep = [&](const AVFrame* f, int k, int total) {
         const double t = rd.timestampOf(f);
         keepFrame(pipeline, converter, rd, f, box, 1);
         clip.source.frameIndices.push_back(std::llround((t - t0) * rate));
         clip.source.timestamps.push_back(t - t0);
-        reportProgress(job, k + 1, sel.count);
+        reportProgress(job, k + 1, total);
     };
-    keep(first.get(), 0);
-    forget();
-    for (int k = 1; k + 1 < sel.count; ++k) {
-        const double t = targets[k];
-        if (keyframesOnly) {
-            // Previews: the keyframe at or before the wanted time, one frame decoded each.
-            if (!seekTo(t) || !pull())
-                return std::nullopt;
-            keep(cur.get(), k);
-            continue;
+    // A stream that stops well before its declared end is truncated; the full read says how
+    // many frames decode.
+    auto endsEarly = [&](double tEnd) {
+        return sel.to == 0 && tEnd + std::max(2.5 * period, 0.5) < t0 + duration;
+    };
+
+    if (sel.mode == SelectMode::All || sel.mode == SelectMode::First ||
+        sel.mode == SelectMode::Stride) {
+        // 2'. A range: every frame from its first on, kept as the streaming modes keep them.
+        const std::int64_t lastIndex = lastInRange(sel);
+        std::int64_t r = 0;
+        bool more = true;
+        for (; more && timeOf(cur) < limit; ++r) {
+            if (streamingWants(sel, r))
+                keep(cur.get(), static_cast<int>(clip.frames.size()),
+                     sel.count > 0 ? sel.count : 0);
+            if (lastIndex >= 0 && r >= lastIndex)
+                break;
+            more = pull();
         }
-        bool needSeek = !haveCur;
-        if (haveCur && timeOf(cur) < t) {
-            // Seek only when a keyframe lies between here and the wanted time; decoding on is
-            // never slower than starting over from an earlier keyframe.
-            const auto key = rd.keyframeBefore(t);
-            needSeek = key ? *key > timeOf(cur) + 1e-6 : t - timeOf(cur) > 1.0;
-        }
-        for (double back : {2 * period, 5.0, 30.0}) {
-            if (needSeek && !seekTo(std::max(tFirst, t - back)))
+        if (rd.broken() || disorder || clip.frames.empty() ||
+            (sel.count > 0 && clip.frameCount() < sel.count) || (!more && endsEarly(timeOf(cur))))
+            return std::nullopt;
+    } else {
+        // 2. The last frame (of the range): decode from the keyframe before the declared end.
+        // Go further back when that stretch holds no frame.
+        const double endT = sel.to > 0 ? std::min(t0 + sel.to, t0 + duration) : t0 + duration;
+        ff::FramePtr last = ff::allocFrame();
+        bool haveLast = false;
+        for (double back : {2 * period + 0.5, 5.0, 30.0}) {
+            if (!seekTo(std::max(tFirst, endT - back)))
                 return std::nullopt;
-            rd.skipNonReferenceBefore(t - 3 * period - 0.1);
-            while (!haveCur || timeOf(cur) < t - 1e-9)
-                if (!pull())
+            if (keyframesOnly) {
+                // Previews: the keyframe before the end stands for the last frame.
+                if (pull()) {
+                    av_frame_ref(last.get(), cur.get());
+                    haveLast = true;
+                }
+                if (rd.broken())
+                    return std::nullopt;
+                if (haveLast)
                     break;
-            rd.skipNonReferenceBefore(-std::numeric_limits<double>::infinity());
+                continue;
+            }
+            // Only the last frame is wanted: frames nothing refers to may go undecoded until
+            // shortly before the end.
+            rd.skipNonReferenceBefore(endT - 3 * period - 0.5);
+            while (pull()) {
+                if (timeOf(cur) >= limit)
+                    break;
+                av_frame_unref(last.get());
+                av_frame_ref(last.get(), cur.get());
+                haveLast = true;
+            }
+            rd.skipNonReferenceBefore(noSkip);
             if (rd.broken())
                 return std::nullopt;
-            // A seek that lands after the wanted time has not seen the frame before it.
-            if (!needSeek || havePrev || !haveCur || timeOf(cur) <= t + 1e-6 || t - back <= tFirst)
+            if (haveLast || endT - back <= tFirst)
                 break;
         }
-        if (!haveCur)
+        if (!haveLast)
             return std::nullopt;
-        const bool later =
-            !havePrev || timeOf(cur) < t || laterIsNearer(timeOf(prev), timeOf(cur), t, true);
-        keep(later ? cur.get() : prev.get(), k);
+        const double tLast = timeOf(last);
+        if ((!keyframesOnly && endsEarly(tLast)) || tLast < tFirst)
+            return std::nullopt;
+
+        // 3. The wanted times, in order, and the nearest frame to each (ties to the later
+        // frame for uniform, to the earlier for fps, as selectFrames()).
+        std::vector<double> targets;
+        const bool uniform = sel.mode == SelectMode::Uniform;
+        if (uniform) {
+            if (!keyframesOnly && (tLast - tFirst) * rate + 1.5 < sel.count)
+                return std::nullopt;
+            targets = uniformTimes(sel.count, tFirst, tLast);
+        } else {
+            double end = tLast - tFirst + period;
+            if (sel.to > 0)
+                end = std::min(end, sel.to - sel.from);
+            const auto usable = std::max<std::int64_t>(
+                1, static_cast<std::int64_t>(std::ceil(end * sel.fps - 1e-6)));
+            if (sel.count > usable)
+                return std::nullopt;
+            const std::int64_t m = sel.count > 0 ? sel.count : usable;
+            for (std::int64_t j = 0; j < m; ++j)
+                targets.push_back(tFirst + double(j) / sel.fps);
+        }
+        const int n = static_cast<int>(targets.size());
+        keep(first.get(), 0, n);
+        forget();
+        for (int k = 1; k < n; ++k) {
+            const double t = targets[k];
+            if (uniform && k + 1 == n) {
+                keep(last.get(), k, n);
+                break;
+            }
+            if (keyframesOnly) {
+                // Previews: the keyframe at or before the wanted time, one frame decoded each.
+                if (!seekTo(t) || !pull())
+                    return std::nullopt;
+                keep(cur.get(), k, n);
+                continue;
+            }
+            bool needSeek = !haveCur;
+            if (haveCur && timeOf(cur) < t) {
+                // Seek only when a keyframe lies between here and the wanted time; decoding on
+                // is never slower than starting over from an earlier keyframe.
+                const auto key = rd.keyframeBefore(t);
+                needSeek = key ? *key > timeOf(cur) + 1e-6 : t - timeOf(cur) > 1.0;
+            }
+            for (double back : {2 * period, 5.0, 30.0}) {
+                if (needSeek && !seekTo(std::max(tFirst, t - back)))
+                    return std::nullopt;
+                rd.skipNonReferenceBefore(t - 3 * period - 0.1);
+                while (!haveCur || timeOf(cur) < t - 1e-9)
+                    if (!pull())
+                        break;
+                rd.skipNonReferenceBefore(noSkip);
+                if (rd.broken())
+                    return std::nullopt;
+                // A seek that lands after the wanted time has not seen the frame before it.
+                if (!needSeek || havePrev || !haveCur || timeOf(cur) <= t + 1e-6 ||
+                    t - back <= tFirst)
+                    break;
+            }
+            if (!haveCur)
+                return std::nullopt;
+            // A frame past the range's end does not take part: the one before it is nearest.
+            const bool curInRange = timeOf(cur) < limit;
+            if (!curInRange && !havePrev)
+                return std::nullopt;
+            const bool later = curInRange && (!havePrev || timeOf(cur) < t ||
+                                              laterIsNearer(timeOf(prev), timeOf(cur), t, uniform));
+            keep(later ? cur.get() : prev.get(), k, n);
+        }
+        if (disorder)
+            return std::nullopt;
+        if (uniform)
+            // The kept frames span the range: count over its duration (fps x N / T at a
+            // constant rate).
+            clip.fps = double(sel.count) / (tLast - tFirst + period);
     }
-    if (sel.count > 1)
-        keep(last.get(), sel.count - 1);
 
     clip.source = [&] {
         auto s = rd.info(path.string());
@@ -867,26 +1057,30 @@ std::optional<Clip> decodeUniformBySeeking(VideoReader& rd,
         clip.source.mirrored = false;
     }
     clip.source.frameCount = rd.listedFrames() > 0 ? rd.listedFrames() : -1;
-    // The kept frames span the video: count over its duration (fps x N / T at a constant rate).
-    clip.fps = double(sel.count) / (tLast - tFirst + period);
+    if (sel.mode != SelectMode::Uniform)
+        clip.fps = selectedFps(sel, rate, 0, clip.frames.size());
     return clip;
 }
 
 bool shouldSeek(const DecodeOptions& o, const VideoReader& rd) {
-    if (o.select.mode != SelectMode::Uniform || o.seek == SeekMode::Never)
+    const FrameSelection& s = o.select;
+    if (o.seek == SeekMode::Never ||
+        !(s.mode == SelectMode::Uniform || s.mode == SelectMode::Fps || hasTimeRange(s)))
         return false;
     if (o.seek == SeekMode::Always)
         return true;
-    // Worth it once the stream holds many frames per wanted one: reading everything costs the
-    // whole stream, seeking about half a group of pictures per frame.
-    return estimatedFrames(rd) >= std::max(300.0, 8.0 * o.select.count);
+    // Worth it once the stream holds many frames: without seeking these selections read it
+    // twice (timestamps first). Uniform also wants many frames per wanted one, since its seeks
+    // cost about half a group of pictures per frame.
+    const double frames = estimatedFrames(rd);
+    return frames >= 300.0 && (s.mode != SelectMode::Uniform || frames >= 8.0 * s.count);
 }
 
 Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& job, ThumbBox box) {
     const std::string label = labelOf(path);
     auto reader = std::make_unique<VideoReader>(path, label);
     if (shouldSeek(o, *reader)) {
-        if (auto clip = decodeUniformBySeeking(*reader, path, o, label, job, box))
+        if (auto clip = decodeBySeeking(*reader, path, o, label, job, box))
             return std::move(*clip);
         reader = std::make_unique<VideoReader>(path, label);
     }
@@ -896,6 +1090,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
 
     std::vector<std::int64_t> indices;
     std::int64_t total = -1;
+    std::int64_t spanned = -1;  // frames in the time range, when there is one
     std::string partialWarning;
     if (needsFullScan(sel)) {
         // Pass 1: timestamps only, no colour conversion, nothing kept.
@@ -924,11 +1119,19 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
                 times[i] = double(i) / rate;
         clip.source.fps = rate;
         indices = selectFrames(sel, total, times, rate, label);
+        if (hasTimeRange(sel)) {
+            // Uniform's rate is count over the span it covers: the range's frames.
+            const double t0 = times.front();
+            spanned = std::count_if(times.begin(), times.end(), [&](double t) {
+                return t - t0 >= sel.from - 1e-6 && (sel.to == 0 || t - t0 < sel.to - 1e-6);
+            });
+        }
         reader = std::make_unique<VideoReader>(path, label);
     }
+    reader->setDeinterlace(o.deinterlace);
 
     FramePipeline pipeline{o, label, clip};
-    RgbConverter converter;
+    RgbConverter converter{o.background};
     const std::int64_t last = indices.empty() ? lastNeededIndex(sel) : indices.back();
     std::size_t k = 0;
     bool stoppedEarly = false;
@@ -967,6 +1170,7 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
         clip.source.sampleAspectNum = facts.sampleAspectNum;
         clip.source.sampleAspectDen = facts.sampleAspectDen;
         clip.source.fieldOrder = facts.fieldOrder;
+        clip.source.deinterlaced = facts.deinterlaced;
     }
     if (!stoppedEarly && reader->broken()) {
         if (!o.allowPartial || reader->framesRead() == 0)
@@ -1000,8 +1204,9 @@ Clip decodeFile(const fs::path& path, const DecodeOptions& o, const JobContext& 
         clip.source.warning = "stream breaks off after frame " +
                               std::to_string(reader->framesRead()) + ": " + partialWarning;
     }
-    clip.fps = selectedFps(sel, clip.source.fps > 0 ? clip.source.fps : kDefaultFps,
-                           total > 0 ? total : 0, clip.frames.size());
+    clip.fps =
+        selectedFps(sel, clip.source.fps > 0 ? clip.source.fps : kDefaultFps,
+                    spanned > 0 ? spanned : std::max<std::int64_t>(total, 0), clip.frames.size());
     return clip;
 }
 
@@ -1049,7 +1254,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
     clip.source.frameCount = total;
     clip.source.durationSeconds = double(total) / o.sequenceFps;
     FramePipeline pipeline{o, fileLabel, clip};
-    RgbConverter converter;
+    RgbConverter converter{o.background};
     for (std::size_t k = 0; k < indices.size();) {
         const auto i = indices[k];
         int copies = 0;
@@ -1061,11 +1266,13 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
                        static_cast<std::int64_t>(indices.size()));
         fileLabel = labelOf(files[i]);
         VideoReader reader(files[i], fileLabel);
+        reader.setDeinterlace(o.deinterlace);
         AVFrame* f = firstImage(reader, fileLabel);
         if (clip.frames.empty()) {
             const auto info = reader.info(files[i].string());
             clip.source.codec = info.codec;
             clip.source.pixelFormat = info.pixelFormat;
+            clip.source.alpha = info.alpha;
             clip.source.codedWidth = f->width;
             clip.source.codedHeight = f->height;
         } else if (o.width == 0 &&
@@ -1077,6 +1284,7 @@ Clip decodeFolder(const fs::path& dir, const DecodeOptions& o, const JobContext&
                                                      std::to_string(clip.source.codedHeight));
         }
         keepFrame(pipeline, converter, reader, f, {}, copies);
+        clip.source.deinterlaced = clip.source.deinterlaced || reader.deinterlacing();
         for (int c = 0; c < copies; ++c) {
             clip.source.frameIndices.push_back(i);
             clip.source.timestamps.push_back(times[i]);
@@ -1252,7 +1460,7 @@ Result<Clip> decodeThumbnails(const fs::path& path,
             // Long videos: the keyframe before each wanted time, one frame decoded each.
             VideoReader rd(path, label);
             if (shouldSeek(o, rd))
-                if (auto clip = decodeUniformBySeeking(rd, path, o, label, job, box, true))
+                if (auto clip = decodeBySeeking(rd, path, o, label, job, box, true))
                     return std::move(*clip);
         }
         try {

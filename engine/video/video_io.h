@@ -17,9 +17,24 @@
 
 namespace mp::video {
 
-// Whether a uniform selection seeks to keyframes (reading only what the wanted frames need) or
-// reads the whole stream. Auto seeks in files long enough for it to pay (docs/video.md).
+// Whether uniform, fps:F and time-range selections seek to keyframes (reading only what the
+// wanted frames need) or read the whole stream. Auto seeks in files long enough for it to pay
+// (docs/video.md).
 enum class SeekMode { Auto, Always, Never };
+
+// Interlaced sources. Auto, as players do: every frame of a stream whose field order says
+// interlaced (tt, bb, tb, bt), else the frames the decoder flags interlaced; On: every frame;
+// Off: frames as decoded, both fields woven into one picture.
+enum class DeinterlaceMode { Auto, Off, On };
+
+// The colour a picture with an alpha channel is composited over (straight alpha, in the stored
+// sRGB values): out = (colour * a + background * (255 - a)) / 255.
+struct Background {
+    std::uint8_t r = 0;
+    std::uint8_t g = 0;
+    std::uint8_t b = 0;
+    bool operator==(const Background&) const = default;
+};
 
 struct DecodeOptions {
     FrameSelection select;
@@ -35,6 +50,11 @@ struct DecodeOptions {
     bool applyRotation = true;
     bool applyAspect = true;
     SeekMode seek = SeekMode::Auto;
+    DeinterlaceMode deinterlace = DeinterlaceMode::Auto;
+    // Black by default: what a player shows around and behind a picture when it draws no
+    // checkerboard, and what FFmpeg gives for transparent pixels stored as zeros
+    // (docs/video.md). Transparent areas never show colours their author hid.
+    Background background;
     // probeVideo only: decode every frame for an exact count (and to find damage anywhere).
     // Without it the count comes from the container and only the start and end are read.
     bool countFrames = false;

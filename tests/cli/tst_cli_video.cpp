@@ -123,6 +123,16 @@ void TstCliVideo::usage_data() {
                        u"--select"_s,        u"uniform"_s}
         << 2 << "err"
         << "needs a frame count";
+    QTest::newRow("bad deinterlace")
+        << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s, u"--out"_s, u"y"_s,
+                       u"--deinterlace"_s,   u"yes"_s}
+        << 2 << "err"
+        << "--deinterlace expects auto, on or off, got 'yes'";
+    QTest::newRow("bad background")
+        << QStringList{u"video-to-tensor"_s, u"--video"_s, u"x"_s, u"--out"_s, u"y"_s,
+                       u"--background"_s,    u"#12345"_s}
+        << 2 << "err"
+        << "--background expects black, white, gray or #RRGGBB, got '#12345'";
     QTest::newRow("labels without videos")
         << QStringList{u"compose"_s, u"--video"_s, u"a.mp4"_s, u"--label"_s, u"a"_s,
                        u"--label"_s, u"b"_s,       u"--out"_s, u"o.mp4"_s}

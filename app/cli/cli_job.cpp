@@ -12,10 +12,13 @@ namespace mp::cli {
 
 namespace {
 
-// The process's one interrupt token. The handler only stores to lock-free atomics.
+// The process's one interrupt token. The handler only stores to lock-free atomics. Never
+// destroyed: a signal can arrive while the process exits, after static destructors have run, and
+// the handler must not store into freed memory (a second SIGTERM did: "corrupted size vs.
+// prev_size" at exit).
 const CancelToken& interruptToken() {
-    static const CancelToken token;
-    return token;
+    static const CancelToken* token = new CancelToken;
+    return *token;
 }
 std::atomic<bool>* g_interruptFlag = nullptr;
 volatile std::sig_atomic_t g_signal = 0;

@@ -2,8 +2,8 @@
 #include "video_args.h"
 
 #include "core/strings.h"
-#include "io/tensor_io.h"
-#include "video/video_tensor.h"
+#include "io/safetensors.h"
+#include "video/video_layout.h"
 
 #include <cstdio>
 #include <iostream>
@@ -45,7 +45,8 @@ Command videoToTensorCommand() {
                     video::decodeVideo(args.value("video"), decode, commandJob(args)).value();
                 if (clip.source.partial)
                     std::cerr << "warning: " << clip.source.warning << "\n";
-                const auto tensor = video::clipToTensor(clip, layout, range);
+                // Torch-free (video_layout.h): this command runs in the CLI's quick front.
+                const auto video = video::clipToFloats(clip, layout, range);
                 const std::map<std::string, std::string> meta = {
                     {"source", clip.source.path},
                     {"source_fps", str::number(clip.source.fps)},
@@ -56,10 +57,13 @@ Command videoToTensorCommand() {
                     {"layout", video::layoutName(layout)},
                     {"range", video::rangeName(range)},
                 };
-                saveTensorFile(args.value("out"), {{args.value("name"), tensor}}, meta);
+                const TensorWrite tensor{args.value("name"), DType::F32, video.shape,
+                                         std::as_bytes(std::span<const float>(
+                                             video.values.data(), video.values.size()))};
+                writeSafetensors(args.value("out"), std::span<const TensorWrite>(&tensor, 1), meta);
                 std::cout << args.value("name") << ": [";
-                for (int64_t i = 0; i < tensor.dim(); ++i)
-                    std::cout << (i ? ", " : "") << tensor.size(i);
+                for (std::size_t i = 0; i < video.shape.size(); ++i)
+                    std::cout << (i ? ", " : "") << video.shape[i];
                 std::cout << "] float32 " << video::layoutName(layout) << " in ["
                           << video::rangeName(range) << "], " << clip.frameCount() << " frames at "
                           << str::number(clip.fps) << " fps -> " << args.value("out") << "\n";

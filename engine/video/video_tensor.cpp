@@ -10,46 +10,9 @@
 
 namespace mp::video {
 
-TensorLayout parseLayout(std::string_view text) {
-    const auto t = str::toLower(text);
-    if (t == "bcfhw" || t == "modelscope" || t == "latte")
-        return TensorLayout::BCFHW;
-    if (t == "bfchw" || t == "cogvideox")
-        return TensorLayout::BFCHW;
-    throw EngineError(
-        ErrorCode::InvalidArgument,
-        "layout '" + std::string(text) + "' is not bcfhw (modelscope, latte) or bfchw (cogvideox)");
-}
-
-const char* layoutName(TensorLayout layout) {
-    return layout == TensorLayout::BCFHW ? "bcfhw" : "bfchw";
-}
-
-ValueRange parseRange(std::string_view text) {
-    if (text == "-1,1")
-        return ValueRange::MinusOneToOne;
-    if (text == "0,1")
-        return ValueRange::ZeroToOne;
-    throw EngineError(ErrorCode::InvalidArgument,
-                      "value range '" + std::string(text) + "' is not -1,1 or 0,1");
-}
-
-const char* rangeName(ValueRange range) {
-    return range == ValueRange::MinusOneToOne ? "-1,1" : "0,1";
-}
-
 at::Tensor clipToTensor(const Clip& clip, TensorLayout layout, ValueRange range) {
-    validateClip(clip, "clipToTensor");
-    const int64_t f = clip.frameCount(), h = clip.height, w = clip.width;
-    auto bytes = at::empty({f, h, w, 3}, at::kByte);
-    auto* dst = bytes.data_ptr<std::uint8_t>();
-    for (int64_t i = 0; i < f; ++i)
-        std::memcpy(dst + i * h * w * 3, clip.frames[i].data(), clip.frameBytes());
-    auto x = bytes.to(at::kFloat);
-    x = range == ValueRange::MinusOneToOne ? x.div_(127.5).sub_(1.0) : x.div_(255.0);
-    // [F, H, W, C] -> [C, F, H, W] or [F, C, H, W], then the batch dim.
-    x = layout == TensorLayout::BCFHW ? x.permute({3, 0, 1, 2}) : x.permute({0, 3, 1, 2});
-    return x.unsqueeze(0).contiguous();
+    auto floats = clipToFloats(clip, layout, range);
+    return at::from_blob(floats.values.data(), floats.shape, at::kFloat).clone();
 }
 
 Clip tensorToClip(const at::Tensor& tensor,

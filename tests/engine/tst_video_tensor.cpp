@@ -11,6 +11,8 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
+#include <cstring>
+
 using namespace mp::video;
 
 class TstVideoTensor : public QObject {
@@ -25,6 +27,8 @@ private Q_SLOTS:
     void rejectsBadTensors();
     void parseNames();
     void decodedFileToTensor();
+    void floatsEqualTorchArithmetic_data();
+    void floatsEqualTorchArithmetic();
 };
 
 void TstVideoTensor::shapeAndValues_data() {
@@ -179,6 +183,47 @@ void TstVideoTensor::decodedFileToTensor() {
     auto again = decodeVideo(dir / "out");
     QVERIFY(again.ok());
     QVERIFY(again.value().frames == back.frames);
+}
+
+// The torch-free conversion (the CLI front's video-to-tensor) gives, for every byte value and
+// both layouts, exactly the floats ATen's byte -> float, divide, subtract gives.
+void TstVideoTensor::floatsEqualTorchArithmetic_data() {
+    QTest::addColumn<int>("layout");
+    QTest::addColumn<int>("range");
+    QTest::newRow("bcfhw -1,1") << int(TensorLayout::BCFHW) << int(ValueRange::MinusOneToOne);
+    QTest::newRow("bfchw -1,1") << int(TensorLayout::BFCHW) << int(ValueRange::MinusOneToOne);
+    QTest::newRow("bcfhw 0,1") << int(TensorLayout::BCFHW) << int(ValueRange::ZeroToOne);
+}
+
+void TstVideoTensor::floatsEqualTorchArithmetic() {
+    QFETCH(int, layout);
+    QFETCH(int, range);
+    // Two frames of 16 x 8 covering all 256 byte values in every channel.
+    Clip clip;
+    clip.width = 16;
+    clip.height = 8;
+    clip.fps = 8;
+    for (int f = 0; f < 2; ++f) {
+        auto& frame = clip.frames.emplace_back(clip.frameBytes());
+        for (std::size_t i = 0; i < frame.size(); ++i)
+            frame[i] = static_cast<std::uint8_t>((i / 3 + 128 * f + 37 * (i % 3)) % 256);
+    }
+    const auto l = static_cast<TensorLayout>(layout);
+    const auto r = static_cast<ValueRange>(range);
+    const auto floats = clipToFloats(clip, l, r);
+    auto bytes = at::empty({2, 8, 16, 3}, at::kByte);
+    for (int f = 0; f < 2; ++f)
+        std::memcpy(bytes.data_ptr<std::uint8_t>() + f * clip.frameBytes(), clip.frames[f].data(),
+                    clip.frameBytes());
+    auto x = bytes.to(at::kFloat);
+    x = r == ValueRange::MinusOneToOne ? x.div_(127.5).sub_(1.0) : x.div_(255.0);
+    x = (l == TensorLayout::BCFHW ? x.permute({3, 0, 1, 2}) : x.permute({0, 3, 1, 2}))
+            .unsqueeze(0)
+            .contiguous();
+    QCOMPARE(floats.shape, x.sizes().vec());
+    QVERIFY(at::equal(
+        at::from_blob(const_cast<float*>(floats.values.data()), floats.shape, at::kFloat), x));
+    QVERIFY(at::equal(clipToTensor(clip, l, r), x));
 }
 
 QTEST_APPLESS_MAIN(TstVideoTensor)

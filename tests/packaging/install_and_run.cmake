@@ -84,7 +84,7 @@ foreach(e IN LISTS entries)
         message(FATAL_ERROR "/${path} is outside /usr/bin and /usr/share")
     endif()
 endforeach()
-foreach(f usr/bin/motionprobe usr/bin/motionprobe-cli
+foreach(f usr/bin/motionprobe usr/bin/motionprobe-cli usr/bin/motionprobe-cli-engine
         usr/share/motionprobe/resources/models/toy/t2v/model_index.json
         usr/share/motionprobe/resources/models/toy/clip
         usr/share/motionprobe/resources/examples/toy-tgve
@@ -110,7 +110,7 @@ string(REGEX REPLACE "\\([^)]*\\)" "" deps "${Depends}")
 string(REGEX REPLACE "[ \t]" "" deps "${deps}")
 string(REGEX REPLACE "[,|]" ";" deps "${deps}")
 string(REGEX REPLACE ":any" "" deps "${deps}")
-foreach(exe motionprobe motionprobe-cli)
+foreach(exe motionprobe motionprobe-cli motionprobe-cli-engine)
     run_checked("objdump -p ${exe}" objdump -p "${root}/usr/bin/${exe}")
     string(REGEX MATCHALL "NEEDED +[^\n]+" needed "${out}")
     run_checked("ldd ${exe}" ldd "${root}/usr/bin/${exe}")

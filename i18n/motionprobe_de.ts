@@ -90,7 +90,7 @@
     <context>
         <name>mp::app::EngineWorker</name>
         <message>
-            <location filename="../app/workbench/engine_worker.cpp" line="+340" />
+            <location filename="../app/workbench/engine_worker.cpp" line="+341" />
             <source>reference</source>
             <translation>Referenz</translation>
         </message>
@@ -110,7 +110,7 @@
             <translation>Basismodell</translation>
         </message>
         <message>
-            <location line="+61" />
+            <location line="+56" />
             <source>%1 frames · %2×%3 · %4 fps</source>
             <translation>%1 Frames · %2×%3 · %4 fps</translation>
         </message>
@@ -118,7 +118,7 @@
     <context>
         <name>mp::app::ExperimentsPanel</name>
         <message>
-            <location filename="../app/workbench/experiments_panel.cpp" line="+75" />
+            <location filename="../app/workbench/experiments_panel.cpp" line="+78" />
             <source>Open store…</source>
             <translation>Datenbank öffnen…</translation>
         </message>
@@ -239,17 +239,7 @@
             <translation>JSON-Dateien (*.json)</translation>
         </message>
         <message>
-            <location line="+10" />
-            <source>Export the plots (one file per view)</source>
-            <translation>Plots exportieren (eine Datei pro Ansicht)</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)</source>
-            <translation>PNG-Bilder (*.png);;SVG-Zeichnungen (*.svg);;PDF-Dokumente (*.pdf)</translation>
-        </message>
-        <message>
-            <location line="+10" />
+            <location line="+16" />
             <source>Select exactly two probes to compare (Ctrl+click).</source>
             <translation>Wählen Sie genau zwei Sondierungen zum Vergleich aus (Strg+Klick).</translation>
         </message>
@@ -338,7 +328,7 @@
             <translation>Fluss %1</translation>
         </message>
         <message>
-            <location line="+31" />
+            <location line="+25" />
             <source>none</source>
             <translation>keines</translation>
         </message>
@@ -434,12 +424,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         </message>
         <message>
             <location line="+2" />
-            <location line="+391" />
+            <location line="+387" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location line="-388" />
+            <location line="-384" />
             <source>Choose a reference video and both captions, then run.</source>
             <translation>Referenzvideo und beide Beschreibungen wählen, dann starten.</translation>
         </message>
@@ -534,7 +524,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <translation>Vergleich</translation>
         </message>
         <message>
-            <location line="+321" />
+            <location line="+317" />
             <source>Preview interval (steps)</source>
             <translation>Vorschau-Intervall (Schritte)</translation>
         </message>
@@ -549,7 +539,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <translation>Anpassung</translation>
         </message>
         <message>
-            <location line="-332" />
+            <location line="-328" />
             <location line="+3" />
             <location line="+2" />
             <source>Experiments</source>
@@ -694,16 +684,6 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <location line="+3" />
             <source>Export &amp;plots…</source>
             <translation>&amp;Plots exportieren…</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Export the plots (one file per view)</source>
-            <translation>Plots exportieren (eine Datei pro Ansicht)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)</source>
-            <translation>PNG-Bilder (*.png);;SVG-Zeichnungen (*.svg);;PDF-Dokumente (*.pdf)</translation>
         </message>
         <message>
             <location line="+7" />
@@ -1153,12 +1133,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             </translation>
         </message>
         <message>
-            <location line="+27" />
+            <location line="+19" />
             <source>Suggested τ = %1 (%2). %3</source>
             <translation>Vorgeschlagenes τ = %1 (%2). %3</translation>
         </message>
         <message numerus="yes">
-            <location line="+4" />
+            <location line="+3" />
             <source>%n point(s) so far; a suggestion needs finite scores.</source>
             <translation>
                 <numerusform>Bisher %n Punkt; ein Vorschlag braucht endliche Werte.</numerusform>
@@ -1344,7 +1324,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     <context>
         <name>mp::widgets</name>
         <message>
-            <location filename="../widgets/plot_export.cpp" line="+19" />
+            <location filename="../widgets/plot_export.cpp" line="+20" />
             <source>there is no plot to save</source>
             <translation>es gibt keinen Plot zum Speichern</translation>
         </message>
@@ -1357,6 +1337,26 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
             <location line="+4" />
             <source>could not write %1</source>
             <translation>%1 konnte nicht geschrieben werden</translation>
+        </message>
+        <message>
+            <location line="+4" />
+            <source>PNG images (*.png)</source>
+            <translation>PNG-Bilder (*.png)</translation>
+        </message>
+        <message>
+            <location line="+1" />
+            <source>SVG drawings (*.svg)</source>
+            <translation>SVG-Zeichnungen (*.svg)</translation>
+        </message>
+        <message>
+            <location line="+1" />
+            <source>PDF documents (*.pdf)</source>
+            <translation>PDF-Dokumente (*.pdf)</translation>
+        </message>
+        <message>
+            <location line="+3" />
+            <source>Export the plots (one file per view)</source>
+            <translation>Plots exportieren (eine Datei pro Ansicht)</translation>
         </message>
     </context>
     <context>

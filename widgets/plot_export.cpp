@@ -2,6 +2,7 @@
 
 #include "qcustomplot_include.h"
 
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QSvgGenerator>
 
@@ -43,6 +44,19 @@ bool savePlot(QCustomPlot* plot, const QString& path, QString* error) {
     }
     return ok ? true
               : fail(QCoreApplication::translate("mp::widgets", "could not write %1").arg(path));
+}
+
+QString askPlotFile(QWidget* parent, const QString& suggestedName) {
+    const QStringList filters{QCoreApplication::translate("mp::widgets", "PNG images (*.png)"),
+                              QCoreApplication::translate("mp::widgets", "SVG drawings (*.svg)"),
+                              QCoreApplication::translate("mp::widgets", "PDF documents (*.pdf)")};
+    QString filter = filters.first();
+    const QString file = QFileDialog::getSaveFileName(
+        parent, QCoreApplication::translate("mp::widgets", "Export the plots (one file per view)"),
+        suggestedName, filters.join(u";;"), &filter);
+    if (file.isEmpty() || !QFileInfo(file).suffix().isEmpty())
+        return file;
+    return file + u'.' + plotFormats().value(std::max<qsizetype>(0, filters.indexOf(filter)));
 }
 
 }  // namespace mp::widgets

@@ -6,6 +6,7 @@
 #include <QStringList>
 
 class QCustomPlot;
+class QWidget;
 
 namespace mp::widgets {
 
@@ -19,5 +20,9 @@ inline const QStringList& plotFormats() {
 // Writes `plot` at its current size to `path`; false with the reason in `error` when the suffix
 // is not a plot format or the file cannot be written.
 bool savePlot(QCustomPlot* plot, const QString& path, QString* error = nullptr);
+
+// Asks where to save plots: the suffix typed (png, svg or pdf) picks the format; with none, the
+// chosen filter's is added. Empty when cancelled.
+QString askPlotFile(QWidget* parent, const QString& suggestedName);
 
 }  // namespace mp::widgets

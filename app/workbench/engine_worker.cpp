@@ -19,6 +19,7 @@
 #endif
 #include "train/customize.h"
 #include "video/compose.h"
+#include "video/thumbnails.h"
 #include "video/video_io.h"
 #include "video/video_tensor.h"
 #endif
@@ -444,21 +445,16 @@ void EngineWorker::previewVideo(JobId id,
         throw EngineError(ErrorCode::Unsupported, "this build has no video support");
 #else
         const auto file = toPath(path);
+        // The container's facts for the summary, and the frames by the decoder's thumbnail path
+        // (seeking to keyframes, scaled from the decoder's pixels); 96 pixels high is twice the
+        // strip's, for high-DPI screens.
         const auto info = video::probeVideo(file, {}, job).value();
-        video::DecodeOptions o;
+        video::ThumbnailOptions o;
+        o.count = count;
+        o.maxHeight = 96;
+        o.maxWidth = 4 * 96;
+        const auto clip = video::decodeThumbnails(file, o, job).value();
         const auto frames = info.source.frameCount;
-        if (frames > count) {
-            o.select.mode = video::SelectMode::Uniform;
-            o.select.count = count;
-        }
-        // Small for the strip: a fraction of the memory of full frames, resized on decode.
-        constexpr int kHeight = 96;
-        if (info.height > kHeight) {
-            o.height = kHeight;
-            o.width = std::max(2, int(std::lround(double(info.width) * kHeight / info.height)));
-            o.fit = video::FitMode::Stretch;
-        }
-        const auto clip = video::decodeVideo(file, o, job).value();
         const QString summary =
             tr("%1 frames · %2×%3 · %4 fps")
                 .arg(frames)

@@ -52,8 +52,8 @@ public:
     // appears whole or not at all.
     void exportComparison(JobId id, const ComparisonExport& request, const mp::CancelToken& token);
 
-    // Up to `count` frames spread over the video, at most 96 pixels high, and what the decoder
-    // reads of it: videoPreview / failed / cancelled, then finished.
+    // Up to `count` frames spread over the video, small (video::decodeThumbnails), and what the
+    // decoder reads of it: videoPreview / failed / cancelled, then finished.
     void previewVideo(JobId id, const QString& path, int count, const mp::CancelToken& token);
 
 Q_SIGNALS:

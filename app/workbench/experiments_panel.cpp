@@ -1,6 +1,9 @@
 #include "experiments_panel.h"
 
-#include "probe/analysis.h"
+#include "tradeoff_curve.h"
+
+#include "plot_export.h"
+
 #include "store/store.h"
 
 #include <QDialog>
@@ -137,16 +140,10 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
         const int row = selectedRow();
         if (row < 0)
             return;
-        QString filter;
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Export the plots (one file per view)"),
-            QStringLiteral("probe-%1.png").arg(m_list->topLevelItem(row)->text(IdColumn)),
-            tr("PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)"), &filter);
-        if (file.isEmpty())
-            return;
-        const QFileInfo info(file);
-        exportPlots(row, info.path() + u'/' + info.completeBaseName() + u'.' +
-                             (info.suffix().isEmpty() ? QStringLiteral("png") : info.suffix()));
+        const QString file = widgets::askPlotFile(
+            this, QStringLiteral("probe-%1.png").arg(m_list->topLevelItem(row)->text(IdColumn)));
+        if (!file.isEmpty())
+            exportPlots(row, file);
     });
     connect(m_compare, &QPushButton::clicked, this, [this] {
         const auto items = m_list->selectedItems();
@@ -375,14 +372,8 @@ QDialog* ExperimentsPanel::compareRows(int first, int second) {
     table->resizeColumnsToContents();
     // Each probe's suggested τ by the engine's rule (the one the CLI and trade-off view use).
     const auto suggestion = [&](const QVector<ProbeCell>& cells) {
-        std::vector<probe::CurvePoint> curve;
-        for (const auto& c : cells)
-            if (c.tauEnd == 0 && std::isfinite(c.clipChange) && std::isfinite(c.flowSimilarity))
-                curve.push_back({c.tauStart, c.clipChange, c.flowSimilarity});
-        std::sort(curve.begin(), curve.end(),
-                  [](const auto& x, const auto& y) { return x.tauStart < y.tauStart; });
-        const auto s = probe::suggestTau(curve);
-        return s ? QString::number(s->tau) : tr("none");
+        const int tau = tradeOffCurve(cells).suggestedTau;
+        return tau >= 0 ? QString::number(tau) : tr("none");
     };
     auto* summary =
         new QLabel(tr("%1: %2\n%3: %4\nSuggested τ: %5 for %1, %6 for %3; %n run(s) "

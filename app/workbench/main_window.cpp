@@ -7,6 +7,7 @@
 #include "language_menu.h"
 #include "model_panel.h"
 #include "settings.h"
+#include "tradeoff_curve.h"
 
 #include "compare_view.h"
 #include "heatmap_view.h"
@@ -16,7 +17,6 @@
 #include "tradeoff_view.h"
 
 #include "io/tgve_dataset.h"
-#include "probe/analysis.h"
 #ifdef MP_HAVE_STORE
 #include "store/store.h"
 #endif
@@ -417,12 +417,8 @@ void MainWindow::createActions() {
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     file->addSeparator();
     auto* plots = file->addAction(tr("Export &plots…"), this, [this] {
-        QString filter;
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Export the plots (one file per view)"), QStringLiteral("probe.png"),
-            tr("PNG images (*.png);;SVG drawings (*.svg);;PDF documents (*.pdf)"), &filter);
-        if (!file.isEmpty())
-            exportPlots(QFileInfo(file).suffix().isEmpty() ? file + u".png"_s : file);
+        if (const QString file = widgets::askPlotFile(this, u"probe.png"_s); !file.isEmpty())
+            exportPlots(file);
     });
     plots->setObjectName(QStringLiteral("exportPlotsAction"));
     plots->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
@@ -1129,26 +1125,17 @@ int MainWindow::customizationTau() const {
 // The τ_end = 0 pairs finished so far; the suggestion is the engine's rule (probe/analysis.h),
 // the one the CLI reports.
 void MainWindow::refreshTradeOff() {
-    std::vector<probe::CurvePoint> curve;
-    for (const ProbeCell& c : std::as_const(m_probeCells))
-        if (c.tauEnd == 0 && std::isfinite(c.clipChange) && std::isfinite(c.flowSimilarity))
-            curve.push_back({c.tauStart, c.clipChange, c.flowSimilarity});
-    std::sort(curve.begin(), curve.end(),
-              [](const auto& a, const auto& b) { return a.tauStart < b.tauStart; });
+    const TradeOffCurve curve = tradeOffCurve(m_probeCells.values());
     QVector<TradeOffView::Point> points;
-    for (const auto& p : curve)
-        points.append({p.tauStart, p.appearance, p.motion});
-    const auto suggested = probe::suggestTau(curve);
-    QVector<int> frontier;
-    if (suggested)
-        frontier = QVector<int>(suggested->frontier.begin(), suggested->frontier.end());
-    m_tradeOff->setCurve(points, frontier, suggested ? suggested->point : -1);  // tauChosen
-    m_tradeOffText->setText(suggested ? tr("Suggested τ = %1 (%2). %3")
-                                            .arg(suggested->tau)
-                                            .arg(QString::fromStdString(suggested->rule),
-                                                 QString::fromStdString(suggested->reasoning))
-                                      : tr("%n point(s) so far; a suggestion needs finite scores.",
-                                           nullptr, int(points.size())));
+    for (qsizetype i = 0; i < curve.tauStarts.size(); ++i)
+        points.append({curve.tauStarts[i], curve.appearance[i], curve.motion[i]});
+    m_tradeOff->setCurve(points, curve.frontier, curve.suggestedPoint);  // tauChosen
+    m_tradeOffText->setText(curve.suggestedPoint >= 0
+                                ? tr("Suggested τ = %1 (%2). %3")
+                                      .arg(curve.suggestedTau)
+                                      .arg(curve.rule, curve.reasoning)
+                                : tr("%n point(s) so far; a suggestion needs finite scores.",
+                                     nullptr, int(points.size())));
 }
 
 bool MainWindow::comparePair(int tauStart, int tauEnd) {

@@ -27,7 +27,6 @@
 #include <QFile>
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <optional>

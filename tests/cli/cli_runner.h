@@ -18,8 +18,11 @@ struct CliRun {
 inline CliRun cli(const QStringList& args, int timeoutMs = 120000) {
     QProcess p;
     p.start(QStringLiteral(MP_CLI_PATH), args);
-    if (!p.waitForFinished(timeoutMs))
-        return {};
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, QString(), QStringLiteral("did not finish within %1 s").arg(timeoutMs / 1000)};
+    }
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
             QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};

@@ -322,7 +322,8 @@ void TstCliProbe::probeResumesAfterKill() {
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(!fs::exists(dir / "a"));
 
-    const auto resumed = cli(args("b", store));
+    // Generous: beside the other tests on two cores the rest of the plan took over 120 s in CI.
+    const auto resumed = cli(args("b", store), 480000);
     QVERIFY2(resumed.code == 0, qPrintable(both(resumed)));
     QRegularExpression summary(u"resumed (\\d+) runs from the experiment store; computed (\\d+)"_s);
     const auto m = summary.match(resumed.out);

@@ -162,6 +162,9 @@ int run(const ParsedArgs& args) {
             o.reuse = static_cast<int>(parseInteger("reuse", args.value("reuse"), 1, 1024));
         if (args.has("snr-gamma"))
             o.snrGamma = parseNumber("snr-gamma", args.value("snr-gamma"), 0, 1000);
+        if (args.has("subject-weight"))
+            o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
+        o.initFrom = args.value("init");
         o.batch = batchFrom(args, kT2vDefaults);
         o.train = trainConfigFrom(args, kT2vDefaults, device);
         const auto report =
@@ -239,6 +242,9 @@ Command trainToyCommand() {
          "t2v: draws each encoded clip serves, from a pool of 16 batches (4; 1: "
          "a fresh batch every step)"},
         {"snr-gamma", "G", "t2v: min-SNR-γ loss weight (0: plain MSE)"},
+        {"subject-weight", "W",
+         "t2v: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
+        {"init", "DIR", "t2v: start from this pipeline's (or unet folder's) UNet weights"},
         {"width", "D", "clip: hidden size of each tower", false, "128"},
         {"layers", "N", "clip: layers per tower", false, "4"},
         {"heads", "N", "clip: attention heads", false, "4"},

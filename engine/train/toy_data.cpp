@@ -59,6 +59,40 @@ at::Tensor renderToyClips(const std::vector<toy::ClipSpec>& specs) {
     return out;
 }
 
+at::Tensor renderToyBackgrounds(const std::vector<toy::ClipSpec>& specs) {
+    requireOneShape(specs);
+    const auto n = static_cast<std::int64_t>(specs.size());
+    auto out = at::empty({n, specs[0].height, specs[0].width, 3}, at::kByte);
+    auto* base = out.data_ptr<std::uint8_t>();
+    const auto bytes = static_cast<std::size_t>(out.stride(0));
+    for (std::int64_t i = 0; i < n; ++i) {
+        const auto b = toy::renderBackground(specs[i].background, specs[i].width, specs[i].height);
+        std::memcpy(base + i * bytes, b.data(), bytes);
+    }
+    return out;
+}
+
+at::Tensor latentSubjectMask(const at::Tensor& clips,
+                             const at::Tensor& backgrounds,
+                             std::int64_t factor) {
+    if (clips.dim() != 5 || backgrounds.dim() != 4 || clips.size(0) != backgrounds.size(0) ||
+        clips.size(2) != backgrounds.size(1) || clips.size(3) != backgrounds.size(2) ||
+        factor < 1 || clips.size(2) % factor || clips.size(3) % factor)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "subject mask: expected clips (N, F, H, W, 3), backgrounds (N, H, W, 3) "
+                          "and a factor dividing H and W");
+    constexpr int kThreshold = 24;  // the oracle's: a subject pixel differs by more than this
+    const auto difference =
+        (clips.to(at::kShort) - backgrounds.to(clips.device(), at::kShort).unsqueeze(1))
+            .abs()
+            .sum(-1);  // (N, F, H, W)
+    auto changed = (difference > kThreshold).to(at::kFloat);
+    const auto n = changed.size(0), f = changed.size(1);
+    auto cells = at::max_pool2d(changed.flatten(0, 1).unsqueeze(1), {factor, factor});
+    cells = at::max_pool2d(cells, {3, 3}, {1, 1}, {1, 1});
+    return cells.view({n, f, 1, cells.size(2), cells.size(3)}).transpose(1, 2).contiguous();
+}
+
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device) {
     auto x = rgb.to(device).to(at::kFloat).div_(127.5).sub_(1);
     if (x.dim() == 4)

@@ -28,6 +28,16 @@ inline constexpr std::uint64_t kToyHeldOutSeed = 1'000'000'007ull;
 at::Tensor renderToyFrames(const std::vector<toy::ClipSpec>& specs, const std::vector<int>& frames);
 // Whole clips: (N, F, H, W, 3) uint8. All specs share one size and length.
 at::Tensor renderToyClips(const std::vector<toy::ClipSpec>& specs);
+// Each spec's background alone: (N, H, W, 3) uint8.
+at::Tensor renderToyBackgrounds(const std::vector<toy::ClipSpec>& specs);
+// Where the subjects are, at the latents' resolution: clips (N, F, H, W, 3) and their backgrounds
+// (N, H, W, 3), uint8 on any device → (N, 1, F, H / factor, W / factor) float, 1 where any pixel
+// of the factor × factor cell differs from the background (by more than the oracle's threshold,
+// 24 summed over the channels) or a neighbouring cell does (a 3 × 3 dilation: the subject's edge
+// is decided beside it), else 0.
+at::Tensor latentSubjectMask(const at::Tensor& clips,
+                             const at::Tensor& backgrounds,
+                             std::int64_t factor);
 // uint8 with channels last → float in [−1, 1] on `device`, channels first: frames (N, H, W, 3)
 // → (N, 3, H, W); clips (N, F, H, W, 3) → (N, 3, F, H, W), the video models' layout.
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device);

@@ -4,6 +4,7 @@
 #include "io/json_util.h"
 #include "io/snapshot.h"
 #include "io/tensor_io.h"
+#include "io/weight_binding.h"
 #include "models/clip/clip_model.h"
 #include "models/vae.h"
 #include "pipelines/modelscope.h"
@@ -71,17 +72,20 @@ void writeUNet(const models::UNet3DConditionModel& unet,
                                     {"sample_size", c.sampleSize},
                                     {"time_cond_proj_dim", nullptr},
                                     {"up_block_types", c.upBlockTypes}});
-    saveTensorFile(dir / "diffusion_pytorch_model.safetensors", fp16Weights(*unet),
-                   {{"format", "pt"},
-                    {"trained_by", "MotionProbe toy text-to-video recipe (train/toy_t2v)"},
-                    {"steps", std::to_string(o.train.totalSteps)},
-                    {"batch", std::to_string(o.batch)},
-                    {"lr", std::to_string(o.train.adamw.lr)},
-                    {"drop_caption", std::to_string(o.dropCaption)},
-                    {"noise_offset", std::to_string(o.noiseOffset)},
-                    {"reuse", std::to_string(o.reuse)},
-                    {"snr_gamma", std::to_string(o.snrGamma)},
-                    {"seed", std::to_string(o.train.seed)}});
+    saveTensorFile(
+        dir / "diffusion_pytorch_model.safetensors", fp16Weights(*unet),
+        {{"format", "pt"},
+         {"trained_by", "MotionProbe toy text-to-video recipe (train/toy_t2v)"},
+         {"steps", std::to_string(o.train.totalSteps)},
+         {"batch", std::to_string(o.batch)},
+         {"lr", std::to_string(o.train.adamw.lr)},
+         {"drop_caption", std::to_string(o.dropCaption)},
+         {"noise_offset", std::to_string(o.noiseOffset)},
+         {"reuse", std::to_string(o.reuse)},
+         {"snr_gamma", std::to_string(o.snrGamma)},
+         {"subject_weight", std::to_string(o.subjectWeight)},
+         {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
+         {"seed", std::to_string(o.train.seed)}});
 }
 
 // The CLIPModel's text tower as a transformers CLIPTextModel folder (no projection: the video
@@ -173,6 +177,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
 
         at::manual_seed(static_cast<std::int64_t>(o.train.seed));
         models::UNet3DConditionModel unet(toyUNetConfig(o, clip->config().text.hiddenSize));
+        if (!o.initFrom.empty())
+            bindWeights(*unet, WeightSet::openComponent(componentFolder(o.initFrom, "unet")));
         unet->to(device.device);
         unet->train();
         Trainer trainer(namedParameters(*unet), o.train);
@@ -183,10 +189,22 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         if (o.reuse < 1 || o.poolBatches < 1)
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy text-to-video: reuse and pool size must be at least 1");
+        if (o.subjectWeight < 0)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy text-to-video: the subject weight must not be negative");
+        const bool weighted = o.subjectWeight > 0;
+        // The latents, and with a subject weight the subject mask as one more channel, so the
+        // pool keeps each clip's mask beside its latents.
         const auto encode = [&](const std::vector<toy::ClipSpec>& specs) {
             torch::NoGradGuard noGrad;
-            const auto video = toSignedUnit(renderToyClips(specs), device.device);
-            return (vae->encode(video).mean.to(at::kFloat) * scaling).contiguous();
+            const auto rgb = renderToyClips(specs).to(device.device);
+            const auto latents =
+                vae->encode(toSignedUnit(rgb, device.device)).mean.to(at::kFloat) * scaling;
+            if (!weighted)
+                return latents.contiguous();
+            const auto mask =
+                latentSubjectMask(rgb, renderToyBackgrounds(specs), rgb.size(2) / latents.size(3));
+            return at::cat({latents, mask}, 1).contiguous();
         };
         const auto newClips = [&](std::int64_t n, at::Generator& g) {
             const auto seeds = at::randint(kToyTrainingSeeds, {n}, g, at::kLong);
@@ -220,6 +238,12 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                     specs.push_back(pool.spec(position[i]));
                 latents = pool.latents(positions);
             }
+            at::Tensor mask;
+            if (weighted) {
+                const auto channels = latents.size(1) - 1;
+                mask = latents.narrow(1, channels, 1);
+                latents = latents.narrow(1, 0, channels);
+            }
             const auto draws = at::randint(kToyTrainingSeeds, {2, o.batch}, g, at::kLong);
             const auto* variants = draws[0].data_ptr<std::int64_t>();
             const auto* drops = draws[1].data_ptr<std::int64_t>();
@@ -246,7 +270,12 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             const auto a5 = a.view({-1, 1, 1, 1, 1});
             const auto noisy = a5.sqrt() * latents + (1 - a5).sqrt() * noise;
             const auto prediction = unet->forward(noisy, td, context).to(at::kFloat);
-            const auto error = (prediction - noise).pow(2);
+            auto error = (prediction - noise).pow(2);
+            if (weighted) {
+                // Normalised by the batch's mean weight, so the loss stays on MSE's scale.
+                const auto w = 1 + o.subjectWeight * mask;
+                error = error * (w / w.mean());
+            }
             if (o.snrGamma <= 0)
                 return error.mean();
             const auto snr = a / (1 - a);

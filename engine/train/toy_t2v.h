@@ -35,6 +35,14 @@ struct ToyT2vOptions {
     // Min-SNR-γ loss weighting (Hang et al. 2023; diffusers' --snr_gamma): each item's ε error
     // weighted by min(SNR, γ) / SNR, so the nearly clean timesteps stop dominating. 0: plain MSE.
     double snrGamma = 0;
+    // Subject-weighted loss: the ε error in the latent cells the subjects cover (and their
+    // neighbours; latentSubjectMask) weighs 1 + subjectWeight, the background's 1. The subjects
+    // cover a few percent of a clip, so with plain MSE their shape and track, which the captions
+    // are about, are a few percent of the loss. 0: plain MSE.
+    double subjectWeight = 0;
+    // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
+    // the same configuration), instead of a random initialisation. Empty: from scratch.
+    std::filesystem::path initFrom;
     TrainConfig train;
 };
 

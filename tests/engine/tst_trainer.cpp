@@ -88,6 +88,7 @@ private Q_SLOTS:
     void toyClipRecipe();
     void toyVaeRecipe();
     void clipPool();
+    void subjectMask();
     void toyT2vRecipe();
 };
 
@@ -451,6 +452,40 @@ void TstTrainer::clipPool() {
     QVERIFY_THROWS_EXCEPTION(EngineError, ClipPool(4).draw(1, g));
 }
 
+// The subject mask at latent resolution marks the cells around each frame's subject centre and
+// nothing far from it; a clip with no visible change from its background has an empty mask.
+void TstTrainer::subjectMask() {
+    std::vector<toy::ClipSpec> specs;
+    for (std::uint64_t seed : {3u, 11u, 29u})
+        specs.push_back(toy::randomClip(seed));
+    const auto clips = renderToyClips(specs);
+    const auto backgrounds = renderToyBackgrounds(specs);
+    const auto mask = latentSubjectMask(clips, backgrounds, 4);
+    QCOMPARE(mask.sizes().vec(), (std::vector<std::int64_t>{3, 1, 16, 16, 16}));
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto& s = specs[i];
+        for (int t = 0; t < s.frames; ++t) {
+            const auto p = toy::placement(s.subjects[0], t, s.frames, s.width, s.height);
+            const auto cx = static_cast<std::int64_t>(p.x / 4),
+                       cy = static_cast<std::int64_t>(p.y / 4);
+            QCOMPARE(mask[i][0][t][cy][cx].item<float>(), 1.0f);
+            // Cells more than 5 cells (20 px) from the centre hold no subject.
+            for (std::int64_t y = 0; y < 16; ++y)
+                for (std::int64_t x = 0; x < 16; ++x)
+                    if (std::max(std::abs(x - cx), std::abs(y - cy)) > 5)
+                        QCOMPARE(mask[i][0][t][y][x].item<float>(), 0.0f);
+        }
+    }
+    const double share = mask.mean().item<double>();
+    QVERIFY2(share > 0.02 && share < 0.3, qPrintable(QString::number(share)));
+    // The background against itself: nothing.
+    QCOMPARE(latentSubjectMask(backgrounds.unsqueeze(1).repeat({1, 16, 1, 1, 1}), backgrounds, 4)
+                 .sum()
+                 .item<float>(),
+             0.0f);
+    QVERIFY_THROWS_EXCEPTION(EngineError, latentSubjectMask(clips, backgrounds, 3));
+}
+
 // The toy text-to-video recipe at a tiny size, on a 1-step CLIP and VAE: the UNet learns, and
 // the output is a whole TextToVideoSDPipeline folder marked as the toy world's, which our
 // pipeline loads and samples and the oracle judges.
@@ -470,6 +505,7 @@ void TstTrainer::toyT2vRecipe() {
     o.reuse = 2;  // a pool of 4 clips, one new per step
     o.poolBatches = 2;
     o.snrGamma = 5;
+    o.subjectWeight = 4;
     o.train.totalSteps = 12;
     o.train.adamw.lr = 3e-3;
     o.train.seed = 9;
@@ -490,6 +526,24 @@ void TstTrainer::toyT2vRecipe() {
     const double moved =
         (trained.at("conv_in.weight") - start.at("conv_in.weight")).abs().mean().item<double>();
     QVERIFY2(moved > 1e-3, qPrintable(QString::number(moved)));
+
+    // Started from the trained UNet, one step at a tiny learning rate keeps its weights.
+    auto resumed = once;
+    resumed.initFrom = dir / "t2v";
+    resumed.train.adamw.lr = 1e-7;
+    QVERIFY(trainToyT2v(resumed, {}, dir / "init").ok());
+    const auto continued = unet("init");
+    for (const auto& [key, value] : trained)
+        QVERIFY2((continued.at(key) - value).abs().max().item<double>() < 1e-3, key.c_str());
+    // A UNet of another configuration is refused, naming what does not fit.
+    auto other = resumed;
+    other.channels = {8, 8};
+    const auto refused = trainToyT2v(other, {}, dir / "other");
+    QVERIFY(!refused.ok());
+    QVERIFY2(
+        std::string(refused.error().what()).find("do not match the model") != std::string::npos,
+        refused.error().what());
+    QVERIFY(!fs::exists(dir / "other" / "model_index.json"));
 
     const auto info = inspectSnapshot(dir / "t2v");
     QVERIFY(info.isToy);

@@ -124,7 +124,9 @@ DenoiseResult run(const DdimScheduler& scheduler,
     const bool cfg = r.guidance.enabled();
 
     at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
-    at::Tensor x = r.latents.to(at::kFloat);
+    // The model runs where its text embeddings are; latents made on the CPU (a seeded draw, a
+    // tensor file) follow them there.
+    at::Tensor x = r.latents.to(r.conditions.front().embeddings.device(), at::kFloat);
     DenoiseResult result;
     if (r.recordTrajectory) {
         result.trajectory.direction = r.direction;
@@ -255,7 +257,7 @@ Result<InversionResult> invert(const DdimScheduler& scheduler,
                 up.stage = "reconstruct";
                 result.reconstruction = run(scheduler, model, up, context).latents;
                 result.reconstructionError =
-                    compareLatents(result.reconstruction, request.latents.to(at::kFloat));
+                    compareLatents(result.reconstruction, request.latents.to(result.reconstruction.device(), at::kFloat));
                 result.trajectory.info["reconstruction_error"] =
                     result.reconstructionError->toString();
                 log::info("DDIM inversion (" + std::to_string(request.numSteps) +

@@ -5,6 +5,7 @@
 // verdicts) and, with --tensors, the final latents and decoded video.
 
 #include "commands.h"
+#include "report_util.h"
 #include "toy_examples.h"
 #include "video_args.h"
 
@@ -371,19 +372,8 @@ VideoProbe probeVideo(Env& env,
 // report.html (one self-contained page: the figures inlined as SVG), both from results.json.
 void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
     // The summary keys its metrics flat: "clip_change", "oracle/colour".
-    const auto cell = [](const nlohmann::ordered_json& run, const char* key) -> std::string {
-        if (!run.contains(key) || !run[key].is_object())
-            return "–";
-        const auto& m = run[key];
-        const double mean = m["mean"].get<double>();
-        const double lo = m["ci95"][0].get<double>(), hi = m["ci95"][1].get<double>();
-        const auto fixed = [](double x) {
-            std::ostringstream t;
-            t.precision(4);
-            t << x;
-            return t.str();
-        };
-        return fixed(mean) + " [" + fixed(lo) + ", " + fixed(hi) + "]";
+    const auto cell = [](const nlohmann::ordered_json& run, const char* key) {
+        return run.contains(key) ? intervalCell(run[key]) : std::string("–");
     };
     std::vector<std::pair<const char*, const char*>> columns{
         {"clip_change", "Δ CLIP score toward c′"}, {"flow_similarity", "flow similarity"}};
@@ -431,19 +421,8 @@ void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
     writeFileAtomically(out / "report.md", [&](std::ostream& s) {
         s << "# Probe over a dataset\n\n"
           << facts << ".\n\nSuggested τ: " << suggested << ".\n\n"
-          << intervals << "\n\n|";
-        for (const auto& h : header)
-            s << " " << h << " |";
-        s << "\n|";
-        for (std::size_t i = 0; i < header.size(); ++i)
-            s << "---|";
-        s << "\n";
-        for (const auto& row : table) {
-            s << "|";
-            for (const auto& c : row)
-                s << " " << c << " |";
-            s << "\n";
-        }
+          << intervals << "\n\n";
+        writeMarkdownTable(s, header, table);
         s << "\n## Figures\n\n";
         for (const auto& f : j["figures"])
             s << "![" << f.get<std::string>() << "](" << f.get<std::string>() << ".svg)\n\n";
@@ -454,27 +433,6 @@ void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
               << v["edit"].get<std::string>() << "\" ([results](" << v["results"].get<std::string>()
               << "))\n";
     });
-    const auto escape = [](const std::string& text) {
-        std::string e;
-        for (const char c : text)
-            switch (c) {
-                case '&':
-                    e += "&amp;";
-                    break;
-                case '<':
-                    e += "&lt;";
-                    break;
-                case '>':
-                    e += "&gt;";
-                    break;
-                case '"':
-                    e += "&quot;";
-                    break;
-                default:
-                    e += c;
-            }
-        return e;
-    };
     writeFileAtomically(out / "report.html", [&](std::ostream& s) {
         s << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              "<title>MotionProbe: probe over a dataset</title><style>"
@@ -482,19 +440,11 @@ void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
              "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
              "padding:3px 8px;text-align:right}td:first-child{text-align:left}"
              "figure{display:inline-block;margin:0.5em}</style></head><body>\n"
-          << "<h1>Probe over a dataset</h1>\n<p>" << escape(facts)
-          << ".</p>\n<p>Suggested τ: " << escape(suggested) << ".</p>\n<p>" << escape(intervals)
-          << "</p>\n<table><tr>";
-        for (const auto& h : header)
-            s << "<th>" << escape(h) << "</th>";
-        s << "</tr>\n";
-        for (const auto& row : table) {
-            s << "<tr>";
-            for (const auto& c : row)
-                s << "<td>" << escape(c) << "</td>";
-            s << "</tr>\n";
-        }
-        s << "</table>\n<h2>Figures</h2>\n";
+          << "<h1>Probe over a dataset</h1>\n<p>" << htmlEscape(facts)
+          << ".</p>\n<p>Suggested τ: " << htmlEscape(suggested) << ".</p>\n<p>"
+          << htmlEscape(intervals) << "</p>\n";
+        writeHtmlTable(s, header, table);
+        s << "<h2>Figures</h2>\n";
         // Inlined, so the page is one file to mail or attach.
         for (const auto& f : j["figures"]) {
             std::ifstream svg(out / (f.get<std::string>() + ".svg"), std::ios::binary);
@@ -506,9 +456,9 @@ void writeDatasetReport(const nlohmann::ordered_json& j, const fs::path& out) {
         s << "<h2>Videos</h2>\n<ul>\n";
         for (const auto& v : j["videos"])
             s << "<li>row " << v["row"].get<int>() << ": <code>"
-              << escape(v["video"].get<std::string>()) << "</code> — “"
-              << escape(v["caption"].get<std::string>()) << "” → “"
-              << escape(v["edit"].get<std::string>()) << "”</li>\n";
+              << htmlEscape(v["video"].get<std::string>()) << "</code> — “"
+              << htmlEscape(v["caption"].get<std::string>()) << "” → “"
+              << htmlEscape(v["edit"].get<std::string>()) << "”</li>\n";
         s << "</ul>\n</body></html>\n";
     });
 }
@@ -542,17 +492,9 @@ void writeDatasetSummary(const probe::ProbePlan& plan,
                     v.push_back(*x);
             if (v.empty())
                 continue;
-            double mean = 0;
-            for (const double x : v)
-                mean += x;
-            mean /= static_cast<double>(v.size());
-            double var = 0;
-            for (const double x : v)
-                var += (x - mean) * (x - mean);
-            const double half = v.size() > 1 ? 1.96 * std::sqrt(var / (v.size() - 1)) /
-                                                   std::sqrt(static_cast<double>(v.size()))
-                                             : 0;
-            row[k] = {{"mean", mean}, {"ci95", {mean - half, mean + half}}, {"n", v.size()}};
+            row[k] = meanInterval(v);
+            const double mean = row[k]["mean"].get<double>();
+            const double half = mean - row[k]["ci95"][0].get<double>();
             // For the figures: the means and half widths under the same keys as one video's
             // results.
             std::string key = k;
@@ -572,16 +514,6 @@ void writeDatasetSummary(const probe::ProbePlan& plan,
     writeFigures(plan, meanRuns, out / "figures", j, &halfRuns);
     writeJsonAtomically(out / "results.json", j);
     writeDatasetReport(j, out);
-}
-
-// "i/N" → {i, N} with 0 ≤ i < N.
-std::pair<int, int> parseShard(const std::string& text) {
-    const auto slash = text.find('/');
-    if (slash == std::string::npos)
-        throw UsageError("--shard: expected i/N (e.g. 0/4), got '" + text + "'");
-    const int n = static_cast<int>(parseInteger("shard", text.substr(slash + 1), 1, 100000));
-    const int i = static_cast<int>(parseInteger("shard", text.substr(0, slash), 0, n - 1));
-    return {i, n};
 }
 
 int run(const ParsedArgs& args) {
@@ -665,18 +597,8 @@ int run(const ParsedArgs& args) {
         rows = forOption("dataset", args.value("dataset"), [&] {
             return readTgveDataset(args.value("dataset"), column->second, limit);
         });
-        // Shard i of N takes the videos i, i + N, i + 2N, … of the dataset's order: fixed by the
-        // CSV alone, so every worker computes the same split with no coordination.
-        if (shard) {
-            std::vector<DatasetRow> mine;
-            for (std::size_t k = 0; k < rows.size(); ++k)
-                if (static_cast<int>(k % static_cast<std::size_t>(shard->second)) == shard->first)
-                    mine.push_back(rows[k]);
-            if (mine.empty())
-                throw UsageError("--shard " + args.value("shard") + ": no video falls in it (" +
-                                 std::to_string(rows.size()) + " videos)");
-            rows = std::move(mine);
-        }
+        if (shard)
+            rows = shardRows(rows, *shard, args.value("shard"));
     }
 
     // Everything is written into a staging folder beside RUN_DIR and moved into place at the end,
@@ -787,10 +709,16 @@ int runMerge(const ParsedArgs& args) {
     for (const auto& dir : shards) {
         const fs::path file = fs::path(dir) / "results.json";
         auto j = forOption("from", dir, [&] { return readJsonFile(file); });
+        if (isCustomizeBenchmark(j) || (!summaries.empty() && isCustomizeBenchmark(summaries[0]))) {
+            summaries.push_back(std::move(j));
+            continue;
+        }
         if (!j.contains("videos") || !j.contains("runs"))
             throw UsageError("--from " + dir + ": results.json is not a dataset probe's summary");
         summaries.push_back(std::move(j));
     }
+    if (isCustomizeBenchmark(summaries[0]))
+        return mergeCustomizeShards(shards, summaries, finalOut, args.value("store"));
     // Numbers from different settings do not average.
     for (const char* key :
          {"edit_column", "steps", "interval", "guidance", "inversion_guidance", "only_end_zero"})
@@ -801,35 +729,18 @@ int runMerge(const ParsedArgs& args) {
                                  summaries[i].value(key, nlohmann::ordered_json()).dump() +
                                  ") differs from " + shards[0] + "'s (" +
                                  summaries[0].value(key, nlohmann::ordered_json()).dump() + ")");
-    struct Entry {
-        nlohmann::ordered_json name;
-        fs::path folder;
-    };
-    std::vector<Entry> entries;
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < summaries.size(); ++i)
-        for (const auto& v : summaries[i]["videos"]) {
-            const auto video = v["video"].get<std::string>();
-            if (!seen.insert(video).second)
-                throw UsageError("--from " + shards[i] + ": video " + video +
-                                 " is in two shards; merge each shard once");
-            entries.push_back(
-                {v, fs::path(shards[i]) / fs::path(v["results"].get<std::string>()).parent_path()});
-        }
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        return a.name["row"].get<int>() < b.name["row"].get<int>();
-    });
+    const auto entries = shardVideos(shards, summaries);
 
     StagedFolder staged(finalOut, "the merge writes a new run folder");
     const fs::path& out = staged.path();
     std::vector<nlohmann::ordered_json> videos;
     nlohmann::ordered_json names = nlohmann::ordered_json::array();
     for (const auto& e : entries) {
-        const fs::path target = out / "videos" / e.name["video"].get<std::string>();
+        const fs::path target = out / "videos" / e.entry["video"].get<std::string>();
         fs::create_directories(target.parent_path());
         fs::copy(e.folder, target, fs::copy_options::recursive);
         videos.push_back(readJsonFile(target / "results.json"));
-        names.push_back(e.name);
+        names.push_back(e.entry);
     }
     // The plan every shard ran: the same grid over the same timesteps.
     probe::GridOptions grid;
@@ -898,10 +809,18 @@ std::vector<std::string>& subcommandArgs() {
     return args;
 }
 
-// `bench probe --devices A,B,…`: one worker process per device, each running shard k of N of the
-// same command into its own folder and store beside RUN_DIR, then the merge into RUN_DIR (and
-// the store). A failed worker leaves its shard to resume: run the same command again.
-int runOnDevices(const ParsedArgs& args) {
+}  // namespace
+
+// `bench probe|customize --devices A,B,…`: one worker process per device, each running shard k
+// of N of the same command into its own folder (and store) beside RUN_DIR, then the merge into
+// RUN_DIR (and the store). A failed worker leaves its shard to resume: run the same command
+// again; a shard that finished keeps its folder.
+int runBenchOnDevices(const ParsedArgs& args, const std::string& benchmark) {
+#ifdef MP_HAVE_STORE
+    const bool withStore = true;
+#else
+    const bool withStore = false;
+#endif
     if (args.has("shard"))
         throw UsageError("--devices runs every shard itself; leave out --shard");
     std::vector<std::string> devices;
@@ -940,17 +859,26 @@ int runOnDevices(const ParsedArgs& args) {
             continue;
         base.push_back(a);
     }
-    std::vector<pid_t> workers;
+    std::vector<std::pair<int, pid_t>> workers;  // shard, process
     std::vector<std::string> shardDirs;
     for (int k = 0; k < n; ++k) {
         const std::string shardDir = (shardsDir / ("shard-" + std::to_string(k))).string();
         shardDirs.push_back(shardDir);
-        mp::removeTree(shardDir);  // a shard folder is output only; its work resumes from the store
-        std::vector<std::string> argv{"motionprobe-cli", "bench", "probe"};
+        if (fs::exists(fs::path(shardDir) / "results.json")) {
+            std::printf("worker %d: shard %d/%d finished before; kept\n", k, k, n);
+            continue;
+        }
+        // An unfinished shard folder is output only: its work resumes from the store (probe) or
+        // from its work folder beside it (customize).
+        mp::removeTree(shardDir);
+        std::vector<std::string> argv{"motionprobe-cli", "bench", benchmark};
         argv.insert(argv.end(), base.begin(), base.end());
         argv.insert(argv.end(),
-                    {"--shard", std::to_string(k) + "/" + std::to_string(n), "--out", shardDir,
-                     "--store", (shardsDir / ("shard-" + std::to_string(k) + ".sqlite")).string()});
+                    {"--shard", std::to_string(k) + "/" + std::to_string(n), "--out", shardDir});
+        if (withStore)
+            argv.insert(
+                argv.end(),
+                {"--store", (shardsDir / ("shard-" + std::to_string(k) + ".sqlite")).string()});
         if (devices[k] == "cpu")
             argv.insert(argv.end(), {"--device", "cpu"});
         fs::create_directories(shardsDir);
@@ -975,12 +903,12 @@ int runOnDevices(const ParsedArgs& args) {
         std::printf("worker %d: shard %d/%d on %s (pid %d)\n", k, k, n,
                     devices[k] == "cpu" ? "the CPU" : ("GPU " + devices[k]).c_str(), pid);
         std::fflush(stdout);
-        workers.push_back(pid);
+        workers.emplace_back(k, pid);
     }
     std::vector<std::string> failures;
-    for (int k = 0; k < n; ++k) {
+    for (const auto& [k, pid] : workers) {
         int status = 0;
-        waitpid(workers[k], &status, 0);
+        waitpid(pid, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             failures.push_back("shard " + std::to_string(k) + " (" +
                                (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
@@ -999,7 +927,7 @@ int runOnDevices(const ParsedArgs& args) {
     for (const auto& d : shardDirs)
         mergeArgs.insert(mergeArgs.end(), {"--from", d});
     mergeArgs.insert(mergeArgs.end(), {"--out", out.string()});
-    if (!storeFile.empty())
+    if (withStore && !storeFile.empty())
         mergeArgs.insert(mergeArgs.end(), {"--store", storeFile.string()});
     std::string error;
     const auto parsed = parseArgs(benchMergeCommand().spec, mergeArgs, error);
@@ -1010,8 +938,6 @@ int runOnDevices(const ParsedArgs& args) {
         mp::removeTree(shardsDir);
     return merged;
 }
-
-}  // namespace
 
 void setSubcommandArgs(std::vector<std::string> args) {
     subcommandArgs() = std::move(args);
@@ -1035,7 +961,7 @@ Command benchProbeCommand() {
             throw UsageError(
                 "--dataset is needed (a TGVE-layout folder, e.g. "
                 "resources/examples/toy-tgve)");
-        return args.has("devices") ? runOnDevices(args) : probe(args);
+        return args.has("devices") ? runBenchOnDevices(args, "probe") : probe(args);
     };
     return command;
 }

@@ -165,6 +165,7 @@ int run(const ParsedArgs& args) {
         if (args.has("subject-weight"))
             o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
         o.initFrom = args.value("init");
+        o.trainTextEncoder = args.flag("train-text-encoder");
         o.batch = batchFrom(args, kT2vDefaults);
         o.train = trainConfigFrom(args, kT2vDefaults, device);
         const auto report =
@@ -244,7 +245,10 @@ Command trainToyCommand() {
         {"snr-gamma", "G", "t2v: min-SNR-γ loss weight (0: plain MSE)"},
         {"subject-weight", "W",
          "t2v: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
-        {"init", "DIR", "t2v: start from this pipeline's (or unet folder's) UNet weights"},
+        {"init", "DIR",
+         "t2v: start from this pipeline's UNet (and text encoder) weights, or a unet folder's"},
+        {"train-text-encoder", "",
+         "t2v: train the pipeline's copy of the text encoder with the UNet"},
         {"width", "D", "clip: hidden size of each tower", false, "128"},
         {"layers", "N", "clip: layers per tower", false, "4"},
         {"heads", "N", "clip: attention heads", false, "4"},

@@ -3,6 +3,9 @@
 #include "cli_args.h"
 #include "cli_job.h"
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,6 +45,20 @@ Command probeCommand();         // the prompt-tampering probe: docs/probe.md
 Command
 benchProbeCommand();  // `bench probe`: the probe over a dataset, sharded: docs/benchmarks.md
 Command benchMergeCommand();  // `bench merge`: the shards of a `bench probe` as one run
+// `bench customize`: customization over a dataset, the paper's tables: docs/benchmarks.md
+Command benchCustomizeCommand();
+// `bench probe|customize --devices A,B,…`: one worker per device on its shard, then the merge.
+int runBenchOnDevices(const ParsedArgs& args, const std::string& benchmark);
+// `bench merge` of `bench customize` shards (their summaries read from --from's results.json).
+bool isCustomizeBenchmark(const nlohmann::ordered_json& summary);
+int mergeCustomizeShards(const std::vector<std::string>& shards,
+                         const std::vector<nlohmann::ordered_json>& summaries,
+                         const std::filesystem::path& out,
+                         const std::string& storeFile);
+#ifdef MP_HAVE_STORE
+// `bench report`: customization benchmarks from the experiment store.
+Command benchReportCommand();
+#endif
 // The arguments a sub-command was given (after "bench probe"), for `--devices` to hand its worker
 // processes the same command line. Set by main() before dispatching.
 void setSubcommandArgs(std::vector<std::string> args);

@@ -64,7 +64,13 @@ int main(int argc, char** argv) {
     // The dataset benchmarks are sub-commands of bench ("bench probe", "bench merge"); plain
     // `bench --component …` stays the speed benchmark.
     if (args[0] == "bench" && args.size() > 1)
-        for (const auto& c : {mp::cli::benchProbeCommand(), mp::cli::benchMergeCommand()})
+        for (const auto& c : {mp::cli::benchProbeCommand(), mp::cli::benchCustomizeCommand(),
+                              mp::cli::benchMergeCommand()
+#ifdef MP_HAVE_STORE
+                                  ,
+                              mp::cli::benchReportCommand()
+#endif
+             })
             if (c.spec.name == "bench " + args[1]) {
                 mp::cli::setSubcommandArgs({args.begin() + 2, args.end()});
                 return mp::cli::dispatch(c, {args.begin() + 2, args.end()});

@@ -257,7 +257,8 @@ Result<InversionResult> invert(const DdimScheduler& scheduler,
                 up.stage = "reconstruct";
                 result.reconstruction = run(scheduler, model, up, context).latents;
                 result.reconstructionError =
-                    compareLatents(result.reconstruction, request.latents.to(result.reconstruction.device(), at::kFloat));
+                    compareLatents(result.reconstruction,
+                                   request.latents.to(result.reconstruction.device(), at::kFloat));
                 result.trajectory.info["reconstruction_error"] =
                     result.reconstructionError->toString();
                 log::info("DDIM inversion (" + std::to_string(request.numSteps) +

@@ -38,6 +38,18 @@ CREATE TABLE IF NOT EXISTS probe_blobs (
     data BLOB NOT NULL,
     PRIMARY KEY (probe, name)
 );
+CREATE TABLE IF NOT EXISTS customize_benchmarks (
+    id INTEGER PRIMARY KEY,
+    settings TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS customize_videos (
+    benchmark INTEGER NOT NULL REFERENCES customize_benchmarks(id),
+    video TEXT NOT NULL,
+    results TEXT NOT NULL,
+    PRIMARY KEY (benchmark, video)
+);
 )sql";
 
 // A prepared statement, finalised on scope exit.
@@ -189,6 +201,61 @@ bool ExperimentStore::removeProbe(std::int64_t probe) {
         sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+BenchmarkRow ExperimentStore::customizeBenchmark(const std::string& settings) {
+    {
+        Statement insert(m_db, "INSERT OR IGNORE INTO customize_benchmarks (settings) VALUES (?)");
+        insert.bind(1, settings);
+        if (insert.step() != SQLITE_DONE)
+            fail("cannot record the customization benchmark");
+    }
+    Statement q(
+        m_db, "SELECT id, settings, created, updated FROM customize_benchmarks WHERE settings = ?");
+    q.bind(1, settings);
+    if (q.step() != SQLITE_ROW)
+        fail("the customization benchmark just recorded is missing");
+    return {q.integer(0), q.text(1), q.text(2), q.text(3)};
+}
+
+std::vector<BenchmarkRow> ExperimentStore::customizeBenchmarks() const {
+    Statement q(m_db,
+                "SELECT id, settings, created, updated FROM customize_benchmarks ORDER BY id");
+    std::vector<BenchmarkRow> out;
+    while (q.step() == SQLITE_ROW)
+        out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3)});
+    return out;
+}
+
+void ExperimentStore::putCustomizeVideo(std::int64_t benchmark,
+                                        const std::string& video,
+                                        const std::string& results) {
+    // An upsert keeps the row's place, so the videos stay in the order first finished.
+    Statement s(m_db,
+                "INSERT INTO customize_videos (benchmark, video, results) VALUES (?, ?, ?) "
+                "ON CONFLICT (benchmark, video) DO UPDATE SET results = excluded.results");
+    s.bind(1, benchmark);
+    s.bind(2, video);
+    s.bind(3, results);
+    if (s.step() != SQLITE_DONE)
+        fail("cannot record the customization results of " + video);
+    Statement touch(m_db,
+                    "UPDATE customize_benchmarks SET updated = strftime('%Y-%m-%dT%H:%M:%SZ', "
+                    "'now') WHERE id = ?");
+    touch.bind(1, benchmark);
+    if (touch.step() != SQLITE_DONE)
+        fail("cannot update the customization benchmark");
+}
+
+std::vector<std::pair<std::string, std::string>> ExperimentStore::customizeVideos(
+    std::int64_t benchmark) const {
+    Statement q(m_db,
+                "SELECT video, results FROM customize_videos WHERE benchmark = ? ORDER BY rowid");
+    q.bind(1, benchmark);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.step() == SQLITE_ROW)
+        out.emplace_back(q.text(0), q.text(1));
+    return out;
 }
 
 void ExperimentStore::putRun(std::int64_t probe, const RunRow& run) {

@@ -85,6 +85,7 @@ void writeUNet(const models::UNet3DConditionModel& unet,
          {"snr_gamma", std::to_string(o.snrGamma)},
          {"subject_weight", std::to_string(o.subjectWeight)},
          {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
+         {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
          {"seed", std::to_string(o.train.seed)}});
 }
 
@@ -177,11 +178,29 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
 
         at::manual_seed(static_cast<std::int64_t>(o.train.seed));
         models::UNet3DConditionModel unet(toyUNetConfig(o, clip->config().text.hiddenSize));
-        if (!o.initFrom.empty())
+        if (!o.initFrom.empty()) {
             bindWeights(*unet, WeightSet::openComponent(componentFolder(o.initFrom, "unet")));
+            const auto text = o.initFrom / "text_encoder";
+            if (fs::is_directory(text)) {
+                const auto weights = WeightSet::openComponent(text);
+                BindOptions prefixed;
+                prefixed.prefix = "text_model.";
+                if (!weights.contains("text_model.embeddings.position_ids"))
+                    prefixed.notInCheckpoint.insert("embeddings.position_ids");
+                bindWeights(*clip->text_model, weights, prefixed);
+            }
+        }
         unet->to(device.device);
         unet->train();
-        Trainer trainer(namedParameters(*unet), o.train);
+        auto parameters = namedParameters(*unet);
+        if (o.trainTextEncoder) {
+            clip->text_model->train();
+            for (const auto& p : clip->text_model->named_parameters()) {
+                p.value().set_requires_grad(true);
+                parameters.emplace_back("text_encoder.text_model." + p.key(), p.value());
+            }
+        }
+        Trainer trainer(std::move(parameters), o.train);
         toy::WorldOptions world;
         world.styles = true;
         world.twoSubjects = 0.1;
@@ -256,7 +275,9 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
             at::Tensor context;
-            {
+            if (o.trainTextEncoder) {
+                context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
+            } else {
                 torch::NoGradGuard noGrad;
                 context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
             }
@@ -287,6 +308,7 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         trainer.useEmaWeights();
         torch::NoGradGuard noGrad;
         unet->eval();
+        clip->text_model->eval();
         writePipeline(unet, clip, o, out);
         return report;
     });

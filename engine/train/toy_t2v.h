@@ -42,7 +42,13 @@ struct ToyT2vOptions {
     double subjectWeight = 0;
     // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
     // the same configuration), instead of a random initialisation. Empty: from scratch.
+    // (Its text_encoder, when it has one, replaces the CLIP's text tower: it is the encoder that
+    // UNet was trained with.)
     std::filesystem::path initFrom;
+    // Train the pipeline's copy of the text encoder with the UNet (the scorer's CLIP is not
+    // touched). The frozen CLIP was trained on single frames, so nothing in it separates the
+    // captions' motion words; trained with the video loss, the encoder can make them count.
+    bool trainTextEncoder = false;
     TrainConfig train;
 };
 

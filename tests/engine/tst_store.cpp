@@ -18,6 +18,7 @@ class TstStore : public QObject {
 private Q_SLOTS:
     void roundTrip();
     void removeProbe();
+    void customizeBenchmarks();
     void notAStore();
 };
 
@@ -80,6 +81,36 @@ void TstStore::removeProbe() {
     const auto again = s.probe("key-a", "{}");
     QVERIFY(again.id != b);
     QVERIFY(s.runs(again.id).empty());
+}
+
+// Customization benchmarks are keyed by their settings; a video put again replaces its results
+// and keeps its place; everything is there after reopening, and probes are not touched.
+void TstStore::customizeBenchmarks() {
+    test::TempDir dir;
+    const auto file = dir / "experiments.sqlite";
+    std::int64_t id = 0;
+    {
+        auto s = ExperimentStore::open(file);
+        const auto probe = s.probe("key-a", "{}").id;
+        const auto a = s.customizeBenchmark(R"({"steps":3})");
+        const auto b = s.customizeBenchmark(R"({"steps":4})");
+        QVERIFY(a.id != b.id);
+        QCOMPARE(s.customizeBenchmark(R"({"steps":3})").id, a.id);
+        s.putCustomizeVideo(a.id, "v1", "first");
+        s.putCustomizeVideo(a.id, "v2", "second");
+        s.putCustomizeVideo(a.id, "v1", "first again");
+        s.putCustomizeVideo(b.id, "v1", "other");
+        QCOMPARE(s.probes().size(), std::size_t{1});
+        QCOMPARE(s.probes()[0].id, probe);
+        id = a.id;
+    }
+    auto s = ExperimentStore::open(file);
+    QCOMPARE(s.customizeBenchmarks().size(), std::size_t{2});
+    QCOMPARE(s.customizeBenchmarks()[0].settings, std::string(R"({"steps":3})"));
+    const auto videos = s.customizeVideos(id);
+    QCOMPARE(videos.size(), std::size_t{2});
+    QCOMPARE(videos[0], (std::pair<std::string, std::string>{"v1", "first again"}));
+    QCOMPARE(videos[1], (std::pair<std::string, std::string>{"v2", "second"}));
 }
 
 void TstStore::notAStore() {

@@ -535,6 +535,29 @@ void TstTrainer::toyT2vRecipe() {
     const auto continued = unet("init");
     for (const auto& [key, value] : trained)
         QVERIFY2((continued.at(key) - value).abs().max().item<double>() < 1e-3, key.c_str());
+    // With the text encoder trained too, the pipeline's encoder moves away from the CLIP's
+    // tower; a run started from that pipeline keeps its encoder (the one its UNet learnt with).
+    const auto text = [&](const char* folder) {
+        std::map<std::string, at::Tensor> m;
+        for (auto& [k, t] : loadTensorFile(dir / folder / "text_encoder" / "model.safetensors"))
+            m[k] = t.to(at::kFloat);
+        return m;
+    };
+    auto joint = once;
+    joint.trainTextEncoder = true;
+    joint.train.totalSteps = 3;
+    joint.train.adamw.lr = 3e-3;
+    QVERIFY(trainToyT2v(joint, {}, dir / "joint").ok());
+    const auto frozen = text("t2v"), trainedText = text("joint");
+    const auto key = std::string("text_model.encoder.layers.0.self_attn.v_proj.weight");
+    QVERIFY(trainedText.count(key));
+    QVERIFY((trainedText.at(key) - frozen.at(key)).abs().max().item<double>() > 1e-3);
+    auto kept = once;
+    kept.initFrom = dir / "joint";
+    kept.train.adamw.lr = 1e-7;
+    QVERIFY(trainToyT2v(kept, {}, dir / "kept").ok());
+    QVERIFY(at::equal(text("kept").at(key), trainedText.at(key)));
+
     // A UNet of another configuration is refused, naming what does not fit.
     auto other = resumed;
     other.channels = {8, 8};

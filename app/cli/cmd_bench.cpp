@@ -223,6 +223,8 @@ int runLoraTrainBench(const ParsedArgs& args,
     auto lora = adapters::LoraAdapter::inject(*unet, lo);
     for (auto& [name, p] : lora.parameters())
         p.set_data(p.data().to(at::kFloat));
+    const bool checkpointing = args.flag("gradient-checkpointing");
+    unet->setGradientCheckpointing(checkpointing);
     const auto& c = unet->config();
     at::manual_seed(0);
     const auto opts = at::TensorOptions().device(device.device).dtype(device.dtype);
@@ -267,6 +269,7 @@ int runLoraTrainBench(const ParsedArgs& args,
                 std::to_string(height) + "x" + std::to_string(width);
     j["device"] = device.describe();
     j["adapted_layers"] = lora.modules().size();
+    j["gradient_checkpointing"] = checkpointing;
     j["trainable_M"] = static_cast<double>(trainable) / 1e6;
     j["step_ms"] = median(each);
     j["range_ms"] = {*std::min_element(each.begin(), each.end()),
@@ -426,6 +429,7 @@ Command benchCommand() {
         {"naive", "", "probe: also time the naive loop (one resampling per pair), alternating"},
         {"preset", "NAME", "lora-train: the adapted layers", false, "temporal-vo"},
         {"rank", "R", "lora-train: LoRA rank", false, "4"},
+        {"gradient-checkpointing", "", "lora-train: recompute the layers in the backward"},
         {"tokens", "L", "attention: tokens per sequence", false, "1024"},
         {"head-dim", "E", "attention: head size", false, "8"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},

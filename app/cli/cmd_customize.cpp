@@ -76,6 +76,7 @@ int run(const ParsedArgs& args) {
     // "full": direct tuning, a full-rank ΔW per layer (the paper's upper bound).
     o.rank = args.value("rank") == "full" ? 0 : parseInteger("rank", args.value("rank"), 1, 1024);
     o.dropout = parseNumber("dropout", args.value("dropout"), 0, 0.99);
+    o.gradientCheckpointing = args.flag("gradient-checkpointing");
     o.batch = static_cast<int>(parseInteger("batch", args.value("batch"), 1, 256));
     o.train.accumulate =
         static_cast<int>(parseInteger("accumulate", args.value("accumulate"), 1, 1024));
@@ -286,6 +287,9 @@ Command customizeCommand() {
          false, "4"},
         {"alpha", "A", "LoRA alpha (scale alpha/rank)", false, "4"},
         {"dropout", "P", "LoRA dropout on the adapter's input (applies it unmerged)", false, "0"},
+        {"gradient-checkpointing", "",
+         "recompute the UNet's layers in the backward instead of keeping their activations "
+         "(less memory, about one more forward per step; not with --dropout)"},
         {"batch", "N", "noise draws of the video per micro-batch", false, "1"},
         {"accumulate", "N", "micro-batches per training step (gradient accumulation)", false, "1"},
         {"steps", "N", "training steps", false, "200"},

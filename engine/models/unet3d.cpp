@@ -1,5 +1,7 @@
 #include "models/unet3d.h"
 
+#include "nn/checkpoint.h"
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "io/config.h"
@@ -284,6 +286,20 @@ at::Tensor UNet3DBlockImpl::layer(std::size_t i,
     return x;
 }
 
+at::Tensor UNet3DBlockImpl::checkpointedLayer(std::size_t i,
+                                              const at::Tensor& x,
+                                              const at::Tensor& temb,
+                                              const at::Tensor& context,
+                                              std::int64_t frames) {
+    if (!m_checkpoint)
+        return layer(i, x, temb, context, frames);
+    return nn::checkpoint(
+        [this, i, frames](const std::vector<at::Tensor>& in) {
+            return layer(i, in[0], in[1], in[2], frames);
+        },
+        {x, temb, context});
+}
+
 at::Tensor UNet3DBlockImpl::forward(at::Tensor x,
                                     const at::Tensor& temb,
                                     const at::Tensor& context,
@@ -293,7 +309,7 @@ at::Tensor UNet3DBlockImpl::forward(at::Tensor x,
     switch (m_kind) {
         case UNet3DBlockKind::Down:
             for (std::size_t i = 0; i < m_resnets.size(); ++i) {
-                x = layer(i, x, temb, context, frames);
+                x = checkpointedLayer(i, x, temb, context, frames);
                 skips.push_back(x);
             }
             if (!m_down.is_empty()) {
@@ -302,15 +318,18 @@ at::Tensor UNet3DBlockImpl::forward(at::Tensor x,
             }
             return x;
         case UNet3DBlockKind::Mid: {
-            x = m_resnets[0]->forward(x, temb);
-            x = m_tempConvs[0]->forward(x, frames);
-            for (std::size_t i = 0; i < m_attentions.size(); ++i) {
-                x = m_attentions[i]->forward(x, context, frames);
-                x = m_tempAttentions[i]->forward(x, frames);
-                x = m_resnets[i + 1]->forward(x, temb);
-                x = m_tempConvs[i + 1]->forward(x, frames);
-            }
-            return x;
+            const auto mid = [this, frames](const std::vector<at::Tensor>& in) {
+                auto h = m_resnets[0]->forward(in[0], in[1]);
+                h = m_tempConvs[0]->forward(h, frames);
+                for (std::size_t i = 0; i < m_attentions.size(); ++i) {
+                    h = m_attentions[i]->forward(h, in[2], frames);
+                    h = m_tempAttentions[i]->forward(h, frames);
+                    h = m_resnets[i + 1]->forward(h, in[1]);
+                    h = m_tempConvs[i + 1]->forward(h, frames);
+                }
+                return h;
+            };
+            return m_checkpoint ? nn::checkpoint(mid, {x, temb, context}) : mid({x, temb, context});
         }
         case UNet3DBlockKind::Up:
             for (std::size_t i = 0; i < m_resnets.size(); ++i) {
@@ -318,7 +337,7 @@ at::Tensor UNet3DBlockImpl::forward(at::Tensor x,
                     throw EngineError(ErrorCode::Internal, "UNet3D: up block ran out of skips");
                 x = at::cat({x, skips.back()}, 1);
                 skips.pop_back();
-                x = layer(i, x, temb, context, frames);
+                x = checkpointedLayer(i, x, temb, context, frames);
             }
             if (!m_up.is_empty())
                 x = m_up->forward(x, upsampleSize);
@@ -445,6 +464,14 @@ at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
     }
     x = conv_out(nn::groupNormAct(conv_norm_out, x, nn::Activation::Silu));
     return toVideo(x, F);
+}
+
+void UNet3DConditionModelImpl::setGradientCheckpointing(bool on) {
+    for (auto& b : m_down)
+        b->setGradientCheckpointing(on);
+    mid_block->setGradientCheckpointing(on);
+    for (auto& b : m_up)
+        b->setGradientCheckpointing(on);
 }
 
 UNet3DConditionModel loadUNet3D(const std::filesystem::path& path, const std::string& variant) {

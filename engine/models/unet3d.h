@@ -145,8 +145,15 @@ public:
     torch::nn::ModuleList resnets{nullptr}, temp_convs{nullptr}, attentions{nullptr},
         temp_attentions{nullptr}, downsamplers{nullptr}, upsamplers{nullptr};
     std::int64_t layerCount() const { return static_cast<std::int64_t>(m_resnets.size()); }
+    // Each layer (resnet, temporal conv, attentions) recomputed in the backward instead of kept.
+    void setGradientCheckpointing(bool on) { m_checkpoint = on; }
 
 private:
+    at::Tensor checkpointedLayer(std::size_t i,
+                                 const at::Tensor& x,
+                                 const at::Tensor& temb,
+                                 const at::Tensor& context,
+                                 std::int64_t frames);
     at::Tensor layer(std::size_t i,
                      at::Tensor x,
                      const at::Tensor& temb,
@@ -159,6 +166,7 @@ private:
     std::vector<TransformerTemporalModel> m_tempAttentions;
     nn::Downsample2D m_down{nullptr};
     nn::Upsample2D m_up{nullptr};
+    bool m_checkpoint = false;
 };
 TORCH_MODULE(UNet3DBlock);
 
@@ -172,6 +180,9 @@ public:
                        const at::Tensor& timesteps,
                        const at::Tensor& context);
     const UNet3DConfig& config() const { return m_config; }
+    // Training memory: every block layer's activations recomputed in the backward
+    // (nn/checkpoint.h) instead of kept; the gradients are the same.
+    void setGradientCheckpointing(bool on);
 
     torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
     nn::TimestepEmbedding time_embedding{nullptr};

@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #define MP_TORCH_AT_LEAST(major, minor) \
@@ -202,6 +203,16 @@ inline at::Tensor sdpa(const at::Tensor& q,
     if (shortAttentionApplies(q, k, v, mask, isCausal))
         return attentionShort(q, k, v, scale);
     return attentionBlocked(q, k, v, mask, isCausal, scale);
+#endif
+}
+
+// Whether CUDA autocast is on in this thread, and its dtype.
+inline std::pair<bool, at::ScalarType> cudaAutocastState() {
+#if MP_TORCH_AT_LEAST(2, 4)
+    return {at::autocast::is_autocast_enabled(at::kCUDA),
+            at::autocast::get_autocast_dtype(at::kCUDA)};
+#else
+    return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
 #endif
 }
 

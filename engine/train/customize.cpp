@@ -53,6 +53,15 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
             ~ModeBack() { unet->train(training); }
         } modeBack{unet, unet->is_training()};
         unet->train();
+        if (o.gradientCheckpointing && o.dropout > 0)
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "customize: gradient checkpointing recomputes each layer in the "
+                              "backward, where LoRA dropout would draw other masks; use one");
+        struct CheckpointingOff {
+            models::UNet3DConditionModel unet;
+            ~CheckpointingOff() { unet->setGradientCheckpointing(false); }
+        } checkpointingOff{unet};
+        unet->setGradientCheckpointing(o.gradientCheckpointing);
 
         adapters::LoraOptions lo;
         lo.pattern = adapters::presetPattern(adapters::Family::ModelScope, o.preset);

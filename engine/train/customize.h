@@ -29,6 +29,10 @@ struct CustomizeOptions {
     double dropout = 0;  // LoRA dropout (applies the adapter unmerged)
     int batch = 1;       // noise draws of the one video per micro-batch (train.accumulate of them
                          // per step)
+    // Activations recomputed in the backward instead of kept (UNet3D setGradientCheckpointing):
+    // the training's peak memory falls, the step takes about one more forward; the adapter is
+    // the same. Not with dropout.
+    bool gradientCheckpointing = false;
     TrainConfig train;
     // Previews while training: after every `previewEvery` steps (0: none; not after the last)
     // `preview` is generated with the adapter as trained so far, gated at τ (its adapter fields

@@ -293,7 +293,7 @@ void TstCliProbe::probeResumesAfterKill() {
     mp::test::TempDir dir;
     const auto store = path(dir / "store.sqlite");
     const auto args = [&](const char* out, const QString& storeFile) {
-        return QStringList{u"probe"_s,      u"--demo"_s, u"--steps"_s,    u"20"_s,
+        return QStringList{u"probe"_s,      u"--demo"_s, u"--steps"_s,    u"12"_s,
                            u"--interval"_s, u"250"_s,    u"--out"_s,      path(dir / out),
                            u"--store"_s,    storeFile,   u"--progress"_s, u"always"_s};
     };
@@ -334,7 +334,7 @@ void TstCliProbe::probeResumesAfterKill() {
     QVERIFY2(total.hasMatch() && m.captured(2).toInt() < total.captured(1).toInt(),
              qPrintable(resumed.out));
 
-    const auto fresh = cli(args("c", path(dir / "fresh.sqlite")));
+    const auto fresh = cli(args("c", path(dir / "fresh.sqlite")), 480000);
     QVERIFY2(fresh.code == 0, qPrintable(both(fresh)));
     QVERIFY(!fresh.out.contains(u"resumed"_s));
     const auto read = [](const fs::path& f) {

@@ -465,6 +465,71 @@ private Q_SLOTS:
         QVERIFY(!p.unet()->is_training());
     }
 
+    // Gradient checkpointing recomputes the layers in the backward: every adapter parameter gets
+    // the gradient it gets without (a LoRA, and direct tuning of the same layers; the adapters
+    // before, inside and after the checkpointed blocks), nothing reaches the base; through the
+    // trainer, with dropout (whose masks a recomputation would redraw) it is refused.
+    void gradientCheckpointing_data() {
+        QTest::addColumn<qint64>("rank");
+        QTest::newRow("LoRA rank 4") << qint64{4};
+        QTest::newRow("direct tuning") << qint64{0};
+    }
+    void gradientCheckpointing() {
+        QFETCH(qint64, rank);
+        auto unet = tinyUNet();
+        const Inputs in;
+        auto adapter = LoraAdapter::inject(
+            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), rank, 4, 5});
+        if (rank > 0)
+            randomiseB(adapter);
+        const auto gradients = [&](bool checkpointing) {
+            unet->setGradientCheckpointing(checkpointing);
+            for (auto& [name, p] : adapter.parameters())
+                p.mutable_grad() = at::Tensor();
+            adapter.apply();
+            unet->forward(in.x, in.t, in.context).pow(2).mean().backward();
+            std::vector<at::Tensor> g;
+            for (const auto& [name, p] : adapter.parameters())
+                g.push_back(p.grad().clone());
+            return g;
+        };
+        const auto plain = gradients(false);
+        const auto checkpointed = gradients(true);
+        unet->setGradientCheckpointing(false);
+        QCOMPARE(plain.size(), adapter.parameters().size());
+        std::size_t i = 0;
+        for (const auto& [name, p] : adapter.parameters()) {
+            QVERIFY2(checkpointed[i].defined(), name.c_str());
+            QVERIFY2(plain[i].abs().sum().item<double>() > 0, name.c_str());
+            QVERIFY2(relMax(checkpointed[i], plain[i]) < 1e-5,
+                     qPrintable(QString::fromStdString(name) + u": "_s +
+                                QString::number(relMax(checkpointed[i], plain[i]))));
+            ++i;
+        }
+        for (const auto& p : unet->parameters())
+            QVERIFY(!p.grad().defined());
+        adapter.remove();
+
+        // Through customization: refused with dropout, named.
+        test::TempDir dir;
+        auto pipeline = goldenPipeline();
+        train::CustomizeOptions o;
+        const auto h = pipeline.defaultSize() / pipeline.vaeFactor();
+        o.latents = at::randn({1, pipeline.latentChannels(), 4, h, h});
+        o.caption = "a red circle moves from left to right";
+        o.rank = rank;
+        o.train.totalSteps = 2;
+        o.gradientCheckpointing = true;
+        const auto r = train::trainCustomization(pipeline, o, dir / "lora.safetensors");
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+        o.dropout = 0.1;
+        const auto refused = train::trainCustomization(pipeline, o, dir / "refused.safetensors");
+        QVERIFY(!refused.ok());
+        QVERIFY2(std::string(refused.error().what()).find("dropout") != std::string::npos,
+                 refused.error().what());
+        QVERIFY(!std::filesystem::exists(dir / "refused.safetensors"));
+    }
+
     // Unmerged application (peft's forward, nn::AdaptableLinear's branch) gives the merged
     // output and the same gradients, for a LoRA and for direct tuning; at scale 0 the model is
     // bit for bit the original either way.

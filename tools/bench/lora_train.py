@@ -86,7 +86,8 @@ def ours(args, folder):
     out = subprocess.run([args.cli, "bench", "--component", "lora-train", "--model", folder,
                           "--device", "cuda", "--dtype", "bf16", "--batch", "1", "--frames", "16",
                           "--height", "32", "--width", "32", "--rank", "4",
-                          "--warmup", str(args.warmup), "--reps", str(args.reps)],
+                          "--warmup", str(args.warmup), "--reps", str(args.reps)]
+                         + (["--gradient-checkpointing"] if args.gradient_checkpointing else []),
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"motionprobe-cli bench failed ({out.returncode}): {out.stderr}")
@@ -100,6 +101,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--reps", type=int, default=10)
+    # Both sides recompute activations in the backward (diffusers: enable_gradient_checkpointing).
+    ap.add_argument("--gradient-checkpointing", action="store_true")
     args = ap.parse_args()
     folder = os.path.join(args.work, "unet")
     os.makedirs(args.work, exist_ok=True)
@@ -108,6 +111,8 @@ def main():
     unet = UNet3DConditionModel.from_pretrained(folder, torch_dtype=torch.bfloat16).to("cuda")
     unet.requires_grad_(False)
     unet.train()
+    if args.gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
     unet = inject_adapter_in_model(LoraConfig(r=4, lora_alpha=4, target_modules=TEMPORAL_VO), unet)
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:  # diffusers' cast_training_params: trainable weights in float32
@@ -127,7 +132,8 @@ def main():
                           "ours": o}), flush=True)
     print(json.dumps({
         "what": "LoRA temporal-vo rank 4 training step, ModelScope full size (random weights, "
-                "bf16 base, fp32 LoRA, bf16 autocast), batch 1, 16x256x256",
+                "bf16 base, fp32 LoRA, bf16 autocast), batch 1, 16x256x256"
+                + (", gradient checkpointing on both sides" if args.gradient_checkpointing else ""),
         "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
         "diffusers": diffusers.__version__, "peft": peft.__version__,
         "adapted_layers": {"diffusers_peft": adapted, "ours": o["adapted_layers"]},

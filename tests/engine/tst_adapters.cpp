@@ -51,6 +51,15 @@ struct Inputs {
     at::Tensor context = at::randn({1, 5, 12});
 };
 
+// Customization of random 4-frame latents on a pipeline, its caption set.
+train::CustomizeOptions smallCustomization(const pipelines::ModelScopePipeline& p) {
+    train::CustomizeOptions o;
+    const auto h = p.defaultSize() / p.vaeFactor();
+    o.latents = at::randn({1, p.latentChannels(), 4, h, h});
+    o.caption = "a red circle moves from left to right";
+    return o;
+}
+
 at::Tensor run(models::UNet3DConditionModel& unet, const Inputs& in) {
     torch::NoGradGuard noGrad;
     return unet->forward(in.x, in.t, in.context);
@@ -371,10 +380,7 @@ private Q_SLOTS:
             before.push_back(w.detach().clone());
             grads.push_back(w.requires_grad());
         }
-        train::CustomizeOptions o;
-        const auto h = p.defaultSize() / p.vaeFactor();
-        o.latents = at::randn({1, p.latentChannels(), 4, h, h});
-        o.caption = "a red circle moves from left to right";
+        auto o = smallCustomization(p);
         o.tau = 700;
         o.train.totalSteps = 12;
         o.train.adamw.lr = 1e-2;
@@ -424,10 +430,7 @@ private Q_SLOTS:
     void customizationPreviews() {
         test::TempDir dir;
         auto p = goldenPipeline();
-        train::CustomizeOptions o;
-        const auto h = p.defaultSize() / p.vaeFactor();
-        o.latents = at::randn({1, p.latentChannels(), 4, h, h});
-        o.caption = "a red circle moves from left to right";
+        auto o = smallCustomization(p);
         o.tau = 500;
         o.dropout = 0.1;
         o.train.totalSteps = 6;
@@ -513,10 +516,7 @@ private Q_SLOTS:
         // Through customization: refused with dropout, named.
         test::TempDir dir;
         auto pipeline = goldenPipeline();
-        train::CustomizeOptions o;
-        const auto h = pipeline.defaultSize() / pipeline.vaeFactor();
-        o.latents = at::randn({1, pipeline.latentChannels(), 4, h, h});
-        o.caption = "a red circle moves from left to right";
+        auto o = smallCustomization(pipeline);
         o.rank = rank;
         o.train.totalSteps = 2;
         o.gradientCheckpointing = true;

@@ -238,6 +238,7 @@ nlohmann::ordered_json scoreSample(Env& env,
 // video is done.
 void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     auto& pipeline = *env.pipeline;
+    pipeline.detachLora();  // the previous video's last adapter: training starts from the base
     const Stopwatch clock;
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
@@ -300,7 +301,9 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
         referenceEstimate = toy::analyse(session::toyFrames(reference));
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();
     for (const auto& variant : variants) {
-        if (!variant.file.empty())  // the base model first, before any adapter is attached
+        if (variant.file.empty())
+            pipeline.detachLora();
+        else
             pipeline.attachLora(variant.file);
         for (const auto& kind : env.edits) {
             const auto& prompt = v.edits.at(kind);

@@ -155,6 +155,7 @@ Plan planFrom(const ParsedArgs& args) {
 }
 
 struct Env {
+    explicit Env(const ParsedArgs& a) : args(a), plan(planFrom(a)) {}
     const ParsedArgs& args;
     Plan plan;
     DeviceChoice device;
@@ -190,7 +191,7 @@ nlohmann::ordered_json scoreSample(Env& env,
                                    const video::Clip& clip,
                                    const video::Clip& reference,
                                    const std::string& prompt,
-                                   const std::string& caption,
+                                   const toy::CaptionAttributes& referenceCaption,
                                    const std::optional<toy::ClipEstimate>& referenceEstimate) {
     nlohmann::ordered_json m;
     if (env.scorer) {
@@ -217,7 +218,6 @@ nlohmann::ordered_json scoreSample(Env& env,
         m["flow_similarity"] = flow.value;
 #endif
     if (referenceEstimate) {
-        const auto referenceCaption = toy::parseCaption(caption);
         const auto v =
             oracleVerdicts(toy::analyse(session::toyFrames(clip)), toy::parseCaption(prompt),
                            *referenceEstimate, &referenceCaption);
@@ -297,6 +297,7 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     removeTree(dir / "checkpoints");
 
     std::optional<toy::ClipEstimate> referenceEstimate;
+    const auto referenceCaption = toy::parseCaption(v.row.caption);
     if (env.toyWorld)
         referenceEstimate = toy::analyse(session::toyFrames(reference));
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();
@@ -328,7 +329,7 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
                     j["video"] = file;
                 }
                 j["metrics"] =
-                    scoreSample(env, clip, reference, prompt, v.row.caption, referenceEstimate);
+                    scoreSample(env, clip, reference, prompt, referenceCaption, referenceEstimate);
                 samples.push_back(std::move(j));
             }
         }
@@ -471,36 +472,19 @@ void writeCustomizeSummary(const std::vector<nlohmann::ordered_json>& videos,
 
 int run(const ParsedArgs& args) {
     const fs::path finalOut = args.value("out");
-    Env env{args,
-            planFrom(args),
-            {},
-            {},
-            {},
-            std::nullopt,
-            false,
-            std::nullopt,
-            std::nullopt,
-            {},
-            {},
-            4,
-            {},
-            false,
-            {}};
+    Env env(args);
     env.samples = static_cast<int>(parseInteger("samples", args.value("samples"), 1, 64));
     env.keepVideos = args.flag("videos");
     env.encode = encodeOptionsFrom(args);
-    for (const auto& e : splitList(args.value("edits"))) {
-        bool known = false;
-        for (const auto& [kind, column] : kEditKinds)
-            known = known || kind == e;
-        if (!known)
+    const auto editList = splitList(args.value("edits"));
+    for (const auto& e : editList)
+        if (std::none_of(kEditKinds.begin(), kEditKinds.end(),
+                         [&](const auto& kind) { return kind.first == e; }))
             throw UsageError("--edits: expected style, object, background or multiple, got '" + e +
                              "'");
-    }
-    for (const auto& [kind, column] : kEditKinds)
-        for (const auto& e : splitList(args.value("edits")))
-            if (e == kind)
-                env.edits.push_back(kind);
+    for (const auto& [kind, column] : kEditKinds)  // in the dataset's column order
+        if (std::find(editList.begin(), editList.end(), kind) != editList.end())
+            env.edits.push_back(kind);
     if (env.edits.empty())
         throw UsageError("--edits: give at least one edit kind");
     auto& o = env.base;
@@ -827,9 +811,7 @@ Command benchCustomizeCommand() {
         {"videos", "", "also write every sample as a video under videos/NAME/samples/"},
         {"limit", "N", "only the first N videos (0: all)", false, "0"},
         {"shard", "i/N", "run shard i of N (videos i, i+N, …); merge with `bench merge`"},
-        {"devices", "LIST",
-         "one worker process per device (GPU numbers, or cpu), each on its shard, then the "
-         "merge: e.g. 0,1,2,3"},
+        devicesOptionSpec(),
 #ifdef MP_HAVE_STORE
         {"store", "FILE",
          "the experiment store (SQLite) each finished video's results go into (default: "

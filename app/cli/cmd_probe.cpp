@@ -939,6 +939,12 @@ int runBenchOnDevices(const ParsedArgs& args, const std::string& benchmark) {
     return merged;
 }
 
+OptionSpec devicesOptionSpec() {
+    return {"devices", "LIST",
+            "one worker process per device (GPU numbers, or cpu), each on its shard, then the "
+            "merge: e.g. 0,1,2,3"};
+}
+
 void setSubcommandArgs(std::vector<std::string> args) {
     subcommandArgs() = std::move(args);
 }
@@ -951,10 +957,7 @@ Command benchProbeCommand() {
         "The probe over every video of a TGVE-layout dataset: per-video results, the mean "
         "heatmaps with 95% intervals, report.md and report.html; --shard i/N runs one shard "
         "(docs/benchmarks.md).";
-    command.spec.options.push_back(
-        {"devices", "LIST",
-         "one worker process per device (GPU numbers, or cpu), each on its shard, then the "
-         "merge: e.g. 0,1,2,3"});
+    command.spec.options.push_back(devicesOptionSpec());
     const auto probe = command.run;
     command.run = [probe](const ParsedArgs& args) {
         if (!args.has("dataset"))

@@ -49,6 +49,7 @@ Command benchMergeCommand();  // `bench merge`: the shards of a `bench probe` as
 Command benchCustomizeCommand();
 // `bench probe|customize --devices A,B,…`: one worker per device on its shard, then the merge.
 int runBenchOnDevices(const ParsedArgs& args, const std::string& benchmark);
+OptionSpec devicesOptionSpec();  // their --devices
 // `bench merge` of `bench customize` shards (their summaries read from --from's results.json).
 bool isCustomizeBenchmark(const nlohmann::ordered_json& summary);
 int mergeCustomizeShards(const std::vector<std::string>& shards,

@@ -275,10 +275,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
             at::Tensor context;
-            if (o.trainTextEncoder) {
-                context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
-            } else {
-                torch::NoGradGuard noGrad;
+            {
+                const at::AutoGradMode textGrad(o.trainTextEncoder);  // frozen: no graph kept
                 context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
             }
             const auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);

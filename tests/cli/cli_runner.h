@@ -5,7 +5,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <QDeadlineTimer>
+
 #include <filesystem>
+#include <functional>
 
 namespace mp::test {
 
@@ -26,6 +29,24 @@ inline CliRun cli(const QStringList& args, int timeoutMs = 120000) {
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
             QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
+}
+
+// Starts motionprobe-cli in `p` and reads its standard error until `ready` holds for what it has
+// printed so far, the process ends, or `timeoutMs` pass; returns what it printed. `p` is still
+// running when `ready` held in time: the caller then signals it.
+inline QString startUntil(QProcess& p,
+                          const QStringList& args,
+                          const std::function<bool(const QString& err)>& ready,
+                          int timeoutMs) {
+    p.start(QStringLiteral(MP_CLI_PATH), args);
+    p.waitForStarted();
+    QString err;
+    QDeadlineTimer deadline(timeoutMs);
+    while (p.state() == QProcess::Running && !deadline.hasExpired() && !ready(err)) {
+        p.waitForReadyRead(100);
+        err += QString::fromUtf8(p.readAllStandardError());
+    }
+    return err;
 }
 
 // Both streams of a run, for failure messages.

@@ -270,15 +270,9 @@ void TstCliBench::customizeShardsAndResume() {
 
     // Killed outright once the first video is done, then run again.
     QProcess p;
-    p.start(QStringLiteral(MP_CLI_PATH), customizeArgs(dir / "again", small));
-    QVERIFY(p.waitForStarted());
-    QString err;
-    QDeadlineTimer deadline(300000);
-    while (p.state() == QProcess::Running && !deadline.hasExpired() &&
-           !err.contains(u"toy-0000: done"_s)) {
-        p.waitForReadyRead(100);
-        err += QString::fromUtf8(p.readAllStandardError());
-    }
+    const auto err = mp::test::startUntil(
+        p, customizeArgs(dir / "again", small),
+        [](const QString& e) { return e.contains(u"toy-0000: done"_s); }, 300000);
     QVERIFY2(err.contains(u"toy-0000: done"_s), qPrintable(err));
     ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
     QVERIFY(p.waitForFinished(30000));

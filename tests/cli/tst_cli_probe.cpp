@@ -90,19 +90,16 @@ void TstCliProbe::customizeResumesAfterKill() {
     };
     const auto checkpoints = dir / ".a.checkpoints" / "tau700";
     QProcess p;
-    p.start(QStringLiteral(MP_CLI_PATH), args("a"));
-    QVERIFY(p.waitForStarted());
-    QDeadlineTimer deadline(300000);
-    const auto hasCheckpoint = [&] {
+    const auto hasCheckpoint = [&](const QString&) {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(checkpoints, ec))
             if (e.path().extension() == ".safetensors")
                 return true;
         return false;
     };
-    while (p.state() == QProcess::Running && !deadline.hasExpired() && !hasCheckpoint())
-        p.waitForFinished(50);
-    QVERIFY2(p.state() == QProcess::Running, "finished before it could be killed");
+    const auto err = mp::test::startUntil(p, args("a"), hasCheckpoint, 300000);
+    QVERIFY2(p.state() == QProcess::Running,
+             qPrintable(u"finished before it could be killed:\n"_s + err));
     ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(!fs::exists(dir / "a"));
@@ -298,27 +295,20 @@ void TstCliProbe::probeResumesAfterKill() {
                            u"--store"_s,    storeFile,   u"--progress"_s, u"always"_s};
     };
     QProcess p;
-    p.start(QStringLiteral(MP_CLI_PATH), args("a", store));
-    QVERIFY(p.waitForStarted());
     // Progress lines read "probe N/M …"; kill once a third of the plan is done.
-    QString err;
-    QRegularExpression line(u"probe (\\d+)/(\\d+)"_s);
-    QDeadlineTimer deadline(120000);
-    bool killed = false;
-    while (p.state() == QProcess::Running && !deadline.hasExpired() && !killed) {
-        p.waitForReadyRead(100);
-        err += QString::fromUtf8(p.readAllStandardError());
-        auto it = line.globalMatch(err);
-        while (it.hasNext()) {
+    const QRegularExpression line(u"probe (\\d+)/(\\d+)"_s);
+    const auto aThirdDone = [&](const QString& err) {
+        for (auto it = line.globalMatch(err); it.hasNext();) {
             const auto m = it.next();
-            if (m.captured(1).toInt() * 3 >= m.captured(2).toInt()) {
-                ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
-                killed = true;
-                break;
-            }
+            if (m.captured(1).toInt() * 3 >= m.captured(2).toInt())
+                return true;
         }
-    }
-    QVERIFY2(killed, qPrintable(u"finished before it could be killed:\n"_s + err));
+        return false;
+    };
+    const auto err = mp::test::startUntil(p, args("a", store), aThirdDone, 120000);
+    QVERIFY2(p.state() == QProcess::Running && aThirdDone(err),
+             qPrintable(u"finished before it could be killed:\n"_s + err));
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(!fs::exists(dir / "a"));
 

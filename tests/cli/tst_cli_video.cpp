@@ -631,15 +631,8 @@ void TstCliVideo::interrupt() {
     args << u"--progress"_s << u"always"_s;
 
     QProcess p;
-    p.start(QStringLiteral(MP_CLI_PATH), args);
-    QVERIFY(p.waitForStarted());
-    QString err;
-    QDeadlineTimer deadline(60000);
-    while (!err.contains(stage + u' ') && p.state() == QProcess::Running &&
-           !deadline.hasExpired()) {
-        p.waitForReadyRead(100);
-        err += QString::fromUtf8(p.readAllStandardError());
-    }
+    QString err = mp::test::startUntil(
+        p, args, [&](const QString& e) { return e.contains(stage + u' '); }, 60000);
     QVERIFY2(p.state() == QProcess::Running,
              qPrintable(u"finished before it could be interrupted:\n"_s + err));
     QVERIFY2(err.contains(stage + u' '), qPrintable(err));

@@ -38,6 +38,14 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// Store rows (probes, benchmarks) by last update, newest first; the later id first on a tie.
+template <class Rows>
+void sortNewestFirst(Rows& rows) {
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return a.updated != b.updated ? a.updated > b.updated : a.id > b.id;
+    });
+}
+
 std::filesystem::path toPath(const QString& p) {
     return std::filesystem::path(QFile::encodeName(p).toStdString());
 }
@@ -88,6 +96,13 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
                              tr("Caption → edit"), tr("Runs")});
     m_list->header()->setSectionResizeMode(CaptionsColumn, QHeaderView::Stretch);
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_benchmarkBox = new QWidget(this);
+    m_benchmarks = new QTreeWidget(m_benchmarkBox);
+    m_benchmarks->setObjectName(QStringLiteral("benchmarkList"));
+    m_benchmarks->setRootIsDecorated(false);
+    m_benchmarks->setHeaderLabels(
+        {tr("#"), tr("Updated (UTC)"), tr("Dataset"), tr("Model"), tr("Videos done")});
+    m_benchmarks->header()->setSectionResizeMode(BenchmarkDatasetColumn, QHeaderView::Stretch);
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("experimentFilter"));
     m_filter->setPlaceholderText(tr("Filter by video, caption, status or number"));
@@ -189,6 +204,15 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_message);
     layout->addWidget(m_list, 1);
     layout->addLayout(bottom);
+    auto* benchmarkLayout = new QVBoxLayout(m_benchmarkBox);
+    benchmarkLayout->setContentsMargins(0, 0, 0, 0);
+    benchmarkLayout->addWidget(
+        new QLabel(tr("Customization benchmarks (their report: motionprobe-cli bench report "
+                      "--store FILE --benchmark # --out DIR)"),
+                   m_benchmarkBox));
+    benchmarkLayout->addWidget(m_benchmarks);
+    layout->addWidget(m_benchmarkBox);
+    m_benchmarkBox->setVisible(false);
 }
 
 bool ExperimentsPanel::setStorePath(const QString& path) {
@@ -201,14 +225,37 @@ int ExperimentsPanel::probeCount() const {
     return m_list->topLevelItemCount();
 }
 
+int ExperimentsPanel::benchmarkCount() const {
+    return m_benchmarks->topLevelItemCount();
+}
+
+QString ExperimentsPanel::benchmarkText(int row, int column) const {
+    auto* item = m_benchmarks->topLevelItem(row);
+    return item ? item->text(column) : QString();
+}
+
 bool ExperimentsPanel::refresh() {
     m_list->clear();
+    m_benchmarks->clear();
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
+        auto benchmarks = db.customizeBenchmarks();
+        sortNewestFirst(benchmarks);
+        for (const auto& b : benchmarks) {
+            const auto settings =
+                QJsonDocument::fromJson(QByteArray::fromStdString(b.settings)).object();
+            auto* item = new QTreeWidgetItem(m_benchmarks);
+            item->setText(BenchmarkIdColumn, QString::number(b.id));
+            item->setText(BenchmarkUpdatedColumn, QString::fromStdString(b.updated));
+            item->setText(BenchmarkDatasetColumn,
+                          settings.value(QStringLiteral("dataset")).toString());
+            item->setText(BenchmarkModelColumn, settings.value(QStringLiteral("model")).toString());
+            item->setText(BenchmarkVideosColumn, QString::number(db.customizeVideos(b.id).size()));
+            item->setToolTip(BenchmarkDatasetColumn, QString::fromStdString(b.settings));
+        }
+        m_benchmarkBox->setVisible(!benchmarks.empty());
         auto probes = db.probes();
-        std::sort(probes.begin(), probes.end(), [](const auto& a, const auto& b) {
-            return a.updated != b.updated ? a.updated > b.updated : a.id > b.id;
-        });
+        sortNewestFirst(probes);
         for (const auto& p : probes) {
             const auto params =
                 QJsonDocument::fromJson(QByteArray::fromStdString(p.params)).object();

@@ -30,6 +30,16 @@ public:
     QString storePath() const { return m_path; }
     bool refresh();
     int probeCount() const;
+    enum BenchmarkColumn {
+        BenchmarkIdColumn,
+        BenchmarkUpdatedColumn,
+        BenchmarkDatasetColumn,
+        BenchmarkModelColumn,
+        BenchmarkVideosColumn
+    };
+    int benchmarkCount() const;
+    // The text of one cell of the benchmark list; empty when there is no such row.
+    QString benchmarkText(int row, int column) const;
     // Reopens the probe of a row: its grid and every recorded run, as the live views take them.
     bool openRow(int row);
     // The runs of a row as CSV (run, tau_start, tau_end, clip_change, flow_similarity, ...).
@@ -64,6 +74,8 @@ private:
     QLabel* m_pathLabel = nullptr;
     QLabel* m_message = nullptr;
     QTreeWidget* m_list = nullptr;
+    QTreeWidget* m_benchmarks = nullptr;
+    QWidget* m_benchmarkBox = nullptr;  // the list with its title, hidden when empty
     QPushButton* m_open = nullptr;
     QPushButton* m_export = nullptr;
     QPushButton* m_exportJson = nullptr;

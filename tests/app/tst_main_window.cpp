@@ -19,6 +19,7 @@
 #include "tradeoff_view.h"
 
 #include "fixtures.h"
+#include "store/store.h"
 #include "workbench_test_util.h"
 
 #include <QAbstractButton>
@@ -681,6 +682,24 @@ void TestMainWindow::experimentsReopen() {
     QCOMPARE(panel->storePath(), m_tmp.filePath(QStringLiteral("default.sqlite")));
     QVERIFY(panel->setStorePath(store));
     QCOMPARE(panel->probeCount(), 2);
+    QCOMPARE(panel->benchmarkCount(), 0);
+    {
+        // A customization benchmark in the same store (bench customize writes these): listed
+        // with its dataset, model and finished videos.
+        auto db = mp::store::ExperimentStore::open(store.toStdString());
+        const auto b = db.customizeBenchmark(
+            R"({"benchmark":"customize","dataset":"toy-tgve","model":"toy/t2v"})");
+        db.putCustomizeVideo(b.id, "clip-a", "{}");
+        db.putCustomizeVideo(b.id, "clip-b", "{}");
+    }
+    QVERIFY(panel->refresh());
+    QCOMPARE(panel->probeCount(), 2);
+    QCOMPARE(panel->benchmarkCount(), 1);
+    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkDatasetColumn),
+             u"toy-tgve"_s);
+    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkModelColumn),
+             u"toy/t2v"_s);
+    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkVideosColumn), u"2"_s);
     // Newest first: row 0 is the 3-step probe, row 1 the 2-step one.
     QVERIFY(panel->openRow(1));
     QCOMPARE(window.probeCells().size(), 5);

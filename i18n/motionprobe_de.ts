@@ -118,7 +118,7 @@
 <context>
     <name>mp::app::ExperimentsPanel</name>
     <message>
-        <location filename="../app/workbench/experiments_panel.cpp" line="+86"/>
+        <location filename="../app/workbench/experiments_panel.cpp" line="+90"/>
         <source>Open store…</source>
         <translation>Datenbank öffnen…</translation>
     </message>
@@ -175,7 +175,12 @@
         <translation>Fertige Videos</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Select a benchmark to see its tables.</source>
+        <translation>Einen Benchmark auswählen, um seine Tabellen zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Filter by video, caption, status or number</source>
         <translation>Nach Video, Beschreibung, Status oder Nummer filtern</translation>
     </message>
@@ -276,12 +281,27 @@
         <translation>Datenbank:</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>Customization benchmarks (their report: motionprobe-cli bench report --store FILE --benchmark # --out DIR)</source>
         <translation>Anpassungs-Benchmarks (ihr Bericht: motionprobe-cli bench report --store DATEI --benchmark # --out ORDNER)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+50"/>
+        <source>Benchmark %1 is no longer in the store.</source>
+        <translation>Benchmark %1 ist nicht mehr in der Datenbank.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Benchmark %1 has no finished video yet; its tables appear as videos finish.</source>
+        <translation>Benchmark %1 hat noch kein fertiges Video; seine Tabellen erscheinen, sobald Videos fertig sind.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot read benchmark %1: %2</source>
+        <translation>Benchmark %1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>

@@ -22,6 +22,7 @@
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "pipelines/modelscope.h"
+#include "report/customize_report.h"
 #include "runtime/device.h"
 #include "session/probe_session.h"
 #ifdef MP_HAVE_STORE
@@ -344,130 +345,18 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     writeJsonAtomically(dir / "results.json", results);
 }
 
-const std::vector<std::pair<std::string, std::string>> kColumns{
-    {"clip_text", "text alignment"},
-    {"temporal_consistency", "temporal consistency"},
-    {"pickscore", "PickScore"},
-    {"flow_similarity", "flow similarity"},
-    {"oracle/colour", "oracle: colour"},
-    {"oracle/shape", "oracle: shape"},
-    {"oracle/background", "oracle: background"},
-    {"oracle/same_path", "oracle: same path"},
-    {"oracle/motion_similarity", "oracle: motion similarity"},
-    {"oracle/leak_colour", "oracle: colour leak"},
-    {"oracle/leak_shape", "oracle: shape leak"},
-    {"oracle/leak_background", "oracle: background leak"}};
-
-// The summary of every video's results: per variant and metric the mean over all samples
-// (videos × edits × samples, as the paper averages) with a 95% interval; the tables; report.md
-// and report.html. `j` holds the settings and receives the rest.
+// The summary of every video's results (report/customize_report.h): results.json, report.md and
+// report.html. `j` holds the settings and receives the rest.
 void writeCustomizeSummary(const std::vector<nlohmann::ordered_json>& videos,
                            const fs::path& out,
                            nlohmann::ordered_json& j) {
-    std::map<std::string, std::map<std::string, std::vector<double>>> values;
-    std::vector<std::string> order;
-    nlohmann::ordered_json names = nlohmann::ordered_json::array();
-    for (const auto& v : videos) {
-        names.push_back({{"row", v["row"]},
-                         {"video", v["video"]},
-                         {"caption", v["caption"]},
-                         {"seconds", v["seconds"]},
-                         {"results", "videos/" + v["video"].get<std::string>() + "/results.json"}});
-        for (const auto& s : v["samples"]) {
-            const auto variant = s["variant"].get<std::string>();
-            if (!values.count(variant))
-                order.push_back(variant);
-            for (const auto& [k, x] : s["metrics"].items())
-                values[variant][k].push_back(x.get<double>());
-        }
-    }
-    nlohmann::ordered_json variants;
-    for (const auto& name : order) {
-        nlohmann::ordered_json m;
-        for (const auto& [k, xs] : values[name])
-            m[k] = meanInterval(xs);
-        variants[name] = m;
-    }
-    j["videos"] = names;
-    j["interval_rule"] = std::string(kIntervalRule) + " over every sample of every video";
-    j["variants"] = variants;
-
-    std::vector<std::pair<std::string, std::string>> columns;
-    for (const auto& c : kColumns)
-        for (const auto& [name, m] : variants.items())
-            if (m.contains(c.first)) {
-                columns.push_back(c);
-                break;
-            }
-    std::vector<std::string> header{"variant"};
-    for (const auto& c : columns)
-        header.push_back(c.second);
-    std::vector<std::pair<std::string, Table>> tables;
-    for (const auto& t : j["tables"]) {
-        Table rows;
-        for (const auto& r : t["rows"]) {
-            std::vector<std::string> row{r["label"].get<std::string>()};
-            const auto variant = r["variant"].get<std::string>();
-            for (const auto& c : columns)
-                row.push_back(variants.contains(variant) && variants[variant].contains(c.first)
-                                  ? intervalCell(variants[variant][c.first])
-                                  : "–");
-            rows.push_back(std::move(row));
-        }
-        tables.emplace_back(t["title"].get<std::string>(), std::move(rows));
-    }
-    const auto setting = [&](const char* key) {
-        return j.contains(key) ? j[key].dump() : std::string("–");
-    };
-    const std::string facts =
-        "dataset " + setting("dataset") + ", model " + setting("model") + "; " +
-        std::to_string(videos.size()) + " videos; edits " + setting("edits") + ", " +
-        setting("samples") + " samples each; adapters trained " + setting("steps") +
-        " steps at lr " + setting("lr") + "; samples " + setting("sample_steps") +
-        " DDIM steps, guidance " + setting("guidance") +
-        (j.contains("shard") ? "; shard " + j["shard"].get<std::string>() : std::string()) +
-        (j.contains("merged_from")
-             ? "; merged from " + std::to_string(j["merged_from"].size()) + " shards"
-             : std::string());
-    const std::string intervals =
-        "Each cell: the mean [95% interval: " + j["interval_rule"].get<std::string>() +
-        "]. Text alignment and PickScore: logit scale × cosine (TGVE's); temporal consistency: "
-        "the mean cosine of consecutive frames; the oracle's verdicts as shares.";
+    const auto r = report::customizeReport(videos, j);
+    j = r.summary;
     writeJsonAtomically(out / "results.json", j);
-    writeFileAtomically(out / "report.md", [&](std::ostream& s) {
-        s << "# One-shot motion customization over a dataset\n\n"
-          << facts << ".\n\n"
-          << intervals << "\n\n";
-        for (const auto& [title, rows] : tables) {
-            s << "## " << title << "\n\n";
-            writeMarkdownTable(s, header, rows);
-            s << "\n";
-        }
-        s << "## Videos\n\n";
-        for (const auto& v : names)
-            s << "- row " << v["row"].get<int>() << ": `" << v["video"].get<std::string>()
-              << "` — \"" << v["caption"].get<std::string>() << "\" ([results]("
-              << v["results"].get<std::string>() << "), " << v["seconds"].get<double>() << " s)\n";
-    });
-    writeFileAtomically(out / "report.html", [&](std::ostream& s) {
-        s << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             "<title>MotionProbe: customization over a dataset</title><style>"
-             "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-             "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
-             "padding:3px 8px;text-align:right}td:first-child{text-align:left}</style>"
-             "</head><body>\n<h1>One-shot motion customization over a dataset</h1>\n<p>"
-          << htmlEscape(facts) << ".</p>\n<p>" << htmlEscape(intervals) << "</p>\n";
-        for (const auto& [title, rows] : tables) {
-            s << "<h2>" << htmlEscape(title) << "</h2>\n";
-            writeHtmlTable(s, header, rows);
-        }
-        s << "<h2>Videos</h2>\n<ul>\n";
-        for (const auto& v : names)
-            s << "<li>row " << v["row"].get<int>() << ": <code>"
-              << htmlEscape(v["video"].get<std::string>()) << "</code> — “"
-              << htmlEscape(v["caption"].get<std::string>()) << "”</li>\n";
-        s << "</ul>\n</body></html>\n";
-    });
+    writeFileAtomically(out / "report.md",
+                        [&](std::ostream& s) { report::writeCustomizeMarkdown(s, r); });
+    writeFileAtomically(out / "report.html",
+                        [&](std::ostream& s) { report::writeCustomizeHtml(s, r); });
 }
 
 int run(const ParsedArgs& args) {
@@ -741,12 +630,7 @@ int runReport(const ParsedArgs& args) {
     const auto stored = experiments.customizeVideos(id);
     if (stored.empty())
         throw UsageError("--benchmark " + std::to_string(id) + ": no finished video yet");
-    std::vector<nlohmann::ordered_json> results;
-    for (const auto& [video, text] : stored)
-        results.push_back(nlohmann::ordered_json::parse(text));
-    std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) {
-        return a["row"].template get<int>() < b["row"].template get<int>();
-    });
+    const auto results = report::storedResultsInOrder(stored);
     StagedFolder staged(args.value("out"), "the report goes into a new folder");
     const auto& out = staged.path();
     for (const auto& r : results) {

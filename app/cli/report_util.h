@@ -1,8 +1,9 @@
 #pragma once
-// What the dataset benchmarks (`bench probe`, `bench customize`) share: the shard rule, a mean
-// with its 95% interval, and tables written as Markdown and as HTML.
+// What the dataset benchmarks (`bench probe`, `bench customize`) share: the shard rule and the
+// merge of shard summaries; the tables come from report/tables.h.
 
 #include "io/tgve_dataset.h"
+#include "report/tables.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,18 +35,14 @@ struct ShardVideo {
 std::vector<ShardVideo> shardVideos(const std::vector<std::string>& shards,
                                     const std::vector<nlohmann::ordered_json>& summaries);
 
-// {"mean", "ci95": [lo, hi], "n"}: mean ± 1.96·s/√n (the normal approximation; no width for one
-// value). Null for no values.
-nlohmann::ordered_json meanInterval(const std::vector<double>& values);
-inline constexpr const char* kIntervalRule = "mean ± 1.96·s/√n (normal approximation)";
-
-// "0.1234 [0.1, 0.2]" from meanInterval's object; "–" for anything else.
-std::string intervalCell(const nlohmann::ordered_json& m);
-
-std::string htmlEscape(const std::string& text);
-
-using Table = std::vector<std::vector<std::string>>;  // rows of cells
-void writeMarkdownTable(std::ostream& s, const std::vector<std::string>& header, const Table& rows);
-void writeHtmlTable(std::ostream& s, const std::vector<std::string>& header, const Table& rows);
+// The tables' building blocks live in the engine's report module (the workbench shows the
+// same reports).
+using report::htmlEscape;
+using report::intervalCell;
+using report::kIntervalRule;
+using report::meanInterval;
+using report::Table;
+using report::writeHtmlTable;
+using report::writeMarkdownTable;
 
 }  // namespace mp::cli

@@ -4,6 +4,7 @@
 
 #include "plot_export.h"
 
+#include "report/customize_report.h"
 #include "store/store.h"
 
 #include <QDialog>
@@ -21,7 +22,9 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSplitter>
 #include <QTableWidget>
+#include <QTextBrowser>
 #include <QTextStream>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -31,6 +34,7 @@
 
 #include <exception>
 #include <set>
+#include <sstream>
 
 namespace mp::app {
 
@@ -103,6 +107,15 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     m_benchmarks->setHeaderLabels(
         {tr("#"), tr("Updated (UTC)"), tr("Dataset"), tr("Model"), tr("Videos done")});
     m_benchmarks->header()->setSectionResizeMode(BenchmarkDatasetColumn, QHeaderView::Stretch);
+    m_benchmarks->setMaximumHeight(90);
+    m_benchmarkReport = new QTextBrowser(m_benchmarkBox);
+    m_benchmarkReport->setObjectName(QStringLiteral("benchmarkReport"));
+    m_benchmarkReport->setOpenLinks(false);
+    m_benchmarkReport->setPlaceholderText(tr("Select a benchmark to see its tables."));
+    connect(m_benchmarks, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+        if (item)
+            showBenchmark(m_benchmarks->indexOfTopLevelItem(item));
+    });
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("experimentFilter"));
     m_filter->setPlaceholderText(tr("Filter by video, caption, status or number"));
@@ -198,12 +211,14 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     bottom->addWidget(m_exportJson);
     bottom->addWidget(m_exportPlots);
     bottom->addWidget(m_delete);
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(m_filter);
-    layout->addWidget(m_message);
-    layout->addWidget(m_list, 1);
-    layout->addLayout(bottom);
+    // Probes above, benchmarks below, the boundary movable: either may be the one of interest.
+    auto* probes = new QWidget(this);
+    auto* probeLayout = new QVBoxLayout(probes);
+    probeLayout->setContentsMargins(0, 0, 0, 0);
+    probeLayout->addWidget(m_filter);
+    probeLayout->addWidget(m_message);
+    probeLayout->addWidget(m_list, 1);
+    probeLayout->addLayout(bottom);
     auto* benchmarkLayout = new QVBoxLayout(m_benchmarkBox);
     benchmarkLayout->setContentsMargins(0, 0, 0, 0);
     benchmarkLayout->addWidget(
@@ -211,7 +226,17 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
                       "--store FILE --benchmark # --out DIR)"),
                    m_benchmarkBox));
     benchmarkLayout->addWidget(m_benchmarks);
-    layout->addWidget(m_benchmarkBox);
+    benchmarkLayout->addWidget(m_benchmarkReport, 1);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("experimentsSplit"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(probes);
+    split->addWidget(m_benchmarkBox);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
     m_benchmarkBox->setVisible(false);
 }
 
@@ -234,9 +259,49 @@ QString ExperimentsPanel::benchmarkText(int row, int column) const {
     return item ? item->text(column) : QString();
 }
 
+bool ExperimentsPanel::showBenchmark(int row) {
+    auto* item = m_benchmarks->topLevelItem(row);
+    if (!item) {
+        m_benchmarkReport->clear();
+        return false;
+    }
+    const auto id = item->data(BenchmarkIdColumn, Qt::UserRole).toLongLong();
+    try {
+        const auto db = store::ExperimentStore::open(toPath(m_path));
+        const auto all = db.customizeBenchmarks();
+        const auto found = std::find_if(all.begin(), all.end(),
+                                        [&](const store::BenchmarkRow& b) { return b.id == id; });
+        if (found == all.end()) {
+            m_benchmarkReport->setPlainText(tr("Benchmark %1 is no longer in the store.").arg(id));
+            return false;
+        }
+        const auto videos = db.customizeVideos(id);
+        if (videos.empty()) {
+            m_benchmarkReport->setPlainText(
+                tr("Benchmark %1 has no finished video yet; its tables appear as videos finish.")
+                    .arg(id));
+            return true;
+        }
+        std::ostringstream html;
+        report::writeCustomizeHtml(html, report::customizeReportFromStore(found->settings, videos),
+                                   report::HtmlForm::Fragment);
+        m_benchmarkReport->setHtml(QString::fromStdString(html.str()));
+        return true;
+    } catch (const std::exception& e) {
+        m_benchmarkReport->setPlainText(
+            tr("Cannot read benchmark %1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
+QString ExperimentsPanel::benchmarkReportText() const {
+    return m_benchmarkReport->toPlainText();
+}
+
 bool ExperimentsPanel::refresh() {
     m_list->clear();
     m_benchmarks->clear();
+    m_benchmarkReport->clear();
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
         auto benchmarks = db.customizeBenchmarks();
@@ -245,6 +310,7 @@ bool ExperimentsPanel::refresh() {
             const auto settings =
                 QJsonDocument::fromJson(QByteArray::fromStdString(b.settings)).object();
             auto* item = new QTreeWidgetItem(m_benchmarks);
+            item->setData(BenchmarkIdColumn, Qt::UserRole, qlonglong(b.id));
             item->setText(BenchmarkIdColumn, QString::number(b.id));
             item->setText(BenchmarkUpdatedColumn, QString::fromStdString(b.updated));
             item->setText(BenchmarkDatasetColumn,
@@ -254,6 +320,9 @@ bool ExperimentsPanel::refresh() {
             item->setToolTip(BenchmarkDatasetColumn, QString::fromStdString(b.settings));
         }
         m_benchmarkBox->setVisible(!benchmarks.empty());
+        // The newest benchmark's tables show without a click.
+        if (auto* newest = m_benchmarks->topLevelItem(0))
+            m_benchmarks->setCurrentItem(newest);
         auto probes = db.probes();
         sortNewestFirst(probes);
         for (const auto& p : probes) {

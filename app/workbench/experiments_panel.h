@@ -2,7 +2,8 @@
 // The Experiments tab: the probes recorded in an experiment store (the SQLite file every
 // `motionprobe-cli probe` writes), newest first, with their settings and run counts, filtered by
 // what the user types; a probe reopens into the Probe and Trade-off views, two compare side by
-// side, one is deleted, its runs export as CSV or JSON and its plots as PNG, SVG or PDF.
+// side, one is deleted, its runs export as CSV or JSON and its plots as PNG, SVG or PDF. Below
+// them the store's customization benchmarks, each with its report (the paper's tables).
 
 #include "probe_types.h"
 
@@ -14,6 +15,7 @@ class QDialog;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTextBrowser;
 class QTreeWidget;
 
 namespace mp::app {
@@ -40,6 +42,12 @@ public:
     int benchmarkCount() const;
     // The text of one cell of the benchmark list; empty when there is no such row.
     QString benchmarkText(int row, int column) const;
+    // Shows a benchmark's report (the paper's tables from its finished videos, as `bench report`
+    // writes them) below the list; selecting a row does the same. False when there is no such
+    // row or the store cannot be read (the reason is shown instead).
+    bool showBenchmark(int row);
+    // The shown report as plain text.
+    QString benchmarkReportText() const;
     // Reopens the probe of a row: its grid and every recorded run, as the live views take them.
     bool openRow(int row);
     // The runs of a row as CSV (run, tau_start, tau_end, clip_change, flow_similarity, ...).
@@ -76,6 +84,7 @@ private:
     QTreeWidget* m_list = nullptr;
     QTreeWidget* m_benchmarks = nullptr;
     QWidget* m_benchmarkBox = nullptr;  // the list with its title, hidden when empty
+    QTextBrowser* m_benchmarkReport = nullptr;
     QPushButton* m_open = nullptr;
     QPushButton* m_export = nullptr;
     QPushButton* m_exportJson = nullptr;

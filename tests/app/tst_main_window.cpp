@@ -685,21 +685,54 @@ void TestMainWindow::experimentsReopen() {
     QCOMPARE(panel->benchmarkCount(), 0);
     {
         // A customization benchmark in the same store (bench customize writes these): listed
-        // with its dataset, model and finished videos.
+        // with its dataset, model and finished videos, and its tables shown when selected.
         auto db = mp::store::ExperimentStore::open(store.toStdString());
         const auto b = db.customizeBenchmark(
-            R"({"benchmark":"customize","dataset":"toy-tgve","model":"toy/t2v"})");
-        db.putCustomizeVideo(b.id, "clip-a", "{}");
-        db.putCustomizeVideo(b.id, "clip-b", "{}");
+            R"({"benchmark":"customize","dataset":"toy-tgve","model":"toy/t2v","tables":[)"
+            R"j({"name":"tau","title":"Timestep range (Table 1)","rows":[)j"
+            R"({"label":"base model","variant":"base"},{"label":"τ = 700","variant":"tau700"}]}]})");
+        // Put out of the dataset's order: the report sorts by CSV row.
+        db.putCustomizeVideo(b.id, "clip-b",
+                             R"({"row":7,"video":"clip-b","caption":"b moves","seconds":2,)"
+                             R"("samples":[{"variant":"tau700","metrics":{"clip_text":34,)"
+                             R"("oracle/colour":0}}]})");
+        db.putCustomizeVideo(b.id, "clip-a",
+                             R"({"row":3,"video":"clip-a","caption":"a moves","seconds":1,)"
+                             R"("samples":[{"variant":"tau700","metrics":{"clip_text":30,)"
+                             R"("oracle/colour":1}},{"variant":"base",)"
+                             R"("metrics":{"clip_text":20}}]})");
+        db.customizeBenchmark(R"({"benchmark":"customize","dataset":"empty","model":"toy/t2v"})");
     }
     QVERIFY(panel->refresh());
     QCOMPARE(panel->probeCount(), 2);
-    QCOMPARE(panel->benchmarkCount(), 1);
+    QCOMPARE(panel->benchmarkCount(), 2);
+    // Newest first; both were created within the same second, so the later id leads.
     QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkDatasetColumn),
+             u"empty"_s);
+    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkVideosColumn), u"0"_s);
+    QCOMPARE(panel->benchmarkText(1, mp::app::ExperimentsPanel::BenchmarkDatasetColumn),
              u"toy-tgve"_s);
-    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkModelColumn),
+    QCOMPARE(panel->benchmarkText(1, mp::app::ExperimentsPanel::BenchmarkModelColumn),
              u"toy/t2v"_s);
-    QCOMPARE(panel->benchmarkText(0, mp::app::ExperimentsPanel::BenchmarkVideosColumn), u"2"_s);
+    QCOMPARE(panel->benchmarkText(1, mp::app::ExperimentsPanel::BenchmarkVideosColumn), u"2"_s);
+    // The newest is shown without a click.
+    QVERIFY(panel->benchmarkReportText().contains(u"no finished video yet"_s));
+    QVERIFY(panel->showBenchmark(0));
+    QVERIFY(panel->benchmarkReportText().contains(u"no finished video yet"_s));
+    QVERIFY(panel->showBenchmark(1));
+    {
+        // The paper-shaped table: per variant the mean over every sample with its 95% interval
+        // (τ = 700: 30 and 34 → 32 ± 1.96·2.828/√2 = 32 ± 3.92), a variant without a metric
+        // shown as "–", the videos in CSV order.
+        const auto report = panel->benchmarkReportText();
+        QVERIFY2(report.contains(u"Timestep range (Table 1)"_s), qPrintable(report));
+        QVERIFY2(report.contains(u"32 [28.08, 35.92]"_s), qPrintable(report));
+        QVERIFY2(report.contains(u"0.5 [-0.48, 1.48]"_s), qPrintable(report));
+        QVERIFY2(report.contains(u"20 [20, 20]"_s), qPrintable(report));
+        QVERIFY(report.contains(u"–"_s));
+        QVERIFY(report.indexOf(u"clip-a"_s) < report.indexOf(u"clip-b"_s));
+    }
+    QVERIFY(!panel->showBenchmark(2));
     // Newest first: row 0 is the 3-step probe, row 1 the 2-step one.
     QVERIFY(panel->openRow(1));
     QCOMPARE(window.probeCells().size(), 5);

@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace mp::cli {
@@ -493,7 +494,7 @@ int run(const ParsedArgs& args) {
         args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
     auto experiments = forOption("store", storePath.string(),
                                  [&] { return store::ExperimentStore::open(storePath); });
-    const auto benchmark = experiments.customizeBenchmark(settings.dump());
+    const auto benchmark = experiments.benchmark(store::BenchmarkKind::Customize, settings.dump());
 #endif
 
     int resumed = 0;
@@ -510,7 +511,8 @@ int run(const ParsedArgs& args) {
         }
         results.push_back(readResults(dir / "results.json"));
 #ifdef MP_HAVE_STORE
-        experiments.putCustomizeVideo(benchmark.id, videos[i].row.name, results.back().dump());
+        experiments.putBenchmarkVideo(store::BenchmarkKind::Customize, benchmark.id,
+                                      videos[i].row.name, results.back().dump());
 #endif
     }
     env.job.report("videos", static_cast<int>(videos.size()), static_cast<int>(videos.size()));
@@ -578,10 +580,11 @@ int mergeCustomizeShards(const std::vector<std::string>& shards,
     if (!storeFile.empty()) {
         auto experiments =
             forOption("store", storeFile, [&] { return store::ExperimentStore::open(storeFile); });
-        const auto benchmark = experiments.customizeBenchmark(j.dump());
+        const auto benchmark = experiments.benchmark(store::BenchmarkKind::Customize, j.dump());
         for (std::size_t i = 0; i < results.size(); ++i)
-            experiments.putCustomizeVideo(
-                benchmark.id, entries[i].entry["video"].get<std::string>(), results[i].dump());
+            experiments.putBenchmarkVideo(store::BenchmarkKind::Customize, benchmark.id,
+                                          entries[i].entry["video"].get<std::string>(),
+                                          results[i].dump());
         j["store"] = {{"file", storeFile}, {"benchmark", benchmark.id}};
     }
 #else
@@ -596,38 +599,56 @@ int mergeCustomizeShards(const std::vector<std::string>& shards,
 }
 
 #ifdef MP_HAVE_STORE
-// `bench report`: the store's customization benchmarks listed, or one of them written as a run
-// folder's results.json, report.md and report.html (and each video's results).
+// `bench report`: the store's dataset benchmarks listed (both kinds, or the one --kind names), or
+// one of them written as its run folder's summary: results.json, report.md and report.html (and
+// each video's results; for a probe also the mean heatmaps).
 int runReport(const ParsedArgs& args) {
     const fs::path storePath =
         args.has("store") ? fs::path(args.value("store")) : store::ExperimentStore::defaultPath();
     if (!fs::exists(storePath))
         throw UsageError("--store: " + storePath.string() + " does not exist");
+    const std::map<std::string, store::BenchmarkKind> kinds{
+        {"customize", store::BenchmarkKind::Customize}, {"probe", store::BenchmarkKind::Probe}};
+    const auto kindText = args.value("kind");
+    if (!kindText.empty() && !kinds.count(kindText))
+        throw UsageError("--kind: expected customize or probe, got '" + kindText + "'");
     auto experiments = forOption("store", storePath.string(),
                                  [&] { return store::ExperimentStore::open(storePath); });
-    const auto all = experiments.customizeBenchmarks();
     if (!args.has("benchmark")) {
-        std::printf("%zu customization benchmark%s in %s\n", all.size(), all.size() == 1 ? "" : "s",
-                    storePath.string().c_str());
-        for (const auto& b : all) {
-            const auto settings = nlohmann::ordered_json::parse(b.settings);
-            std::printf("%lld  %s  %zu videos  dataset %s  model %s\n",
-                        static_cast<long long>(b.id), b.updated.c_str(),
-                        experiments.customizeVideos(b.id).size(),
-                        settings.value("dataset", std::string("?")).c_str(),
-                        settings.value("model", std::string("?")).c_str());
+        for (const auto& [name, kind] : kinds) {
+            if (!kindText.empty() && kindText != name)
+                continue;
+            const auto all = experiments.benchmarks(kind);
+            const char* what =
+                kind == store::BenchmarkKind::Probe ? "dataset probe" : "customization benchmark";
+            std::printf("%zu %s%s in %s (--kind %s)\n", all.size(), what,
+                        all.size() == 1 ? "" : "s", storePath.string().c_str(), name.c_str());
+            for (const auto& b : all) {
+                const auto settings = nlohmann::ordered_json::parse(b.settings);
+                std::printf("%lld  %s  %zu videos  dataset %s  model %s\n",
+                            static_cast<long long>(b.id), b.updated.c_str(),
+                            experiments.benchmarkVideos(kind, b.id).size(),
+                            settings.value("dataset", std::string("?")).c_str(),
+                            settings.value("model", std::string("?")).c_str());
+            }
         }
         return kExitOk;
     }
     if (!args.has("out"))
         throw UsageError("--out: the folder to write the report into is needed with --benchmark");
+    const auto kind = kinds.at(kindText.empty() ? "customize" : kindText);
     const auto id = parseInteger("benchmark", args.value("benchmark"), 1, 1LL << 62);
+    const auto all = experiments.benchmarks(kind);
     const auto found = std::find_if(all.begin(), all.end(),
                                     [&](const store::BenchmarkRow& b) { return b.id == id; });
     if (found == all.end())
         throw UsageError("--benchmark: " + storePath.string() + " has no benchmark " +
-                         std::to_string(id) + " (run without --benchmark to list them)");
-    const auto stored = experiments.customizeVideos(id);
+                         std::to_string(id) + " of kind " +
+                         (kindText.empty() ? "customize" : kindText) +
+                         " (run without --benchmark to list them)");
+    if (kind == store::BenchmarkKind::Probe)
+        return writeStoredDatasetProbe(experiments, *found, args.value("out"));
+    const auto stored = experiments.benchmarkVideos(kind, id);
     if (stored.empty())
         throw UsageError("--benchmark " + std::to_string(id) + ": no finished video yet");
     const auto results = report::storedResultsInOrder(stored);
@@ -650,12 +671,14 @@ int runReport(const ParsedArgs& args) {
 Command benchReportCommand() {
     CommandSpec spec{
         "bench report",
-        "The experiment store's customization benchmarks: listed, or one written as "
-        "results.json, report.md and report.html with the paper's tables (docs/benchmarks.md).",
+        "The experiment store's dataset benchmarks (bench customize, bench probe / probe "
+        "--dataset): listed, or one written as results.json, report.md and report.html with the "
+        "paper's tables or mean heatmaps (docs/benchmarks.md).",
         {},
         {{"store", "FILE",
           "the experiment store (default: $MOTIONPROBE_STORE, else "
           "~/.local/share/motionprobe/experiments.sqlite)"},
+         {"kind", "KIND", "customize or probe (listing: both unless given; a report: customize)"},
          {"benchmark", "ID", "the benchmark to report (the first column of the list)"},
          {"out", "DIR", "a new folder for the report (with --benchmark)"}},
         "Without --benchmark, lists them. The videos finished so far are reported, so a run "

@@ -44,6 +44,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -516,6 +517,33 @@ void writeDatasetSummary(const probe::ProbePlan& plan,
     writeDatasetReport(j, out);
 }
 
+// The grid every video of a dataset run was probed on, from its settings and the timesteps its
+// videos record; each video's runs checked against it (`where(v)` names video v in errors).
+probe::ProbePlan planOfVideos(const nlohmann::ordered_json& settings,
+                              const std::vector<nlohmann::ordered_json>& videos,
+                              const std::function<std::string(std::size_t)>& where) {
+    probe::GridOptions grid;
+    grid.interval = settings["interval"].get<int>();
+    grid.onlyEndZero = settings.value("only_end_zero", false);
+    const auto plan = probe::planProbe(videos.front()["timesteps"].get<std::vector<std::int64_t>>(),
+                                       probe::gridPairs(grid));
+    for (std::size_t v = 0; v < videos.size(); ++v)
+        for (std::size_t r = 0; r < plan.runs.size(); ++r)
+            if (videos[v]["runs"].size() != plan.runs.size() ||
+                videos[v]["runs"][r]["run"].get<std::string>() != plan.runs[r].name())
+                throw EngineError(ErrorCode::Format,
+                                  where(v) + ": its runs are not the grid's (expected " +
+                                      plan.runs[r].name() + " at position " + std::to_string(r) +
+                                      ")");
+    return plan;
+}
+
+// A dataset video as the store keeps it: its entry in the summary's "videos" and its results.
+std::string storedDatasetVideo(const nlohmann::ordered_json& entry,
+                               const nlohmann::ordered_json& results) {
+    return nlohmann::ordered_json{{"entry", entry}, {"results", results}}.dump();
+}
+
 int run(const ParsedArgs& args) {
     const fs::path finalOut = args.value("out");
     const bool dataset = args.has("dataset");
@@ -640,12 +668,6 @@ int run(const ParsedArgs& args) {
     if (!dataset) {
         done.push_back(probeVideo(env, videoPath, caption, edit, out));
     } else {
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            env.job.report("videos", static_cast<int>(i), static_cast<int>(rows.size()));
-            done.push_back(probeVideo(env, rows[i].frames, rows[i].caption, rows[i].edit,
-                                      out / "videos" / rows[i].name));
-        }
-        env.job.report("videos", static_cast<int>(rows.size()), static_cast<int>(rows.size()));
         nlohmann::ordered_json j;
         j["dataset"] = args.value("dataset");
         j["edit_column"] = args.value("edit-column");
@@ -655,18 +677,33 @@ int run(const ParsedArgs& args) {
         j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
         j["inversion_guidance"] = req.inversionGuidance;
         j["only_end_zero"] = req.grid.onlyEndZero;
-        if (shard)
-            j["shard"] = args.value("shard");
+#ifdef MP_HAVE_STORE
+        // The dataset run in the store too, keyed by these settings (not the shard: shards and
+        // reruns add to one), each video as it finishes: `bench report --kind probe` rebuilds
+        // the summary from the store alone.
+        const auto datasetRow = env.experiments->benchmark(store::BenchmarkKind::Probe, j.dump());
+#endif
         std::vector<nlohmann::ordered_json> videos;
         nlohmann::ordered_json names = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < rows.size(); ++i) {
+            env.job.report("videos", static_cast<int>(i), static_cast<int>(rows.size()));
+            done.push_back(probeVideo(env, rows[i].frames, rows[i].caption, rows[i].edit,
+                                      out / "videos" / rows[i].name));
             videos.push_back(done[i].results);
             names.push_back({{"row", rows[i].line},
                              {"video", rows[i].name},
                              {"caption", rows[i].caption},
                              {"edit", rows[i].edit},
                              {"results", "videos/" + rows[i].name + "/results.json"}});
+#ifdef MP_HAVE_STORE
+            env.experiments->putBenchmarkVideo(store::BenchmarkKind::Probe, datasetRow.id,
+                                               rows[i].name,
+                                               storedDatasetVideo(names.back(), videos.back()));
+#endif
         }
+        env.job.report("videos", static_cast<int>(rows.size()), static_cast<int>(rows.size()));
+        if (shard)
+            j["shard"] = args.value("shard");
         writeDatasetSummary(done.front().result.plan, videos, names, out, j);
     }
     for (const auto& d : done) {
@@ -743,25 +780,15 @@ int runMerge(const ParsedArgs& args) {
         names.push_back(e.entry);
     }
     // The plan every shard ran: the same grid over the same timesteps.
-    probe::GridOptions grid;
-    grid.interval = summaries[0]["interval"].get<int>();
-    grid.onlyEndZero = summaries[0].value("only_end_zero", false);
-    const auto plan = probe::planProbe(videos.front()["timesteps"].get<std::vector<std::int64_t>>(),
-                                       probe::gridPairs(grid));
-    for (std::size_t v = 0; v < videos.size(); ++v)
-        for (std::size_t r = 0; r < plan.runs.size(); ++r)
-            if (videos[v]["runs"].size() != plan.runs.size() ||
-                videos[v]["runs"][r]["run"].get<std::string>() != plan.runs[r].name())
-                throw EngineError(ErrorCode::Format,
-                                  (entries[v].folder / "results.json").string() +
-                                      ": its runs are not the grid's (expected " +
-                                      plan.runs[r].name() + " at position " + std::to_string(r) +
-                                      ")");
+    const auto plan = planOfVideos(summaries[0], videos, [&](std::size_t v) {
+        return (entries[v].folder / "results.json").string();
+    });
     nlohmann::ordered_json j;
     for (const char* key : {"dataset", "edit_column", "model", "steps", "interval", "guidance",
                             "inversion_guidance", "only_end_zero"})
         if (summaries[0].contains(key))
             j[key] = summaries[0][key];
+    const auto settings = j;  // the shards' common settings, as an unsharded run records them
     j["merged_from"] = shards;
     writeDatasetSummary(plan, videos, names, out, j);
 
@@ -772,6 +799,12 @@ int runMerge(const ParsedArgs& args) {
     if (args.has("store")) {
         auto target = forOption("store", args.value("store"),
                                 [&] { return store::ExperimentStore::open(args.value("store")); });
+        // The dataset run under the shards' common settings, as an unsharded run records it.
+        const auto datasetRow = target.benchmark(store::BenchmarkKind::Probe, settings.dump());
+        for (std::size_t v = 0; v < videos.size(); ++v)
+            target.putBenchmarkVideo(store::BenchmarkKind::Probe, datasetRow.id,
+                                     names[v]["video"].get<std::string>(),
+                                     storedDatasetVideo(names[v], videos[v]));
         for (const auto& video : videos) {
             if (!video.contains("store"))
                 continue;
@@ -810,6 +843,52 @@ std::vector<std::string>& subcommandArgs() {
 }
 
 }  // namespace
+
+#ifdef MP_HAVE_STORE
+// `bench report --kind probe`: a dataset probe rebuilt from the store alone, as its run folder's
+// summary: each video's results, the mean heatmaps with intervals, results.json and the reports.
+int writeStoredDatasetProbe(const store::ExperimentStore& experiments,
+                            const store::BenchmarkRow& row,
+                            const fs::path& finalOut) {
+    const auto stored = experiments.benchmarkVideos(store::BenchmarkKind::Probe, row.id);
+    if (stored.empty())
+        throw UsageError("--benchmark " + std::to_string(row.id) + ": no finished video yet");
+    struct Video {
+        nlohmann::ordered_json entry, results;
+    };
+    std::vector<Video> byRow;
+    for (const auto& [name, text] : stored) {
+        auto v = nlohmann::ordered_json::parse(text);
+        byRow.push_back({v["entry"], v["results"]});
+    }
+    std::stable_sort(byRow.begin(), byRow.end(), [](const Video& a, const Video& b) {
+        return a.entry["row"].get<int>() < b.entry["row"].get<int>();
+    });
+    std::vector<nlohmann::ordered_json> videos;
+    nlohmann::ordered_json names = nlohmann::ordered_json::array();
+    for (const auto& v : byRow) {
+        videos.push_back(v.results);
+        names.push_back(v.entry);
+    }
+    auto j = nlohmann::ordered_json::parse(row.settings);
+    const auto plan = planOfVideos(j, videos, [&](std::size_t v) {
+        return experiments.path().string() + ": video " + names[v]["video"].get<std::string>();
+    });
+    StagedFolder staged(finalOut, "the report goes into a new folder");
+    const auto& out = staged.path();
+    for (std::size_t v = 0; v < videos.size(); ++v) {
+        const auto dir = out / "videos" / names[v]["video"].get<std::string>();
+        fs::create_directories(dir);
+        writeJsonAtomically(dir / "results.json", videos[v]);
+    }
+    j["store"] = {{"file", experiments.path().string()}, {"benchmark", row.id}};
+    writeDatasetSummary(plan, videos, names, out, j);
+    staged.commit();
+    std::printf("wrote %s: %zu videos from %s (dataset probe %lld)\n", finalOut.string().c_str(),
+                videos.size(), experiments.path().string().c_str(), static_cast<long long>(row.id));
+    return kExitOk;
+}
+#endif
 
 // `bench probe|customize --devices A,B,…`: one worker process per device, each running shard k
 // of N of the same command into its own folder (and store) beside RUN_DIR, then the merge into

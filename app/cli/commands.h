@@ -57,8 +57,18 @@ int mergeCustomizeShards(const std::vector<std::string>& shards,
                          const std::filesystem::path& out,
                          const std::string& storeFile);
 #ifdef MP_HAVE_STORE
-// `bench report`: customization benchmarks from the experiment store.
+// `bench report`: dataset benchmarks (customization, probe) from the experiment store.
 Command benchReportCommand();
+}  // namespace mp::cli
+namespace mp::store {
+class ExperimentStore;
+struct BenchmarkRow;
+}  // namespace mp::store
+namespace mp::cli {
+// `bench report --kind probe`: a dataset probe rebuilt from the store into a new folder.
+int writeStoredDatasetProbe(const store::ExperimentStore& experiments,
+                            const store::BenchmarkRow& row,
+                            const std::filesystem::path& out);
 #endif
 // The arguments a sub-command was given (after "bench probe"), for `--devices` to hand its worker
 // processes the same command line. Set by main() before dispatching.

@@ -268,14 +268,14 @@ bool ExperimentsPanel::showBenchmark(int row) {
     const auto id = item->data(BenchmarkIdColumn, Qt::UserRole).toLongLong();
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
-        const auto all = db.customizeBenchmarks();
+        const auto all = db.benchmarks(store::BenchmarkKind::Customize);
         const auto found = std::find_if(all.begin(), all.end(),
                                         [&](const store::BenchmarkRow& b) { return b.id == id; });
         if (found == all.end()) {
             m_benchmarkReport->setPlainText(tr("Benchmark %1 is no longer in the store.").arg(id));
             return false;
         }
-        const auto videos = db.customizeVideos(id);
+        const auto videos = db.benchmarkVideos(store::BenchmarkKind::Customize, id);
         if (videos.empty()) {
             m_benchmarkReport->setPlainText(
                 tr("Benchmark %1 has no finished video yet; its tables appear as videos finish.")
@@ -304,7 +304,7 @@ bool ExperimentsPanel::refresh() {
     m_benchmarkReport->clear();
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
-        auto benchmarks = db.customizeBenchmarks();
+        auto benchmarks = db.benchmarks(store::BenchmarkKind::Customize);
         sortNewestFirst(benchmarks);
         for (const auto& b : benchmarks) {
             const auto settings =
@@ -316,7 +316,9 @@ bool ExperimentsPanel::refresh() {
             item->setText(BenchmarkDatasetColumn,
                           settings.value(QStringLiteral("dataset")).toString());
             item->setText(BenchmarkModelColumn, settings.value(QStringLiteral("model")).toString());
-            item->setText(BenchmarkVideosColumn, QString::number(db.customizeVideos(b.id).size()));
+            item->setText(
+                BenchmarkVideosColumn,
+                QString::number(db.benchmarkVideos(store::BenchmarkKind::Customize, b.id).size()));
             item->setToolTip(BenchmarkDatasetColumn, QString::fromStdString(b.settings));
         }
         m_benchmarkBox->setVisible(!benchmarks.empty());

@@ -50,6 +50,18 @@ CREATE TABLE IF NOT EXISTS customize_videos (
     results TEXT NOT NULL,
     PRIMARY KEY (benchmark, video)
 );
+CREATE TABLE IF NOT EXISTS probe_datasets (
+    id INTEGER PRIMARY KEY,
+    settings TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS probe_dataset_videos (
+    benchmark INTEGER NOT NULL REFERENCES probe_datasets(id),
+    video TEXT NOT NULL,
+    results TEXT NOT NULL,
+    PRIMARY KEY (benchmark, video)
+);
 )sql";
 
 // A prepared statement, finalised on scope exit.
@@ -203,54 +215,78 @@ bool ExperimentStore::removeProbe(std::int64_t probe) {
     }
 }
 
-BenchmarkRow ExperimentStore::customizeBenchmark(const std::string& settings) {
+namespace {
+
+// The tables of a kind of dataset benchmark, and what its rows are called in errors.
+struct BenchmarkTables {
+    std::string benchmarks, videos, what;
+};
+
+BenchmarkTables tablesOf(BenchmarkKind kind) {
+    if (kind == BenchmarkKind::Probe)
+        return {"probe_datasets", "probe_dataset_videos", "dataset probe"};
+    return {"customize_benchmarks", "customize_videos", "customization benchmark"};
+}
+
+}  // namespace
+
+BenchmarkRow ExperimentStore::benchmark(BenchmarkKind kind, const std::string& settings) {
+    const auto t = tablesOf(kind);
     {
-        Statement insert(m_db, "INSERT OR IGNORE INTO customize_benchmarks (settings) VALUES (?)");
+        const auto sql = "INSERT OR IGNORE INTO " + t.benchmarks + " (settings) VALUES (?)";
+        Statement insert(m_db, sql.c_str());
         insert.bind(1, settings);
         if (insert.step() != SQLITE_DONE)
-            fail("cannot record the customization benchmark");
+            fail("cannot record the " + t.what);
     }
-    Statement q(
-        m_db, "SELECT id, settings, created, updated FROM customize_benchmarks WHERE settings = ?");
+    const auto sql =
+        "SELECT id, settings, created, updated FROM " + t.benchmarks + " WHERE settings = ?";
+    Statement q(m_db, sql.c_str());
     q.bind(1, settings);
     if (q.step() != SQLITE_ROW)
-        fail("the customization benchmark just recorded is missing");
+        fail("the " + t.what + " just recorded is missing");
     return {q.integer(0), q.text(1), q.text(2), q.text(3)};
 }
 
-std::vector<BenchmarkRow> ExperimentStore::customizeBenchmarks() const {
-    Statement q(m_db,
-                "SELECT id, settings, created, updated FROM customize_benchmarks ORDER BY id");
+std::vector<BenchmarkRow> ExperimentStore::benchmarks(BenchmarkKind kind) const {
+    const auto sql =
+        "SELECT id, settings, created, updated FROM " + tablesOf(kind).benchmarks + " ORDER BY id";
+    Statement q(m_db, sql.c_str());
     std::vector<BenchmarkRow> out;
     while (q.step() == SQLITE_ROW)
         out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3)});
     return out;
 }
 
-void ExperimentStore::putCustomizeVideo(std::int64_t benchmark,
+void ExperimentStore::putBenchmarkVideo(BenchmarkKind kind,
+                                        std::int64_t benchmark,
                                         const std::string& video,
                                         const std::string& results) {
+    const auto t = tablesOf(kind);
     // An upsert keeps the row's place, so the videos stay in the order first finished.
-    Statement s(m_db,
-                "INSERT INTO customize_videos (benchmark, video, results) VALUES (?, ?, ?) "
-                "ON CONFLICT (benchmark, video) DO UPDATE SET results = excluded.results");
+    const auto sql = "INSERT INTO " + t.videos +
+                     " (benchmark, video, results) VALUES (?, ?, ?) "
+                     "ON CONFLICT (benchmark, video) DO UPDATE SET results = excluded.results";
+    Statement s(m_db, sql.c_str());
     s.bind(1, benchmark);
     s.bind(2, video);
     s.bind(3, results);
     if (s.step() != SQLITE_DONE)
-        fail("cannot record the customization results of " + video);
-    Statement touch(m_db,
-                    "UPDATE customize_benchmarks SET updated = strftime('%Y-%m-%dT%H:%M:%SZ', "
-                    "'now') WHERE id = ?");
+        fail("cannot record the " + t.what + " results of " + video);
+    const auto touchSql = "UPDATE " + t.benchmarks +
+                          " SET updated = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?";
+    Statement touch(m_db, touchSql.c_str());
     touch.bind(1, benchmark);
     if (touch.step() != SQLITE_DONE)
-        fail("cannot update the customization benchmark");
+        fail("cannot update the " + t.what);
 }
 
-std::vector<std::pair<std::string, std::string>> ExperimentStore::customizeVideos(
+std::vector<std::pair<std::string, std::string>> ExperimentStore::benchmarkVideos(
+    BenchmarkKind kind,
     std::int64_t benchmark) const {
-    Statement q(m_db,
-                "SELECT video, results FROM customize_videos WHERE benchmark = ? ORDER BY rowid");
+    const auto sql = "SELECT video, results FROM " + tablesOf(kind).videos +
+                     " WHERE benchmark = ? ORDER BY rowid";
+    Statement q(m_db, sql.c_str());
     q.bind(1, benchmark);
     std::vector<std::pair<std::string, std::string>> out;
     while (q.step() == SQLITE_ROW)

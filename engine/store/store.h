@@ -40,8 +40,12 @@ struct RunRow {
     std::string metrics;  // JSON
 };
 
-// A `bench customize` run over a dataset: keyed by its settings (the JSON the run folder's
-// results.json starts with, without the shard), so shards and reruns of one setting share it.
+// What ran over a dataset: `bench customize`, or the probe of every video (`probe --dataset`,
+// `bench probe`).
+enum class BenchmarkKind { Customize, Probe };
+
+// A run over a dataset: keyed by its kind and settings (the JSON the run folder's results.json
+// starts with, without the shard), so shards and reruns of one setting share it.
 struct BenchmarkRow {
     std::int64_t id = 0;
     std::string settings;          // JSON
@@ -72,15 +76,17 @@ public:
     void putRun(std::int64_t probe, const RunRow& run);
     std::vector<RunRow> runs(std::int64_t probe) const;
 
-    // Customization benchmarks: the one with these settings (created when new), every one, and
-    // each finished video's results (its results.json), replaced when put again.
-    BenchmarkRow customizeBenchmark(const std::string& settings);
-    std::vector<BenchmarkRow> customizeBenchmarks() const;
-    void putCustomizeVideo(std::int64_t benchmark,
+    // Dataset benchmarks of a kind: the one with these settings (created when new), every one,
+    // and each finished video's results (its results.json), replaced when put again.
+    BenchmarkRow benchmark(BenchmarkKind kind, const std::string& settings);
+    std::vector<BenchmarkRow> benchmarks(BenchmarkKind kind) const;
+    void putBenchmarkVideo(BenchmarkKind kind,
+                           std::int64_t benchmark,
                            const std::string& video,
                            const std::string& results);
     // (video, results) in the order first put.
-    std::vector<std::pair<std::string, std::string>> customizeVideos(std::int64_t benchmark) const;
+    std::vector<std::pair<std::string, std::string>> benchmarkVideos(BenchmarkKind kind,
+                                                                     std::int64_t benchmark) const;
 
     void putBlob(std::int64_t probe, const std::string& name, const Blob& blob);
     std::optional<Blob> blob(std::int64_t probe, const std::string& name) const;

@@ -687,21 +687,23 @@ void TestMainWindow::experimentsReopen() {
         // A customization benchmark in the same store (bench customize writes these): listed
         // with its dataset, model and finished videos, and its tables shown when selected.
         auto db = mp::store::ExperimentStore::open(store.toStdString());
-        const auto b = db.customizeBenchmark(
+        const auto b = db.benchmark(
+            mp::store::BenchmarkKind::Customize,
             R"({"benchmark":"customize","dataset":"toy-tgve","model":"toy/t2v","tables":[)"
             R"j({"name":"tau","title":"Timestep range (Table 1)","rows":[)j"
             R"({"label":"base model","variant":"base"},{"label":"τ = 700","variant":"tau700"}]}]})");
         // Put out of the dataset's order: the report sorts by CSV row.
-        db.putCustomizeVideo(b.id, "clip-b",
+        db.putBenchmarkVideo(mp::store::BenchmarkKind::Customize, b.id, "clip-b",
                              R"({"row":7,"video":"clip-b","caption":"b moves","seconds":2,)"
                              R"("samples":[{"variant":"tau700","metrics":{"clip_text":34,)"
                              R"("oracle/colour":0}}]})");
-        db.putCustomizeVideo(b.id, "clip-a",
+        db.putBenchmarkVideo(mp::store::BenchmarkKind::Customize, b.id, "clip-a",
                              R"({"row":3,"video":"clip-a","caption":"a moves","seconds":1,)"
                              R"("samples":[{"variant":"tau700","metrics":{"clip_text":30,)"
                              R"("oracle/colour":1}},{"variant":"base",)"
                              R"("metrics":{"clip_text":20}}]})");
-        db.customizeBenchmark(R"({"benchmark":"customize","dataset":"empty","model":"toy/t2v"})");
+        db.benchmark(mp::store::BenchmarkKind::Customize,
+                     R"({"benchmark":"customize","dataset":"empty","model":"toy/t2v"})");
     }
     QVERIFY(panel->refresh());
     QCOMPARE(panel->probeCount(), 2);

@@ -134,6 +134,35 @@ void TstCliBench::shardsMergeToOneRun() {
     const auto html = readText(dir / "merged" / "report.html");
     QVERIFY(html.find("<table>") != std::string::npos && html.find("<svg") != std::string::npos);
 
+    // The dataset run is in each store as one entry: the unsharded run's, the two shards' (one
+    // entry for both, keyed by the settings without the shard) and the merge's; `bench report`
+    // rebuilds the same summary from each store alone.
+    const auto listed = cli({u"bench"_s, u"report"_s, u"--store"_s, path(dir / "shards.sqlite"),
+                             u"--kind"_s, u"probe"_s});
+    QVERIFY2(listed.code == 0 && listed.out.contains(u"1 dataset probe "_s) &&
+                 listed.out.contains(u"3 videos"_s),
+             qPrintable(both(listed)));
+    for (const char* storeName : {"whole.sqlite", "shards.sqlite", "merged.sqlite"}) {
+        const auto target = dir / (std::string("report-") + storeName);
+        const auto rebuilt =
+            cli({u"bench"_s, u"report"_s, u"--store"_s, path(dir / storeName), u"--kind"_s,
+                 u"probe"_s, u"--benchmark"_s, u"1"_s, u"--out"_s, path(target)});
+        QVERIFY2(rebuilt.code == 0, qPrintable(both(rebuilt)));
+        const auto rebuiltJson = readJson(target / "results.json");
+        QCOMPARE(rebuiltJson[u"videos"_s], wholeJson[u"videos"_s]);
+        QCOMPARE(rebuiltJson[u"runs"_s], wholeJson[u"runs"_s]);
+        QCOMPARE(rebuiltJson[u"suggested_tau"_s], wholeJson[u"suggested_tau"_s]);
+        QVERIFY(fs::exists(target / "report.md"));
+        for (const auto& f : figures) {
+            const auto svg = f.toString().toStdString() + ".svg";
+            QVERIFY2(readText(target / svg) == readText(dir / "whole" / svg), svg.c_str());
+        }
+    }
+    const auto wrongKind = cli({u"bench"_s, u"report"_s, u"--store"_s, path(dir / "whole.sqlite"),
+                                u"--kind"_s, u"nonsense"_s});
+    QVERIFY2(wrongKind.code == 2 && wrongKind.err.contains(u"--kind"_s),
+             qPrintable(both(wrongKind)));
+
     // --devices: the workers and the merge in one command give the same run again.
     auto onDevices = probeArgs(dir / "devices", dir / "devices.sqlite");
     onDevices << u"--devices"_s << u"cpu,cpu"_s;

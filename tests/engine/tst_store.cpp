@@ -18,7 +18,8 @@ class TstStore : public QObject {
 private Q_SLOTS:
     void roundTrip();
     void removeProbe();
-    void customizeBenchmarks();
+    void benchmarks_data();
+    void benchmarks();
     void notAStore();
 };
 
@@ -83,34 +84,51 @@ void TstStore::removeProbe() {
     QVERIFY(s.runs(again.id).empty());
 }
 
-// Customization benchmarks are keyed by their settings; a video put again replaces its results
-// and keeps its place; everything is there after reopening, and probes are not touched.
-void TstStore::customizeBenchmarks() {
+// Dataset benchmarks are keyed by their kind and settings; a video put again replaces its
+// results and keeps its place; everything is there after reopening; the other kind and the
+// probes are not touched.
+void TstStore::benchmarks_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<int>("other");
+    QTest::newRow("customize") << int(BenchmarkKind::Customize) << int(BenchmarkKind::Probe);
+    QTest::newRow("probe") << int(BenchmarkKind::Probe) << int(BenchmarkKind::Customize);
+}
+
+void TstStore::benchmarks() {
+    QFETCH(int, kind);
+    QFETCH(int, other);
+    const auto k = static_cast<BenchmarkKind>(kind);
+    const auto o = static_cast<BenchmarkKind>(other);
     test::TempDir dir;
     const auto file = dir / "experiments.sqlite";
     std::int64_t id = 0;
     {
         auto s = ExperimentStore::open(file);
         const auto probe = s.probe("key-a", "{}").id;
-        const auto a = s.customizeBenchmark(R"({"steps":3})");
-        const auto b = s.customizeBenchmark(R"({"steps":4})");
+        const auto a = s.benchmark(k, R"({"steps":3})");
+        const auto b = s.benchmark(k, R"({"steps":4})");
         QVERIFY(a.id != b.id);
-        QCOMPARE(s.customizeBenchmark(R"({"steps":3})").id, a.id);
-        s.putCustomizeVideo(a.id, "v1", "first");
-        s.putCustomizeVideo(a.id, "v2", "second");
-        s.putCustomizeVideo(a.id, "v1", "first again");
-        s.putCustomizeVideo(b.id, "v1", "other");
+        QCOMPARE(s.benchmark(k, R"({"steps":3})").id, a.id);
+        s.putBenchmarkVideo(k, a.id, "v1", "first");
+        s.putBenchmarkVideo(k, a.id, "v2", "second");
+        s.putBenchmarkVideo(k, a.id, "v1", "first again");
+        s.putBenchmarkVideo(k, b.id, "v1", "other");
+        const auto x = s.benchmark(o, R"({"steps":5})");
+        s.putBenchmarkVideo(o, x.id, "v9", "of the other kind");
         QCOMPARE(s.probes().size(), std::size_t{1});
         QCOMPARE(s.probes()[0].id, probe);
         id = a.id;
     }
     auto s = ExperimentStore::open(file);
-    QCOMPARE(s.customizeBenchmarks().size(), std::size_t{2});
-    QCOMPARE(s.customizeBenchmarks()[0].settings, std::string(R"({"steps":3})"));
-    const auto videos = s.customizeVideos(id);
+    QCOMPARE(s.benchmarks(k).size(), std::size_t{2});
+    QCOMPARE(s.benchmarks(k)[0].settings, std::string(R"({"steps":3})"));
+    const auto videos = s.benchmarkVideos(k, id);
     QCOMPARE(videos.size(), std::size_t{2});
     QCOMPARE(videos[0], (std::pair<std::string, std::string>{"v1", "first again"}));
     QCOMPARE(videos[1], (std::pair<std::string, std::string>{"v2", "second"}));
+    QCOMPARE(s.benchmarks(o).size(), std::size_t{1});
+    QCOMPARE(s.benchmarks(o)[0].settings, std::string(R"({"steps":5})"));
+    QCOMPARE(s.benchmarkVideos(o, s.benchmarks(o)[0].id).size(), std::size_t{1});
 }
 
 void TstStore::notAStore() {

@@ -217,7 +217,7 @@ int runLoraTrainBench(const ParsedArgs& args,
         p.set_requires_grad(false);
     unet->train();
     adapters::LoraOptions lo;
-    lo.pattern = adapters::presetPattern(adapters::Family::ModelScope, preset);
+    lo.pattern = adapters::presetPattern(ModelFamily::ModelScope, preset);
     lo.rank = rank;
     lo.alpha = static_cast<double>(rank);
     auto lora = adapters::LoraAdapter::inject(*unet, lo);

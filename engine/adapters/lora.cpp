@@ -76,19 +76,27 @@ std::string modernName(std::string key) {
 
 }  // namespace
 
-std::string presetPattern(Family family, Preset preset) {
+std::string presetPattern(ModelFamily family, Preset preset) {
+    const char* qkvo = R"((to_q|to_k|to_v|to_out\.0))";
+    const char* vo = R"((to_v|to_out\.0))";
+    const auto projections = preset == Preset::TemporalVO ? vo : qkvo;
     switch (family) {
-        case Family::ModelScope:
-            switch (preset) {
-                case Preset::TemporalVO:
-                    return std::string(kTemporal) + R"((to_v|to_out\.0))";
-                case Preset::TemporalQKVO:
-                    return std::string(kTemporal) + R"((to_q|to_k|to_v|to_out\.0))";
-                case Preset::AllAttention:
-                    return R"((.*\.)?attn[12]\.(to_q|to_k|to_v|to_out\.0))";
-            }
+        case ModelFamily::ModelScope:
+            if (preset == Preset::AllAttention)
+                return std::string(R"((.*\.)?attn[12]\.)") + qkvo;
+            return std::string(kTemporal) + projections;
+        case ModelFamily::Latte:
+            // The temporal blocks have self-attention only (no cross-attention).
+            if (preset == Preset::AllAttention)
+                return std::string(R"((temporal_)?transformer_blocks\.\d+\.attn[12]\.)") + qkvo;
+            return std::string(R"(temporal_transformer_blocks\.\d+\.attn1\.)") + projections;
+        case ModelFamily::CogVideoX:
+            return std::string(R"(transformer_blocks\.\d+\.attn1\.)") + projections;
+        case ModelFamily::Unknown:
+            break;
     }
-    throw EngineError(ErrorCode::Internal, "LoRA: unknown preset");
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "LoRA presets: the model family is unknown, so no layer names are known");
 }
 
 Preset parsePreset(const std::string& name) {

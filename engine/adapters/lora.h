@@ -18,6 +18,8 @@
 // diffusers assumes. A direct-tuning file holds the tuned weights themselves,
 // `<component>.<module>.weight` (W + ΔW), which diffusers loads with load_state_dict(strict=False).
 
+#include "io/snapshot.h"
+
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -36,15 +38,20 @@ class LinearImpl;
 
 namespace mp::adapters {
 
-// Which linear layers a preset targets, per family (docs/customization.md).
-enum class Family { ModelScope };
+// Which linear layers a preset targets, per family (docs/customization.md); the families are
+// io/snapshot.h's.
 enum class Preset {
     TemporalVO,    // temporal attention value and output projections (the paper's default)
     TemporalQKVO,  // temporal attention query, key, value and output
     AllAttention,  // every attention's query, key, value and output
 };
-// The regular expression (ECMAScript, whole name) of the targeted modules' qualified names.
-std::string presetPattern(Family family, Preset preset);
+// The regular expression (ECMAScript, whole name) of the targeted modules' qualified names, as
+// diffusers names them: ModelScope's temporal attention is `transformer_in` and every
+// `temp_attentions` block; Latte's the `temporal_transformer_blocks`; CogVideoX has no separate
+// temporal attention (its attention is joint over text, space and time), so its temporal presets
+// take `transformer_blocks.*.attn1` and all-attention is the same Q/K/V/O. Throws
+// EngineError(InvalidArgument) for ModelFamily::Unknown.
+std::string presetPattern(ModelFamily family, Preset preset);
 // "temporal-vo", "temporal-qkvo", "all-attention"; throws EngineError(InvalidArgument) otherwise.
 Preset parsePreset(const std::string& name);
 std::string presetName(Preset preset);

@@ -64,7 +64,7 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         unet->setGradientCheckpointing(o.gradientCheckpointing);
 
         adapters::LoraOptions lo;
-        lo.pattern = adapters::presetPattern(adapters::Family::ModelScope, o.preset);
+        lo.pattern = adapters::presetPattern(ModelFamily::ModelScope, o.preset);
         lo.rank = o.rank;
         lo.alpha = o.alpha;
         lo.dropout = o.dropout;

@@ -108,7 +108,8 @@ private Q_SLOTS:
         QFETCH(QStringList, projections);
         QFETCH(bool, temporalOnly);
         auto unet = tinyUNet();
-        const auto pattern = presetPattern(Family::ModelScope, parsePreset(preset.toStdString()));
+        const auto pattern =
+            presetPattern(ModelFamily::ModelScope, parsePreset(preset.toStdString()));
         // What the preset should take, counted independently of its pattern.
         int expected = 0, temporal = 0;
         for (const auto& item : unet->named_modules("", false)) {
@@ -137,6 +138,65 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(EngineError, parsePreset("temporal"));
     }
 
+    // Every family's presets on diffusers' own module names (no Latte or CogVideoX model is
+    // needed to know which of its layers a preset takes).
+    void familyPresets_data() {
+        QTest::addColumn<int>("family");
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QString>("module");
+        QTest::addColumn<bool>("taken");
+        const auto row = [](const char* tag, ModelFamily f, const char* preset, const char* module,
+                            bool taken) {
+            QTest::newRow(tag) << int(f) << QString::fromLatin1(preset)
+                               << QString::fromLatin1(module) << taken;
+        };
+        const auto ms = ModelFamily::ModelScope, latte = ModelFamily::Latte,
+                   cog = ModelFamily::CogVideoX;
+        const char* msTemporal =
+            "up_blocks.1.temp_attentions.2.transformer_blocks.0.attn2.to_out.0";
+        const char* msSpatial = "up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_out.0";
+        row("modelscope temporal vo", ms, "temporal-vo", msTemporal, true);
+        row("modelscope transformer_in", ms, "temporal-vo",
+            "transformer_in.transformer_blocks.0.attn1.to_v", true);
+        row("modelscope spatial vo", ms, "temporal-vo", msSpatial, false);
+        row("modelscope spatial all", ms, "all-attention", msSpatial, true);
+        row("latte temporal v", latte, "temporal-vo", "temporal_transformer_blocks.3.attn1.to_v",
+            true);
+        row("latte temporal o", latte, "temporal-vo",
+            "temporal_transformer_blocks.27.attn1.to_out.0", true);
+        row("latte temporal q, vo", latte, "temporal-vo",
+            "temporal_transformer_blocks.3.attn1.to_q", false);
+        row("latte temporal q, qkvo", latte, "temporal-qkvo",
+            "temporal_transformer_blocks.3.attn1.to_q", true);
+        row("latte spatial v, vo", latte, "temporal-vo", "transformer_blocks.3.attn1.to_v", false);
+        row("latte spatial cross k, all", latte, "all-attention", "transformer_blocks.3.attn2.to_k",
+            true);
+        row("latte temporal v, all", latte, "all-attention",
+            "temporal_transformer_blocks.3.attn1.to_v", true);
+        row("latte feed-forward, all", latte, "all-attention",
+            "temporal_transformer_blocks.3.ff.net.0.proj", false);
+        row("cogvideox v", cog, "temporal-vo", "transformer_blocks.10.attn1.to_v", true);
+        row("cogvideox o", cog, "temporal-vo", "transformer_blocks.41.attn1.to_out.0", true);
+        row("cogvideox k, vo", cog, "temporal-vo", "transformer_blocks.10.attn1.to_k", false);
+        row("cogvideox k, qkvo", cog, "temporal-qkvo", "transformer_blocks.10.attn1.to_k", true);
+        row("cogvideox q, all", cog, "all-attention", "transformer_blocks.0.attn1.to_q", true);
+        row("cogvideox feed-forward", cog, "all-attention", "transformer_blocks.0.ff.net.0.proj",
+            false);
+        row("cogvideox patch embedding", cog, "all-attention", "patch_embed.text_proj", false);
+    }
+    void familyPresets() {
+        QFETCH(int, family);
+        QFETCH(QString, preset);
+        QFETCH(QString, module);
+        QFETCH(bool, taken);
+        const std::regex pattern(
+            presetPattern(static_cast<ModelFamily>(family), parsePreset(preset.toStdString())),
+            std::regex::ECMAScript);
+        QCOMPARE(std::regex_match(module.toStdString(), pattern), taken);
+        QVERIFY_THROWS_EXCEPTION(EngineError,
+                                 presetPattern(ModelFamily::Unknown, Preset::TemporalVO));
+    }
+
     // Injected: B = 0, the model is unchanged. With B set: each layer computes peft's formula;
     // removed: the original weight tensors are back, so the output is bit for bit the original.
     void forwardAndRemoval() {
@@ -144,7 +204,7 @@ private Q_SLOTS:
         const Inputs in;
         const auto base = run(unet, in);
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 8, 2});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 4, 8, 2});
         adapter.apply();
         QVERIFY(at::equal(run(unet, in), base));
         randomiseB(adapter);
@@ -186,7 +246,7 @@ private Q_SLOTS:
         auto unet = tinyUNet();
         const Inputs in;
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 2, 6, 3});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 2, 6, 3});
         randomiseB(adapter);
         adapter.apply();
         const auto adapted = run(unet, in);
@@ -325,7 +385,7 @@ private Q_SLOTS:
         auto p = goldenPipeline();
         {
             auto made = LoraAdapter::inject(
-                *p.unet(), {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 7});
+                *p.unet(), {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 4, 4, 7});
             randomiseB(made);
             made.save(dir / "lora.safetensors");
         }
@@ -482,7 +542,7 @@ private Q_SLOTS:
         auto unet = tinyUNet();
         const Inputs in;
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), rank, 4, 5});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), rank, 4, 5});
         if (rank > 0)
             randomiseB(adapter);
         const auto gradients = [&](bool checkpointing) {
@@ -544,7 +604,7 @@ private Q_SLOTS:
         const Inputs in;
         const auto base = run(unet, in);
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalQKVO), rank, 8, 2});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalQKVO), rank, 8, 2});
         QCOMPARE(adapter.direct(), rank == 0);
         randomiseB(adapter);
         const auto forwardAndGrads = [&] {
@@ -582,7 +642,7 @@ private Q_SLOTS:
         auto unet = tinyUNet();
         const Inputs in;
         auto plain = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 1});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 4, 4, 1});
         randomiseB(plain);
         plain.apply();
         const auto noDropout = run(unet, in);
@@ -591,7 +651,7 @@ private Q_SLOTS:
             values.push_back(p.detach().clone());
         { auto gone = std::move(plain); }  // the model's own weights back
 
-        LoraOptions o{presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 1, 0.5};
+        LoraOptions o{presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 4, 4, 1, 0.5};
         auto adapter = LoraAdapter::inject(*unet, o);
         QVERIFY(adapter.application() == Application::Unmerged);
         {
@@ -624,7 +684,7 @@ private Q_SLOTS:
         auto unet = tinyUNet();
         const Inputs in;
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 0, 1, 0});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 0, 1, 0});
         randomiseB(adapter);
         adapter.apply();
         const auto adapted = run(unet, in);
@@ -663,7 +723,7 @@ private Q_SLOTS:
         auto unet = tinyUNet();
         const Inputs in;
         auto adapter = LoraAdapter::inject(
-            *unet, {presetPattern(Family::ModelScope, Preset::TemporalVO), 4, 4, 5});
+            *unet, {presetPattern(ModelFamily::ModelScope, Preset::TemporalVO), 4, 4, 5});
         randomiseB(adapter);
         adapter.apply();
         const auto loss = unet->forward(in.x, in.t, in.context).pow(2).mean();

@@ -495,7 +495,9 @@ void writeDatasetSummary(const probe::ProbePlan& plan,
                 continue;
             row[k] = meanInterval(v);
             const double mean = row[k]["mean"].get<double>();
-            const double half = mean - row[k]["ci95"][0].get<double>();
+            // Half the interval's width (Wilson's interval of verdicts is not symmetric).
+            const double half =
+                (row[k]["ci95"][1].get<double>() - row[k]["ci95"][0].get<double>()) / 2;
             // For the figures: the means and half widths under the same keys as one video's
             // results.
             std::string key = k;
@@ -510,7 +512,7 @@ void writeDatasetSummary(const probe::ProbePlan& plan,
         pairs.push_back(std::move(row));
     }
     j["videos"] = names;
-    j["interval_rule"] = "mean ± 1.96·s/√n over the videos (normal approximation)";
+    j["interval_rule"] = std::string(kIntervalRule) + "; over the videos";
     j["runs"] = pairs;
     writeFigures(plan, meanRuns, out / "figures", j, &halfRuns);
     writeJsonAtomically(out / "results.json", j);

@@ -1,5 +1,6 @@
 #include "report/tables.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -8,16 +9,28 @@ namespace mp::report {
 nlohmann::ordered_json meanInterval(const std::vector<double>& v) {
     if (v.empty())
         return nullptr;
+    const double n = static_cast<double>(v.size());
     double mean = 0;
     for (const double x : v)
         mean += x;
-    mean /= static_cast<double>(v.size());
+    mean /= n;
+    const bool verdicts =
+        std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0 || x == 1.0; });
+    if (verdicts) {
+        // Wilson's score interval: inside [0, 1], and not of zero width when every verdict agrees.
+        constexpr double z = 1.96;
+        const double d = 1 + z * z / n;
+        const double centre = (mean + z * z / (2 * n)) / d;
+        const double half = z / d * std::sqrt(mean * (1 - mean) / n + z * z / (4 * n * n));
+        return {{"mean", mean},
+                {"ci95", {std::max(0.0, centre - half), std::min(1.0, centre + half)}},
+                {"n", v.size()},
+                {"rule", "wilson"}};
+    }
     double var = 0;
     for (const double x : v)
         var += (x - mean) * (x - mean);
-    const double half = v.size() > 1 ? 1.96 * std::sqrt(var / static_cast<double>(v.size() - 1)) /
-                                           std::sqrt(static_cast<double>(v.size()))
-                                     : 0;
+    const double half = v.size() > 1 ? 1.96 * std::sqrt(var / (n - 1)) / std::sqrt(n) : 0;
     return {{"mean", mean}, {"ci95", {mean - half, mean + half}}, {"n", v.size()}};
 }
 

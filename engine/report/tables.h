@@ -11,9 +11,12 @@
 namespace mp::report {
 
 // {"mean", "ci95": [lo, hi], "n"}: mean ± 1.96·s/√n (the normal approximation; no width for one
-// value). Null for no values.
+// value), or, when every value is a 0/1 verdict (the oracle's), the share with Wilson's 95% score
+// interval and "rule": "wilson" (the normal approximation would reach below 0 and above 1). Null
+// for no values.
 nlohmann::ordered_json meanInterval(const std::vector<double>& values);
-inline constexpr const char* kIntervalRule = "mean ± 1.96·s/√n (normal approximation)";
+inline constexpr const char* kIntervalRule =
+    "mean ± 1.96·s/√n (normal approximation); shares of 0/1 verdicts: Wilson's score interval";
 
 // "0.1234 [0.1, 0.2]" from meanInterval's object; "–" for anything else.
 std::string intervalCell(const nlohmann::ordered_json& m);

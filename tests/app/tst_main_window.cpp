@@ -724,12 +724,13 @@ void TestMainWindow::experimentsReopen() {
     QVERIFY(panel->showBenchmark(1));
     {
         // The paper-shaped table: per variant the mean over every sample with its 95% interval
-        // (τ = 700: 30 and 34 → 32 ± 1.96·2.828/√2 = 32 ± 3.92), a variant without a metric
-        // shown as "–", the videos in CSV order.
+        // (τ = 700: 30 and 34 → 32 ± 1.96·2.828/√2 = 32 ± 3.92; the oracle's verdicts 1 and 0 →
+        // 0.5 with Wilson's interval), a variant without a metric shown as "–", the videos in CSV
+        // order.
         const auto report = panel->benchmarkReportText();
         QVERIFY2(report.contains(u"Timestep range (Table 1)"_s), qPrintable(report));
         QVERIFY2(report.contains(u"32 [28.08, 35.92]"_s), qPrintable(report));
-        QVERIFY2(report.contains(u"0.5 [-0.48, 1.48]"_s), qPrintable(report));
+        QVERIFY2(report.contains(u"0.5 [0.09453, 0.9055]"_s), qPrintable(report));
         QVERIFY2(report.contains(u"20 [20, 20]"_s), qPrintable(report));
         QVERIFY(report.contains(u"–"_s));
         QVERIFY(report.indexOf(u"clip-a"_s) < report.indexOf(u"clip-b"_s));

@@ -1,6 +1,7 @@
 // The experiment store: probes by key, their runs and tensors, across reopening; clear errors on
 // a file that is not a store.
 
+#include "report/tables.h"
 #include "store/store.h"
 
 #include "../support/fixtures.h"
@@ -11,6 +12,9 @@
 
 using namespace mp;
 using namespace mp::store;
+using namespace Qt::StringLiterals;
+
+Q_DECLARE_METATYPE(std::vector<double>)
 
 class TstStore : public QObject {
     Q_OBJECT
@@ -21,6 +25,8 @@ private Q_SLOTS:
     void benchmarks_data();
     void benchmarks();
     void notAStore();
+    void intervals_data();
+    void intervals();
 };
 
 void TstStore::roundTrip() {
@@ -144,4 +150,29 @@ void TstStore::notAStore() {
 }
 
 QTEST_APPLESS_MAIN(TstStore)
+// The reports' intervals (report/tables.h): measurements get mean ± 1.96·s/√n, 0/1 verdicts
+// Wilson's score interval inside [0, 1]; as the reports print them.
+void TstStore::intervals_data() {
+    QTest::addColumn<std::vector<double>>("values");
+    QTest::addColumn<QString>("cell");
+    QTest::addColumn<bool>("wilson");
+    QTest::newRow("measurements") << std::vector<double>{30, 34} << u"32 [28.08, 35.92]"_s << false;
+    QTest::newRow("one measurement")
+        << std::vector<double>{0.25} << u"0.25 [0.25, 0.25]"_s << false;
+    QTest::newRow("verdicts split")
+        << std::vector<double>{1, 0} << u"0.5 [0.09453, 0.9055]"_s << true;
+    QTest::newRow("verdicts agree") << std::vector<double>{1, 1, 1} << u"1 [0.4385, 1]"_s << true;
+    QTest::newRow("one verdict 0") << std::vector<double>{0} << u"0 [0, 0.7935]"_s << true;
+    QTest::newRow("none") << std::vector<double>{} << u"–"_s << false;
+}
+
+void TstStore::intervals() {
+    QFETCH(std::vector<double>, values);
+    QFETCH(QString, cell);
+    QFETCH(bool, wilson);
+    const auto m = report::meanInterval(values);
+    QCOMPARE(QString::fromStdString(report::intervalCell(m)), cell);
+    QCOMPARE(m.is_object() && m.value("rule", std::string()) == "wilson", wilson);
+}
+
 #include "tst_store.moc"

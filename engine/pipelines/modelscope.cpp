@@ -121,11 +121,13 @@ sampling::Conditioning ModelScopePipeline::encodePrompt(
     return {both[1].unsqueeze(0), both[0].unsqueeze(0)};
 }
 
-sampling::ModelFn ModelScopePipeline::modelFn(
-    std::shared_ptr<adapters::LoraAdapter> adapter) const {
-    auto unet = m_unet;
-    const auto dtype = m_device.dtype;
-    auto forward = models::graphedForward(unet, m_cudaGraphs);
+namespace {
+
+sampling::ModelFn unetFn(const models::UNet3DConditionModel& unet,
+                         at::ScalarType dtype,
+                         bool cudaGraphs,
+                         std::shared_ptr<adapters::LoraAdapter> adapter) {
+    auto forward = models::graphedForward(unet, cudaGraphs);
     return [forward, dtype, lora = std::move(adapter)](const sampling::ModelInput& in) mutable {
         torch::NoGradGuard noGrad;
         // Before the first forward too, so a CUDA graph captures the LoRA's weight buffers.
@@ -133,6 +135,17 @@ sampling::ModelFn ModelScopePipeline::modelFn(
             lora->apply(in.adapterScale);
         return forward({in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
     };
+}
+
+}  // namespace
+
+sampling::ModelFn ModelScopePipeline::modelFn(
+    std::shared_ptr<adapters::LoraAdapter> adapter) const {
+    return unetFn(m_unet, m_device.dtype, m_cudaGraphs, std::move(adapter));
+}
+
+sampling::ModelFn ModelScopePipeline::eagerModelFn() const {
+    return unetFn(m_unet, m_device.dtype, false, m_lora);
 }
 
 void ModelScopePipeline::attachLora(const std::filesystem::path& file) {

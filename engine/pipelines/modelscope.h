@@ -54,6 +54,10 @@ public:
     sampling::ModelFn modelFn() const { return modelFn(m_lora); }
     // The same with `adapter` (already in this UNet) gated by the step's adapter scale.
     sampling::ModelFn modelFn(std::shared_ptr<adapters::LoraAdapter> adapter) const;
+    // Always eager, for callers whose batch changes from step to step (the probe's branches): a
+    // graph is recaptured at every new shape, each capture costing two extra forwards and holding
+    // a private memory pool.
+    sampling::ModelFn eagerModelFn() const;
     void setCudaGraphs(bool on) { m_cudaGraphs = on; }
     // Fixed-seed initial noise (B, C, F, H/f, W/f), float32: torch.randn on a CPU generator
     // seeded with `seed`, so it equals diffusers' `generator=torch.Generator().manual_seed(seed)`.

@@ -222,7 +222,7 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
 ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline) {
     ProbeModel m;
     m.scheduler = &pipeline.scheduler();
-    m.model = pipeline.modelFn();
+    m.model = pipeline.eagerModelFn();  // the batch changes with the branches at each depth
     m.encodePrompt = [&pipeline](const std::string& prompt,
                                  const std::optional<std::string>& negative) {
         return pipeline.encodePrompt(prompt, negative);

@@ -101,7 +101,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--reps", type=int, default=10)
-    # Both sides recompute activations in the backward (diffusers: enable_gradient_checkpointing).
+    # Ours recomputes activations in the backward; theirs too where diffusers supports it.
     ap.add_argument("--gradient-checkpointing", action="store_true")
     args = ap.parse_args()
     folder = os.path.join(args.work, "unet")
@@ -111,7 +111,10 @@ def main():
     unet = UNet3DConditionModel.from_pretrained(folder, torch_dtype=torch.bfloat16).to("cuda")
     unet.requires_grad_(False)
     unet.train()
-    if args.gradient_checkpointing:
+    # diffusers' UNet3DConditionModel refuses gradient checkpointing (it does not set
+    # _supports_gradient_checkpointing), so theirs runs without it: what its users get.
+    theirs_checkpointing = args.gradient_checkpointing and unet._supports_gradient_checkpointing
+    if theirs_checkpointing:
         unet.enable_gradient_checkpointing()
     unet = inject_adapter_in_model(LoraConfig(r=4, lora_alpha=4, target_modules=TEMPORAL_VO), unet)
     params = [p for p in unet.parameters() if p.requires_grad]
@@ -133,7 +136,9 @@ def main():
     print(json.dumps({
         "what": "LoRA temporal-vo rank 4 training step, ModelScope full size (random weights, "
                 "bf16 base, fp32 LoRA, bf16 autocast), batch 1, 16x256x256"
-                + (", gradient checkpointing on both sides" if args.gradient_checkpointing else ""),
+                + (", gradient checkpointing: ours on, diffusers "
+                   + ("on" if theirs_checkpointing else "unsupported for UNet3D, so off")
+                   if args.gradient_checkpointing else ""),
         "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
         "diffusers": diffusers.__version__, "peft": peft.__version__,
         "adapted_layers": {"diffusers_peft": adapted, "ours": o["adapted_layers"]},

@@ -34,7 +34,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # The cores this process may use (a taskset or a batch slot), not all the machine has.
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     pipe = TextToVideoSDPipeline.from_pretrained(args.model, torch_dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
     assert type(pipe.unet).__name__ == "UNet3DConditionModel"

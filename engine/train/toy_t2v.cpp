@@ -93,6 +93,7 @@ void writeUNet(const models::UNet3DConditionModel& unet,
 // model reads last_hidden_state).
 void writeTextEncoder(const models::ClipModel& clip,
                       const fs::path& clipFolder,
+                      bool trained,
                       const fs::path& dir) {
     std::ifstream in(clipFolder / "config.json");
     const auto full = nlohmann::ordered_json::parse(in);
@@ -102,7 +103,9 @@ void writeTextEncoder(const models::ClipModel& clip,
     text["torch_dtype"] = "float16";
     writeJson(dir / "config.json", text);
     saveTensorFile(dir / "model.safetensors", fp16Weights(*clip->text_model, "text_model."),
-                   {{"format", "pt"}, {"source", "the toy CLIP's text tower"}});
+                   {{"format", "pt"},
+                    {"source", trained ? "the toy CLIP's text tower, trained with the UNet"
+                                       : "the toy CLIP's text tower"}});
 }
 
 void copyFiles(const fs::path& from, const fs::path& to, std::initializer_list<const char*> names) {
@@ -116,7 +119,7 @@ void writePipeline(const models::UNet3DConditionModel& unet,
                    const ToyT2vOptions& o,
                    const fs::path& out) {
     writeUNet(unet, o, out / "unet");
-    writeTextEncoder(clip, o.clipFolder, out / "text_encoder");
+    writeTextEncoder(clip, o.clipFolder, o.trainTextEncoder, out / "text_encoder");
     toy::copyTokenizer(o.clipFolder, out / "tokenizer");
     copyFiles(o.vaeFolder, out / "vae", {"config.json", "diffusion_pytorch_model.safetensors"});
     writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson());

@@ -359,7 +359,21 @@ private Q_SLOTS:
             auto result = pipelines::generate(p, req);
             QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
             QCOMPARE(result.value().timesteps.size(), std::size_t(req.steps));
-            CHECK_CLOSE(result.value().latents, g.at(r + "final_latents"), run + u" latents"_s);
+            // Guided sampling amplifies rounding, by how much depends on the weights: the final
+            // latents are held to the larger of the bar and twice what ours makes of its own start
+            // noise nudged by 1e-6 relative (less than one UNet forward differs between two fp32
+            // implementations, 1e-6 to 1e-5 in the unet rows; the two runs round at every step,
+            // the nudge enters once).
+            auto nudged = req;
+            auto nudgeGen = at::make_generator<at::CPUGeneratorImpl>(2);
+            nudged.initialLatents = noise * (1 + 1e-6 * at::randn(noise.sizes(), nudgeGen));
+            const auto again = pipelines::generate(p, nudged);
+            QVERIFY2(again.ok(), again.ok() ? "" : again.error().what());
+            const double latentBound =
+                std::max(kTolerance, 2 * relMax(again.value().latents, result.value().latents));
+            const double latentErr = relMax(result.value().latents, g.at(r + "final_latents"));
+            qInfo("%s latents: %.2e (bound %.2e)", qPrintable(run), latentErr, latentBound);
+            QVERIFY2(latentErr <= latentBound, qPrintable(run));
             // The decoder held to the bar from diffusers' latents; end to end, the video may
             // differ by what the decoder makes of the latents' own difference (25 guided steps
             // amplify rounding): held to a nudge of that size in every element.

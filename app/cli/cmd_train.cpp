@@ -164,6 +164,12 @@ int run(const ParsedArgs& args) {
             o.snrGamma = parseNumber("snr-gamma", args.value("snr-gamma"), 0, 1000);
         if (args.has("subject-weight"))
             o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
+        if (args.has("edge-frame-weight"))
+            o.edgeFrameWeight =
+                parseNumber("edge-frame-weight", args.value("edge-frame-weight"), 0, 1000);
+        if (args.has("high-noise-weight"))
+            o.highNoiseWeight =
+                parseNumber("high-noise-weight", args.value("high-noise-weight"), 0, 1e6);
         o.initFrom = args.value("init");
         o.trainTextEncoder = args.flag("train-text-encoder");
         o.batch = batchFrom(args, kT2vDefaults);
@@ -245,6 +251,12 @@ Command trainToyCommand() {
         {"snr-gamma", "G", "t2v: min-SNR-γ loss weight (0: plain MSE)"},
         {"subject-weight", "W",
          "t2v: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
+        {"edge-frame-weight", "W",
+         "t2v: extra loss weight of the first and last frames, where a path starts and ends (0: "
+         "none)"},
+        {"high-noise-weight", "C",
+         "t2v: weigh each item by 1/SNR of its timestep clamped to [1, C], up to the clean-latent "
+         "error at high noise where the path is decided (0: plain)"},
         {"init", "DIR",
          "t2v: start from this pipeline's UNet (and text encoder) weights, or a unet folder's"},
         {"train-text-encoder", "",

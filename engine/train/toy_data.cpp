@@ -93,6 +93,27 @@ at::Tensor latentSubjectMask(const at::Tensor& clips,
     return cells.view({n, f, 1, cells.size(2), cells.size(3)}).transpose(1, 2).contiguous();
 }
 
+at::Tensor edgeFrameWeights(std::int64_t frames, double extra) {
+    if (frames < 2 || !(extra >= 0))
+        throw EngineError(
+            ErrorCode::InvalidArgument,
+            "edge-frame weights: expected at least 2 frames and an extra weight >= 0");
+    auto w = at::ones({frames}, at::kFloat);
+    w[0] = 1 + extra;
+    w[frames - 1] = 1 + extra;
+    return w;
+}
+
+at::Tensor highNoiseWeights(const at::Tensor& alphasCumprod, double cap) {
+    if (!(cap >= 0))
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "high-noise weights: the cap must not be negative");
+    const auto a = alphasCumprod.to(at::kFloat);
+    if (cap <= 1)
+        return at::ones_like(a);
+    return ((1 - a) / a).clamp(1, cap);
+}
+
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device) {
     auto x = rgb.to(device).to(at::kFloat).div_(127.5).sub_(1);
     if (x.dim() == 4)

@@ -38,6 +38,17 @@ at::Tensor renderToyBackgrounds(const std::vector<toy::ClipSpec>& specs);
 at::Tensor latentSubjectMask(const at::Tensor& clips,
                              const at::Tensor& backgrounds,
                              std::int64_t factor);
+// Loss weights along the frames: (frames,) float, 1 + extra at the first and the last frame and 1
+// between. The UNet's temporal layers carry no frame position; only the temporal convolutions'
+// zero padding tells the end frames apart, so a path (which end the subject starts at) is learnt
+// at the end frames first. Throws EngineError{InvalidArgument} for fewer than 2 frames or a
+// negative extra.
+at::Tensor edgeFrameWeights(std::int64_t frames, double extra);
+// Loss weights over timesteps from their ᾱ (any shape): 1 / SNR = (1 − ᾱ) / ᾱ clamped to
+// [1, cap]. Multiplying the ε error by 1 / SNR gives the error of the predicted clean latents;
+// the plain ε loss weighs that by SNR, nearly nothing at the high-noise timesteps where the
+// layout and the path of a clip are decided. cap ≤ 1 gives all ones. Throws for a cap below 0.
+at::Tensor highNoiseWeights(const at::Tensor& alphasCumprod, double cap);
 // uint8 with channels last → float in [−1, 1] on `device`, channels first: frames (N, H, W, 3)
 // → (N, 3, H, W); clips (N, F, H, W, 3) → (N, 3, F, H, W), the video models' layout.
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device);

@@ -84,6 +84,8 @@ void writeUNet(const models::UNet3DConditionModel& unet,
          {"reuse", std::to_string(o.reuse)},
          {"snr_gamma", std::to_string(o.snrGamma)},
          {"subject_weight", std::to_string(o.subjectWeight)},
+         {"edge_frame_weight", std::to_string(o.edgeFrameWeight)},
+         {"high_noise_weight", std::to_string(o.highNoiseWeight)},
          {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
          {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
          {"seed", std::to_string(o.train.seed)}});
@@ -211,9 +213,10 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         if (o.reuse < 1 || o.poolBatches < 1)
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy text-to-video: reuse and pool size must be at least 1");
-        if (o.subjectWeight < 0)
+        if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0)
             throw EngineError(ErrorCode::InvalidArgument,
-                              "toy text-to-video: the subject weight must not be negative");
+                              "toy text-to-video: the subject, edge-frame and high-noise weights "
+                              "must not be negative");
         const bool weighted = o.subjectWeight > 0;
         // The latents, and with a subject weight the subject mask as one more channel, so the
         // pool keeps each clip's mask beside its latents.
@@ -293,11 +296,22 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             const auto noisy = a5.sqrt() * latents + (1 - a5).sqrt() * noise;
             const auto prediction = unet->forward(noisy, td, context).to(at::kFloat);
             auto error = (prediction - noise).pow(2);
-            if (weighted) {
-                // Normalised by the batch's mean weight, so the loss stays on MSE's scale.
-                const auto w = 1 + o.subjectWeight * mask;
-                error = error * (w / w.mean());
-            }
+            // The weights multiply; normalised by their mean over the batch's elements, so the
+            // loss stays on MSE's scale.
+            at::Tensor w;
+            const auto times = [&w](const at::Tensor& factor) {
+                w = w.defined() ? w * factor : factor;
+            };
+            if (weighted)
+                times(1 + o.subjectWeight * mask);
+            if (o.edgeFrameWeight > 0)
+                times(edgeFrameWeights(latents.size(2), o.edgeFrameWeight)
+                          .to(device.device)
+                          .view({1, 1, -1, 1, 1}));
+            if (o.highNoiseWeight > 1)
+                times(highNoiseWeights(a, o.highNoiseWeight).view({-1, 1, 1, 1, 1}));
+            if (w.defined())
+                error = error * (w / w.expand(error.sizes()).mean());
             if (o.snrGamma <= 0)
                 return error.mean();
             const auto snr = a / (1 - a);

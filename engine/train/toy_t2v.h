@@ -40,6 +40,14 @@ struct ToyT2vOptions {
     // cover a few percent of a clip, so with plain MSE their shape and track, which the captions
     // are about, are a few percent of the loss. 0: plain MSE.
     double subjectWeight = 0;
+    // The first and last frames' ε error weighs 1 + edgeFrameWeight (edgeFrameWeights): where a
+    // subject starts and ends is what a path caption says, and the end frames are the ones the
+    // UNet can tell apart. 0: every frame alike.
+    double edgeFrameWeight = 0;
+    // Each item's ε error weighs clamp(1 / SNR(t), 1, highNoiseWeight) (highNoiseWeights): up
+    // to the clean-latent error at the noisy timesteps, where a clip's layout and path are
+    // decided and the plain ε loss hardly cares (at t = 900, SNR ≈ 0.02). ≤ 1: plain.
+    double highNoiseWeight = 0;
     // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
     // the same configuration), instead of a random initialisation. Empty: from scratch.
     // (Its text_encoder, when it has one, replaces the CLIP's text tower: it is the encoder that

@@ -30,6 +30,9 @@
 
 using namespace mp;
 using namespace mp::train;
+
+Q_DECLARE_METATYPE(std::vector<float>)
+Q_DECLARE_METATYPE(std::vector<double>)
 namespace fs = std::filesystem;
 
 namespace {
@@ -89,6 +92,10 @@ private Q_SLOTS:
     void toyVaeRecipe();
     void clipPool();
     void subjectMask();
+    void edgeFrames_data();
+    void edgeFrames();
+    void highNoise_data();
+    void highNoise();
     void toyT2vRecipe();
 };
 
@@ -486,6 +493,63 @@ void TstTrainer::subjectMask() {
     QVERIFY_THROWS_EXCEPTION(EngineError, latentSubjectMask(clips, backgrounds, 3));
 }
 
+void TstTrainer::edgeFrames_data() {
+    QTest::addColumn<int>("frames");
+    QTest::addColumn<double>("extra");
+    QTest::addColumn<std::vector<float>>("expected");  // empty: refused
+    QTest::newRow("16 frames, 4") << 16 << 4.0 << std::vector<float>{5, 1, 1, 1, 1, 1, 1, 1,
+                                                                     1, 1, 1, 1, 1, 1, 1, 5};
+    QTest::newRow("3 frames, 0.5") << 3 << 0.5 << std::vector<float>{1.5f, 1, 1.5f};
+    QTest::newRow("2 frames, 0") << 2 << 0.0 << std::vector<float>{1, 1};
+    QTest::newRow("1 frame") << 1 << 1.0 << std::vector<float>{};
+    QTest::newRow("negative") << 16 << -1.0 << std::vector<float>{};
+}
+
+void TstTrainer::edgeFrames() {
+    QFETCH(int, frames);
+    QFETCH(double, extra);
+    QFETCH(std::vector<float>, expected);
+    if (expected.empty()) {
+        QVERIFY_THROWS_EXCEPTION(EngineError, edgeFrameWeights(frames, extra));
+        return;
+    }
+    const auto w = edgeFrameWeights(frames, extra);
+    QCOMPARE(w.numel(), static_cast<std::int64_t>(expected.size()));
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        QCOMPARE(w[static_cast<std::int64_t>(i)].item<float>(), expected[i]);
+}
+
+// 1 / SNR clamped to [1, cap]; on ModelScope's schedule the noisiest timesteps reach the cap and
+// the clean half stays at 1.
+void TstTrainer::highNoise_data() {
+    QTest::addColumn<std::vector<double>>("alphas");
+    QTest::addColumn<double>("cap");
+    QTest::addColumn<std::vector<double>>("expected");  // empty: refused
+    QTest::newRow("cap 10") << std::vector<double>{0.9, 0.5, 0.1, 0.005} << 10.0
+                            << std::vector<double>{1, 1, 9, 10};
+    QTest::newRow("cap 1: plain") << std::vector<double>{0.9, 0.1} << 1.0
+                                  << std::vector<double>{1, 1};
+    QTest::newRow("cap 0: plain") << std::vector<double>{0.05} << 0.0 << std::vector<double>{1};
+    QTest::newRow("between") << std::vector<double>{0.2} << 100.0 << std::vector<double>{4};
+    QTest::newRow("negative cap") << std::vector<double>{0.5} << -2.0 << std::vector<double>{};
+}
+
+void TstTrainer::highNoise() {
+    QFETCH(std::vector<double>, alphas);
+    QFETCH(double, cap);
+    QFETCH(std::vector<double>, expected);
+    const auto a = at::tensor(alphas, at::kDouble);
+    if (expected.empty()) {
+        QVERIFY_THROWS_EXCEPTION(EngineError, highNoiseWeights(a, cap));
+        return;
+    }
+    const auto w = highNoiseWeights(a, cap);
+    QCOMPARE(w.numel(), static_cast<std::int64_t>(expected.size()));
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        QVERIFY2(std::abs(w[static_cast<std::int64_t>(i)].item<double>() - expected[i]) < 1e-5,
+                 qPrintable(QString::number(w[static_cast<std::int64_t>(i)].item<double>())));
+}
+
 // The toy text-to-video recipe at a tiny size, on a 1-step CLIP and VAE: the UNet learns, and
 // the output is a whole TextToVideoSDPipeline folder marked as the toy world's, which our
 // pipeline loads and samples and the oracle judges.
@@ -506,6 +570,8 @@ void TstTrainer::toyT2vRecipe() {
     o.poolBatches = 2;
     o.snrGamma = 5;
     o.subjectWeight = 4;
+    o.edgeFrameWeight = 3;
+    o.highNoiseWeight = 5;
     o.train.totalSteps = 12;
     o.train.adamw.lr = 3e-3;
     o.train.seed = 9;
@@ -526,6 +592,15 @@ void TstTrainer::toyT2vRecipe() {
     const double moved =
         (trained.at("conv_in.weight") - start.at("conv_in.weight")).abs().mean().item<double>();
     QVERIFY2(moved > 1e-3, qPrintable(QString::number(moved)));
+    const auto recipe =
+        loadTensorFileMetadata(dir / "t2v" / "unet" / "diffusion_pytorch_model.safetensors");
+    QCOMPARE(QString::fromStdString(recipe.at("edge_frame_weight")).toDouble(), 3.0);
+    QCOMPARE(QString::fromStdString(recipe.at("high_noise_weight")).toDouble(), 5.0);
+    QCOMPARE(QString::fromStdString(recipe.at("subject_weight")).toDouble(), 4.0);
+    auto negative = o;
+    negative.edgeFrameWeight = -1;
+    QVERIFY(!trainToyT2v(negative, {}, dir / "negative").ok());
+    QVERIFY(!fs::exists(dir / "negative" / "model_index.json"));
 
     // Started from the trained UNet, one step at a tiny learning rate keeps its weights.
     auto resumed = once;

@@ -8,7 +8,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +20,7 @@ namespace fs = std::filesystem;
 
 struct LoraAdapter::Layer {
     std::string name;
-    torch::nn::LinearImpl* linear = nullptr;
+    nn::LinearImpl* linear = nullptr;
     nn::AdaptableLinearImpl* adaptable = nullptr;  // null: merged application only
     at::Tensor original;  // the layer's own weight tensor, put back on destruction
     at::Tensor merged;    // inference: W + s·(α/r)·B·A, updated in place
@@ -43,10 +42,10 @@ namespace {
 constexpr const char* kTemporal =
     R"(((.*\.)?temp_attentions\.\d+|transformer_in)\.transformer_blocks\.\d+\.attn[12]\.)";
 
-std::map<std::string, torch::nn::LinearImpl*> linearsOf(torch::nn::Module& model) {
-    std::map<std::string, torch::nn::LinearImpl*> out;
+std::map<std::string, nn::LinearImpl*> linearsOf(torch::nn::Module& model) {
+    std::map<std::string, nn::LinearImpl*> out;
     for (const auto& item : model.named_modules("", /*include_self=*/false))
-        if (auto* l = item.value()->as<torch::nn::LinearImpl>())
+        if (auto* l = item.value()->as<nn::LinearImpl>())
             out.emplace(item.key(), l);
     return out;
 }

@@ -117,8 +117,18 @@ BindReport bindWeights(torch::nn::Module& module,
         if (key.rfind(options.prefix, 0) != 0)
             continue;
         auto it = tensors.find(moduleKey(key, options));
-        if (it != tensors.end())
-            it->second.copy_(viewTensor(weights, key));
+        if (it == tensors.end())
+            continue;
+        const auto stored = viewTensor(weights, key);
+        if (options.device) {
+            // copy = true: the stored tensor views the read-only mapping of the file.
+            const auto type =
+                it->second.is_floating_point() ? options.dtype : it->second.scalar_type();
+            it->second.set_data(stored.to(*options.device, type, /*non_blocking=*/false,
+                                          /*copy=*/true));
+        } else {
+            it->second.copy_(stored);
+        }
     }
     return report;
 }

@@ -8,6 +8,7 @@
 #include <torch/nn/module.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@ struct BindOptions {
     std::function<std::string(const std::string&)> rename;
     bool allowMissing = false;
     bool allowUnexpected = false;
+    // With a device, each bound tensor is replaced by the checkpoint's, converted once onto that
+    // device (floating-point tensors in `dtype`, others as stored), instead of being copied into
+    // the module's own storage: a module built in an nn::UninitialisedScope is then never
+    // written on the host, and no fp32 copy of bf16 weights bound for a GPU is made.
+    std::optional<c10::Device> device;
+    c10::ScalarType dtype = c10::kFloat;
 };
 
 struct BindReport {
@@ -41,7 +48,8 @@ BindReport checkBinding(const torch::nn::Module& module,
                         const BindOptions& options = {});
 
 // Copies every tensor into the module's parameters and buffers (converting dtype, onto the
-// module's device). Throws EngineError{Weights} naming the weights and every problem.
+// module's device), or with options.device replaces them (above). Throws EngineError{Weights}
+// naming the weights and every problem.
 BindReport bindWeights(torch::nn::Module& module,
                        const WeightSet& weights,
                        const BindOptions& options = {});

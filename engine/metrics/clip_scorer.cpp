@@ -64,7 +64,7 @@ ClipScorer ClipScorer::loadImpl(const fs::path& modelDir,
                                 const JobContext& job) {
     job.report("load", 0, 1);
     const fs::path processorDir = options.processorDir.empty() ? modelDir : options.processorDir;
-    auto model = models::loadClipModel(modelDir, options.variant);
+    auto model = models::loadClipModel(modelDir, options.variant, options.device);
     auto tokenizer = text::ClipTokenizer::fromFolder(processorDir);
     ClipScorer scorer(std::move(model), std::move(tokenizer));
     const auto& vision = scorer.m_model->config().vision;

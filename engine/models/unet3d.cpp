@@ -125,8 +125,8 @@ TemporalConvLayerImpl::TemporalConvLayerImpl(std::int64_t channels, std::int64_t
         Stage s;
         // GroupNorm at its default eps (1e-5), as diffusers builds it here.
         s.norm = nn::groupNorm(groups, channels, 1e-5);
-        s.conv = torch::nn::Conv3d(
-            torch::nn::Conv3dOptions(channels, channels, {3, 1, 1}).padding({1, 0, 0}));
+        s.conv = nn::Conv3d(channels, channels, std::vector<std::int64_t>{3, 1, 1},
+                            std::vector<std::int64_t>{1, 0, 0});
         seq->push_back(s.norm);
         seq->push_back(torch::nn::SiLU());
         if (dropout)
@@ -474,12 +474,20 @@ void UNet3DConditionModelImpl::setGradientCheckpointing(bool on) {
         b->setGradientCheckpointing(on);
 }
 
-UNet3DConditionModel loadUNet3D(const std::filesystem::path& path, const std::string& variant) {
+UNet3DConditionModel loadUNet3D(const std::filesystem::path& path,
+                                const std::string& variant,
+                                const DeviceChoice& target) {
     const auto dir = componentFolder(path, "unet");
     const auto config = UNet3DConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    UNet3DConditionModel model(config);
-    bindWeights(*model, weights);
+    auto model = [&] {
+        nn::UninitialisedScope uninitialised;
+        return UNet3DConditionModel(config);
+    }();
+    BindOptions options;
+    options.device = target.device;
+    options.dtype = target.dtype;
+    bindWeights(*model, weights, options);
     model->eval();
     return model;
 }

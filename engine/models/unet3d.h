@@ -11,12 +11,13 @@
 
 #include "nn/attention.h"
 #include "nn/embeddings.h"
+#include "nn/layers.h"
 #include "nn/resnet.h"
 #include "runtime/cuda_graph.h"
+#include "runtime/device.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/conv.h>
 
 #include <filesystem>
 #include <string>
@@ -61,8 +62,8 @@ public:
 
 private:
     struct Stage {
-        torch::nn::GroupNorm norm{nullptr};
-        torch::nn::Conv3d conv{nullptr};
+        nn::GroupNorm norm{nullptr};
+        nn::Conv3d conv{nullptr};
     };
     std::vector<Stage> m_stages;
 };
@@ -78,7 +79,7 @@ public:
                            std::int64_t groups);
     // x (B·F, C, H, W); context (B, L, D), shared by the F frames of each item.
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context, std::int64_t frames);
-    torch::nn::GroupNorm norm{nullptr};
+    nn::GroupNorm norm{nullptr};
     nn::AdaptableLinear proj_in{nullptr}, proj_out{nullptr};
     torch::nn::ModuleList transformer_blocks{nullptr};
 
@@ -97,7 +98,7 @@ public:
                                  std::int64_t headDim,
                                  std::int64_t groups);
     at::Tensor forward(const at::Tensor& x, std::int64_t frames);
-    torch::nn::GroupNorm norm{nullptr};
+    nn::GroupNorm norm{nullptr};
     nn::AdaptableLinear proj_in{nullptr}, proj_out{nullptr};
     torch::nn::ModuleList transformer_blocks{nullptr};
 
@@ -184,12 +185,12 @@ public:
     // (nn/checkpoint.h) instead of kept; the gradients are the same.
     void setGradientCheckpointing(bool on);
 
-    torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+    nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
     nn::TimestepEmbedding time_embedding{nullptr};
     TransformerTemporalModel transformer_in{nullptr};
     torch::nn::ModuleList down_blocks{nullptr}, up_blocks{nullptr};
     UNet3DBlock mid_block{nullptr};
-    torch::nn::GroupNorm conv_norm_out{nullptr};
+    nn::GroupNorm conv_norm_out{nullptr};
 
 private:
     UNet3DConfig m_config;
@@ -200,7 +201,11 @@ TORCH_MODULE(UNet3DConditionModel);
 // Builds the model from a pipeline folder's unet/ or a unet folder itself (config.json +
 // diffusion_pytorch_model[.variant].safetensors, single or sharded) and binds the weights
 // strictly. A config whose _class_name is not UNet3DConditionModel is refused (Unsupported).
-UNet3DConditionModel loadUNet3D(const std::filesystem::path& dir, const std::string& variant = {});
+// Built uninitialised and bound straight onto target's device and dtype (nn::UninitialisedScope,
+// BindOptions::device).
+UNet3DConditionModel loadUNet3D(const std::filesystem::path& dir,
+                                const std::string& variant = {},
+                                const DeviceChoice& target = {});
 
 // The forward as generation, the probe and `bench` run it: inputs {sample, timesteps, context}
 // in the model's dtype and device; on CUDA replayed from a captured graph when `cudaGraphs`

@@ -291,12 +291,19 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& z, std::int64_t frameBatc
     return video ? nn::unfoldFrames(out, input.size(0)) : out;
 }
 
-AutoencoderKL loadAutoencoderKL(const std::filesystem::path& path, const std::string& variant) {
+AutoencoderKL loadAutoencoderKL(const std::filesystem::path& path,
+                                const std::string& variant,
+                                const DeviceChoice& target) {
     const auto dir = componentFolder(path, "vae");
     const auto config = AutoencoderKLConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    AutoencoderKL model(config);
+    auto model = [&] {
+        nn::UninitialisedScope uninitialised;
+        return AutoencoderKL(config);
+    }();
     BindOptions options;
+    options.device = target.device;
+    options.dtype = target.dtype;
     options.rename = renameLegacyAttention;
     bindWeights(*model, weights, options);
     model->eval();

@@ -5,10 +5,11 @@
 // load. Videos go through the 2-D VAE frame by frame, in batches of frames.
 
 #include "nn/attention.h"
+#include "nn/layers.h"
 #include "nn/resnet.h"
+#include "runtime/device.h"
 
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/conv.h>
 
 #include <filesystem>
 #include <optional>
@@ -76,10 +77,10 @@ class VaeEncoderImpl : public torch::nn::Module {
 public:
     explicit VaeEncoderImpl(const AutoencoderKLConfig& config);
     at::Tensor forward(const at::Tensor& x);  // (N, in, H, W) → (N, 2·latent, H/f, W/f)
-    torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+    nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
     torch::nn::ModuleList down_blocks{nullptr};
     VaeMidBlock mid_block{nullptr};
-    torch::nn::GroupNorm conv_norm_out{nullptr};
+    nn::GroupNorm conv_norm_out{nullptr};
 
 private:
     std::vector<VaeSampleBlock> m_blocks;
@@ -91,10 +92,10 @@ class VaeDecoderImpl : public torch::nn::Module {
 public:
     explicit VaeDecoderImpl(const AutoencoderKLConfig& config);
     at::Tensor forward(const at::Tensor& z);  // (N, latent, h, w) → (N, out, h·f, w·f)
-    torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
+    nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
     torch::nn::ModuleList up_blocks{nullptr};
     VaeMidBlock mid_block{nullptr};
-    torch::nn::GroupNorm conv_norm_out{nullptr};
+    nn::GroupNorm conv_norm_out{nullptr};
 
 private:
     std::vector<VaeSampleBlock> m_blocks;
@@ -120,7 +121,7 @@ public:
 
     VaeEncoder encoder{nullptr};
     VaeDecoder decoder{nullptr};
-    torch::nn::Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
+    nn::Conv2d quant_conv{nullptr}, post_quant_conv{nullptr};
 
 private:
     at::Tensor encodeImages(const at::Tensor& x);  // the moments: [mean; logvar] on channels
@@ -129,6 +130,9 @@ private:
 };
 TORCH_MODULE(AutoencoderKL);
 
-AutoencoderKL loadAutoencoderKL(const std::filesystem::path& dir, const std::string& variant = {});
+// Built uninitialised and bound onto target's device and dtype, as loadUNet3D.
+AutoencoderKL loadAutoencoderKL(const std::filesystem::path& dir,
+                                const std::string& variant = {},
+                                const DeviceChoice& target = {});
 
 }  // namespace mp::models

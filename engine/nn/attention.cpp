@@ -13,10 +13,8 @@ AttentionImpl::AttentionImpl(const AttentionOptions& o) : m_heads(o.heads) {
     const auto inner = o.heads * o.headDim;
     const auto kvDim = o.crossAttentionDim > 0 ? o.crossAttentionDim : o.queryDim;
     if (o.groupNormGroups > 0)
-        group_norm = register_module(
-            "group_norm",
-            torch::nn::GroupNorm(
-                torch::nn::GroupNormOptions(o.groupNormGroups, o.queryDim).eps(o.groupNormEps)));
+        group_norm =
+            register_module("group_norm", groupNorm(o.groupNormGroups, o.queryDim, o.groupNormEps));
     to_q = register_module("to_q", linear(o.queryDim, inner, o.bias));
     to_k = register_module("to_k", linear(kvDim, inner, o.bias));
     to_v = register_module("to_v", linear(kvDim, inner, o.bias));
@@ -104,9 +102,7 @@ at::Tensor FeedForwardImpl::forward(const at::Tensor& x) {
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerBlockOptions& o)
     : m_crossAttention(o.crossAttentionDim > 0 && !o.doubleSelfAttention) {
-    auto norm = [&] {
-        return torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.dim}).eps(o.normEps));
-    };
+    auto norm = [&] { return layerNorm(o.dim, o.normEps); };
     AttentionOptions self;
     self.queryDim = o.dim;
     self.heads = o.heads;

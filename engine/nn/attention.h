@@ -8,8 +8,6 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <cstdint>
 #include <optional>
@@ -42,7 +40,7 @@ public:
 
     AdaptableLinear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
     torch::nn::ModuleList to_out{nullptr};
-    torch::nn::GroupNorm group_norm{nullptr};
+    GroupNorm group_norm{nullptr};
 
 private:
     AdaptableLinear m_out{nullptr};
@@ -100,7 +98,7 @@ public:
     at::Tensor forward(const at::Tensor& x,
                        const std::optional<at::Tensor>& context = std::nullopt,
                        std::int64_t contextRepeat = 1);
-    torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
+    LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
     Attention attn1{nullptr}, attn2{nullptr};
     FeedForward ff{nullptr};
 

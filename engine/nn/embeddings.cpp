@@ -24,8 +24,8 @@ at::Tensor sinusoidalEmbedding(const at::Tensor& timesteps, const SinusoidOption
 
 TimestepEmbeddingImpl::TimestepEmbeddingImpl(std::int64_t in, std::int64_t out, nn::Activation act)
     : m_act(act) {
-    linear_1 = register_module("linear_1", torch::nn::Linear(in, out));
-    linear_2 = register_module("linear_2", torch::nn::Linear(out, out));
+    linear_1 = register_module("linear_1", Linear(in, out));
+    linear_2 = register_module("linear_2", Linear(out, out));
 }
 
 at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& x) {

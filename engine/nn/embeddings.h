@@ -4,8 +4,9 @@
 
 #include "nn/functional.h"
 
+#include "nn/layers.h"
+
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 
 #include <cstdint>
 
@@ -28,7 +29,7 @@ public:
                           std::int64_t out,
                           nn::Activation act = nn::Activation::Silu);
     at::Tensor forward(const at::Tensor& x);
-    torch::nn::Linear linear_1{nullptr}, linear_2{nullptr};
+    Linear linear_1{nullptr}, linear_2{nullptr};
 
 private:
     nn::Activation m_act;

@@ -5,7 +5,7 @@
 
 namespace mp::nn {
 
-at::Tensor groupNormAct(torch::nn::GroupNorm norm, const at::Tensor& x, nn::Activation act) {
+at::Tensor groupNormAct(GroupNorm norm, const at::Tensor& x, nn::Activation act) {
     auto h = norm->forward(x);
     // In place only for inference: autograd needs the norm's output to differentiate SiLU.
     if (at::GradMode::is_enabled())
@@ -26,7 +26,7 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlockOptions& o)
     norm1 = register_module("norm1", groupNorm(o.groups, o.in, o.eps));
     conv1 = register_module("conv1", conv2d(o.in, out, 3, 1, 1));
     if (o.tembChannels > 0)
-        time_emb_proj = register_module("time_emb_proj", torch::nn::Linear(o.tembChannels, out));
+        time_emb_proj = register_module("time_emb_proj", Linear(o.tembChannels, out));
     norm2 = register_module("norm2", groupNorm(o.groups, out, o.eps));
     conv2 = register_module("conv2", conv2d(out, out, 3, 1, 1));
     if (o.in != out)

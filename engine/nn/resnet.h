@@ -6,9 +6,6 @@
 #include "nn/layers.h"
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <cstdint>
 #include <optional>
@@ -18,7 +15,7 @@ namespace mp::nn {
 
 // GroupNorm followed by the activation, in place on the normalised tensor (one buffer less).
 // (The holder is a shared pointer: passing it by value is cheap and gives non-const access.)
-at::Tensor groupNormAct(torch::nn::GroupNorm norm, const at::Tensor& x, nn::Activation act);
+at::Tensor groupNormAct(GroupNorm norm, const at::Tensor& x, nn::Activation act);
 
 struct ResnetBlockOptions {
     std::int64_t in = 0;
@@ -36,9 +33,9 @@ public:
     // temb: (N, tembChannels), already the block-level embedding (the activation is applied here).
     at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& temb = std::nullopt);
 
-    torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
-    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv_shortcut{nullptr};
-    torch::nn::Linear time_emb_proj{nullptr};
+    GroupNorm norm1{nullptr}, norm2{nullptr};
+    Conv2d conv1{nullptr}, conv2{nullptr}, conv_shortcut{nullptr};
+    Linear time_emb_proj{nullptr};
 
 private:
     nn::Activation m_act;
@@ -52,7 +49,7 @@ public:
     // by one, then the conv without padding (the SD VAE).
     Downsample2DImpl(std::int64_t channels, std::int64_t padding);
     at::Tensor forward(const at::Tensor& x);
-    torch::nn::Conv2d conv{nullptr};
+    Conv2d conv{nullptr};
 
 private:
     std::int64_t m_padding;
@@ -65,7 +62,7 @@ public:
     // Nearest ×2, or to `size` (the UNet forwards the skip's size when the latent is not a
     // multiple of its overall factor), then a 3×3 conv.
     at::Tensor forward(const at::Tensor& x, const std::vector<std::int64_t>& size = {});
-    torch::nn::Conv2d conv{nullptr};
+    Conv2d conv{nullptr};
 };
 TORCH_MODULE(Upsample2D);
 

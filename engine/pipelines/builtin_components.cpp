@@ -18,7 +18,7 @@ namespace mp {
 namespace {
 
 TensorMap runTextEncoder(const ComponentCall& call) {
-    auto model = models::loadClipTextModel(call.modelDir);
+    auto model = models::loadClipTextModel(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
     std::optional<at::Tensor> mask;
@@ -32,7 +32,7 @@ TensorMap runTextEncoder(const ComponentCall& call) {
 }
 
 TensorMap runUNet(const ComponentCall& call) {
-    auto model = models::loadUNet3D(call.modelDir);
+    auto model = models::loadUNet3D(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
     return {{"sample", model->forward(call.inputs.at("sample"), call.inputs.at("timestep"),
@@ -40,7 +40,7 @@ TensorMap runUNet(const ComponentCall& call) {
 }
 
 models::AutoencoderKL loadVae(const ComponentCall& call) {
-    auto model = models::loadAutoencoderKL(call.modelDir);
+    auto model = models::loadAutoencoderKL(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     return model;
 }
@@ -59,7 +59,7 @@ TensorMap runVaeDecode(const ComponentCall& call) {
 }
 
 models::ClipModel loadClip(const ComponentCall& call) {
-    auto model = models::loadClipModel(call.modelDir);
+    auto model = models::loadClipModel(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     return model;
 }

@@ -63,11 +63,11 @@ ModelScopePipeline ModelScopePipeline::loadImpl(const fs::path& dir,
     p.m_textAttentionMask = textConfig.getBool("use_attention_mask", false);
     job.report("load", 1, kSteps);
     p.m_textEncoder =
-        loading("text_encoder", [&] { return models::loadClipTextModel(dir, variant); });
+        loading("text_encoder", [&] { return models::loadClipTextModel(dir, variant, device); });
     job.report("load", 2, kSteps);
-    p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir, variant); });
+    p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir, variant, device); });
     job.report("load", 3, kSteps);
-    p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir, variant); });
+    p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir, variant, device); });
     if (p.m_textEncoder->config().hiddenSize != p.m_unet->config().crossAttentionDim)
         throw EngineError(ErrorCode::Config,
                           "text_encoder hidden_size " +

@@ -9,6 +9,7 @@
 #include "golden_util.h"
 #include "io/tensor_io.h"
 #include "models/unet3d.h"
+#include "nn/layers.h"
 #include "pipelines/modelscope.h"
 #include "runtime/device.h"
 #include "train/customize.h"
@@ -113,7 +114,7 @@ private Q_SLOTS:
         // What the preset should take, counted independently of its pattern.
         int expected = 0, temporal = 0;
         for (const auto& item : unet->named_modules("", false)) {
-            if (!item.value()->as<torch::nn::LinearImpl>())
+            if (!item.value()->as<mp::nn::LinearImpl>())
                 continue;
             const auto name = QString::fromStdString(item.key());
             const bool inAttention = name.contains(u".attn1."_s) || name.contains(u".attn2."_s);
@@ -214,7 +215,7 @@ private Q_SLOTS:
 
         // One layer by hand: y = W x + (α/r)·B(A x).
         const auto name = std::string("transformer_in.transformer_blocks.0.attn1.to_v");
-        auto* linear = unet->named_modules()[name]->as<torch::nn::LinearImpl>();
+        auto* linear = unet->named_modules()[name]->as<mp::nn::LinearImpl>();
         const auto params = adapter.parameters();
         at::Tensor a, b;
         for (const auto& [n, p] : params) {
@@ -332,7 +333,7 @@ private Q_SLOTS:
         test::TempDir dir;
         auto unet = tinyUNet();
         const std::string module = "transformer_in.transformer_blocks.0.attn1.to_v";
-        const auto& w = unet->named_modules()[module]->as<torch::nn::LinearImpl>()->weight;
+        const auto& w = unet->named_modules()[module]->as<mp::nn::LinearImpl>()->weight;
         const std::string p = "unet.transformer_in.transformer_blocks.0.attn1.processor.";
         saveTensorFile(dir / "old.safetensors",
                        {{p + "to_v_lora.down.weight", at::ones({3, w.size(1)})},
@@ -693,7 +694,7 @@ private Q_SLOTS:
         QCOMPARE(loadTensorFileMetadata(file).at("motionprobe.adapter"), std::string("direct"));
         const std::string module = "transformer_in.transformer_blocks.0.attn1.to_v";
         auto fresh = tinyUNet();
-        const auto& w = fresh->named_modules()[module]->as<torch::nn::LinearImpl>()->weight;
+        const auto& w = fresh->named_modules()[module]->as<mp::nn::LinearImpl>()->weight;
         at::Tensor delta;
         for (const auto& [n, p] : adapter.parameters())
             if (n == module + ".weight_delta")

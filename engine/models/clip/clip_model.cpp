@@ -42,11 +42,9 @@ ClipVisionEmbeddingsImpl::ClipVisionEmbeddingsImpl(const ClipVisionConfig& c) {
     class_embedding = register_parameter("class_embedding", at::zeros({c.hiddenSize}));
     patch_embedding = register_module(
         "patch_embedding",
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(c.numChannels, c.hiddenSize, c.patchSize)
-                              .stride(c.patchSize)
-                              .bias(false)));
+        nn::Conv2d(c.numChannels, c.hiddenSize, c.patchSize, c.patchSize, 0, /*bias=*/false));
     position_embedding =
-        register_module("position_embedding", torch::nn::Embedding(c.numPositions(), c.hiddenSize));
+        register_module("position_embedding", nn::Embedding(c.numPositions(), c.hiddenSize));
     register_buffer("position_ids", at::arange(c.numPositions()).unsqueeze(0));
 }
 
@@ -96,13 +94,9 @@ ClipModelImpl::ClipModelImpl(const ClipModelConfig& c) : m_config(c) {
     text_model = register_module("text_model", models::ClipTextTransformer(c.text));
     vision_model = register_module("vision_model", ClipVisionTransformer(c.vision));
     visual_projection = register_module(
-        "visual_projection",
-        torch::nn::Linear(
-            torch::nn::LinearOptions(c.vision.hiddenSize, c.projectionDim).bias(false)));
+        "visual_projection", nn::Linear(c.vision.hiddenSize, c.projectionDim, /*bias=*/false));
     text_projection = register_module(
-        "text_projection",
-        torch::nn::Linear(
-            torch::nn::LinearOptions(c.text.hiddenSize, c.projectionDim).bias(false)));
+        "text_projection", nn::Linear(c.text.hiddenSize, c.projectionDim, /*bias=*/false));
     logit_scale = register_parameter("logit_scale", at::zeros({}));
 }
 
@@ -119,11 +113,18 @@ double ClipModelImpl::logitScale() const {
     return std::exp(logit_scale.to(at::kDouble).item<double>());
 }
 
-ClipModel loadClipModel(const std::filesystem::path& dir, const std::string& variant) {
+ClipModel loadClipModel(const std::filesystem::path& dir,
+                        const std::string& variant,
+                        const DeviceChoice& target) {
     const auto config = ClipModelConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    ClipModel model(config);
+    auto model = [&] {
+        nn::UninitialisedScope uninitialised;
+        return ClipModel(config);
+    }();
     BindOptions options;
+    options.device = target.device;
+    options.dtype = target.dtype;
     // transformers stopped saving these buffers; older checkpoints have them.
     for (const char* key :
          {"text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"})

@@ -7,8 +7,6 @@
 
 #include "models/clip/clip_text.h"
 
-#include <torch/nn/modules/conv.h>
-
 #include <filesystem>
 #include <string>
 
@@ -37,8 +35,8 @@ public:
     explicit ClipVisionEmbeddingsImpl(const ClipVisionConfig& config);
     at::Tensor forward(const at::Tensor& pixelValues);  // (B, 3, S, S) → (B, 1 + patches, D)
     at::Tensor class_embedding;
-    torch::nn::Conv2d patch_embedding{nullptr};
-    torch::nn::Embedding position_embedding{nullptr};
+    nn::Conv2d patch_embedding{nullptr};
+    nn::Embedding position_embedding{nullptr};
 };
 TORCH_MODULE(ClipVisionEmbeddings);
 
@@ -48,7 +46,7 @@ public:
     // The pooled output: post_layernorm of the class token's last state, (B, D).
     at::Tensor forward(const at::Tensor& pixelValues);
     ClipVisionEmbeddings embeddings{nullptr};
-    torch::nn::LayerNorm pre_layrnorm{nullptr}, post_layernorm{nullptr};
+    nn::LayerNorm pre_layrnorm{nullptr}, post_layernorm{nullptr};
     models::ClipEncoder encoder{nullptr};
 
 private:
@@ -76,7 +74,7 @@ public:
 
     models::ClipTextTransformer text_model{nullptr};
     ClipVisionTransformer vision_model{nullptr};
-    torch::nn::Linear visual_projection{nullptr}, text_projection{nullptr};
+    nn::Linear visual_projection{nullptr}, text_projection{nullptr};
     at::Tensor logit_scale;
 
 private:
@@ -86,6 +84,9 @@ TORCH_MODULE(ClipModel);
 
 // A transformers CLIPModel folder (config.json + model.safetensors, single or sharded). Binds
 // strictly; stale position_ids buffers in older checkpoints are accepted.
-ClipModel loadClipModel(const std::filesystem::path& dir, const std::string& variant = {});
+// Built uninitialised and bound onto target's device and dtype, as loadUNet3D.
+ClipModel loadClipModel(const std::filesystem::path& dir,
+                        const std::string& variant = {},
+                        const DeviceChoice& target = {});
 
 }  // namespace mp::models

@@ -113,10 +113,9 @@ at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x,
 }
 
 ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTextConfig& c) {
-    token_embedding =
-        register_module("token_embedding", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
-    position_embedding = register_module(
-        "position_embedding", torch::nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
+    token_embedding = register_module("token_embedding", nn::Embedding(c.vocabSize, c.hiddenSize));
+    position_embedding =
+        register_module("position_embedding", nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
     // transformers no longer saves it, older checkpoints do; loadClipTextModel accepts both.
     register_buffer("position_ids", at::arange(c.maxPositionEmbeddings).unsqueeze(0));
 }
@@ -200,7 +199,9 @@ ClipTextOutput ClipTextTransformerImpl::forward(const at::Tensor& inputIds,
     return out;
 }
 
-ClipTextModel loadClipTextModel(const std::filesystem::path& path, const std::string& variant) {
+ClipTextModel loadClipTextModel(const std::filesystem::path& path,
+                                const std::string& variant,
+                                const DeviceChoice& target) {
     const auto dir = componentFolder(path, "text_encoder");
     JsonConfig::load(dir / "config.json")
         .requireClass("model_type", {"clip_text_model", "clip"},
@@ -212,9 +213,14 @@ ClipTextModel loadClipTextModel(const std::filesystem::path& path, const std::st
     // without that prefix. Both bind strictly, each onto the module it names.
     const bool bare = !weights.contains("text_model.final_layer_norm.weight") &&
                       weights.contains("final_layer_norm.weight");
-    ClipTextModel model(config, !bare && weights.contains("text_projection.weight"));
+    auto model = [&] {
+        nn::UninitialisedScope uninitialised;
+        return ClipTextModel(config, !bare && weights.contains("text_projection.weight"));
+    }();
     const std::string positionIds = bare ? "embeddings.position_ids" : kPositionIds;
     BindOptions options;
+    options.device = target.device;
+    options.dtype = target.dtype;
     if (!weights.contains(positionIds))
         options.notInCheckpoint.insert(positionIds);
     if (bare)

@@ -8,12 +8,10 @@
 #include "io/config.h"
 #include "nn/functional.h"
 #include "nn/layers.h"
+#include "runtime/device.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <filesystem>
 #include <optional>
@@ -103,7 +101,7 @@ public:
     explicit ClipEncoderLayerImpl(const ClipLayerOptions& options);
     at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& mask);
     ClipAttention self_attn{nullptr};
-    torch::nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
+    nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
     ClipMlp mlp{nullptr};
 };
 TORCH_MODULE(ClipEncoderLayer);
@@ -112,7 +110,7 @@ class ClipTextEmbeddingsImpl : public torch::nn::Module {
 public:
     explicit ClipTextEmbeddingsImpl(const ClipTextConfig& config);
     at::Tensor forward(const at::Tensor& inputIds);
-    torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr};
+    nn::Embedding token_embedding{nullptr}, position_embedding{nullptr};
 };
 TORCH_MODULE(ClipTextEmbeddings);
 
@@ -135,7 +133,7 @@ public:
                            const std::optional<at::Tensor>& attentionMask = std::nullopt);
     ClipTextEmbeddings embeddings{nullptr};
     ClipEncoder encoder{nullptr};
-    torch::nn::LayerNorm final_layer_norm{nullptr};
+    nn::LayerNorm final_layer_norm{nullptr};
 
 private:
     ClipTextConfig m_config;
@@ -165,6 +163,9 @@ TORCH_MODULE(ClipTextModel);
 // and binds the weights strictly. A projection is built when the checkpoint holds
 // text_projection.weight. Keys may carry the "text_model." prefix (hub checkpoints) or not
 // (transformers 5's CLIPTextModel.save_pretrained). A stale position_ids buffer is accepted.
-ClipTextModel loadClipTextModel(const std::filesystem::path& dir, const std::string& variant = {});
+// Built uninitialised and bound onto target's device and dtype, as loadUNet3D.
+ClipTextModel loadClipTextModel(const std::filesystem::path& dir,
+                                const std::string& variant = {},
+                                const DeviceChoice& target = {});
 
 }  // namespace mp::models

@@ -1,0 +1,619 @@
+#!/usr/bin/env python3
+"""Our engine beside diffusers on one GPU, in one run: the harness of ../shared/bench/README.md
+(the timing protocol) for the issue "Speed and start-up on the GPU", part 1.
+
+Both sides run the same weights, shapes and dtype (bf16, CUDA): a full-size ModelScope
+TextToVideoSDPipeline with random weights, made once in --work/pipeline (the published
+UNet3DConditionModel config, the SD VAE, the published text-encoder config, the toy world's
+tokenizer, ModelScope's DDIM config; reruns reuse it). Parts (--parts, default all):
+
+  unet      UNet3D forward, batch 2 (guidance), 16 frames of 32x32 latents (256x256 video).
+            diffusers eager in this process, warmed up with --warmup forwards; ours is
+            `motionprobe-cli bench --component unet` (a fresh process per round, CUDA graph and
+            --no-cuda-graph). Rounds alternate: reference, ours (graph), ours (eager),
+            reference, …
+            Each round is --iters forwards between synchronisations; the reference also gives
+            CUDA-event time per round and, from one profiled round after the timed ones, the sum
+            of its kernels (GPU time the CPU's noise does not move).
+  vae       VAE decode of 16 frames of 32x32 latents, the same way (`bench --component
+            vae-decode`); the reference is AutoencoderKL.decode on (16, 4, 32, 32), as the
+            pipeline's decode_latents calls it (its 1/0.18215 scaling is left out on both sides).
+  load      what a user waits for before the first step. Ours: a fresh CLI process
+            (`bench --component generate --steps 1 --reps 1`, which reports its in-process load
+            time apart), with its wall clock and peak RSS; the reference: from_pretrained +
+            .to("cuda") in this process (Python start-up and imports not counted, CUDA context
+            already made), and in a fresh Python process timed after its imports.
+  generate  the whole job: 16 frames at 256x256, 50 DDIM steps, guidance 9, seed 0. Ours: a
+            fresh `motionprobe-cli generate` process (wall clock); the reference: a fresh Python
+            process running from_pretrained + the pipeline call (output_type "np", its default),
+            timed from inside after its imports, and with them. --whole-runs times each,
+            alternating.
+
+The reference's cuDNN benchmark mode is set as ours sets it (on; runtime/device.cpp) for the unet
+and vae parts (--ref-cudnn-benchmark off for the library default); the whole-job reference runs
+at diffusers' defaults, as a user runs it. TF32 flags stay at the library defaults (bf16 does not
+use them). Prints one JSON line per round and a summary per part (per variant), each with the GPU,
+driver, torch and diffusers versions, our command line, rounds and iters; a part that fails
+prints a line with "error" and the next part runs.
+
+    PYTHONPATH=/tmp/dref/diffusers/src python3 tools/bench/side_by_side.py --cli build/engine-gpu/bin/motionprobe-cli --work /tmp/sbs
+
+About 4 to 6 minutes on one H200 with the defaults (about one more the first time, to make the
+pipeline); `--parts unet,vae` and `--parts load,generate` split it in two.
+"""
+
+import argparse
+import gc
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import torch
+import diffusers
+import transformers
+from diffusers import (AutoencoderKL, DDIMScheduler, TextToVideoSDPipeline,
+                       UNet3DConditionModel)
+from diffusers.utils import logging as diffusers_logging
+from torch.autograd import DeviceType
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path[:0] = [HERE, os.path.join(REPO, "tools", "gpu")]
+# The random full-size pipeline's parts as the naive probe's benchmark draws them (SD VAE config,
+# ModelScope's DDIM config, weights redrawn ~ N(0, 1/fan_in)), and the published text-encoder
+# config (text-to-video-ms-1.7b/text_encoder/config.json).
+import probe_naive  # noqa: E402
+from text_encoder_fullsize import CONFIG as TEXT_ENCODER  # noqa: E402
+
+PARTS = ("unet", "vae", "load", "generate")
+BATCH, FRAMES, LATENT, SIZE = 2, 16, 32, 256
+STEPS, GUIDANCE, SEED = 50, 9.0, 0
+PROMPT = "a blue square moves up on a black background"  # bench --component generate's
+DT = torch.bfloat16
+
+# The reference's whole job (or, with steps 0, its load alone) in a fresh Python process, timed
+# from inside: after the imports and with them. argv: folder prompt steps seed frames size.
+REFERENCE_JOB = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import torch
+import diffusers
+from diffusers import TextToVideoSDPipeline
+from diffusers.utils import logging as diffusers_logging
+t1 = time.perf_counter()
+folder, prompt = sys.argv[1], sys.argv[2]
+steps, seed, frames, size = (int(v) for v in sys.argv[3:7])
+diffusers_logging.disable_progress_bar()
+pipe = TextToVideoSDPipeline.from_pretrained(folder, torch_dtype=torch.bfloat16).to("cuda")
+torch.cuda.synchronize()
+t2 = time.perf_counter()
+out = dict(import_s=t1 - t0, load_s=t2 - t1, cudnn_benchmark=torch.backends.cudnn.benchmark)
+if steps > 0:
+    marks = {}
+    def on_step(i, t, latents):
+        if i == steps - 1:
+            torch.cuda.synchronize()
+            marks["denoised"] = time.perf_counter()
+    video = pipe(prompt, num_frames=frames, height=size, width=size, num_inference_steps=steps,
+                 guidance_scale=9.0, generator=torch.Generator().manual_seed(seed),
+                 callback=on_step, callback_steps=1).frames
+    torch.cuda.synchronize()
+    t3 = time.perf_counter()
+    denoised = marks.get("denoised", t3)
+    out.update(encode_denoise_s=denoised - t2, decode_s=t3 - denoised, call_s=t3 - t2,
+               after_imports_s=t3 - t1, including_imports_s=t3 - t0, shape=list(video.shape),
+               peak_GiB=torch.cuda.max_memory_allocated() / 2**30)
+print(json.dumps(out), flush=True)
+"""
+
+
+class PartError(RuntimeError):
+    pass
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def spread(values):
+    return [min(values), max(values)] if values else None
+
+
+def column(rows, key):
+    """The median of one field over runs, those without it left out."""
+    return median([row[key] for row in rows if row.get(key) is not None])
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def rounded(value, digits=4):
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    return value
+
+
+def driver_version():
+    try:
+        r = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                           capture_output=True, text=True, timeout=60)
+        return r.stdout.strip().splitlines()[0] if r.returncode == 0 and r.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def free_gpu():
+    gc.collect()
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+
+
+def spawn(cmd, timeout):
+    """Runs cmd to its end: exit status, output, wall-clock seconds and the peak RSS of that one
+    process (os.wait4 on its pid; RUSAGE_CHILDREN would be the maximum over every child so far).
+    Our CLI's front execs the engine in the same process, so its RSS is the engine's."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        lock, state = threading.Lock(), {"done": False, "killed": False}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+
+        def expire():
+            with lock:
+                if not state["done"]:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    state["killed"] = True
+
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            timer.cancel()
+            with lock:
+                state["done"] = True
+            proc.kill()
+            proc.wait()
+            raise
+        wall = time.perf_counter() - t0
+        with lock:
+            state["done"] = True
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        return dict(rc=proc.returncode, stdout=out.read().decode(errors="replace"),
+                    stderr=err.read().decode(errors="replace"), wall_s=wall,
+                    maxrss_MiB=usage.ru_maxrss / 1024, timed_out=state["killed"])
+
+
+def last_json(res, what):
+    if res["timed_out"]:
+        raise PartError(f"{what}: timed out after {res['wall_s']:.0f} s")
+    if res["rc"] != 0:
+        raise PartError(f"{what}: exit {res['rc']}: {res['stderr'].strip()[-1500:]}")
+    for line in reversed(res["stdout"].strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise PartError(f"{what}: no JSON line on stdout: {res['stdout'].strip()[-500:]}")
+
+
+def weights_bytes(folder):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder)
+               for f in files if f.endswith(".safetensors"))
+
+
+def warm_page_cache(folder):
+    """Reads every file once, so both sides load from a warm page cache."""
+    t0 = time.perf_counter()
+    for d, _, files in os.walk(folder):
+        for f in files:
+            with open(os.path.join(d, f), "rb") as fh:
+                while fh.read(1 << 24):
+                    pass
+    return time.perf_counter() - t0
+
+
+def build(folder, tokenizer_dir):
+    """The random full-size pipeline in bf16 safetensors, written once (to a side folder renamed
+    into place, so a run stopped half-way is never taken for a made pipeline)."""
+    if os.path.exists(os.path.join(folder, "model_index.json")):
+        return None
+    t0 = time.perf_counter()
+    partial = folder + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    tokenizer = CLIPTokenizer.from_pretrained(tokenizer_dir)
+    # Drawn on the GPU: 1.8 billion random weights take minutes on the CPU.
+    with torch.device("cuda"):
+        unet = UNet3DConditionModel(sample_size=32)  # the published config's; the class has none
+        probe_naive.redraw(unet, 1)
+        vae = AutoencoderKL(**probe_naive.SD_VAE)
+        probe_naive.redraw(vae, 2)
+        text = CLIPTextModel(CLIPTextConfig(**TEXT_ENCODER))
+        probe_naive.redraw(text, 3)
+    pipe = TextToVideoSDPipeline(vae=vae, text_encoder=text, tokenizer=tokenizer, unet=unet,
+                                 scheduler=DDIMScheduler(**probe_naive.SCHEDULER))
+    pipe.to(DT).save_pretrained(partial, safe_serialization=True)
+    # Our CLI reads the CLIPTokenizer files (vocab.json, merges.txt; else tokenizer.json), and
+    # transformers 5 saves tokenizer.json alone: the toy world's two files go in beside it.
+    for name in ("vocab.json", "merges.txt"):
+        if not os.path.exists(os.path.join(partial, "tokenizer", name)):
+            shutil.copy(os.path.join(tokenizer_dir, name), os.path.join(partial, "tokenizer", name))
+    os.rename(partial, folder)
+    del pipe, unet, vae, text
+    free_gpu()
+    return time.perf_counter() - t0
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.cli = os.path.abspath(args.cli)
+        self.work = os.path.abspath(args.work)
+        self.folder = os.path.join(self.work, "pipeline")
+        self.common = dict(gpu=torch.cuda.get_device_name(), driver=driver_version(),
+                           torch=torch.__version__, diffusers=diffusers.__version__,
+                           transformers=transformers.__version__, rounds=args.rounds,
+                           iters=args.iters, warmup=args.warmup, whole_runs=args.whole_runs)
+
+    def emit(self, part, command, **fields):
+        line = dict(part=part, **fields, **self.common,
+                    command=shlex.join(command) if isinstance(command, list) else command)
+        print(json.dumps(rounded(line)), flush=True)
+
+    def bench_cmd(self, *argv):
+        return [self.cli, "bench", *argv, "--device", "cuda", "--dtype", "bf16"]
+
+    # --- unet and vae: reference in this process, ours a fresh process per round, alternating.
+
+    def reference_round(self, fwd):
+        """--iters forwards between synchronisations: (ms per forward, CUDA-event ms)."""
+        iters = self.args.iters
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        start.record()
+        for _ in range(iters):
+            fwd()
+        end.record()
+        torch.cuda.synchronize()
+        return (time.perf_counter() - t0) * 1000 / iters, start.elapsed_time(end) / iters
+
+    def kernel_ms(self, fwd):
+        """One more round under the profiler: its CUDA kernels' (and copies') summed time per
+        forward; None where the profiler gives none."""
+        from torch.profiler import ProfilerActivity, profile
+        try:
+            with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+                for _ in range(self.args.iters):
+                    fwd()
+                torch.cuda.synchronize()
+            total_us = sum(e.time_range.elapsed_us() for e in prof.events()
+                           if e.device_type == DeviceType.CUDA)
+            return total_us / 1000 / self.args.iters if total_us > 0 else None
+        except Exception:  # the profiler's API moves between releases; GPU time is extra
+            return None
+
+    def alternate(self, part, what, fwd, variants):
+        """Reference warm-up, then rounds: reference, each variant of ours, reference, …"""
+        a = self.args
+        ref_ms, ref_event = [], []
+        ours = {name: [] for name in variants}
+        with torch.no_grad():
+            for _ in range(a.warmup):
+                fwd()
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            # The reference's allocator cache is kept between rounds (an H200 holds both sides);
+            # emptying it would make each reference round pay its allocations again.
+            for r in range(a.rounds):
+                ms, event = self.reference_round(fwd)
+                ref_ms.append(ms)
+                ref_event.append(event)
+                self.emit(part, variants[next(iter(variants))], kind="round", round=r,
+                          side="reference", ms_per_forward=ms, gpu_event_ms_per_forward=event)
+                for name, cmd in variants.items():
+                    res = spawn(cmd, a.timeout)
+                    j = last_json(res, f"ours ({name})")
+                    ours[name].append(dict(j, process_s=res["wall_s"]))
+                    self.emit(part, cmd, kind="round", round=r, side="ours", variant=name,
+                              ms_per_forward=j["step_ms"], peak_GiB=j.get("peak_GiB"),
+                              cuda_graph=j.get("cuda_graph"), process_s=res["wall_s"])
+            peak = torch.cuda.max_memory_allocated() / 2**30
+            kernel = self.kernel_ms(fwd)
+        reference = dict(ms_per_forward_median=median(ref_ms), ms_per_forward_range=spread(ref_ms),
+                         rounds_ms=ref_ms, gpu_event_ms_median=median(ref_event),
+                         gpu_event_ms_range=spread(ref_event), kernel_sum_ms_per_forward=kernel,
+                         peak_GiB=peak, cudnn_benchmark=torch.backends.cudnn.benchmark,
+                         eager=True, process="this one (loaded once, warmed up once)")
+        for name, cmd in variants.items():
+            runs = ours[name]
+            ms = [j["step_ms"] for j in runs]
+            mine = dict(ms_per_forward_median=median(ms), ms_per_forward_range=spread(ms),
+                        rounds_ms=ms, peak_GiB=median([j.get("peak_GiB") or 0 for j in runs]),
+                        cuda_graph=runs[-1].get("cuda_graph"), cudnn_benchmark=True,
+                        output_finite=all(j.get("output_finite", True) for j in runs),
+                        process_s_median=median([j["process_s"] for j in runs]),
+                        process="fresh per round, warmed up with --warmup forwards each")
+            self.emit(part, cmd, kind="summary", what=what, variant=name, reference=reference,
+                      ours=mine,
+                      ours_over_reference_median=ratio(mine["ms_per_forward_median"],
+                                                       reference["ms_per_forward_median"]),
+                      ours_over_reference_best=ratio(mine["ms_per_forward_median"], min(ref_ms)),
+                      ours_over_reference_gpu_event=ratio(mine["ms_per_forward_median"],
+                                                          reference["gpu_event_ms_median"]),
+                      ours_over_reference_kernel_sum=ratio(mine["ms_per_forward_median"], kernel),
+                      note="ours: ms per forward is wall clock over --iters forwards between "
+                           "synchronisations (with a CUDA graph, one replay each); GPU time for "
+                           "ours is not measured apart")
+
+    def part_unet(self):
+        a = self.args
+        unet = UNet3DConditionModel.from_pretrained(self.folder, subfolder="unet", torch_dtype=DT)
+        unet = unet.to("cuda").eval()
+        g = torch.Generator(device="cuda").manual_seed(0)
+        kw = dict(sample=torch.randn(BATCH, unet.config.in_channels, FRAMES, LATENT, LATENT,
+                                     generator=g, device="cuda", dtype=DT),
+                  timestep=torch.full((BATCH,), 981, device="cuda", dtype=torch.long),
+                  encoder_hidden_states=torch.randn(BATCH, 77, unet.config.cross_attention_dim,
+                                                    generator=g, device="cuda", dtype=DT))
+        base = self.bench_cmd("--component", "unet", "--model", self.folder, "--batch",
+                              str(BATCH), "--frames", str(FRAMES), "--height", str(LATENT),
+                              "--width", str(LATENT), "--warmup", str(a.warmup), "--reps",
+                              str(a.iters))
+        try:
+            self.alternate("unet", f"UNet3D forward, latents {BATCH}x4x{FRAMES}x{LATENT}x{LATENT}"
+                           " (16x256x256 video, guidance batch), bf16",
+                           lambda: unet(**kw, return_dict=False)[0],
+                           {"cuda-graph": base, "eager": base + ["--no-cuda-graph"]})
+        finally:
+            del unet, kw
+            free_gpu()
+
+    def part_vae(self):
+        a = self.args
+        vae = AutoencoderKL.from_pretrained(self.folder, subfolder="vae", torch_dtype=DT)
+        vae = vae.to("cuda").eval()
+        g = torch.Generator(device="cuda").manual_seed(0)
+        z = torch.randn(FRAMES, vae.config.latent_channels, LATENT, LATENT, generator=g,
+                        device="cuda", dtype=DT)
+        cmd = self.bench_cmd("--component", "vae-decode", "--model", self.folder, "--batch", "1",
+                             "--frames", str(FRAMES), "--height", str(LATENT), "--width",
+                             str(LATENT), "--decode-batch", "0", "--warmup", str(a.warmup),
+                             "--reps", str(a.iters))
+        try:
+            self.alternate("vae", f"VAE decode of {FRAMES} frames of {LATENT}x{LATENT} latents "
+                           "at once (to 256x256), bf16",
+                           lambda: vae.decode(z, return_dict=False)[0], {"default": cmd})
+        finally:
+            del vae, z
+            free_gpu()
+
+    # --- load and generate: whole processes, what a user waits for.
+
+    def reference_process(self, steps):
+        cmd = [sys.executable, "-c", REFERENCE_JOB, self.folder, PROMPT, str(steps), str(SEED),
+               str(FRAMES), str(SIZE)]
+        res = spawn(cmd, self.args.timeout)
+        j = last_json(res, "reference process")
+        return dict(j, process_s=res["wall_s"], maxrss_MiB=res["maxrss_MiB"])
+
+    def part_load(self):
+        a = self.args
+        size = weights_bytes(self.folder)
+        warm_s = warm_page_cache(self.folder)
+        # Loads the whole pipeline, then one eager step and the decode (the job is timed apart).
+        cmd = self.bench_cmd("--component", "generate", "--model", self.folder, "--steps", "1",
+                             "--warmup", "0", "--reps", "1", "--no-cuda-graph")
+
+        def reference_here():
+            free_gpu()
+            t0 = time.perf_counter()
+            pipe = TextToVideoSDPipeline.from_pretrained(self.folder, torch_dtype=DT).to("cuda")
+            torch.cuda.synchronize()
+            seconds = time.perf_counter() - t0
+            del pipe
+            free_gpu()
+            return seconds
+
+        def ours_once():
+            res = spawn(cmd, a.timeout)
+            j = last_json(res, "ours (load)")
+            job_s = j.get("median_ms", j["step_ms"]) / 1000
+            return dict(load_s=j["load_ms"] / 1000, process_s=res["wall_s"], job_s=job_s,
+                        process_minus_job_s=res["wall_s"] - job_s, maxrss_MiB=res["maxrss_MiB"],
+                        peak_GiB=j.get("peak_GiB"))
+
+        # Untimed first runs: the reference's first load imports the components' modules.
+        reference_here()
+        ours_once()
+        here, fresh, mine = [], [], []
+        for r in range(a.whole_runs):
+            here.append(reference_here())
+            self.emit("load", cmd, kind="round", round=r, side="reference",
+                      load_s=here[-1], process="this one, CUDA context already made")
+            mine.append(ours_once())
+            self.emit("load", cmd, kind="round", round=r, side="ours", **mine[-1])
+            fresh.append(self.reference_process(0))
+            self.emit("load", cmd, kind="round", round=r, side="reference",
+                      process="fresh Python process", **fresh[-1])
+        gib = size / 2**30
+        ours_rss = median([m["maxrss_MiB"] for m in mine]) / 1024
+        ref_rss = median([f["maxrss_MiB"] for f in fresh]) / 1024
+        self.emit(
+            "load", cmd, kind="summary",
+            what="pipeline load (text encoder, UNet, VAE, tokenizer, scheduler) onto the GPU, "
+                 "bf16, warm page cache",
+            weights_GiB=gib, page_cache_warm_s=warm_s,
+            ours=dict(load_s_median=column(mine, "load_s"),
+                      load_s_range=spread([m["load_s"] for m in mine]),
+                      process_s_median=column(mine, "process_s"),
+                      process_minus_job_s_median=column(mine, "process_minus_job_s"),
+                      job_s_median=column(mine, "job_s"), peak_rss_GiB=ours_rss,
+                      peak_rss_over_weights=ours_rss / gib,
+                      note="load_s: the CLI's own load_ms (reading the folder, CUDA context, "
+                           "weights to the GPU); process_minus_job_s: the process's wall clock "
+                           "less its 1-step job (start-up, LibTorch, load, exit)"),
+            reference_this_process=dict(
+                load_s_median=median(here), load_s_range=spread(here),
+                note="from_pretrained(torch_dtype=bf16).to('cuda') in this process: Python "
+                     "start-up and imports not counted, CUDA context already made"),
+            reference_fresh_process=dict(
+                load_s_median=column(fresh, "load_s"), import_s_median=column(fresh, "import_s"),
+                process_s_median=column(fresh, "process_s"), peak_rss_GiB=ref_rss,
+                peak_rss_over_weights=ref_rss / gib,
+                note="load_s after imports (includes making the CUDA context); process_s: "
+                     "interpreter start-up, imports, load and exit"),
+            ours_load_over_reference_this_process=ratio(column(mine, "load_s"), median(here)),
+            ours_load_over_reference_fresh_process=ratio(column(mine, "load_s"),
+                                                         column(fresh, "load_s")),
+            ours_process_minus_job_over_reference_fresh_process=ratio(
+                column(mine, "process_minus_job_s"), column(fresh, "process_s")))
+
+    def part_generate(self):
+        a = self.args
+        free_gpu()
+        warm_s = warm_page_cache(self.folder)
+        out = os.path.join(self.work, "ours_video.safetensors")
+        cmd = [self.cli, "generate", "--model", self.folder, "--prompt", PROMPT, "--out", out,
+               "--steps", str(STEPS), "--guidance", "9", "--seed", str(SEED), "--frames",
+               str(FRAMES), "--height", str(SIZE), "--width", str(SIZE), "--device", "cuda",
+               "--dtype", "bf16", "--quiet"]
+        summary = re.compile(r"text ([\d.]+) ms, denoise ([\d.]+) ms \(([\d.]+) ms/step\), "
+                             r"decode ([\d.]+) ms")
+        theirs, mine = [], []
+        for r in range(a.whole_runs):
+            theirs.append(self.reference_process(STEPS))
+            self.emit("generate", cmd, kind="round", round=r, side="reference", **theirs[-1])
+            res = spawn(cmd, a.timeout)
+            if res["timed_out"] or res["rc"] != 0:
+                last_json(res, "ours (generate)")  # raises with the reason
+            m = summary.search(res["stdout"])
+            mine.append(dict(process_s=res["wall_s"], maxrss_MiB=res["maxrss_MiB"],
+                             text_ms=float(m.group(1)) if m else None,
+                             denoise_ms=float(m.group(2)) if m else None,
+                             ms_per_step=float(m.group(3)) if m else None,
+                             decode_ms=float(m.group(4)) if m else None))
+            self.emit("generate", cmd, kind="round", round=r, side="ours", **mine[-1])
+        if os.path.exists(out):
+            os.remove(out)
+        ours_process = column(mine, "process_s")
+        ours_text_denoise = None  # the same span as the reference's encode_denoise_s
+        if column(mine, "denoise_ms") is not None:
+            ours_text_denoise = (column(mine, "text_ms") + column(mine, "denoise_ms")) / 1000
+        self.emit(
+            "generate", cmd, kind="summary",
+            what=f"whole job: {FRAMES} frames at {SIZE}x{SIZE}, {STEPS} DDIM steps, guidance 9, "
+                 f"seed {SEED}, bf16, warm page cache",
+            page_cache_warm_s=warm_s,
+            ours=dict(process_s_median=ours_process,
+                      process_s_range=spread([m["process_s"] for m in mine]),
+                      text_ms_median=column(mine, "text_ms"),
+                      denoise_ms_median=column(mine, "denoise_ms"),
+                      ms_per_step_median=column(mine, "ms_per_step"),
+                      decode_ms_median=column(mine, "decode_ms"),
+                      peak_rss_GiB=column(mine, "maxrss_MiB") / 1024, cuda_graph=True,
+                      note="a fresh CLI process, wall clock: start-up, load, the job, writing "
+                           "the video and latents as safetensors, exit"),
+            reference=dict(after_imports_s_median=column(theirs, "after_imports_s"),
+                           after_imports_s_range=spread([t["after_imports_s"] for t in theirs]),
+                           including_imports_s_median=column(theirs, "including_imports_s"),
+                           process_s_median=column(theirs, "process_s"),
+                           load_s_median=column(theirs, "load_s"),
+                           encode_denoise_s_median=column(theirs, "encode_denoise_s"),
+                           decode_s_median=column(theirs, "decode_s"),
+                           peak_GiB=column(theirs, "peak_GiB"),
+                           peak_rss_GiB=column(theirs, "maxrss_MiB") / 1024,
+                           cudnn_benchmark=theirs[-1].get("cudnn_benchmark"),
+                           note="a fresh Python process: from_pretrained + .to('cuda') + the "
+                                "pipeline call (output_type 'np'); after_imports_s excludes "
+                                "Python start-up and the imports, including_imports_s adds the "
+                                "imports, process_s is the wall clock of the whole process"),
+            ours_over_reference_after_imports=ratio(ours_process,
+                                                    column(theirs, "after_imports_s")),
+            ours_over_reference_process=ratio(ours_process, column(theirs, "process_s")),
+            ours_text_denoise_over_reference_encode_denoise=ratio(
+                ours_text_denoise, column(theirs, "encode_denoise_s")))
+
+    def setup(self):
+        os.makedirs(self.work, exist_ok=True)
+        built = build(self.folder, self.args.tokenizer)
+        version = spawn([self.cli, "version"], 120)
+        with open(os.path.join(self.folder, "text_encoder", "config.json")) as f:
+            text_config = json.load(f)
+        self.emit("setup", [self.cli, "version"], folder=self.folder,
+                  built_s=built, reused=built is None,
+                  weights_GiB=weights_bytes(self.folder) / 2**30,
+                  text_encoder_vocab=text_config.get("vocab_size"),
+                  cli_version=version["stdout"].strip() if version["rc"] == 0 else
+                  f"exit {version['rc']}: {version['stderr'].strip()[-300:]}",
+                  tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
+                  tf32_cudnn=torch.backends.cudnn.allow_tf32)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cli", required=True, help="our engine's motionprobe-cli")
+    parser.add_argument("--work", default="/tmp/side-by-side", help="scratch folder")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated: " + ", ".join(PARTS))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--whole-runs", type=int, default=3)
+    parser.add_argument("--tokenizer", default=os.path.join(REPO, "resources", "models", "toy",
+                                                            "tokenizer"),
+                        help="CLIPTokenizer folder for the random pipeline (the toy world's)")
+    parser.add_argument("--ref-cudnn-benchmark", choices=("on", "off"), default="on",
+                        help="the reference's torch.backends.cudnn.benchmark in the unet and vae "
+                             "parts (ours turns it on)")
+    parser.add_argument("--timeout", type=int, default=600,
+                        help="seconds before a subprocess is killed")
+    args = parser.parse_args()
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"--parts: unknown {', '.join(unknown)} (choose from {', '.join(PARTS)})")
+    if min(args.rounds, args.iters, args.whole_runs) < 1 or args.warmup < 0:
+        parser.error("--rounds, --iters and --whole-runs must be at least 1, --warmup at least 0")
+    if not torch.cuda.is_available():
+        print(json.dumps(dict(part="setup", error="CUDA is not available")), flush=True)
+        return 1
+    diffusers_logging.disable_progress_bar()
+    bench = Bench(args)
+    try:
+        bench.setup()
+    except Exception as e:
+        bench.emit("setup", [bench.cli, "version"], error=repr(e)[:2000],
+                   traceback=traceback.format_exc()[-3000:])
+        return 1
+    torch.backends.cudnn.benchmark = args.ref_cudnn_benchmark == "on"
+    failed = 0
+    for part in parts:
+        try:
+            getattr(bench, f"part_{part}")()
+        except Exception as e:
+            failed += 1
+            bench.emit(part, [bench.cli], error=repr(e)[:2000],
+                       traceback=traceback.format_exc()[-3000:])
+            free_gpu()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

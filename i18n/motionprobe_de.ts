@@ -118,7 +118,7 @@
 <context>
     <name>mp::app::ExperimentsPanel</name>
     <message>
-        <location filename="../app/workbench/experiments_panel.cpp" line="+90"/>
+        <location filename="../app/workbench/experiments_panel.cpp" line="+128"/>
         <source>Open store…</source>
         <translation>Datenbank öffnen…</translation>
     </message>
@@ -129,18 +129,18 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+9"/>
+        <location line="+8"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location line="-9"/>
-        <location line="+9"/>
+        <location line="-8"/>
+        <location line="+8"/>
         <source>Updated (UTC)</source>
         <translation>Aktualisiert (UTC)</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-8"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
@@ -160,7 +160,7 @@
         <translation>Läufe</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Dataset</source>
         <translation>Datensatz</translation>
     </message>
@@ -170,9 +170,19 @@
         <translation>Modell</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Videos done</source>
         <translation>Fertige Videos</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Double-click a dataset probe to open its mean heatmaps</source>
+        <translation>Doppelklick auf eine Datensatz-Probe öffnet ihre mittleren Heatmaps</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -180,7 +190,7 @@
         <translation>Einen Benchmark auswählen, um seine Tabellen zu sehen.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
         <source>Filter by video, caption, status or number</source>
         <translation>Nach Video, Beschreibung, Status oder Nummer filtern</translation>
     </message>
@@ -281,12 +291,7 @@
         <translation>Datenbank:</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <source>Customization benchmarks (their report: motionprobe-cli bench report --store FILE --benchmark # --out DIR)</source>
-        <translation>Anpassungs-Benchmarks (ihr Bericht: motionprobe-cli bench report --store DATEI --benchmark # --out ORDNER)</translation>
-    </message>
-    <message>
-        <location line="+50"/>
+        <location line="+117"/>
         <source>Benchmark %1 is no longer in the store.</source>
         <translation>Benchmark %1 ist nicht mehr in der Datenbank.</translation>
     </message>
@@ -301,7 +306,7 @@
         <translation>Benchmark %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+128"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
@@ -311,14 +316,90 @@
         <translation>Hier sind noch keine Sondierungen aufgezeichnet; jede Sondierung mit motionprobe-cli wird in der Datenbank festgehalten.</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+28"/>
+        <location line="-60"/>
+        <location line="+66"/>
+        <location line="+16"/>
         <location line="+72"/>
         <source>Cannot read the store: %1</source>
         <translation>Die Datenbank kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-338"/>
+        <source>Benchmarks over datasets (their report: motionprobe-cli bench report --kind customize|probe --store FILE --benchmark # --out DIR)</source>
+        <translation>Benchmarks über Datensätze (ihr Bericht: motionprobe-cli bench report --kind customize|probe --store DATEI --benchmark # --out ORDNER)</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>Dataset probe %1 has no finished video yet; its means appear as videos finish.</source>
+        <translation>Datensatz-Probe %1 hat noch kein fertiges Video; ihre Mittelwerte erscheinen, sobald Videos fertig werden.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Dataset probe %1: every run&apos;s mean over %2 finished videos. Double-click the row to open the mean heatmaps in the Probe and Trade-off views.</source>
+        <translation>Datensatz-Probe %1: der Mittelwert jedes Laufs über %2 fertige Videos. Ein Doppelklick auf die Zeile öffnet die mittleren Heatmaps in den Ansichten Probe und Trade-off.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>run</source>
+        <translation>Lauf</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>τ_start</source>
+        <translation>τ_start</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>τ_end</source>
+        <translation>τ_end</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Δ CLIP toward c′</source>
+        <translation>Δ CLIP in Richtung c′</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>flow similarity</source>
+        <translation>Fluss-Ähnlichkeit</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>oracle: appearance</source>
+        <translation>Orakel: Aussehen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>oracle: motion</source>
+        <translation>Orakel: Bewegung</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Cannot read dataset probe %1: %2</source>
+        <translation>Datensatz-Probe %1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <location line="+89"/>
+        <source>Dataset probe %1 has no finished video yet.</source>
+        <translation>Datensatz-Probe %1 hat noch kein fertiges Video.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>dataset probe #%1: %2, mean of %3 videos</source>
+        <translation>Datensatz-Probe #%1: %2, Mittel über %3 Videos</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>probe</source>
+        <translation>Probe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>customization</source>
+        <translation>Anpassung</translation>
+    </message>
+    <message>
+        <location line="+51"/>
         <source>probe #%1: %2</source>
         <translation>Sondierung #%1: %2</translation>
     </message>

@@ -35,6 +35,7 @@
 #include <exception>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace mp::app {
 
@@ -59,13 +60,9 @@ double number(const QJsonObject& o, const QString& key) {
     return v.isDouble() ? v.toDouble() : ProbeCell::kNone;
 }
 
-// A recorded run's metrics JSON as the live views take it (the same fields the worker fills).
-ProbeCell cellOf(const store::RunRow& r) {
+// A run's metrics JSON as the live views take it (the same fields the worker fills).
+ProbeCell cellOfMetrics(const QJsonObject& j) {
     ProbeCell c;
-    c.run = QString::fromStdString(r.name);
-    c.tauStart = r.tauStart.value_or(-1);
-    c.tauEnd = r.tauEnd.value_or(-1);
-    const auto j = QJsonDocument::fromJson(QByteArray::fromStdString(r.metrics)).object();
     c.clipChange = number(j, QStringLiteral("clip_change"));
     c.flowSimilarity = number(j, QStringLiteral("flow_similarity"));
     if (const auto oracle = j.value(QStringLiteral("oracle")).toObject(); !oracle.isEmpty()) {
@@ -79,6 +76,47 @@ ProbeCell cellOf(const store::RunRow& r) {
         c.motion = number(oracle, QStringLiteral("motion_similarity"));
     }
     return c;
+}
+
+ProbeCell cellOf(const store::RunRow& r) {
+    auto c = cellOfMetrics(QJsonDocument::fromJson(QByteArray::fromStdString(r.metrics)).object());
+    c.run = QString::fromStdString(r.name);
+    c.tauStart = r.tauStart.value_or(-1);
+    c.tauEnd = r.tauEnd.value_or(-1);
+    return c;
+}
+
+// One run of a video's results.json (its "runs" list).
+ProbeCell cellOfResultsRun(const QJsonObject& run) {
+    auto c = cellOfMetrics(run);
+    c.run = run.value(QStringLiteral("run")).toString();
+    c.tauStart = run.value(QStringLiteral("tau_start")).toInt(-1);
+    c.tauEnd = run.value(QStringLiteral("tau_end")).toInt(-1);
+    return c;
+}
+
+// The grid of a probe's cells, as the views lay it out.
+ProbeLayout layoutOf(const QVector<ProbeCell>& cells) {
+    ProbeLayout layout;
+    std::set<int> starts, ends;
+    for (const auto& c : cells)
+        if (c.tauStart >= 0 && c.tauEnd >= 0) {
+            starts.insert(c.tauStart);
+            ends.insert(c.tauEnd);
+        }
+    layout.tauStarts = QVector<int>(starts.begin(), starts.end());
+    layout.tauEnds = QVector<int>(ends.begin(), ends.end());
+    layout.runs = int(cells.size());
+    layout.toyWorld = std::any_of(cells.cbegin(), cells.cend(),
+                                  [](const ProbeCell& c) { return std::isfinite(c.motion); });
+    return layout;
+}
+
+store::BenchmarkKind kindOf(const QTreeWidgetItem* item) {
+    return item->data(ExperimentsPanel::BenchmarkKindColumn, Qt::UserRole).toInt() ==
+                   int(store::BenchmarkKind::Probe)
+               ? store::BenchmarkKind::Probe
+               : store::BenchmarkKind::Customize;
 }
 
 }  // namespace
@@ -105,7 +143,8 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     m_benchmarks->setObjectName(QStringLiteral("benchmarkList"));
     m_benchmarks->setRootIsDecorated(false);
     m_benchmarks->setHeaderLabels(
-        {tr("#"), tr("Updated (UTC)"), tr("Dataset"), tr("Model"), tr("Videos done")});
+        {tr("#"), tr("Updated (UTC)"), tr("Dataset"), tr("Model"), tr("Videos done"), tr("Kind")});
+    m_benchmarks->setToolTip(tr("Double-click a dataset probe to open its mean heatmaps"));
     m_benchmarks->header()->setSectionResizeMode(BenchmarkDatasetColumn, QHeaderView::Stretch);
     m_benchmarks->setMaximumHeight(90);
     m_benchmarkReport = new QTextBrowser(m_benchmarkBox);
@@ -115,6 +154,10 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     connect(m_benchmarks, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
         if (item)
             showBenchmark(m_benchmarks->indexOfTopLevelItem(item));
+    });
+    connect(m_benchmarks, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+        if (item)
+            openBenchmark(m_benchmarks->indexOfTopLevelItem(item));
     });
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("experimentFilter"));
@@ -222,8 +265,8 @@ ExperimentsPanel::ExperimentsPanel(QWidget* parent) : QWidget(parent) {
     auto* benchmarkLayout = new QVBoxLayout(m_benchmarkBox);
     benchmarkLayout->setContentsMargins(0, 0, 0, 0);
     benchmarkLayout->addWidget(
-        new QLabel(tr("Customization benchmarks (their report: motionprobe-cli bench report "
-                      "--store FILE --benchmark # --out DIR)"),
+        new QLabel(tr("Benchmarks over datasets (their report: motionprobe-cli bench report "
+                      "--kind customize|probe --store FILE --benchmark # --out DIR)"),
                    m_benchmarkBox));
     benchmarkLayout->addWidget(m_benchmarks);
     benchmarkLayout->addWidget(m_benchmarkReport, 1);
@@ -266,6 +309,50 @@ bool ExperimentsPanel::showBenchmark(int row) {
         return false;
     }
     const auto id = item->data(BenchmarkIdColumn, Qt::UserRole).toLongLong();
+    if (kindOf(item) == store::BenchmarkKind::Probe) {
+        try {
+            int videos = 0;
+            const auto cells = meanCellsOfBenchmark(id, &videos);
+            if (videos == 0) {
+                m_benchmarkReport->setPlainText(
+                    tr("Dataset probe %1 has no finished video yet; its means appear as videos "
+                       "finish.")
+                        .arg(id));
+                return true;
+            }
+            const auto value = [](double v) {
+                return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("–");
+            };
+            QString html = u"<p>"_s +
+                           tr("Dataset probe %1: every run's mean over %2 finished videos. "
+                              "Double-click the row to open the mean heatmaps in the Probe and "
+                              "Trade-off views.")
+                               .arg(id)
+                               .arg(videos)
+                               .toHtmlEscaped() +
+                           u"</p><table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr>"_s;
+            for (const auto& h :
+                 {tr("run"), tr("τ_start"), tr("τ_end"), tr("Δ CLIP toward c′"),
+                  tr("flow similarity"), tr("oracle: appearance"), tr("oracle: motion")})
+                html += u"<th>"_s + h.toHtmlEscaped() + u"</th>"_s;
+            html += u"</tr>"_s;
+            for (const auto& c : cells) {
+                html += u"<tr><td>"_s + c.run.toHtmlEscaped() + u"</td><td>"_s +
+                        (c.tauStart >= 0 ? QString::number(c.tauStart) : QString()) +
+                        u"</td><td>"_s + (c.tauEnd >= 0 ? QString::number(c.tauEnd) : QString()) +
+                        u"</td>"_s;
+                for (const double v : {c.clipChange, c.flowSimilarity, c.appearance, c.motion})
+                    html += u"<td>"_s + value(v) + u"</td>"_s;
+                html += u"</tr>"_s;
+            }
+            m_benchmarkReport->setHtml(html + u"</table>"_s);
+            return true;
+        } catch (const std::exception& e) {
+            m_benchmarkReport->setPlainText(
+                tr("Cannot read dataset probe %1: %2").arg(id).arg(QString::fromUtf8(e.what())));
+            return false;
+        }
+    }
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
         const auto all = db.benchmarks(store::BenchmarkKind::Customize);
@@ -298,27 +385,105 @@ QString ExperimentsPanel::benchmarkReportText() const {
     return m_benchmarkReport->toPlainText();
 }
 
+QVector<ProbeCell> ExperimentsPanel::meanCellsOfBenchmark(qint64 id, int* videos) const {
+    const auto db = store::ExperimentStore::open(toPath(m_path));
+    // Each stored video: {"entry": its line of the summary, "results": its results.json}.
+    QVector<QVector<ProbeCell>> byVideo;
+    for (const auto& [name, text] : db.benchmarkVideos(store::BenchmarkKind::Probe, id)) {
+        const auto results = QJsonDocument::fromJson(QByteArray::fromStdString(text))
+                                 .object()
+                                 .value(QStringLiteral("results"))
+                                 .toObject();
+        QVector<ProbeCell> cells;
+        for (const auto& run : results.value(QStringLiteral("runs")).toArray())
+            cells << cellOfResultsRun(run.toObject());
+        if (!byVideo.isEmpty() && cells.size() != byVideo.front().size())
+            throw std::runtime_error("video " + name + " has " + std::to_string(cells.size()) +
+                                     " runs where the first has " +
+                                     std::to_string(byVideo.front().size()));
+        byVideo << cells;
+    }
+    *videos = int(byVideo.size());
+    if (byVideo.isEmpty())
+        return {};
+    QVector<ProbeCell> means = byVideo.front();
+    for (int r = 0; r < means.size(); ++r) {
+        auto& m = means[r];
+        m.frames.clear();
+        // A video without a metric (no scorer, not the toy world) leaves it out of that mean.
+        const auto mean = [&](double ProbeCell::*field) {
+            double sum = 0;
+            int n = 0;
+            for (const auto& cells : byVideo)
+                if (const double v = cells[r].*field; std::isfinite(v)) {
+                    sum += v;
+                    ++n;
+                }
+            return n > 0 ? sum / n : ProbeCell::kNone;
+        };
+        m.clipChange = mean(&ProbeCell::clipChange);
+        m.flowSimilarity = mean(&ProbeCell::flowSimilarity);
+        m.appearance = mean(&ProbeCell::appearance);
+        m.motion = mean(&ProbeCell::motion);
+    }
+    return means;
+}
+
+bool ExperimentsPanel::openBenchmark(int row) {
+    auto* item = m_benchmarks->topLevelItem(row);
+    if (!item || kindOf(item) != store::BenchmarkKind::Probe)
+        return false;
+    try {
+        int videos = 0;
+        const auto cells =
+            meanCellsOfBenchmark(item->data(BenchmarkIdColumn, Qt::UserRole).toLongLong(), &videos);
+        if (videos == 0) {
+            m_message->setText(tr("Dataset probe %1 has no finished video yet.")
+                                   .arg(item->text(BenchmarkIdColumn)));
+            return false;
+        }
+        Q_EMIT probeOpened(
+            layoutOf(cells), cells,
+            tr("dataset probe #%1: %2, mean of %3 videos")
+                .arg(item->text(BenchmarkIdColumn), item->text(BenchmarkDatasetColumn))
+                .arg(videos));
+        return true;
+    } catch (const std::exception& e) {
+        m_message->setText(tr("Cannot read the store: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
 bool ExperimentsPanel::refresh() {
     m_list->clear();
     m_benchmarks->clear();
     m_benchmarkReport->clear();
     try {
         const auto db = store::ExperimentStore::open(toPath(m_path));
-        auto benchmarks = db.benchmarks(store::BenchmarkKind::Customize);
-        sortNewestFirst(benchmarks);
-        for (const auto& b : benchmarks) {
+        // Both kinds in one list, newest first.
+        std::vector<std::pair<store::BenchmarkRow, store::BenchmarkKind>> benchmarks;
+        for (const auto kind : {store::BenchmarkKind::Customize, store::BenchmarkKind::Probe})
+            for (auto& b : db.benchmarks(kind))
+                benchmarks.emplace_back(std::move(b), kind);
+        std::sort(benchmarks.begin(), benchmarks.end(), [](const auto& a, const auto& b) {
+            return a.first.updated != b.first.updated ? a.first.updated > b.first.updated
+                                                      : a.first.id > b.first.id;
+        });
+        for (const auto& [b, kind] : benchmarks) {
             const auto settings =
                 QJsonDocument::fromJson(QByteArray::fromStdString(b.settings)).object();
             auto* item = new QTreeWidgetItem(m_benchmarks);
             item->setData(BenchmarkIdColumn, Qt::UserRole, qlonglong(b.id));
+            item->setData(BenchmarkKindColumn, Qt::UserRole, int(kind));
+            item->setText(BenchmarkKindColumn,
+                          kind == store::BenchmarkKind::Probe ? tr("probe") : tr("customization"));
             item->setText(BenchmarkIdColumn, QString::number(b.id));
             item->setText(BenchmarkUpdatedColumn, QString::fromStdString(b.updated));
             item->setText(BenchmarkDatasetColumn,
                           settings.value(QStringLiteral("dataset")).toString());
             item->setText(BenchmarkModelColumn, settings.value(QStringLiteral("model")).toString());
-            item->setText(
-                BenchmarkVideosColumn,
-                QString::number(db.benchmarkVideos(store::BenchmarkKind::Customize, b.id).size()));
+            item->setText(BenchmarkVideosColumn,
+                          QString::number(db.benchmarkVideos(kind, b.id).size()));
             item->setToolTip(BenchmarkDatasetColumn, QString::fromStdString(b.settings));
         }
         m_benchmarkBox->setVisible(!benchmarks.empty());
@@ -359,20 +524,8 @@ bool ExperimentsPanel::openRow(int row) {
         return false;
     try {
         const QVector<ProbeCell> cells = cellsOfRow(row);
-        ProbeLayout layout;
-        std::set<int> starts, ends;
-        for (const auto& c : cells)
-            if (c.tauStart >= 0 && c.tauEnd >= 0) {
-                starts.insert(c.tauStart);
-                ends.insert(c.tauEnd);
-            }
-        layout.tauStarts = QVector<int>(starts.begin(), starts.end());
-        layout.tauEnds = QVector<int>(ends.begin(), ends.end());
-        layout.runs = int(cells.size());
-        layout.toyWorld = std::any_of(cells.cbegin(), cells.cend(),
-                                      [](const ProbeCell& c) { return std::isfinite(c.motion); });
         Q_EMIT probeOpened(
-            layout, cells,
+            layoutOf(cells), cells,
             tr("probe #%1: %2").arg(item->text(IdColumn), item->text(CaptionsColumn)));
         return true;
     } catch (const std::exception& e) {

@@ -3,7 +3,9 @@
 // `motionprobe-cli probe` writes), newest first, with their settings and run counts, filtered by
 // what the user types; a probe reopens into the Probe and Trade-off views, two compare side by
 // side, one is deleted, its runs export as CSV or JSON and its plots as PNG, SVG or PDF. Below
-// them the store's customization benchmarks, each with its report (the paper's tables).
+// them the store's benchmarks over datasets: customization benchmarks with their report (the
+// paper's tables) and dataset probes with their mean over the videos (Fig. 2), which also open
+// into the Probe and Trade-off views.
 
 #include "probe_types.h"
 
@@ -37,7 +39,8 @@ public:
         BenchmarkUpdatedColumn,
         BenchmarkDatasetColumn,
         BenchmarkModelColumn,
-        BenchmarkVideosColumn
+        BenchmarkVideosColumn,
+        BenchmarkKindColumn  // "customization" or "probe"
     };
     int benchmarkCount() const;
     // The text of one cell of the benchmark list; empty when there is no such row.
@@ -48,6 +51,10 @@ public:
     bool showBenchmark(int row);
     // The shown report as plain text.
     QString benchmarkReportText() const;
+    // Opens a dataset probe's means over its finished videos (every run's metrics averaged) in
+    // the views, as openRow does for one probe; double-clicking the row does the same. False for
+    // a customization benchmark, a missing row or one without a finished video.
+    bool openBenchmark(int row);
     // Reopens the probe of a row: its grid and every recorded run, as the live views take them.
     bool openRow(int row);
     // The runs of a row as CSV (run, tau_start, tau_end, clip_change, flow_similarity, ...).
@@ -75,6 +82,9 @@ Q_SIGNALS:
 private:
     // The recorded cells of a row's probe (throws the store's errors).
     QVector<ProbeCell> cellsOfRow(int row) const;
+    // A dataset probe's runs averaged over its finished videos, and how many there are (throws
+    // the store's errors).
+    QVector<ProbeCell> meanCellsOfBenchmark(qint64 id, int* videos) const;
     int selectedRow() const;
 
     QString m_path;

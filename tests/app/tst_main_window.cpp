@@ -736,6 +736,56 @@ void TestMainWindow::experimentsReopen() {
         QVERIFY(report.indexOf(u"clip-a"_s) < report.indexOf(u"clip-b"_s));
     }
     QVERIFY(!panel->showBenchmark(2));
+    QVERIFY(!panel->openBenchmark(1));  // a customization benchmark has no heatmaps
+    {
+        // A dataset probe (bench probe --dataset writes these): listed as a probe with its
+        // videos, its runs averaged over them shown and opened into the views.
+        auto db = mp::store::ExperimentStore::open(store.toStdString());
+        const auto b = db.benchmark(
+            mp::store::BenchmarkKind::Probe,
+            R"({"benchmark":"probe","dataset":"toy-tgve","model":"toy/t2v","interval":400})");
+        const auto video = [](const char* name, double clip, const char* flow, bool shape,
+                              double motion) {
+            return std::string(R"({"entry":{"row":1,"video":")") + name +
+                   R"("},"results":{"runs":[{"run":"reconstruction","clip_change":0},)" +
+                   R"({"run":"pair-800-0","tau_start":800,"tau_end":0,"clip_change":)" +
+                   std::to_string(clip) + R"(,"flow_similarity":)" + flow +
+                   R"(,"oracle":{"colour":true,"shape":)" + (shape ? "true" : "false") +
+                   R"(,"motion_similarity":)" + std::to_string(motion) + "}}]}}";
+        };
+        db.putBenchmarkVideo(mp::store::BenchmarkKind::Probe, b.id, "clip-a",
+                             video("clip-a", 0.2, "0.5", false, 0.9));
+        db.putBenchmarkVideo(mp::store::BenchmarkKind::Probe, b.id, "clip-b",
+                             video("clip-b", 0.4, "null", true, 0.7));
+    }
+    QVERIFY(panel->refresh());
+    QCOMPARE(panel->benchmarkCount(), 3);
+    // All three were made within one second: find the probe by its kind.
+    int probeRow = -1;
+    for (int r = 0; r < 3; ++r)
+        if (panel->benchmarkText(r, mp::app::ExperimentsPanel::BenchmarkKindColumn) == u"probe"_s)
+            probeRow = r;
+    QVERIFY(probeRow >= 0);
+    QCOMPARE(panel->benchmarkText(probeRow, mp::app::ExperimentsPanel::BenchmarkVideosColumn),
+             u"2"_s);
+    QCOMPARE(
+        panel->benchmarkText((probeRow + 1) % 3, mp::app::ExperimentsPanel::BenchmarkKindColumn),
+        u"customization"_s);
+    QVERIFY(panel->showBenchmark(probeRow));
+    QVERIFY2(panel->benchmarkReportText().contains(u"over 2 finished videos"_s),
+             qPrintable(panel->benchmarkReportText()));
+    QVERIFY(panel->openBenchmark(probeRow));
+    {
+        // Means over the videos: CLIP 0.2 and 0.4; the flow only where a video has it; the
+        // oracle's appearance share (colour and shape named) 0.5 and 1.
+        QCOMPARE(window.probeCells().size(), 2);
+        const auto cell = window.probeCells().value(u"pair-800-0"_s);
+        QVERIFY(std::abs(cell.clipChange - 0.3) < 1e-9);
+        QVERIFY(std::abs(cell.flowSimilarity - 0.5) < 1e-9);
+        QVERIFY(std::abs(cell.appearance - 0.75) < 1e-9);
+        QVERIFY(std::abs(cell.motion - 0.8) < 1e-9);
+        QCOMPARE(cell.tauStart, 800);
+    }
     // Newest first: row 0 is the 3-step probe, row 1 the 2-step one.
     QVERIFY(panel->openRow(1));
     QCOMPARE(window.probeCells().size(), 5);

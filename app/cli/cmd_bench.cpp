@@ -405,6 +405,9 @@ int run(const ParsedArgs& args) {
     if (auto m = cudaMemory(device.device))
         j["peak_GiB"] = static_cast<double>(m->peakAllocated) / (1024.0 * 1024 * 1024);
     j["output_finite"] = out.isfinite().all().item<bool>();
+    // The whole process so far: loading included.
+    if (const auto host = hostPeakResidentBytes())
+        j["host_peak_GiB"] = static_cast<double>(*host) / (1024.0 * 1024 * 1024);
     if (verify)
         j["graph_vs_eager_max_rel"] = *verify;
     std::cout << j.dump() << "\n";

@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -119,6 +120,22 @@ int usableCores() {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 }  // namespace
+
+std::optional<std::int64_t> hostPeakResidentBytes() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) {
+            const auto digits = line.find_first_of("0123456789");
+            if (digits == std::string::npos)
+                return std::nullopt;
+            std::int64_t kib = 0;
+            const auto* end = line.data() + line.size();
+            if (std::from_chars(line.data() + digits, end, kib).ec != std::errc())
+                return std::nullopt;
+            return kib * 1024;
+        }
+    return std::nullopt;
+}
 
 int configureThreads(int requested) {
     int n = requested > 0 ? requested : envInt("MP_NUM_THREADS");

@@ -7,6 +7,8 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,11 @@ bool cudaAvailable();
 // algorithms (the first forward of each shape pays for it). No-op on the CPU.
 void tuneForDevice(const DeviceChoice& choice);
 std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
+
+// This process's peak resident memory in bytes: VmHWM of /proc/self/status, which starts afresh at
+// exec (getrusage's ru_maxrss does not: a child started from a large process reports at least
+// that process's size). Absent where /proc does not say.
+std::optional<std::int64_t> hostPeakResidentBytes();
 
 // Sets LibTorch's intra-op threads from MP_NUM_THREADS, else OMP_NUM_THREADS, else the cores this
 // process may use (Debian's LibTorch starts at 1). Returns the count in effect.

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 using namespace mp;
 using namespace Qt::StringLiterals;
@@ -65,6 +66,7 @@ private Q_SLOTS:
     void resolveDevice_data();
     void resolveDevice();
     void threadsFromEnvironment();
+    void hostPeakResident();
     void cancelAcrossThreads();
     void logSink();
     void resultAndCapture();
@@ -81,6 +83,22 @@ private Q_SLOTS:
     void attentionShort();
     void attentionInBatchChunks();
 };
+
+// The peak grows by what the process touches (a block larger than the peak so far, written so
+// that it is resident), and does not fall when it is freed.
+void TstRuntime::hostPeakResident() {
+    const auto before = hostPeakResidentBytes();
+    QVERIFY(before.has_value());
+    QVERIFY(*before > 1 << 20);
+    const std::int64_t bytes = *before + (128ll << 20);
+    {
+        std::vector<char> block(static_cast<std::size_t>(bytes), 1);
+        QVERIFY(block.back() == 1);
+        QVERIFY2(*hostPeakResidentBytes() >= bytes,
+                 qPrintable(QString::number(*hostPeakResidentBytes())));
+    }
+    QVERIFY(*hostPeakResidentBytes() >= bytes);
+}
 
 void TstRuntime::resolveDevice_data() {
     QTest::addColumn<QString>("device");

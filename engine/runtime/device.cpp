@@ -15,13 +15,18 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 namespace mp {
 
 void tuneForDevice(const DeviceChoice& choice) {
-    if (choice.device.is_cuda())
-        at::globalContext().setBenchmarkCuDNN(true);
+    if (!choice.device.is_cuda())
+        return;
+    // MP_CUDNN_BENCHMARK=0 keeps cuDNN's heuristics: autotuning pays on the first use of every
+    // convolution shape, which a one-shot job may never earn back (docs/performance.md).
+    const char* env = std::getenv("MP_CUDNN_BENCHMARK");
+    at::globalContext().setBenchmarkCuDNN(!(env && std::string_view(env) == "0"));
 }
 
 bool cudaAvailable() {

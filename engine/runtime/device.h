@@ -26,7 +26,8 @@ DeviceChoice resolveDevice(std::string_view device, std::string_view dtype);
 
 bool cudaAvailable();
 // Per-device kernel choices for fixed-shape runs: on CUDA, cuDNN autotunes its convolution
-// algorithms (the first forward of each shape pays for it). No-op on the CPU.
+// algorithms (the first forward of each shape pays for it) unless MP_CUDNN_BENCHMARK is 0.
+// No-op on the CPU.
 void tuneForDevice(const DeviceChoice& choice);
 std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
 

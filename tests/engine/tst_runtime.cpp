@@ -7,6 +7,8 @@
 #include "runtime/device.h"
 #include "runtime/torch_shim.h"
 
+#include <ATen/Context.h>
+
 #include <QtTest/QtTest>
 
 #include <dlfcn.h>
@@ -67,6 +69,8 @@ private Q_SLOTS:
     void resolveDevice();
     void threadsFromEnvironment();
     void hostPeakResident();
+    void cudnnBenchmarkSwitch_data();
+    void cudnnBenchmarkSwitch();
     void cancelAcrossThreads();
     void logSink();
     void resultAndCapture();
@@ -98,6 +102,38 @@ void TstRuntime::hostPeakResident() {
                  qPrintable(QString::number(*hostPeakResidentBytes())));
     }
     QVERIFY(*hostPeakResidentBytes() >= bytes);
+}
+
+// cuDNN's benchmark mode is a flag of the context, set without a GPU: on for CUDA unless
+// MP_CUDNN_BENCHMARK is 0, untouched for the CPU.
+void TstRuntime::cudnnBenchmarkSwitch_data() {
+    QTest::addColumn<QByteArray>("env");  // empty: unset
+    QTest::addColumn<bool>("cuda");
+    QTest::addColumn<bool>("expected");
+    QTest::newRow("cuda, unset") << QByteArray() << true << true;
+    QTest::newRow("cuda, 1") << QByteArray("1") << true << true;
+    QTest::newRow("cuda, 0") << QByteArray("0") << true << false;
+    QTest::newRow("cpu") << QByteArray() << false << false;
+}
+
+void TstRuntime::cudnnBenchmarkSwitch() {
+    QFETCH(QByteArray, env);
+    QFETCH(bool, cuda);
+    QFETCH(bool, expected);
+    const bool before = at::globalContext().benchmarkCuDNN();
+    at::globalContext().setBenchmarkCuDNN(false);
+    if (env.isEmpty())
+        qunsetenv("MP_CUDNN_BENCHMARK");
+    else
+        qputenv("MP_CUDNN_BENCHMARK", env);
+    DeviceChoice choice;
+    if (cuda)
+        choice.device = c10::Device(c10::kCUDA, 0);
+    tuneForDevice(choice);
+    const bool got = at::globalContext().benchmarkCuDNN();
+    qunsetenv("MP_CUDNN_BENCHMARK");
+    at::globalContext().setBenchmarkCuDNN(before);
+    QCOMPARE(got, expected);
 }
 
 void TstRuntime::resolveDevice_data() {

@@ -169,14 +169,16 @@ def free_gpu():
     torch.cuda.empty_cache()
 
 
-def spawn(cmd, timeout):
-    """Runs cmd to its end: exit status, output, wall-clock seconds and the peak RSS of that one
-    process (os.wait4 on its pid; RUSAGE_CHILDREN would be the maximum over every child so far).
-    Our CLI's front execs the engine in the same process, so its RSS is the engine's."""
+def spawn(cmd, timeout, env=None):
+    """Runs cmd to its end (with `env` added to this process's environment): exit status, output,
+    wall-clock seconds and os.wait4's ru_maxrss. That last one is not the child's own peak: Linux
+    starts it at the forking process's high-water mark (this harness, reference pipeline and all),
+    so memory figures come from each process's own VmHWM instead (`host_peak_GiB`)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         lock, state = threading.Lock(), {"done": False, "killed": False}
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err,
+                                env=dict(os.environ, **env) if env else None)
 
         def expire():
             with lock:
@@ -503,28 +505,38 @@ class Bench:
                "--dtype", "bf16", "--quiet"]
         summary = re.compile(r"text ([\d.]+) ms, denoise ([\d.]+) ms \(([\d.]+) ms/step\), "
                              r"decode ([\d.]+) ms")
-        theirs, mine = [], []
+        # Our variants: cuDNN's benchmark mode (autotuning each convolution shape on first use)
+        # on, as the engine sets it for CUDA, and off (MP_CUDNN_BENCHMARK=0), as a one-shot job
+        # may prefer; the reference runs at the library default (off).
+        variants = [v for v in a.ours_cudnn_benchmark.split(",") if v]
+        theirs, mine = [], {v: [] for v in variants}
         for r in range(a.whole_runs):
             theirs.append(self.reference_process(STEPS))
             self.emit("generate", cmd, kind="round", round=r, side="reference", **theirs[-1])
-            res = spawn(cmd, a.timeout)
-            if res["timed_out"] or res["rc"] != 0:
-                last_json(res, "ours (generate)")  # raises with the reason
-            m = summary.search(res["stdout"])
-            mine.append(dict(process_s=res["wall_s"], maxrss_MiB=res["maxrss_MiB"],
-                             text_ms=float(m.group(1)) if m else None,
-                             denoise_ms=float(m.group(2)) if m else None,
-                             ms_per_step=float(m.group(3)) if m else None,
-                             decode_ms=float(m.group(4)) if m else None))
-            self.emit("generate", cmd, kind="round", round=r, side="ours", **mine[-1])
+            for v in variants:
+                res = spawn(cmd, a.timeout, {"MP_CUDNN_BENCHMARK": "1" if v == "on" else "0"})
+                if res["timed_out"] or res["rc"] != 0:
+                    last_json(res, "ours (generate)")  # raises with the reason
+                m = summary.search(res["stdout"])
+                mine[v].append(dict(process_s=res["wall_s"],
+                                    text_ms=float(m.group(1)) if m else None,
+                                    denoise_ms=float(m.group(2)) if m else None,
+                                    ms_per_step=float(m.group(3)) if m else None,
+                                    decode_ms=float(m.group(4)) if m else None))
+                self.emit("generate", cmd, kind="round", round=r, side="ours",
+                          cudnn_benchmark=v, **mine[v][-1])
         if os.path.exists(out):
             os.remove(out)
+        for v in variants:
+            self.generate_summary(cmd, warm_s, v, mine[v], theirs)
+
+    def generate_summary(self, cmd, warm_s, variant, mine, theirs):
         ours_process = column(mine, "process_s")
         ours_text_denoise = None  # the same span as the reference's encode_denoise_s
         if column(mine, "denoise_ms") is not None:
             ours_text_denoise = (column(mine, "text_ms") + column(mine, "denoise_ms")) / 1000
         self.emit(
-            "generate", cmd, kind="summary",
+            "generate", cmd, kind="summary", variant=f"cudnn-benchmark-{variant}",
             what=f"whole job: {FRAMES} frames at {SIZE}x{SIZE}, {STEPS} DDIM steps, guidance 9, "
                  f"seed {SEED}, bf16, warm page cache",
             page_cache_warm_s=warm_s,
@@ -534,7 +546,7 @@ class Bench:
                       denoise_ms_median=column(mine, "denoise_ms"),
                       ms_per_step_median=column(mine, "ms_per_step"),
                       decode_ms_median=column(mine, "decode_ms"),
-                      cuda_graph=True,
+                      cuda_graph=True, cudnn_benchmark=variant,
                       note="a fresh CLI process, wall clock: start-up, load, the job, writing "
                            "the video and latents as safetensors, exit"),
             reference=dict(after_imports_s_median=column(theirs, "after_imports_s"),
@@ -589,6 +601,9 @@ def main():
     parser.add_argument("--ref-cudnn-benchmark", choices=("on", "off"), default="on",
                         help="the reference's torch.backends.cudnn.benchmark in the unet and vae "
                              "parts (ours turns it on)")
+    parser.add_argument("--ours-cudnn-benchmark", default="on,off",
+                        help="generate: our variants, cuDNN benchmark mode on and/or off "
+                             "(MP_CUDNN_BENCHMARK), alternating with the reference")
     parser.add_argument("--timeout", type=int, default=600,
                         help="seconds before a subprocess is killed")
     args = parser.parse_args()

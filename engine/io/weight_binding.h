@@ -29,6 +29,14 @@ struct BindOptions {
     // written on the host, and no fp32 copy of bf16 weights bound for a GPU is made.
     std::optional<c10::Device> device;
     c10::ScalarType dtype = c10::kFloat;
+
+    // Replacing onto `device` in `dtype` (above).
+    static BindOptions onto(c10::Device device, c10::ScalarType dtype) {
+        BindOptions o;
+        o.device = device;
+        o.dtype = dtype;
+        return o;
+    }
 };
 
 struct BindReport {

@@ -480,13 +480,8 @@ UNet3DConditionModel loadUNet3D(const std::filesystem::path& path,
     const auto dir = componentFolder(path, "unet");
     const auto config = UNet3DConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    auto model = [&] {
-        nn::UninitialisedScope uninitialised;
-        return UNet3DConditionModel(config);
-    }();
-    BindOptions options;
-    options.device = target.device;
-    options.dtype = target.dtype;
+    auto model = nn::buildUninitialised<UNet3DConditionModel>(config);
+    auto options = BindOptions::onto(target.device, target.dtype);
     bindWeights(*model, weights, options);
     model->eval();
     return model;

@@ -297,13 +297,8 @@ AutoencoderKL loadAutoencoderKL(const std::filesystem::path& path,
     const auto dir = componentFolder(path, "vae");
     const auto config = AutoencoderKLConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    auto model = [&] {
-        nn::UninitialisedScope uninitialised;
-        return AutoencoderKL(config);
-    }();
-    BindOptions options;
-    options.device = target.device;
-    options.dtype = target.dtype;
+    auto model = nn::buildUninitialised<AutoencoderKL>(config);
+    auto options = BindOptions::onto(target.device, target.dtype);
     options.rename = renameLegacyAttention;
     bindWeights(*model, weights, options);
     model->eval();

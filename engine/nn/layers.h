@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace mp::nn {
@@ -27,6 +28,13 @@ private:
     bool m_previous;
 };
 bool initialisesWeights();  // false inside an UninitialisedScope
+
+// A module built in an UninitialisedScope, for a checkpoint to fill.
+template <class Module, class... Args>
+Module buildUninitialised(Args&&... args) {
+    UninitialisedScope uninitialised;
+    return Module(std::forward<Args>(args)...);
+}
 
 // torch::nn::Linear's parameters (weight (out, in), bias (out)) and initialisation (Kaiming
 // uniform with a = √5, bias uniform ±1/√in), drawn in the same order from the same generator.

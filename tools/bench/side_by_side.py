@@ -171,9 +171,9 @@ def free_gpu():
 
 def spawn(cmd, timeout, env=None):
     """Runs cmd to its end (with `env` added to this process's environment): exit status, output,
-    wall-clock seconds and os.wait4's ru_maxrss. That last one is not the child's own peak: Linux
-    starts it at the forking process's high-water mark (this harness, reference pipeline and all),
-    so memory figures come from each process's own VmHWM instead (`host_peak_GiB`)."""
+    wall-clock seconds. Not its memory: os.wait4's ru_maxrss starts at the forking process's
+    high-water mark on Linux (this harness, reference pipeline and all), so memory figures come
+    from each process's own VmHWM (`host_peak_GiB`)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         lock, state = threading.Lock(), {"done": False, "killed": False}
         t0 = time.perf_counter()
@@ -189,7 +189,7 @@ def spawn(cmd, timeout, env=None):
         timer = threading.Timer(timeout, expire)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
         except BaseException:
             timer.cancel()
             with lock:
@@ -206,7 +206,7 @@ def spawn(cmd, timeout, env=None):
         err.seek(0)
         return dict(rc=proc.returncode, stdout=out.read().decode(errors="replace"),
                     stderr=err.read().decode(errors="replace"), wall_s=wall,
-                    maxrss_MiB=usage.ru_maxrss / 1024, timed_out=state["killed"])
+                    timed_out=state["killed"])
 
 
 def last_json(res, what):
@@ -418,7 +418,7 @@ class Bench:
                str(FRAMES), str(SIZE)]
         res = spawn(cmd, self.args.timeout)
         j = last_json(res, "reference process")
-        return dict(j, process_s=res["wall_s"], maxrss_MiB=res["maxrss_MiB"])
+        return dict(j, process_s=res["wall_s"])
 
     def part_load(self):
         a = self.args

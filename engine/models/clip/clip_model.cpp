@@ -118,13 +118,8 @@ ClipModel loadClipModel(const std::filesystem::path& dir,
                         const DeviceChoice& target) {
     const auto config = ClipModelConfig::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
-    auto model = [&] {
-        nn::UninitialisedScope uninitialised;
-        return ClipModel(config);
-    }();
-    BindOptions options;
-    options.device = target.device;
-    options.dtype = target.dtype;
+    auto model = nn::buildUninitialised<ClipModel>(config);
+    auto options = BindOptions::onto(target.device, target.dtype);
     // transformers stopped saving these buffers; older checkpoints have them.
     for (const char* key :
          {"text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"})

@@ -213,14 +213,10 @@ ClipTextModel loadClipTextModel(const std::filesystem::path& path,
     // without that prefix. Both bind strictly, each onto the module it names.
     const bool bare = !weights.contains("text_model.final_layer_norm.weight") &&
                       weights.contains("final_layer_norm.weight");
-    auto model = [&] {
-        nn::UninitialisedScope uninitialised;
-        return ClipTextModel(config, !bare && weights.contains("text_projection.weight"));
-    }();
+    auto model = nn::buildUninitialised<ClipTextModel>(
+        config, !bare && weights.contains("text_projection.weight"));
     const std::string positionIds = bare ? "embeddings.position_ids" : kPositionIds;
-    BindOptions options;
-    options.device = target.device;
-    options.dtype = target.dtype;
+    auto options = BindOptions::onto(target.device, target.dtype);
     if (!weights.contains(positionIds))
         options.notInCheckpoint.insert(positionIds);
     if (bare)

@@ -154,6 +154,9 @@ int runProbeBench(const ParsedArgs& args,
             naiveLoop();
     }
     std::vector<double> plannedMs, naiveMs;
+    std::optional<torch::autograd::profiler::RecordProfile> trace;
+    if (args.has("trace"))
+        trace.emplace(args.value("trace"));
     for (long long i = 0; i < reps; ++i) {
         Stopwatch one;
         planned();
@@ -165,6 +168,10 @@ int runProbeBench(const ParsedArgs& args,
         }
     }
     nlohmann::json j;
+    if (trace) {
+        trace.reset();  // writes the file
+        j["trace"] = args.value("trace");
+    }
     j["component"] = "probe";
     j["what"] = "probe of " + std::to_string(frames) + " latent frames of " + std::to_string(h) +
                 "x" + std::to_string(w) + ", " + std::to_string(req.steps) + " steps, interval " +

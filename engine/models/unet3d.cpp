@@ -146,7 +146,7 @@ at::Tensor TemporalConvLayerImpl::forward(const at::Tensor& x, std::int64_t fram
     auto h = video;
     for (auto& s : m_stages)
         h = s.conv(nn::groupNormAct(s.norm, h, nn::Activation::Silu));
-    return nn::foldFrames(video + h);
+    return nn::addFolded(video, h);
 }
 
 // ---- spatial and temporal transformers ------------------------------------------------------
@@ -210,8 +210,9 @@ at::Tensor TransformerTemporalModelImpl::forward(const at::Tensor& x, std::int64
     for (auto& block : m_blocks)
         h = block->forward(h);
     h = proj_out(h);
-    h = h.view({B, H, W, frames, C}).permute({0, 3, 4, 1, 2}).reshape({BF, C, H, W});
-    return h + x;
+    // Back to (B·F, C, H, W) in the residual sum itself: (B, C, F, H, W) views of both.
+    return nn::addFolded(x.view({B, frames, C, H, W}).permute({0, 2, 1, 3, 4}),
+                         h.view({B, H, W, frames, C}).permute({0, 4, 3, 1, 2}));
 }
 
 // ---- blocks ---------------------------------------------------------------------------------

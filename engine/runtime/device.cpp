@@ -7,6 +7,9 @@
 #include <torch/version.h>
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sched.h>
 
 #include <algorithm>
@@ -142,7 +145,27 @@ std::optional<std::int64_t> hostPeakResidentBytes() {
     return std::nullopt;
 }
 
+bool keepHostHeapWarm() {
+#if defined(__GLIBC__)
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    const char* choice = std::getenv("MP_HOST_HEAP");
+    if ((tunables && std::strstr(tunables, "glibc.malloc.")) ||
+        std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") ||
+        (choice && std::string_view(choice) == "default"))
+        return false;
+    static const bool done = [] {
+        // 32 MiB is the largest threshold mallopt accepts on 64-bit glibc.
+        return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&
+               mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
+    }();
+    return done;
+#else
+    return false;
+#endif
+}
+
 int configureThreads(int requested) {
+    keepHostHeapWarm();
     int n = requested > 0 ? requested : envInt("MP_NUM_THREADS");
     if (n <= 0)
         n = envInt("OMP_NUM_THREADS");

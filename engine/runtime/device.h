@@ -37,7 +37,16 @@ std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
 std::optional<std::int64_t> hostPeakResidentBytes();
 
 // Sets LibTorch's intra-op threads from MP_NUM_THREADS, else OMP_NUM_THREADS, else the cores this
-// process may use (Debian's LibTorch starts at 1). Returns the count in effect.
+// process may use (Debian's LibTorch starts at 1), and keeps the host heap warm
+// (keepHostHeapWarm). Returns the thread count in effect.
 int configureThreads(int requested = 0);
+
+// CPU tensors are malloc'd; glibc serves blocks above its mmap threshold (128 KiB at first) with
+// fresh mappings, so every activation of a forward pass costs page faults and zeroing, and the
+// freed heap top is returned to the kernel. This raises the threshold to 32 MiB and the trim
+// threshold to 256 MiB, so a forward pass reuses the memory of the previous one (the toy UNet:
+// 8x fewer page faults). Leaves glibc alone when the user set its malloc tunables or
+// MP_HOST_HEAP=default. Returns whether it changed anything.
+bool keepHostHeapWarm();
 
 }  // namespace mp

@@ -66,6 +66,8 @@ BindReport compare(const std::map<std::string, at::Tensor>& tensors,
             report.unexpected.push_back(key);
             continue;
         }
+        if (options.tiedCopies.count(key.substr(options.prefix.size())))
+            continue;
         const std::string local = moduleKey(key, options);
         auto it = tensors.find(local);
         if (it == tensors.end()) {
@@ -114,7 +116,8 @@ BindReport bindWeights(torch::nn::Module& module,
             weights.describe() + ": weights do not match the model\n" + report.describe());
     torch::NoGradGuard noGrad;
     for (const auto& key : weights.keys()) {
-        if (key.rfind(options.prefix, 0) != 0)
+        if (key.rfind(options.prefix, 0) != 0 ||
+            options.tiedCopies.count(key.substr(options.prefix.size())))
             continue;
         auto it = tensors.find(moduleKey(key, options));
         if (it == tensors.end())

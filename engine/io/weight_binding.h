@@ -21,6 +21,9 @@ struct BindOptions {
     // Maps a checkpoint key (prefix removed) to the module key it fills, for older layouts of
     // the same model (the SD VAE's query/key/value/proj_attn). Identity when empty.
     std::function<std::string(const std::string&)> rename;
+    // Checkpoint keys (prefix removed) left unbound: stored copies of a tied tensor that another
+    // key fills (T5's encoder.embed_tokens.weight beside shared.weight).
+    std::set<std::string> tiedCopies;
     bool allowMissing = false;
     bool allowUnexpected = false;
     // With a device, each bound tensor is replaced by the checkpoint's, converted once onto that

@@ -26,10 +26,11 @@ namespace mp {
 void tuneForDevice(const DeviceChoice& choice) {
     if (!choice.device.is_cuda())
         return;
-    // MP_CUDNN_BENCHMARK=0 keeps cuDNN's heuristics: autotuning pays on the first use of every
-    // convolution shape, which a one-shot job may never earn back (docs/performance.md).
+    // cuDNN's heuristics unless MP_CUDNN_BENCHMARK=1: autotuning costs on the first use of every
+    // convolution shape, and a whole generate took 9.1 s with it against 6.5 s without (the
+    // first step and the VAE decode paid it; docs/performance.md).
     const char* env = std::getenv("MP_CUDNN_BENCHMARK");
-    at::globalContext().setBenchmarkCuDNN(!(env && std::string_view(env) == "0"));
+    at::globalContext().setBenchmarkCuDNN(env && std::string_view(env) == "1");
 }
 
 bool cudaAvailable() {

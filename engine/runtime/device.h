@@ -25,9 +25,9 @@ struct DeviceChoice {
 DeviceChoice resolveDevice(std::string_view device, std::string_view dtype);
 
 bool cudaAvailable();
-// Per-device kernel choices for fixed-shape runs: on CUDA, cuDNN autotunes its convolution
-// algorithms (the first forward of each shape pays for it) unless MP_CUDNN_BENCHMARK is 0.
-// No-op on the CPU.
+// Per-device kernel choices: on CUDA, cuDNN's heuristics pick the convolution algorithms;
+// MP_CUDNN_BENCHMARK=1 autotunes them instead (the first forward of each shape pays for it,
+// which a whole generate does not earn back: docs/performance.md). No-op on the CPU.
 void tuneForDevice(const DeviceChoice& choice);
 std::string dtypeShortName(c10::ScalarType dtype);  // "fp32", "bf16", ...
 

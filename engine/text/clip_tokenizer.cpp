@@ -356,18 +356,30 @@ TokenizedText ClipTokenizer::encode(std::string_view text,
         maxLength = m_modelMaxLength;
     if (maxLength < 2)
         throw EngineError(ErrorCode::InvalidArgument, "tokenizer: max_length must be at least 2");
-    auto content = contentIds(text);
+    return frameTokens(contentIds(text), m_bosId, m_eosId, m_padId, maxLength, padToMax,
+                       truncate);
+}
+
+TokenizedText frameTokens(std::vector<std::int64_t> content,
+                          std::int64_t bos,
+                          std::int64_t eos,
+                          std::int64_t pad,
+                          std::int64_t maxLength,
+                          bool padToMax,
+                          bool truncate) {
+    const std::int64_t framing = bos >= 0 ? 2 : 1;
     TokenizedText t;
-    if (truncate && static_cast<std::int64_t>(content.size()) > maxLength - 2) {
-        content.resize(static_cast<std::size_t>(maxLength - 2));
+    if (truncate && static_cast<std::int64_t>(content.size()) > maxLength - framing) {
+        content.resize(static_cast<std::size_t>(std::max<std::int64_t>(0, maxLength - framing)));
         t.truncated = true;
     }
-    t.ids.push_back(m_bosId);
+    if (bos >= 0)
+        t.ids.push_back(bos);
     t.ids.insert(t.ids.end(), content.begin(), content.end());
-    t.ids.push_back(m_eosId);
+    t.ids.push_back(eos);
     t.attentionMask.assign(t.ids.size(), 1);
     while (padToMax && static_cast<std::int64_t>(t.ids.size()) < maxLength) {
-        t.ids.push_back(m_padId);
+        t.ids.push_back(pad);
         t.attentionMask.push_back(0);
     }
     return t;

@@ -22,6 +22,17 @@ struct TokenizedText {
     bool truncated = false;
 };
 
+// [bos] content eos, content truncated (when asked) so that the whole fits maxLength, then right
+// padding with `pad` (mask 0) up to maxLength when asked: the framing CLIP's and T5's tokenizers
+// share (T5 has no bos: bos < 0).
+TokenizedText frameTokens(std::vector<std::int64_t> content,
+                          std::int64_t bos,
+                          std::int64_t eos,
+                          std::int64_t pad,
+                          std::int64_t maxLength,
+                          bool padToMax,
+                          bool truncate);
+
 class ClipTokenizer {
 public:
     // A tokenizer folder: vocab.json and merges.txt (or only tokenizer.json, as transformers 5

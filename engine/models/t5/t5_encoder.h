@@ -5,10 +5,10 @@
 //
 // What sets T5 apart from the CLIP towers: pre-norm RMS norms (no mean, no bias, statistics in
 // float32), no 1/√d scaling of the attention scores, a learned relative position bias computed
-// once by block 0 and shared by every block, and a gated feed-forward. transformers keeps the
-// feed-forward's output projection `wo` in float32 when the model is loaded in half precision
-// (`_keep_in_fp32_modules`); so does loadT5EncoderModel, and the residual stream follows it into
-// float32 by type promotion exactly as in PyTorch.
+// once by block 0 and shared by every block, and a gated feed-forward. In fp16 the feed-forward's
+// output projection `wo` stays in float32 against overflow (transformers 4's
+// `_keep_in_fp32_modules`; the residual stream follows it into float32 by type promotion, as in
+// PyTorch); in bf16 everything is bf16, as transformers 5 loads it.
 
 #include "io/config.h"
 #include "nn/functional.h"
@@ -160,7 +160,7 @@ TORCH_MODULE(T5EncoderModel);
 // the text_encoder of a Latte or CogVideoX pipeline, or a pipeline folder) and binds the weights
 // strictly. The token embedding may be stored as shared.weight, encoder.embed_tokens.weight or
 // both (tied copies). Built uninitialised and bound onto target's device and dtype; `wo` stays
-// in float32 for half-precision targets, as transformers keeps it.
+// in float32 for fp16 targets.
 T5EncoderModel loadT5EncoderModel(const std::filesystem::path& dir,
                                   const std::string& variant = {},
                                   const DeviceChoice& target = {});

@@ -109,13 +109,17 @@ LattePatchEmbedImpl::LattePatchEmbedImpl(const LatteConfig& c) : m_config(c) {
                                               c.patchSize, 0, true));
 }
 
-at::Tensor LattePatchEmbedImpl::table(std::int64_t h, std::int64_t w) {
+at::Tensor LattePatchEmbedImpl::table(std::int64_t h, std::int64_t w, c10::Device device) {
     auto& t = m_tables[{h, w}];
+    if (t.defined() && t.device() != device)
+        t = t.to(device);  // made once per device, not copied every forward
     if (!t.defined()) {
         const auto base = m_config.sampleSize / m_config.patchSize;
         // diffusers makes the configured size's table square (int(√patches)) and recomputes
         // others with the same base size: the same numbers either way.
-        t = sincos2d(m_config.innerDim(), h, w, base, m_config.interpolationScale()).unsqueeze(0);
+        t = sincos2d(m_config.innerDim(), h, w, base, m_config.interpolationScale())
+                .unsqueeze(0)
+                .to(device);
     }
     return t;
 }
@@ -124,8 +128,7 @@ at::Tensor LattePatchEmbedImpl::forward(const at::Tensor& frames) {
     const auto p = m_config.patchSize;
     const auto h = frames.size(2) / p, w = frames.size(3) / p;
     auto tokens = proj(frames).flatten(2).transpose(1, 2);  // (N, h·w, D)
-    const auto& t = table(h, w);
-    return (tokens + t.to(tokens.device())).to(tokens.scalar_type());
+    return (tokens + table(h, w, tokens.device())).to(tokens.scalar_type());
 }
 
 LatteTimestepEmbImpl::LatteTimestepEmbImpl(std::int64_t dim) {
@@ -192,7 +195,7 @@ LatteBlockImpl::LatteBlockImpl(const LatteConfig& c, bool crossAttention) : m_ep
 
 at::Tensor LatteBlockImpl::norm(const nn::LayerNorm& module, const at::Tensor& x) const {
     if (!module.is_empty())
-        return module->weight.defined() ? at::layer_norm(x, {x.size(-1)}, module->weight, module->bias, m_eps) : x;
+        return at::layer_norm(x, {x.size(-1)}, module->weight, module->bias, m_eps);
     return at::layer_norm(x, {x.size(-1)}, {}, {}, m_eps);
 }
 
@@ -239,7 +242,8 @@ LatteTransformer3DModelImpl::LatteTransformer3DModelImpl(const LatteConfig& c) :
     adaln_single = register_module("adaln_single", LatteAdaLayerNormSingle(D));
     caption_projection =
         register_module("caption_projection", LatteCaptionProjection(c.captionChannels, D));
-    m_temporalTable = sincos1d(D, at::arange(c.videoLength, at::kLong)).unsqueeze(0);
+    m_temporalMaster = sincos1d(D, at::arange(c.videoLength, at::kLong)).unsqueeze(0);
+    m_temporalTable = m_temporalMaster;
 }
 
 at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
@@ -307,8 +311,12 @@ at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
         if (!temporalAttention)
             continue;
         x = toTemporal(x);
-        if (i == 0 && F > 1)
-            x = x + m_temporalTable.to(x.device(), x.scalar_type());
+        if (i == 0 && F > 1) {
+            if (m_temporalTable.device() != x.device() ||
+                m_temporalTable.scalar_type() != x.scalar_type())
+                m_temporalTable = m_temporalMaster.to(x.device(), x.scalar_type());
+            x = x + m_temporalTable;
+        }
         auto temporal = m_temporal[i];
         if (checkpointing)
             x = nn::checkpoint(

@@ -78,7 +78,7 @@ public:
     nn::Conv2d proj{nullptr};
 
 private:
-    at::Tensor table(std::int64_t h, std::int64_t w);
+    at::Tensor table(std::int64_t h, std::int64_t w, c10::Device device);
     LatteConfig m_config;
     std::map<std::pair<std::int64_t, std::int64_t>, at::Tensor> m_tables;
 };
@@ -161,7 +161,8 @@ public:
 private:
     LatteConfig m_config;
     std::vector<LatteBlock> m_spatial, m_temporal;
-    at::Tensor m_temporalTable;  // (1, video_length, D) float32
+    at::Tensor m_temporalMaster;  // (1, video_length, D) float32 on the CPU
+    at::Tensor m_temporalTable;   // the same in the device and dtype of use, converted once
     bool m_checkpointing = false;
 };
 TORCH_MODULE(LatteTransformer3DModel);

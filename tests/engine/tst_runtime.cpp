@@ -13,12 +13,7 @@
 #include <QtTest/QtTest>
 
 #include <dlfcn.h>
-#include <sys/resource.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
-#include <cstdlib>
 
 #include <chrono>
 #include <thread>

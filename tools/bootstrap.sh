@@ -12,7 +12,7 @@ packages=(
     qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
     libqcustomplot-dev qt6-svg-dev libopencv-dev
     libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
-    libtorch-dev libsentencepiece-dev nlohmann-json3-dev libsqlite3-dev
+    libtorch-dev nlohmann-json3-dev libsqlite3-dev
     libopenblas0-pthread
     # Validate the packaged desktop file and metainfo in install_and_run (skipped without them).
     desktop-file-utils appstream

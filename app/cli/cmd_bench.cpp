@@ -2,9 +2,11 @@
 
 #include "adapters/lora.h"
 #include "core/stopwatch.h"
+#include "core/strings.h"
+#include "models/latte.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "probe/probe.h"
 #include "runtime/cuda_graph.h"
 #include "runtime/cuda_memory.h"
@@ -15,6 +17,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/nn/module.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -104,7 +107,8 @@ int runProbeBench(const ParsedArgs& args,
                   const DeviceChoice& device,
                   long long warmup,
                   long long reps) {
-    auto pipeline = pipelines::ModelScopePipeline::load(modelFromArgs(args), device).value();
+    const auto loaded = pipelines::loadPipeline(modelFromArgs(args), device).value();
+    auto& pipeline = *loaded;
     pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
     const auto model = probe::probeModelOf(pipeline);
     probe::ProbeRequest req;
@@ -337,6 +341,23 @@ int run(const ParsedArgs& args) {
         what = "UNet3D forward, latents " + std::to_string(batch) + "x" +
                std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
                std::to_string(height) + "x" + std::to_string(width);
+    } else if (component == "transformer") {
+        // Latte's transformer at the guidance batch, captions cut to `caption-tokens` as
+        // LattePipeline cuts them; eager (no CUDA graph for Latte yet).
+        auto model = models::loadLatteTransformer(modelFromArgs(args), {}, device);
+        model->to(device.device, device.dtype);
+        const auto& c = model->config();
+        const auto tokens = parseInteger("caption-tokens", args.value("caption-tokens"), 1, 4096);
+        auto sample = at::randn({batch, c.inChannels, frames, height, width}, opts);
+        auto t = at::full({batch}, 981, at::TensorOptions().device(device.device).dtype(at::kLong));
+        auto ctx = at::randn({batch, tokens, c.captionChannels}, opts);
+        step = [model, sample, t, ctx]() mutable { return model->forward(sample, t, ctx); };
+        for (const auto& p : model->parameters())
+            params += p.numel();
+        what = "Latte transformer forward, latents " + std::to_string(batch) + "x" +
+               std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
+               std::to_string(height) + "x" + std::to_string(width) + ", " +
+               std::to_string(tokens) + " caption tokens";
     } else if (component == "vae-decode") {
         auto vae = models::loadAutoencoderKL(modelFromArgs(args));
         vae->to(device.device, device.dtype);
@@ -350,23 +371,24 @@ int run(const ParsedArgs& args) {
         // What a user waits for: prompt → decoded video with guidance, the pipeline loaded once
         // (its load time reported apart).
         const Stopwatch loading;
-        auto pipeline = pipelines::ModelScopePipeline::load(modelFromArgs(args), device).value();
+        auto loaded = pipelines::loadPipeline(modelFromArgs(args), device).value();
         j["load_ms"] = loading.milliseconds();
-        pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
+        loaded->setCudaGraphs(!args.flag("no-cuda-graph"));
+        const std::shared_ptr<const pipelines::Pipeline> pipeline = std::move(loaded);
         pipelines::GenerateRequest req;
         req.prompt = "a blue square moves up on a black background";
         req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
-        req.guidance = 9.0;
-        step = [pipeline, req]() { return pipelines::generate(pipeline, req).value().video; };
-        for (const auto& p : pipeline.unet()->parameters())
+        step = [pipeline, req]() { return pipelines::generate(*pipeline, req).value().video; };
+        for (const auto& p : pipeline->denoiser().parameters())
             params += p.numel();
-        what = "generate: " + std::to_string(pipeline.defaultFrames()) + " frames of " +
-               std::to_string(pipeline.defaultSize()) + "x" +
-               std::to_string(pipeline.defaultSize()) + ", " + std::to_string(req.steps) +
-               " steps, guidance 9, decoded";
+        what = "generate: " + std::to_string(pipeline->defaultFrames()) + " frames of " +
+               std::to_string(pipeline->defaultSize()) + "x" +
+               std::to_string(pipeline->defaultSize()) + ", " + std::to_string(req.steps) +
+               " steps, guidance " + str::number(pipeline->defaultGuidance()) + ", decoded";
     } else {
         throw UsageError(
-            "--component: expected unet, vae-decode, generate, probe, lora-train or attention, "
+            "--component: expected unet, transformer, vae-decode, generate, probe, lora-train or "
+            "attention, "
             "got '" +
             component + "'");
     }
@@ -429,8 +451,8 @@ Command benchCommand() {
          "pipeline folder or the component's folder (unet, vae-decode); default: the embedded "
          "toy model"},
         {"component", "NAME",
-         "unet, vae-decode, generate (a whole clip), probe (the whole probe on random latents), "
-         "lora-train (a customization training step) or attention",
+         "unet, transformer (Latte's), vae-decode, generate (a whole clip), probe (the whole probe "
+         "on random latents), lora-train (a customization training step) or attention",
          false, "unet"},
         {"steps", "N", "generate, probe: sampling steps", false, "25"},
         {"interval", "I", "probe: grid interval", false, "100"},
@@ -442,6 +464,7 @@ Command benchCommand() {
         {"gradient-checkpointing", "", "lora-train: recompute the layers in the backward"},
         {"tokens", "L", "attention: tokens per sequence", false, "1024"},
         {"head-dim", "E", "attention: head size", false, "8"},
+        {"caption-tokens", "L", "transformer: caption tokens", false, "16"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
         {"frames", "F", "frames (probe: the pipeline's by default)", false, "16"},
         {"height", "h", "latent height (probe: the pipeline's by default)", false, "32"},

@@ -21,7 +21,7 @@
 #include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "report/customize_report.h"
 #include "runtime/device.h"
 #include "session/probe_session.h"
@@ -163,7 +163,7 @@ struct Env {
     DeviceChoice device;
     JobContext job;
     std::string modelDir;
-    std::optional<pipelines::ModelScopePipeline> pipeline;
+    std::unique_ptr<pipelines::Pipeline> pipeline;
     bool toyWorld = false;
     std::optional<metrics::ClipScorer> scorer, pickscore;
     train::CustomizeOptions base;  // every training's settings but τ, preset and rank
@@ -242,10 +242,7 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     auto& pipeline = *env.pipeline;
     pipeline.detachLora();  // the previous video's last adapter: training starts from the base
     const Stopwatch clock;
-    video::DecodeOptions decode;
-    decode.select.mode = video::SelectMode::Uniform;
-    decode.select.count = pipeline.defaultFrames();
-    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
+    const auto decode = session::referenceDecodeOptions(pipeline);
     const auto reference = forOption("dataset", v.row.frames.string(), [&] {
                                return video::decodeVideo(v.row.frames, decode, env.job);
                            }).value();
@@ -390,7 +387,8 @@ int run(const ParsedArgs& args) {
         o.alpha = parseNumber("alpha", args.value("alpha"), 1e-6, 1e6);
     env.gen.steps =
         static_cast<int>(parseInteger("sample-steps", args.value("sample-steps"), 1, 1000));
-    env.gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    if (args.has("guidance"))
+        env.gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
     const int limit = static_cast<int>(parseInteger("limit", args.value("limit"), 0, 1000000));
     std::optional<std::pair<int, int>> shard;
     if (args.has("shard"))
@@ -434,10 +432,9 @@ int run(const ParsedArgs& args) {
     o.train.bf16Autocast = env.device.device.is_cuda();
     const Stopwatch total;
     env.modelDir = modelFromArgs(args);
-    env.pipeline =
-        forOption("model", env.modelDir, [&] {
-            return pipelines::ModelScopePipeline::load(env.modelDir, env.device, "", env.job);
-        }).value();
+    env.pipeline = forOption("model", env.modelDir, [&] {
+                       return pipelines::loadPipeline(env.modelDir, env.device, "", env.job);
+                   }).value();
     env.toyWorld = isToyWorldModel(env.modelDir);
     std::string scorerDir = args.value("scorer");
     if (scorerDir.empty() && env.toyWorld)
@@ -466,7 +463,7 @@ int run(const ParsedArgs& args) {
         args.has("alpha") ? nlohmann::ordered_json(o.alpha) : nlohmann::ordered_json("rank");
     settings["seed"] = o.train.seed;
     settings["sample_steps"] = env.gen.steps;
-    settings["guidance"] = env.gen.guidance;
+    settings["guidance"] = env.gen.guidance.value_or(env.pipeline->defaultGuidance());
     settings["scorer"] = env.scorer ? nlohmann::ordered_json(env.scorer->backbone()) : nullptr;
     settings["pickscore"] =
         env.pickscore ? nlohmann::ordered_json(env.pickscore->backbone()) : nullptr;
@@ -714,7 +711,8 @@ Command benchCustomizeCommand() {
         {"lr", "LR", "learning rate (AdamW, no weight decay)", false, "1e-3"},
         {"seed", "N", "seeds the adapters, the training draws and the samples", false, "0"},
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
-        {"guidance", "G", "guidance of each sample", false, "9"},
+        {"guidance", "G",
+         "guidance of each sample (default: the family's, ModelScope 9, Latte 7.5)"},
         {"videos", "", "also write every sample as a video under videos/NAME/samples/"},
         {"limit", "N", "only the first N videos (0: all)", false, "0"},
         {"shard", "i/N", "run shard i of N (videos i, i+N, …); merge with `bench merge`"},

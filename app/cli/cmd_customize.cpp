@@ -16,7 +16,7 @@
 #include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "runtime/device.h"
 #include "session/probe_session.h"
 #include "toy/world.h"
@@ -90,7 +90,8 @@ int run(const ParsedArgs& args) {
     const int samples = static_cast<int>(parseInteger("samples", args.value("samples"), 1, 64));
     pipelines::GenerateRequest gen;
     gen.steps = static_cast<int>(parseInteger("sample-steps", args.value("sample-steps"), 1, 1000));
-    gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    if (args.has("guidance"))
+        gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
     const auto encode = encodeOptionsFrom(args);
 
     StagedFolder staged(finalOut, "customize writes a new folder");
@@ -101,9 +102,10 @@ int run(const ParsedArgs& args) {
     const Stopwatch total;
     o.train.bf16Autocast = device.device.is_cuda();
     const std::string modelDir = modelFromArgs(args);
-    auto pipeline = forOption("model", modelDir, [&] {
-                        return pipelines::ModelScopePipeline::load(modelDir, device, "", job);
-                    }).value();
+    const auto loaded = forOption("model", modelDir, [&] {
+                            return pipelines::loadPipeline(modelDir, device, "", job);
+                        }).value();
+    auto& pipeline = *loaded;
     const bool toyWorld = isToyWorldModel(modelDir);
     // The paper's metrics beside the oracle: CLIP text alignment with the prompt (TGVE variant)
     // and flow similarity to the reference.
@@ -119,10 +121,7 @@ int run(const ParsedArgs& args) {
                  }).value();
     }
 
-    video::DecodeOptions decode;
-    decode.select.mode = video::SelectMode::Uniform;
-    decode.select.count = pipeline.defaultFrames();
-    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
+    const auto decode = session::referenceDecodeOptions(pipeline);
     const auto reference = forOption("video", videoPath.string(), [&] {
                                return video::decodeVideo(videoPath, decode, job);
                            }).value();
@@ -135,6 +134,7 @@ int run(const ParsedArgs& args) {
     report["video"] = videoPath.string();
     report["caption"] = caption;
     report["device"] = device.describe();
+    report["family"] = familyName(pipeline.family());
     report["training"] = {
         {"preset", adapters::presetName(o.preset)},
         {"rank", o.rank == 0 ? nlohmann::ordered_json("full") : nlohmann::ordered_json(o.rank)},
@@ -272,7 +272,9 @@ int run(const ParsedArgs& args) {
 
 Command customizeCommand() {
     std::vector<OptionSpec> options = {
-        {"model", "DIR", "a TextToVideoSDPipeline folder; default: the embedded toy world's model"},
+        {"model", "DIR",
+         "a ModelScope (TextToVideoSDPipeline) or Latte (LattePipeline) folder; default: the "
+         "embedded toy world's model"},
         {"video", "V", "the reference video (file or frame folder)"},
         {"caption", "TEXT", "the reference video's caption"},
         {"prompt", "TEXT", "a prompt to generate with the learnt motion (repeatable)", false, "",
@@ -288,7 +290,7 @@ Command customizeCommand() {
         {"alpha", "A", "LoRA alpha (scale alpha/rank)", false, "4"},
         {"dropout", "P", "LoRA dropout on the adapter's input (applies it unmerged)", false, "0"},
         {"gradient-checkpointing", "",
-         "recompute the UNet's layers in the backward instead of keeping their activations "
+         "recompute the denoiser's layers in the backward instead of keeping their activations "
          "(less memory, about one more forward per step; not with --dropout)"},
         {"batch", "N", "noise draws of the video per micro-batch", false, "1"},
         {"accumulate", "N", "micro-batches per training step (gradient accumulation)", false, "1"},
@@ -297,7 +299,8 @@ Command customizeCommand() {
         {"seed", "N", "seeds the LoRA, the training draws and the samples", false, "0"},
         {"samples", "N", "samples per prompt and variant (seeds seed, seed+1, ...)", false, "1"},
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
-        {"guidance", "G", "guidance of each sample", false, "9"},
+        {"guidance", "G",
+         "guidance of each sample (default: the family's, ModelScope 9, Latte 7.5)"},
         {"no-unconstrained", "", "skip the comparison LoRA trained without the constraint"},
         {"scorer", "DIR",
          "a CLIP folder for the samples' text alignment (default on the toy world: its CLIP)"},

@@ -1,9 +1,10 @@
 #include "commands.h"
 
+#include "core/strings.h"
 #include "io/resources.h"
-
+#include "io/snapshot.h"
 #include "io/tensor_io.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "runtime/device.h"
 
 #ifdef MP_HAVE_VIDEO
@@ -70,7 +71,8 @@ int run(const ParsedArgs& args) {
     req.seed = static_cast<std::uint64_t>(
         parseInteger("seed", args.value("seed"), 0, std::numeric_limits<long long>::max()));
     req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
-    req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    if (args.has("guidance"))
+        req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
     req.eta = parseNumber("eta", args.value("eta"), 0, 1);
     if (args.has("frames"))
         req.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
@@ -78,7 +80,8 @@ int run(const ParsedArgs& args) {
         req.height = parseInteger("height", args.value("height"), 8, 8192);
     if (args.has("width"))
         req.width = parseInteger("width", args.value("width"), 8, 8192);
-    req.decodeFrameBatch = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
+    if (args.has("decode-batch"))
+        req.decodeFrameBatch = parseInteger("decode-batch", args.value("decode-batch"), 0, 4096);
     if (!args.has("lora") && (args.has("lora-scale") || args.has("lora-min-t")))
         throw UsageError("--lora-scale and --lora-min-t need --lora FILE");
     if (args.has("lora")) {
@@ -96,10 +99,11 @@ int run(const ParsedArgs& args) {
     const auto job = commandJob(args);
 
     const auto model = modelFromArgs(args);
-    auto pipeline =
+    const auto loaded =
         forOption("model", model, [&] {
-            return pipelines::ModelScopePipeline::load(model, device, args.value("variant"), job);
+            return pipelines::loadPipeline(model, device, args.value("variant"), job);
         }).value();
+    auto& pipeline = *loaded;
     pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
     if (args.has("lora"))
         forOption("lora", args.value("lora"), [&] { pipeline.attachLora(args.value("lora")); });
@@ -112,8 +116,11 @@ int run(const ParsedArgs& args) {
                        {{"prompt", req.prompt},
                         {"seed", std::to_string(req.seed)},
                         {"steps", std::to_string(req.steps)},
-                        {"guidance", std::to_string(req.guidance)},
-                        {"layout", "video: (B, 3, F, H, W) in [0, 1]; latents: (B, C, F, h, w)"}});
+                        {"guidance", std::to_string(r.guidance)},
+                        {"family", familyName(pipeline.family())},
+                        {"layout", "video: (B, 3, F, H, W) in [0, 1]; latents: " +
+                                       str::shape(pipeline.latentShape(1, 16, 8, 8)) +
+                                       " for 16 frames of 8x8 pixels per latent cell"}});
         std::cout << "wrote " << out.string() << "\n";
     }
 #ifdef MP_HAVE_VIDEO
@@ -126,7 +133,7 @@ int run(const ParsedArgs& args) {
 #endif
     std::printf(
         "%s: %zu steps on %s; text %.0f ms, denoise %.0f ms (%.1f ms/step), decode %.0f ms\n",
-        pipeline.unet()->config().toString().c_str(), r.timesteps.size(), device.describe().c_str(),
+        pipeline.describeDenoiser().c_str(), r.timesteps.size(), device.describe().c_str(),
         r.encodeMs, r.denoiseMs, r.denoiseMs / std::max<std::size_t>(1, r.timesteps.size()),
         r.decodeMs);
     return kExitOk;
@@ -137,37 +144,46 @@ int run(const ParsedArgs& args) {
 Command generateCommand() {
     std::vector<OptionSpec> options = {
         {"model", "DIR",
-         "a TextToVideoSDPipeline folder (diffusers layout); default: the embedded toy world's "
-         "model"},
+         "a TextToVideoSDPipeline (ModelScope) or LattePipeline folder (diffusers layout); "
+         "default: "
+         "the embedded toy world's model"},
         {"prompt", "TEXT", "what the video shows", true},
         {"out", "OUT", "video file or folder, or OUT.safetensors for tensors", true},
         {"negative", "TEXT", "negative prompt (default: \"\")"},
         {"seed", "N", "seed of the initial noise (torch.randn on a CPU generator)", false, "0"},
         {"steps", "K", "DDIM steps", false, "50"},
-        {"guidance", "G", "classifier-free guidance scale (off at 1 or below)", false, "9"},
+        {"guidance", "G",
+         "classifier-free guidance scale (off at 1 or below; default: the family's, ModelScope 9, "
+         "Latte 7.5)"},
         {"eta", "E", "DDIM eta", false, "0"},
-        {"frames", "F", "frames (default 16)"},
-        {"height", "H", "pixels (default unet sample_size x 8 = 256)"},
-        {"width", "W", "pixels (default unet sample_size x 8 = 256)"},
-        {"decode-batch", "N", "frames per VAE decode batch (0: all at once)", false, "0"},
+        {"frames", "F", "frames (default 16: ModelScope's, Latte's video_length)"},
+        {"height", "H", "pixels (default sample_size x 8: ModelScope 256, Latte 512)"},
+        {"width", "W", "pixels (default sample_size x 8: ModelScope 256, Latte 512)"},
+        {"decode-batch", "N",
+         "frames per VAE decode batch (0: all at once; default: the family's, ModelScope 0, "
+         "Latte 14)"},
         {"variant", "NAME", "weights variant, e.g. fp16"},
         {"quiet", "", "no progress on stderr (--progress never)"},
         progressOptionSpec(),
         {"no-cuda-graph", "", "on CUDA: run the UNet eagerly instead of replaying a CUDA graph"},
-        {"lora", "FILE", "a LoRA for the UNet (diffusers/peft safetensors, unet.* keys)"},
+        {"lora", "FILE",
+         "a LoRA for the denoiser (diffusers/peft safetensors: unet.* keys for ModelScope, "
+         "transformer.* for Latte)"},
         {"lora-scale", "S", "the LoRA's scale", false, "1"},
         {"lora-min-t", "T", "the LoRA acts only while t >= T (the paper's tau; default: always)"},
     };
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));
-    std::string details = "Defaults are diffusers' TextToVideoSDPipeline ones.";
+    std::string details =
+        "Defaults are those of the folder's diffusers pipeline (TextToVideoSDPipeline, "
+        "LattePipeline).";
 #ifdef MP_HAVE_VIDEO
     for (auto& o : encodeOptionSpecs())
         options.push_back(o);
     details += "\n" + std::string(kOutputHelp);
 #endif
     CommandSpec spec{"generate",
-                     "Text to video with a ModelScope (TextToVideoSD) pipeline folder.",
+                     "Text to video with a ModelScope or Latte pipeline folder.",
                      {},
                      options,
                      details};

@@ -17,7 +17,7 @@
 #include "io/tensor_io.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "probe/analysis.h"
 #include "probe/figure.h"
 #include "probe/probe.h"
@@ -194,7 +194,7 @@ struct Env {
     DeviceChoice device;
     JobContext job;
     fs::path modelDir;
-    std::optional<pipelines::ModelScopePipeline> pipeline;
+    std::unique_ptr<pipelines::Pipeline> pipeline;
     bool toyWorld = false;
     std::optional<metrics::ClipScorer> scorer;
     std::string scorerDir;
@@ -247,16 +247,15 @@ VideoProbe probeVideo(Env& env,
     auto& experiments = *env.experiments;
     const auto key = session::probeKey(modelDir, original, req, device.describe());
     const auto probeRow = experiments.probe(
-        key,
-        nlohmann::json{{"model", modelDir.string()},
-                       {"video", videoPath.string()},
-                       {"caption", caption},
-                       {"edit", edit},
-                       {"steps", req.steps},
-                       {"guidance", req.guidance.value_or(pipelines::GenerateRequest{}.guidance)},
-                       {"inversion_guidance", req.inversionGuidance},
-                       {"device", device.describe()}}
-            .dump());
+        key, nlohmann::json{{"model", modelDir.string()},
+                            {"video", videoPath.string()},
+                            {"caption", caption},
+                            {"edit", edit},
+                            {"steps", req.steps},
+                            {"guidance", req.guidance.value_or(pipeline.defaultGuidance())},
+                            {"inversion_guidance", req.inversionGuidance},
+                            {"device", device.describe()}}
+                 .dump());
     req.checkpoints = session::storeCheckpoints(experiments, probeRow.id);
 #endif
 
@@ -297,6 +296,7 @@ VideoProbe probeVideo(Env& env,
     nlohmann::ordered_json j;
     j["model"] = modelDir.string();
     j["toy_world"] = toyWorld;
+    j["family"] = familyName(pipeline.family());
     j["video"] = videoPath.string();
     j["caption"] = caption;
     j["edit"] = edit;
@@ -307,7 +307,7 @@ VideoProbe probeVideo(Env& env,
     j["only_end_zero"] = req.grid.onlyEndZero;
     j["max_batch"] = req.maxBatch;
     j["inversion_guidance"] = req.inversionGuidance;
-    j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
+    j["guidance"] = req.guidance.value_or(pipeline.defaultGuidance());
     j["latents"] = "VAE posterior mean x scaling factor";
     j["boundary_rule"] = "c' at every step whose timestep t has tau_end <= t <= tau_start";
     const auto& plan = result.plan;
@@ -582,7 +582,7 @@ int run(const ParsedArgs& args) {
             {},
             {},
             {},
-            std::nullopt,
+            nullptr,
             false,
             std::nullopt,
             {}
@@ -641,10 +641,9 @@ int run(const ParsedArgs& args) {
     env.job = commandJob(args);
     const Stopwatch total;
     env.modelDir = modelFromArgs(args);
-    env.pipeline =
-        forOption("model", env.modelDir.string(), [&] {
-            return pipelines::ModelScopePipeline::load(env.modelDir, env.device, "", env.job);
-        }).value();
+    env.pipeline = forOption("model", env.modelDir.string(), [&] {
+                       return pipelines::loadPipeline(env.modelDir, env.device, "", env.job);
+                   }).value();
     env.toyWorld = isToyWorldModel(env.modelDir);
     if (autoBatch)
         req.maxBatch = env.device.device.is_cuda() ? 16 : 4;
@@ -676,7 +675,7 @@ int run(const ParsedArgs& args) {
         j["model"] = env.modelDir.string();
         j["steps"] = req.steps;
         j["interval"] = req.grid.interval;
-        j["guidance"] = req.guidance.value_or(pipelines::GenerateRequest{}.guidance);
+        j["guidance"] = req.guidance.value_or(env.pipeline->defaultGuidance());
         j["inversion_guidance"] = req.inversionGuidance;
         j["only_end_zero"] = req.grid.onlyEndZero;
 #ifdef MP_HAVE_STORE
@@ -1069,7 +1068,9 @@ Command benchMergeCommand() {
 
 Command probeCommand() {
     std::vector<OptionSpec> options = {
-        {"model", "DIR", "a TextToVideoSDPipeline folder; default: the embedded toy world's model"},
+        {"model", "DIR",
+         "a ModelScope (TextToVideoSDPipeline) or Latte (LattePipeline) folder; default: the "
+         "embedded toy world's model"},
         {"video", "V", "the reference video (file or frame folder)"},
         {"caption", "TEXT", "the video's caption c"},
         {"edit", "TEXT", "the edited caption c' (subject changed, motion kept)"},
@@ -1079,7 +1080,7 @@ Command probeCommand() {
         {"steps", "K", "DDIM steps of the inversion and of every resampling", false, "50"},
         {"interval", "I", "grid interval over the 1000 training timesteps", false, "100"},
         {"only-end-zero", "", "only the pairs with τ_end = 0 (the trade-off curve)"},
-        {"guidance", "G", "resampling guidance (default: the pipeline's, 9)"},
+        {"guidance", "G", "resampling guidance (default: the family's, ModelScope 9, Latte 7.5)"},
         {"inversion-guidance", "G", "inversion guidance (1: none)", false, "1"},
         {"negative", "TEXT", "negative prompt of the resampling (default: \"\")"},
         {"scorer", "DIR",

@@ -7,7 +7,7 @@
 #include "io/resources.h"
 #include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "probe/plan.h"
 #include "probe/probe.h"
 #include "runtime/device.h"
@@ -146,7 +146,7 @@ ProbeCell cellOf(const session::RunReport& r) {
 // job on the same folder.
 struct EngineWorker::Loaded {
     std::filesystem::path dir;
-    std::optional<pipelines::ModelScopePipeline> pipeline;
+    std::unique_ptr<pipelines::Pipeline> pipeline;
     std::optional<metrics::ClipScorer> scorer;
     std::filesystem::path scorerDir;  // empty: none
     bool toyWorld = false;
@@ -164,7 +164,7 @@ EngineWorker::Loaded& EngineWorker::ensureLoaded(const QString& folder,
         m_loaded.reset();  // the old model's memory goes before the new one loads
         auto loaded = std::make_unique<Loaded>();
         loaded->dir = dir;
-        loaded->pipeline.emplace(pipelines::ModelScopePipeline::load(dir, device, "", job).value());
+        loaded->pipeline = pipelines::loadPipeline(dir, device, "", job).value();
         loaded->toyWorld = isToyWorldModel(dir);
         m_loaded = std::move(loaded);
     }
@@ -330,7 +330,7 @@ void EngineWorker::runCustomize(JobId id,
 #else
         auto& pipeline = *ensureLoaded(settings.modelDir, job).pipeline;
         struct Detach {  // the cached pipeline goes back to its own weights however this ends
-            pipelines::ModelScopePipeline& p;
+            pipelines::Pipeline& p;
             ~Detach() { p.detachLora(); }
         } detach{pipeline};
         const auto reference = video::decodeVideo(toPath(settings.video),

@@ -22,6 +22,9 @@ struct LoraAdapter::Layer {
     std::string name;
     nn::LinearImpl* linear = nullptr;
     nn::AdaptableLinearImpl* adaptable = nullptr;  // null: merged application only
+    // The layer stays alive while the adapter does: its destructor writes the original weight
+    // back, and the model holding the layer may go first (a pipeline's members end in any order).
+    std::shared_ptr<torch::nn::Module> keepAlive;
     at::Tensor original;  // the layer's own weight tensor, put back on destruction
     at::Tensor merged;    // inference: W + s·(α/r)·B·A, updated in place
     at::Tensor a, b;      // LoRA: (r, in), (out, r), trainable
@@ -170,6 +173,7 @@ LoraAdapter LoraAdapter::inject(torch::nn::Module& model, const LoraOptions& o) 
         auto layer = std::make_unique<Layer>();
         layer->name = name;
         layer->linear = linear;
+        layer->keepAlive = linear->shared_from_this();
         layer->adaptable = dynamic_cast<nn::AdaptableLinearImpl*>(linear);
         layer->original = linear->weight;
         const auto out = linear->weight.size(0), in = linear->weight.size(1);
@@ -291,6 +295,7 @@ LoraAdapter LoraAdapter::load(torch::nn::Module& model,
         auto layer = std::make_unique<Layer>();
         layer->name = name;
         layer->linear = it->second;
+        layer->keepAlive = it->second->shared_from_this();
         layer->adaptable = dynamic_cast<nn::AdaptableLinearImpl*>(it->second);
         layer->original = w;
         return layer;

@@ -46,9 +46,9 @@ LatteConfig LatteConfig::fromFile(const std::filesystem::path& path) {
     json.checkRange("caption_channels", c.captionChannels, 1, 65536);
     json.checkRange("video_length", c.videoLength, 1, 4096);
     if (c.crossAttentionDim != c.innerDim())
-        json.fail("cross_attention_dim",
-                  "must equal num_attention_heads × attention_head_dim (" +
-                      std::to_string(c.innerDim()) + "): the caption is projected to that width");
+        json.fail("cross_attention_dim", "must equal num_attention_heads × attention_head_dim (" +
+                                             std::to_string(c.innerDim()) +
+                                             "): the caption is projected to that width");
     if (c.normType != "ada_norm_single")
         json.fail("norm_type", "expected 'ada_norm_single' (Latte's), got '" + c.normType + "'");
     if (c.activationFn != "gelu-approximate" && c.activationFn != "gelu")
@@ -66,8 +66,8 @@ std::string LatteConfig::toString() const {
     std::ostringstream s;
     s << "Latte: " << numLayers << " × (spatial, temporal) blocks, width " << innerDim() << " ("
       << numAttentionHeads << " heads of " << attentionHeadDim << "), patch " << patchSize
-      << ", in " << inChannels << " out " << outChannels << ", caption " << captionChannels
-      << ", " << videoLength << " frames";
+      << ", in " << inChannels << " out " << outChannels << ", caption " << captionChannels << ", "
+      << videoLength << " frames";
     return s.str();
 }
 
@@ -92,10 +92,10 @@ at::Tensor sincos2d(std::int64_t dim,
                     double interpolationScale) {
     // float32 coordinates, as diffusers makes them: index / (n / base_size) / scale.
     const auto f32 = at::TensorOptions().dtype(at::kFloat);
-    const auto rows = at::arange(h, f32) / (static_cast<double>(h) / static_cast<double>(baseSize)) /
-                      interpolationScale;
-    const auto cols = at::arange(w, f32) / (static_cast<double>(w) / static_cast<double>(baseSize)) /
-                      interpolationScale;
+    const auto rows = at::arange(h, f32) /
+                      (static_cast<double>(h) / static_cast<double>(baseSize)) / interpolationScale;
+    const auto cols = at::arange(w, f32) /
+                      (static_cast<double>(w) / static_cast<double>(baseSize)) / interpolationScale;
     // Token n = row·w + col; the first half of the channels from the column.
     const auto colOf = cols.unsqueeze(0).expand({h, w}).reshape({-1});
     const auto rowOf = rows.unsqueeze(1).expand({h, w}).reshape({-1});
@@ -105,8 +105,8 @@ at::Tensor sincos2d(std::int64_t dim,
 // ---- embeddings -----------------------------------------------------------------------------
 
 LattePatchEmbedImpl::LattePatchEmbedImpl(const LatteConfig& c) : m_config(c) {
-    proj = register_module("proj", nn::Conv2d(c.inChannels, c.innerDim(), c.patchSize,
-                                              c.patchSize, 0, true));
+    proj = register_module(
+        "proj", nn::Conv2d(c.inChannels, c.innerDim(), c.patchSize, c.patchSize, 0, true));
 }
 
 at::Tensor LattePatchEmbedImpl::table(std::int64_t h, std::int64_t w, c10::Device device) {
@@ -182,10 +182,9 @@ LatteBlockImpl::LatteBlockImpl(const LatteConfig& c, bool crossAttention) : m_ep
         a.crossAttentionDim = c.crossAttentionDim;
         attn2 = register_module("attn2", nn::Attention(a));
     }
-    ff = register_module("ff", nn::FeedForward(D,
-                                               c.activationFn == "gelu"
-                                                   ? nn::FeedForwardKind::Gelu
-                                                   : nn::FeedForwardKind::GeluTanh));
+    ff = register_module(
+        "ff", nn::FeedForward(D, c.activationFn == "gelu" ? nn::FeedForwardKind::Gelu
+                                                          : nn::FeedForwardKind::GeluTanh));
     scale_shift_table = register_parameter("scale_shift_table", at::empty({6, D}));
     if (nn::initialisesWeights()) {
         at::NoGradGuard noGrad;
@@ -202,7 +201,8 @@ at::Tensor LatteBlockImpl::norm(const nn::LayerNorm& module, const at::Tensor& x
 at::Tensor LatteBlockImpl::forward(const at::Tensor& x,
                                    const at::Tensor& modulation,
                                    const std::optional<at::Tensor>& context,
-                                   std::int64_t contextRepeat) {
+                                   std::int64_t contextRepeat,
+                                   const std::optional<at::Tensor>& contextMask) {
     const auto N = x.size(0);
     // (N, 6, D) → shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp, each (N, 1, D).
     const auto m = (scale_shift_table.unsqueeze(0) + modulation.reshape({N, 6, -1})).chunk(6, 1);
@@ -212,7 +212,7 @@ at::Tensor LatteBlockImpl::forward(const at::Tensor& x,
         if (!context)
             throw EngineError(ErrorCode::InvalidArgument,
                               "Latte: a spatial block needs the caption states");
-        out = attn2->forward(out, context, contextRepeat) + out;
+        out = attn2->forward(out, context, contextRepeat, contextMask) + out;
     }
     return m[5] * ff(norm(norm2, out) * (1 + m[4]) + m[3]) + out;
 }
@@ -249,7 +249,8 @@ LatteTransformer3DModelImpl::LatteTransformer3DModelImpl(const LatteConfig& c) :
 at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
                                                 const at::Tensor& timesteps,
                                                 const at::Tensor& captionStates,
-                                                bool temporalAttention) {
+                                                bool temporalAttention,
+                                                const std::optional<at::Tensor>& captionMask) {
     const auto& c = m_config;
     if (sample.dim() != 5 || sample.size(1) != c.inChannels)
         throw EngineError(ErrorCode::InvalidArgument,
@@ -262,25 +263,35 @@ at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
                           "Latte: latent size " + std::to_string(H) + "×" + std::to_string(W) +
                               " is not a multiple of the patch size " + std::to_string(p));
     if (temporalAttention && F != 1 && F != c.videoLength)
-        throw EngineError(ErrorCode::InvalidArgument,
-                          "Latte: " + std::to_string(F) + " frames, but this model's temporal "
-                          "position table holds video_length " + std::to_string(c.videoLength) +
-                          " (1 frame also works)");
+        throw EngineError(ErrorCode::InvalidArgument, "Latte: " + std::to_string(F) +
+                                                          " frames, but this model's temporal "
+                                                          "position table holds video_length " +
+                                                          std::to_string(c.videoLength) +
+                                                          " (1 frame also works)");
     if (captionStates.dim() != 3 || captionStates.size(0) != B ||
         captionStates.size(2) != c.captionChannels)
         throw EngineError(ErrorCode::InvalidArgument,
                           "Latte: expected caption states (" + std::to_string(B) + ", tokens, " +
                               std::to_string(c.captionChannels) + "), got " +
                               str::shape(captionStates.sizes().vec()));
+    if (captionMask && (captionMask->dim() != 2 || captionMask->size(0) != B ||
+                        captionMask->size(1) != captionStates.size(1)))
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "Latte: expected a caption mask (" + std::to_string(B) + ", " +
+                              std::to_string(captionStates.size(1)) + "), got " +
+                              str::shape(captionMask->sizes().vec()));
     const auto device = proj_out->weight.device();
     const auto dtype = proj_out->weight.scalar_type();
+    std::optional<at::Tensor> mask;
+    if (captionMask)
+        mask = captionMask->to(device, at::kBool);
     auto t = timesteps.to(device);
     if (t.dim() == 0 || t.numel() == 1)
         t = t.reshape({1}).expand({B});
     if (t.numel() != B)
-        throw EngineError(ErrorCode::InvalidArgument,
-                          "Latte: " + std::to_string(t.numel()) + " timesteps for a batch of " +
-                              std::to_string(B));
+        throw EngineError(ErrorCode::InvalidArgument, "Latte: " + std::to_string(t.numel()) +
+                                                          " timesteps for a batch of " +
+                                                          std::to_string(B));
 
     const auto h = H / p, w = W / p, patches = h * w;
     const auto frames = sample.to(device, dtype).permute({0, 2, 1, 3, 4}).reshape({B * F, C, H, W});
@@ -302,12 +313,12 @@ at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
         auto spatial = m_spatial[i];
         if (checkpointing)
             x = nn::checkpoint(
-                [spatial, F](const std::vector<at::Tensor>& in) mutable {
-                    return spatial->forward(in[0], in[1], in[2], F);
+                [spatial, F, mask](const std::vector<at::Tensor>& in) mutable {
+                    return spatial->forward(in[0], in[1], in[2], F, mask);
                 },
                 {x, spatialMod, caption});
         else
-            x = spatial->forward(x, spatialMod, caption, F);
+            x = spatial->forward(x, spatialMod, caption, F, mask);
         if (!temporalAttention)
             continue;
         x = toTemporal(x);
@@ -329,14 +340,15 @@ at::Tensor LatteTransformer3DModelImpl::forward(const at::Tensor& sample,
         x = toSpatial(x);
     }
 
-    const auto ss = (scale_shift_table.unsqueeze(0) +
-                     embedded.repeat_interleave(F, 0).unsqueeze(1))
+    const auto ss = (scale_shift_table.unsqueeze(0) + embedded.repeat_interleave(F, 0).unsqueeze(1))
                         .chunk(2, 1);  // shift, scale: (B·F, 1, D)
     x = at::layer_norm(x, {D}, {}, {}, 1e-6) * (1 + ss[1]) + ss[0];
     x = proj_out(x);  // (B·F, patches, p·p·C_out)
     const auto Cout = c.outChannels;
     // nhwpqc → nchpwq, then frames back beside the batch: (B, C_out, F, H, W).
-    x = x.reshape({B * F, h, w, p, p, Cout}).permute({0, 5, 1, 3, 2, 4}).reshape({B, F, Cout, H, W});
+    x = x.reshape({B * F, h, w, p, p, Cout})
+            .permute({0, 5, 1, 3, 2, 4})
+            .reshape({B, F, Cout, H, W});
     return x.permute({0, 2, 1, 3, 4}).contiguous();
 }
 

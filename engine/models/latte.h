@@ -125,7 +125,8 @@ public:
     at::Tensor forward(const at::Tensor& x,
                        const at::Tensor& modulation,
                        const std::optional<at::Tensor>& context = std::nullopt,
-                       std::int64_t contextRepeat = 1);
+                       std::int64_t contextRepeat = 1,
+                       const std::optional<at::Tensor>& contextMask = std::nullopt);
     nn::LayerNorm norm1{nullptr}, norm2{nullptr};  // only with elementwise-affine norms
     nn::Attention attn1{nullptr}, attn2{nullptr};
     nn::FeedForward ff{nullptr};
@@ -144,10 +145,14 @@ public:
     // caption_channels) (T5's last hidden state). Returns (B, out_channels, F, H, W): noise in the
     // first C channels, the learned variance in the rest. F must be the config's video_length or
     // 1 (the temporal table is fixed to video_length); H and W multiples of the patch size.
+    // `captionMask` (B, L), true for the caption's tokens, leaves padding out of the
+    // cross-attention (diffusers' pipeline cuts each caption to its tokens instead; batched
+    // captions of different lengths need the mask to give the same result).
     at::Tensor forward(const at::Tensor& sample,
                        const at::Tensor& timesteps,
                        const at::Tensor& captionStates,
-                       bool temporalAttention = true);
+                       bool temporalAttention = true,
+                       const std::optional<at::Tensor>& captionMask = std::nullopt);
     const LatteConfig& config() const { return m_config; }
     void setGradientCheckpointing(bool on) { m_checkpointing = on; }
 

@@ -26,14 +26,20 @@ AttentionImpl::AttentionImpl(const AttentionOptions& o) : m_heads(o.heads) {
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x,
                                   const std::optional<at::Tensor>& context,
-                                  std::int64_t contextRepeat) {
+                                  std::int64_t contextRepeat,
+                                  const std::optional<at::Tensor>& keyMask) {
     const auto& kv = context ? *context : x;
     auto k = to_k(kv), v = to_v(kv);
+    std::optional<at::Tensor> mask;
+    if (keyMask)  // (N', Lk) → (N', 1, 1, Lk), broadcast over heads and queries
+        mask = keyMask->to(at::kBool).view({keyMask->size(0), 1, 1, keyMask->size(1)});
     if (contextRepeat > 1) {
         k = nn::repeatRows(k, contextRepeat);
         v = nn::repeatRows(v, contextRepeat);
+        if (mask)
+            mask = nn::repeatRows(*mask, contextRepeat);
     }
-    return m_out(nn::multiHeadAttention(to_q(x), k, v, static_cast<int>(m_heads)));
+    return m_out(nn::multiHeadAttention(to_q(x), k, v, static_cast<int>(m_heads), false, mask));
 }
 
 at::Tensor AttentionImpl::forwardSpatial(const at::Tensor& x) {

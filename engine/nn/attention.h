@@ -31,10 +31,12 @@ public:
     // x (N, Lq, queryDim); context (N', Lk, crossDim) or none for self-attention. With
     // `contextRepeat` > 1 the context holds one row per group of that many queries: keys and
     // values are projected once per row and repeated (what diffusers gets by repeat_interleave
-    // before the projection, at a fraction of the cost).
+    // before the projection, at a fraction of the cost). `keyMask` (N', Lk) bool, true = attend:
+    // the context's padding left out (one row per context row, repeated like the context).
     at::Tensor forward(const at::Tensor& x,
                        const std::optional<at::Tensor>& context = std::nullopt,
-                       std::int64_t contextRepeat = 1);
+                       std::int64_t contextRepeat = 1,
+                       const std::optional<at::Tensor>& keyMask = std::nullopt);
     // The VAE's spatial self-attention: (B, C, H, W) in and out, group_norm first, residual added.
     at::Tensor forwardSpatial(const at::Tensor& x);
 

@@ -2,8 +2,12 @@
 // every family; pipelines/components.h declares registerBuiltinComponents().
 
 #include "core/error.h"
+#include "io/config.h"
+#include "io/snapshot.h"
 #include "models/clip/clip_model.h"
 #include "models/clip/clip_text.h"
+#include "models/latte.h"
+#include "models/t5/t5_encoder.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
 #include "pipelines/components.h"
@@ -17,14 +21,34 @@ namespace mp {
 
 namespace {
 
+// The `_class_name` (diffusers) or `model_type` (transformers) of a component's config.json.
+std::string componentClass(const ComponentCall& call, const char* component, const char* key) {
+    const auto dir = componentFolder(call.modelDir, component);
+    return JsonConfig::load(dir / "config.json").getString(key, "");
+}
+
+std::optional<at::Tensor> optionalInput(const ComponentCall& call, const char* name) {
+    if (auto it = call.inputs.find(name); it != call.inputs.end())
+        return it->second;
+    return std::nullopt;
+}
+
+TensorMap runT5Encoder(const ComponentCall& call) {
+    auto model = models::loadT5EncoderModel(call.modelDir, {}, call.device);
+    model->to(call.device.device, call.device.dtype);
+    torch::NoGradGuard noGrad;
+    return {{"last_hidden_state",
+             model->forward(call.inputs.at("input_ids"), optionalInput(call, "attention_mask"))}};
+}
+
 TensorMap runTextEncoder(const ComponentCall& call) {
+    if (componentClass(call, "text_encoder", "model_type") == "t5")
+        return runT5Encoder(call);
     auto model = models::loadClipTextModel(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
-    std::optional<at::Tensor> mask;
-    if (auto it = call.inputs.find("attention_mask"); it != call.inputs.end())
-        mask = it->second;
-    const auto out = model->forward(call.inputs.at("input_ids"), mask);
+    const auto out =
+        model->forward(call.inputs.at("input_ids"), optionalInput(call, "attention_mask"));
     TensorMap result{{"last_hidden_state", out.lastHiddenState}, {"pooler_output", out.pooled}};
     if (out.textEmbeds.defined())
         result["text_embeds"] = out.textEmbeds;
@@ -37,6 +61,20 @@ TensorMap runUNet(const ComponentCall& call) {
     torch::NoGradGuard noGrad;
     return {{"sample", model->forward(call.inputs.at("sample"), call.inputs.at("timestep"),
                                       call.inputs.at("encoder_hidden_states"))}};
+}
+
+TensorMap runTransformer(const ComponentCall& call) {
+    const auto className = componentClass(call, "transformer", "_class_name");
+    if (className != "LatteTransformer3DModel")
+        throw EngineError(ErrorCode::Unsupported,
+                          "transformer/config.json: _class_name '" + className +
+                              "' is not a transformer this build runs (LatteTransformer3DModel)");
+    auto model = models::loadLatteTransformer(call.modelDir, {}, call.device);
+    model->to(call.device.device, call.device.dtype);
+    torch::NoGradGuard noGrad;
+    return {{"sample", model->forward(call.inputs.at("hidden_states"), call.inputs.at("timestep"),
+                                      call.inputs.at("encoder_hidden_states"), true,
+                                      optionalInput(call, "encoder_attention_mask"))}};
 }
 
 models::AutoencoderKL loadVae(const ComponentCall& call) {
@@ -83,7 +121,8 @@ void registerBuiltinComponents() {
     std::call_once(once, [] {
         registerComponent({"text-encoder",
                            "CLIPTextModel(WithProjection): last_hidden_state, pooler_output "
-                           "(and text_embeds with a projection)",
+                           "(and text_embeds with a projection); T5EncoderModel (config "
+                           "model_type t5): last_hidden_state",
                            {"input_ids"},
                            {"attention_mask"},
                            {"last_hidden_state", "pooler_output"},
@@ -95,6 +134,14 @@ void registerBuiltinComponents() {
                            {},
                            {"sample"},
                            runUNet});
+        registerComponent({"transformer",
+                           "LatteTransformer3DModel: hidden_states (B,C,F,H,W), timestep (B,), "
+                           "encoder_hidden_states (B,L,D) [, encoder_attention_mask (B,L), 1 = "
+                           "attend] -> sample (B,2C,F,H,W)",
+                           {"hidden_states", "timestep", "encoder_hidden_states"},
+                           {"encoder_attention_mask"},
+                           {"sample"},
+                           runTransformer});
         registerComponent({"vae-encode",
                            "AutoencoderKL encoder: sample (B,3,H,W) or (B,3,F,H,W) in [-1,1] -> "
                            "latent_mean, latent_logvar (unscaled)",

@@ -1,31 +1,18 @@
 #include "pipelines/modelscope.h"
 
 #include "adapters/lora.h"
-#include "core/stopwatch.h"
-#include "core/strings.h"
 #include "io/config.h"
 #include "io/snapshot.h"
+#include "pipelines/family_parts.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace mp::pipelines {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-template <class Fn>
-auto loading(const char* component, Fn&& fn) {
-    try {
-        return fn();
-    } catch (const EngineError& e) {
-        throw EngineError(e.code(), std::string(component) + ": " + e.what());
-    }
-}
-
-}  // namespace
+using parts::loading;
 
 Result<ModelScopePipeline> ModelScopePipeline::load(const fs::path& dir,
                                                     const DeviceChoice& device,
@@ -68,17 +55,10 @@ ModelScopePipeline ModelScopePipeline::loadImpl(const fs::path& dir,
     p.m_unet = loading("unet", [&] { return models::loadUNet3D(dir, variant, device); });
     job.report("load", 3, kSteps);
     p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir, variant, device); });
-    if (p.m_textEncoder->config().hiddenSize != p.m_unet->config().crossAttentionDim)
-        throw EngineError(ErrorCode::Config,
-                          "text_encoder hidden_size " +
-                              std::to_string(p.m_textEncoder->config().hiddenSize) +
-                              " does not match unet cross_attention_dim " +
-                              std::to_string(p.m_unet->config().crossAttentionDim));
-    if (p.m_vae->config().latentChannels != p.m_unet->config().inChannels)
-        throw EngineError(ErrorCode::Config, "vae latent_channels " +
-                                                 std::to_string(p.m_vae->config().latentChannels) +
-                                                 " does not match unet in_channels " +
-                                                 std::to_string(p.m_unet->config().inChannels));
+    parts::requireMatch("text_encoder hidden_size", p.m_textEncoder->config().hiddenSize,
+                        "unet cross_attention_dim", p.m_unet->config().crossAttentionDim);
+    parts::requireMatch("vae latent_channels", p.m_vae->config().latentChannels, "unet in_channels",
+                        p.m_unet->config().inChannels);
     for (const auto& k : p.m_unet->config().unknownKeys)
         p.m_notes.push_back("unet/config.json: key '" + k + "' is not used");
     for (const auto& k : p.m_vae->config().unknownKeys)
@@ -130,6 +110,9 @@ sampling::ModelFn unetFn(const models::UNet3DConditionModel& unet,
     auto forward = models::graphedForward(unet, cudaGraphs);
     return [forward, dtype, lora = std::move(adapter)](const sampling::ModelInput& in) mutable {
         torch::NoGradGuard noGrad;
+        if (in.contextMask.defined())
+            throw EngineError(ErrorCode::Internal,
+                              "UNet3D: prompts of different lengths cannot be batched");
         // Before the first forward too, so a CUDA graph captures the LoRA's weight buffers.
         if (lora && lora->scale() != in.adapterScale)
             lora->apply(in.adapterScale);
@@ -148,111 +131,29 @@ sampling::ModelFn ModelScopePipeline::eagerModelFn() const {
     return unetFn(m_unet, m_device.dtype, false, m_lora);
 }
 
-void ModelScopePipeline::attachLora(const std::filesystem::path& file) {
-    m_lora.reset();  // puts the UNet's own weights back first
-    m_lora = std::make_shared<adapters::LoraAdapter>(adapters::LoraAdapter::load(*m_unet, file));
+at::Tensor ModelScopePipeline::trainingForward(const at::Tensor& noisy,
+                                               const at::Tensor& timesteps,
+                                               const at::Tensor& context) const {
+    const auto dtype = m_device.dtype;
+    auto unet = m_unet;
+    return unet->forward(noisy.to(dtype), timesteps, context.to(dtype)).to(at::kFloat);
 }
 
-at::Tensor ModelScopePipeline::initialNoise(std::uint64_t seed,
-                                            int batch,
-                                            int frames,
-                                            std::int64_t height,
-                                            std::int64_t width) const {
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-    return at::randn({batch, latentChannels(), frames, height / vaeFactor(), width / vaeFactor()},
-                     generator, at::TensorOptions().dtype(at::kFloat));
+void ModelScopePipeline::setGradientCheckpointing(bool on) const {
+    auto unet = m_unet;
+    unet->setGradientCheckpointing(on);
+}
+
+std::string ModelScopePipeline::describeDenoiser() const {
+    return m_unet->config().toString();
 }
 
 at::Tensor ModelScopePipeline::decode(const at::Tensor& latents, std::int64_t frameBatch) const {
-    torch::NoGradGuard noGrad;
-    // diffusers multiplies by 1/scaling_factor (a float32 scalar), not divides.
-    const auto z = latents.to(m_device.device, at::kFloat) * (1.0 / m_vae->config().scalingFactor);
-    auto vae = m_vae;
-    auto video = vae->decode(z.to(m_device.dtype), frameBatch).to(at::kFloat);
-    return (video / 2 + 0.5).clamp(0, 1);
+    return parts::decodeFrames(m_vae, m_device, latents, frameBatch);
 }
 
 at::Tensor ModelScopePipeline::encodeVideo(const at::Tensor& video, std::int64_t frameBatch) const {
-    torch::NoGradGuard noGrad;
-    auto vae = m_vae;
-    auto dist = vae->encode(video.to(m_device.device, m_device.dtype), frameBatch);
-    return dist.mean.to(at::kFloat) * m_vae->config().scalingFactor;
-}
-
-Result<GenerateResult> generate(const ModelScopePipeline& pipeline,
-                                const GenerateRequest& request,
-                                const JobContext& context) {
-    return capture([&] {
-        const auto size = pipeline.defaultSize();
-        const int frames = request.frames > 0 ? request.frames : pipeline.defaultFrames();
-        const auto height = request.height > 0 ? request.height : size;
-        const auto width = request.width > 0 ? request.width : size;
-        const auto f = pipeline.vaeFactor();
-        if (height % f != 0 || width % f != 0)
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "height and width must be multiples of " + std::to_string(f) +
-                                  ", got " + std::to_string(height) + "×" + std::to_string(width));
-        if (frames < 1 || frames > 1024)
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "frames must be between 1 and 1024, got " + std::to_string(frames));
-        GenerateResult result;
-        Stopwatch watch;
-        const auto condition = during("encoding the prompt", [&] {
-            return pipeline.encodePrompt(request.prompt, request.negativePrompt);
-        });
-        result.encodeMs = watch.milliseconds();
-
-        sampling::DenoiseRequest d;
-        d.numSteps = request.steps;
-        const auto latentShape =
-            str::shape({1, pipeline.latentChannels(), frames, height / f, width / f});
-        d.latents = request.initialLatents.defined()
-                        ? request.initialLatents
-                        : during("drawing the initial noise " + latentShape + " float32", [&] {
-                              return pipeline.initialNoise(request.seed, 1, frames, height, width);
-                          });
-        const std::vector<std::int64_t> expected{d.latents.size(0), pipeline.latentChannels(),
-                                                 frames, height / f, width / f};
-        if (request.initialLatents.defined() &&
-            (d.latents.dim() != 5 || d.latents.size(1) != expected[1]))
-            throw EngineError(
-                ErrorCode::InvalidArgument,
-                "initial latents must be (B, " + std::to_string(expected[1]) + ", F, h, w)");
-        d.latents = d.latents.to(pipeline.device().device, at::kFloat);
-        d.conditions = {condition};
-        d.guidance.scale = request.guidance;
-        d.eta = request.eta;
-        d.seed = request.seed;
-        d.adapterSchedule = request.adapterSchedule;
-        // The LoRA comes off when the denoising ends, however it ends.
-        struct LoraOff {
-            std::shared_ptr<adapters::LoraAdapter> lora;
-            ~LoraOff() {
-                if (lora) {
-                    torch::NoGradGuard noGrad;
-                    lora->apply(0.0);
-                }
-            }
-        } loraOff{request.adapter ? request.adapter : pipeline.lora()};
-        watch.restart();
-        auto denoised =
-            sampling::denoise(pipeline.scheduler(), pipeline.modelFn(loraOff.lora), d, context)
-                .value();
-        result.latents = denoised.latents;
-        result.timesteps = denoised.timesteps;
-        result.denoiseMs = watch.milliseconds();
-        if (request.decode) {
-            context.report("decode", 0, 1);
-            watch.restart();
-            result.video = during(
-                "decoding " + std::to_string(frames) + " frames of " + std::to_string(height) +
-                    "×" + std::to_string(width),
-                [&] { return pipeline.decode(result.latents, request.decodeFrameBatch).cpu(); });
-            result.decodeMs = watch.milliseconds();
-            context.report("decode", 1, 1);
-        }
-        return result;
-    });
+    return parts::encodeFrames(m_vae, m_device, video, frameBatch);
 }
 
 }  // namespace mp::pipelines

@@ -1,7 +1,7 @@
 #include "probe/probe.h"
 
 #include "core/stopwatch.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 
 #include <ATen/ATen.h>
 
@@ -219,7 +219,7 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
     });
 }
 
-ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline) {
+ProbeModel probeModelOf(const pipelines::Pipeline& pipeline) {
     ProbeModel m;
     m.scheduler = &pipeline.scheduler();
     m.model = pipeline.eagerModelFn();  // the batch changes with the branches at each depth
@@ -227,7 +227,7 @@ ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline) {
                                  const std::optional<std::string>& negative) {
         return pipeline.encodePrompt(prompt, negative);
     };
-    m.defaultGuidance = pipelines::GenerateRequest{}.guidance;
+    m.defaultGuidance = pipeline.defaultGuidance();
     return m;
 }
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 namespace mp::pipelines {
-class ModelScopePipeline;
+class Pipeline;
 }
 
 namespace mp::probe {
@@ -40,9 +40,9 @@ struct ProbeModel {
     double defaultGuidance = 9.0;
 };
 
-// A ModelScope pipeline (and the toy model, which is one) as the probe sees it; the pipeline
+// A pipeline of any family (the toy model is a ModelScope one) as the probe sees it; the pipeline
 // must outlive the result.
-ProbeModel probeModelOf(const pipelines::ModelScopePipeline& pipeline);
+ProbeModel probeModelOf(const pipelines::Pipeline& pipeline);
 
 // Where a probe keeps what it has finished, so that a rerun after a kill computes no finished
 // branch again (the CLI backs it with the experiment store). Names: "inverted" (x̂_T), "trunk"

@@ -22,25 +22,61 @@ at::Tensor conditionRow(const at::Tensor& embeddings, std::int64_t b) {
     return embeddings.size(0) == 1 ? embeddings[0] : embeddings[b];
 }
 
-// The (B, L, D) context for one step: every item's chosen condition (positive or negative).
-at::Tensor assembleContext(const std::vector<Conditioning>& conditions,
-                           const std::vector<int>& itemIndex,
-                           bool negative) {
+// Row b of a condition, padded with zeros to `length` tokens.
+at::Tensor paddedRow(const at::Tensor& embeddings, std::int64_t b, std::int64_t length) {
+    const auto row = conditionRow(embeddings, b);
+    const auto missing = length - row.size(0);
+    return missing == 0 ? row : at::cat({row, at::zeros({missing, row.size(1)}, row.options())});
+}
+
+struct StepContext {
+    at::Tensor context;  // (N, L, D)
+    at::Tensor mask;     // (N, L) bool, when the items' lengths differ
+};
+
+// The context for one step: every item's chosen condition, the negative ones first when `cfg`
+// ([unconditional; conditional], as diffusers concatenates them).
+StepContext assembleContext(const std::vector<Conditioning>& conditions,
+                            const std::vector<int>& itemIndex,
+                            bool cfg) {
     const auto B = static_cast<std::int64_t>(itemIndex.size());
-    auto pick = [&](int idx) -> const at::Tensor& {
+    auto pick = [&](int idx, bool negative) -> const at::Tensor& {
         return negative ? conditions[static_cast<std::size_t>(idx)].negativeEmbeddings
                         : conditions[static_cast<std::size_t>(idx)].embeddings;
     };
-    const bool uniform =
-        std::all_of(itemIndex.begin(), itemIndex.end(), [&](int i) { return i == itemIndex[0]; });
-    if (uniform) {
-        const auto& e = pick(itemIndex[0]);
-        return e.size(0) == B ? e : e.expand({B, e.size(1), e.size(2)});
+    std::int64_t longest = 0;
+    bool sameLength = true;
+    for (const int i : itemIndex) {
+        const auto L = pick(i, false).size(1);
+        sameLength = sameLength && (longest == 0 || L == longest);
+        longest = std::max(longest, L);
     }
-    std::vector<at::Tensor> rows;
-    for (std::int64_t b = 0; b < B; ++b)
-        rows.push_back(conditionRow(pick(itemIndex[static_cast<std::size_t>(b)]), b));
-    return at::stack(rows);
+    const auto side = [&](bool negative) {
+        const bool uniform = std::all_of(itemIndex.begin(), itemIndex.end(),
+                                         [&](int i) { return i == itemIndex[0]; });
+        if (uniform) {
+            const auto& e = pick(itemIndex[0], negative);
+            return e.size(0) == B ? e : e.expand({B, e.size(1), e.size(2)});
+        }
+        std::vector<at::Tensor> rows;
+        for (std::int64_t b = 0; b < B; ++b)
+            rows.push_back(
+                paddedRow(pick(itemIndex[static_cast<std::size_t>(b)], negative), b, longest));
+        return at::stack(rows);
+    };
+    StepContext out;
+    const auto positive = side(false);
+    out.context = cfg ? at::cat({side(true), positive}) : positive;
+    if (!sameLength) {
+        auto mask = at::zeros({B, longest}, at::TensorOptions().dtype(at::kBool));
+        for (std::int64_t b = 0; b < B; ++b)
+            mask[b]
+                .narrow(0, 0, pick(itemIndex[static_cast<std::size_t>(b)], false).size(1))
+                .fill_(true);
+        mask = mask.to(positive.device());
+        out.mask = cfg ? at::cat({mask, mask}) : mask;
+    }
+    return out;
 }
 
 void validate(const DenoiseRequest& r, std::size_t listSize) {
@@ -61,7 +97,7 @@ void validate(const DenoiseRequest& r, std::size_t listSize) {
     if (maxIndex >= static_cast<int>(r.conditions.size()))
         invalid("the condition schedule uses condition " + std::to_string(maxIndex) + " but only " +
                 std::to_string(r.conditions.size()) + " were given");
-    std::int64_t seqLen = -1;
+    std::int64_t channels = -1;
     for (std::size_t i = 0; i < r.conditions.size(); ++i) {
         const auto& c = r.conditions[i];
         const std::string name = "condition " + std::to_string(i);
@@ -70,9 +106,10 @@ void validate(const DenoiseRequest& r, std::size_t listSize) {
         if (c.embeddings.size(0) != 1 && c.embeddings.size(0) != B)
             invalid(name + ": embeddings batch " + std::to_string(c.embeddings.size(0)) +
                     " must be 1 or the latents' batch " + std::to_string(B));
-        if (seqLen >= 0 && (c.embeddings.size(1) != seqLen))
-            invalid(name + ": all conditions must have the same number of tokens to batch them");
-        seqLen = c.embeddings.size(1);
+        if (channels >= 0 && c.embeddings.size(2) != channels)
+            invalid(name + ": all conditions must have the same number of channels, " +
+                    std::to_string(channels) + " and " + std::to_string(c.embeddings.size(2)));
+        channels = c.embeddings.size(2);
         if (r.guidance.enabled()) {
             if (!c.negativeEmbeddings.defined())
                 invalid(name + ": guidance scale " + std::to_string(r.guidance.scale) +
@@ -138,7 +175,7 @@ DenoiseResult run(const DdimScheduler& scheduler,
 
     std::vector<int> itemIndex(static_cast<std::size_t>(B));
     std::vector<int> contextIndex;
-    at::Tensor modelContext;
+    StepContext modelContext;
     for (int i = first; i < first + count; ++i) {
         const std::int64_t t = all[static_cast<std::size_t>(i)];
         for (std::int64_t b = 0; b < B; ++b)
@@ -152,13 +189,12 @@ DenoiseResult run(const DdimScheduler& scheduler,
         in.adapterScale = r.adapterSchedule.scaleAt(t);
         // The context changes only where a schedule switches condition; reuse it otherwise.
         if (itemIndex != contextIndex) {
-            auto positive = assembleContext(r.conditions, itemIndex, false);
-            modelContext = cfg ? at::cat({assembleContext(r.conditions, itemIndex, true), positive})
-                               : positive;
+            modelContext = assembleContext(r.conditions, itemIndex, cfg);
             contextIndex = itemIndex;
         }
         in.latents = cfg ? at::cat({x, x}) : x;
-        in.context = modelContext;
+        in.context = modelContext.context;
+        in.contextMask = modelContext.mask;
         in.timesteps = at::full({in.latents.size(0)}, t,
                                 at::TensorOptions().dtype(at::kLong).device(x.device()));
         at::Tensor prediction = model(in);

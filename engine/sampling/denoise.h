@@ -25,6 +25,8 @@
 namespace mp::sampling {
 
 // One prompt, already encoded. Batch dimension 1 (broadcast to every item) or the latents' batch.
+// Conditions may differ in length (Latte cuts each caption to its tokens): a step that batches
+// items of different lengths pads them with zeros to the longest and passes a mask.
 struct Conditioning {
     at::Tensor embeddings;          // (B|1, L, D)
     at::Tensor negativeEmbeddings;  // same shape; needed when guidance is on
@@ -36,6 +38,8 @@ struct ModelInput {
     at::Tensor latents;    // (N, ...) float32
     at::Tensor timesteps;  // (N,) int64, all equal to `timestep`
     at::Tensor context;    // (N, L, D)
+    // (N, L) bool, true for real tokens; undefined when every item's condition has L tokens.
+    at::Tensor contextMask;
     std::int64_t timestep = 0;
     double adapterScale = 0.0;
 };

@@ -2,7 +2,7 @@
 
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "video/video_tensor.h"
 #ifdef MP_HAVE_VISION
 #include "vision/flow_similarity.h"
@@ -23,7 +23,7 @@ toy::Frames toyFrames(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
 
-video::DecodeOptions referenceDecodeOptions(const pipelines::ModelScopePipeline& pipeline) {
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline) {
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
     decode.select.count = pipeline.defaultFrames();
@@ -31,7 +31,7 @@ video::DecodeOptions referenceDecodeOptions(const pipelines::ModelScopePipeline&
     return decode;
 }
 
-ProbeSession::ProbeSession(const pipelines::ModelScopePipeline& pipeline,
+ProbeSession::ProbeSession(const pipelines::Pipeline& pipeline,
                            const metrics::ClipScorer* scorer,
                            bool toyWorld,
                            video::Clip original,

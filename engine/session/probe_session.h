@@ -20,7 +20,7 @@
 #include <vector>
 
 namespace mp::pipelines {
-class ModelScopePipeline;
+class Pipeline;
 }
 
 namespace mp::session {
@@ -31,7 +31,7 @@ toy::Frames toyFrames(const video::Clip& clip);
 
 // How a reference is read for `pipeline`: uniformly chosen frames, the model's frame count and
 // square size.
-video::DecodeOptions referenceDecodeOptions(const pipelines::ModelScopePipeline& pipeline);
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline);
 
 struct RunReport {
     int run = 0;       // index into the plan's runs
@@ -55,7 +55,7 @@ public:
     // `original` as referenceDecodeOptions reads it; the scorer (optional) and the pipeline must
     // outlive the session. Encodes the latents and the baselines (the original's CLIP score for
     // c′, the oracle's reading of it).
-    ProbeSession(const pipelines::ModelScopePipeline& pipeline,
+    ProbeSession(const pipelines::Pipeline& pipeline,
                  const metrics::ClipScorer* scorer,
                  bool toyWorld,
                  video::Clip original,
@@ -73,7 +73,7 @@ public:
                        const JobContext& job = {}) const;
 
 private:
-    const pipelines::ModelScopePipeline* m_pipeline;
+    const pipelines::Pipeline* m_pipeline;
     const metrics::ClipScorer* m_scorer;
     video::Clip m_original;
     std::string m_edit;

@@ -356,8 +356,7 @@ TokenizedText ClipTokenizer::encode(std::string_view text,
         maxLength = m_modelMaxLength;
     if (maxLength < 2)
         throw EngineError(ErrorCode::InvalidArgument, "tokenizer: max_length must be at least 2");
-    return frameTokens(contentIds(text), m_bosId, m_eosId, m_padId, maxLength, padToMax,
-                       truncate);
+    return frameTokens(contentIds(text), m_bosId, m_eosId, m_padId, maxLength, padToMax, truncate);
 }
 
 TokenizedText frameTokens(std::vector<std::int64_t> content,

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/module.h>
 
 #include <algorithm>
 #include <limits>
@@ -11,7 +12,7 @@
 
 namespace mp::train {
 
-Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& pipeline,
+Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
                                            const CustomizeOptions& o,
                                            const std::filesystem::path& loraFile,
                                            const JobContext& job) {
@@ -24,19 +25,22 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
                                                               std::to_string(o.tau));
         if (o.batch < 1)
             throw EngineError(ErrorCode::InvalidArgument, "customize: batch must be at least 1");
+        const auto channelDim = pipeline.latentChannelDim();
         if (!o.latents.defined() || o.latents.dim() != 5 || o.latents.size(0) != 1 ||
-            o.latents.size(1) != pipeline.latentChannels())
+            o.latents.size(channelDim) != pipeline.latentChannels())
             throw EngineError(ErrorCode::InvalidArgument,
-                              "customize: latents must be (1, " +
-                                  std::to_string(pipeline.latentChannels()) + ", F, h, w)");
+                              "customize: latents must be one video's, " +
+                                  str::shape(pipeline.latentShape(1, 16, 64, 64)) +
+                                  " for 16 frames of 64×64 (" +
+                                  std::to_string(pipeline.latentChannels()) + " channels)");
         if (scheduler.config().predictionType != sampling::PredictionType::Epsilon)
             throw EngineError(ErrorCode::Unsupported,
                               "customize: only ε-prediction models are supported so far");
-        auto unet = pipeline.unet();
+        auto& denoiser = pipeline.denoiser();
         const auto device = pipeline.device().device;
         // Frozen base: no gradient reaches it, and it is left as it was.
         std::vector<std::pair<at::Tensor, bool>> frozen;
-        for (auto& p : unet->parameters()) {
+        for (auto& p : denoiser.parameters()) {
             frozen.emplace_back(p, p.requires_grad());
             p.set_requires_grad(false);
         }
@@ -48,37 +52,39 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
             }
         } unfreeze{frozen};
         struct ModeBack {
-            models::UNet3DConditionModel unet;
+            torch::nn::Module& model;
             bool training;
-            ~ModeBack() { unet->train(training); }
-        } modeBack{unet, unet->is_training()};
-        unet->train();
+            ~ModeBack() { model.train(training); }
+        } modeBack{denoiser, denoiser.is_training()};
+        denoiser.train();
         if (o.gradientCheckpointing && o.dropout > 0)
             throw EngineError(ErrorCode::InvalidArgument,
                               "customize: gradient checkpointing recomputes each layer in the "
                               "backward, where LoRA dropout would draw other masks; use one");
         struct CheckpointingOff {
-            models::UNet3DConditionModel unet;
-            ~CheckpointingOff() { unet->setGradientCheckpointing(false); }
-        } checkpointingOff{unet};
-        unet->setGradientCheckpointing(o.gradientCheckpointing);
+            const pipelines::Pipeline& pipeline;
+            ~CheckpointingOff() { pipeline.setGradientCheckpointing(false); }
+        } checkpointingOff{pipeline};
+        pipeline.setGradientCheckpointing(o.gradientCheckpointing);
 
         adapters::LoraOptions lo;
-        lo.pattern = adapters::presetPattern(ModelFamily::ModelScope, o.preset);
+        lo.pattern = adapters::presetPattern(pipeline.family(), o.preset);
         lo.rank = o.rank;
         lo.alpha = o.alpha;
         lo.dropout = o.dropout;
         lo.seed = o.train.seed;
-        auto lora = adapters::LoraAdapter::inject(*unet, lo);
+        auto lora = adapters::LoraAdapter::inject(denoiser, lo);
         // A and B in float32 whatever the model's dtype (bf16 autocast does the rest on CUDA).
         for (auto& [name, p] : lora.parameters())
             p.set_data(p.data().to(at::kFloat));
         const auto context = pipeline.encodePrompt(o.caption, std::nullopt).embeddings.to(device);
         const auto x0 = o.latents.to(device, at::kFloat).expand({o.batch, -1, -1, -1, -1});
+        // ᾱ_t per item, broadcast over the rest of the latents' dimensions.
+        auto alphaShape = std::vector<std::int64_t>(static_cast<std::size_t>(x0.dim()), 1);
+        alphaShape[0] = -1;
         const auto alphas =
             at::tensor(scheduler.alphasCumprod(), at::kDouble).to(device, at::kFloat);
         const auto ctx = context.expand({o.batch, -1, -1});
-        const auto dtype = pipeline.device().dtype;
 
         CustomizeReport report;
         report.smallestTimestep = std::numeric_limits<int>::max();
@@ -92,11 +98,11 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
                     return;
                 // Sampling mode (no dropout) with the adapter as trained so far, gated at τ;
                 // its own progress stays out of the training's.
-                unet->eval();
+                denoiser.eval();
                 struct TrainAgain {
-                    models::UNet3DConditionModel unet;
-                    ~TrainAgain() { unet->train(); }
-                } trainAgain{unet};
+                    torch::nn::Module& model;
+                    ~TrainAgain() { model.train(); }
+                } trainAgain{denoiser};
                 auto request = o.preview;
                 request.adapter = std::shared_ptr<adapters::LoraAdapter>(
                     &lora, [](adapters::LoraAdapter*) {});  // not owned: it lives here
@@ -128,10 +134,9 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
                 std::max(report.largestTimestep, static_cast<int>(t.max().item<std::int64_t>()));
             const auto noise = at::randn(x0.sizes(), g).to(device);
             const auto td = t.to(device);
-            const auto a = alphas.index_select(0, td).view({-1, 1, 1, 1, 1});
+            const auto a = alphas.index_select(0, td).view(alphaShape);
             const auto noisy = a.sqrt() * x0 + (1 - a).sqrt() * noise;
-            const auto prediction =
-                unet->forward(noisy.to(dtype), td, ctx.to(dtype)).to(at::kFloat);
+            const auto prediction = pipeline.trainingForward(noisy, td, ctx);
             return (prediction - noise).pow(2).mean();
         };
         report.training = trainer.run(loss, job).value();
@@ -141,7 +146,7 @@ Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& 
         meta["motionprobe.rank"] = o.rank == 0 ? "full" : std::to_string(o.rank);
         meta["motionprobe.steps"] = std::to_string(report.training.steps);
         meta["motionprobe.caption"] = o.caption;
-        lora.save(loraFile, "unet", meta);
+        lora.save(loraFile, pipeline.denoiserComponent(), meta);
         report.loraFile = loraFile;
         report.modules = lora.modules();
         return report;

@@ -9,7 +9,7 @@
 #include "adapters/lora.h"
 #include "core/error.h"
 #include "core/job.h"
-#include "pipelines/modelscope.h"
+#include "pipelines/pipeline.h"
 #include "train/trainer.h"
 
 #include <filesystem>
@@ -29,7 +29,7 @@ struct CustomizeOptions {
     double dropout = 0;  // LoRA dropout (applies the adapter unmerged)
     int batch = 1;       // noise draws of the one video per micro-batch (train.accumulate of them
                          // per step)
-    // Activations recomputed in the backward instead of kept (UNet3D setGradientCheckpointing):
+    // Activations recomputed in the backward instead of kept (the denoiser's checkpointing):
     // the training's peak memory falls, the step takes about one more forward; the adapter is
     // the same. Not with dropout.
     bool gradientCheckpointing = false;
@@ -51,9 +51,9 @@ struct CustomizeReport {
     std::vector<std::string> modules;               // the adapted layers
 };
 
-// Trains (or resumes, with train.checkpointDir) and writes `loraFile` (diffusers/peft naming,
-// α and the settings in the metadata). Never throws.
-Result<CustomizeReport> trainCustomization(const pipelines::ModelScopePipeline& pipeline,
+// Trains (or resumes, with train.checkpointDir) and writes `loraFile` (diffusers/peft naming
+// under the pipeline's denoiser component, α and the settings in the metadata). Never throws.
+Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
                                            const CustomizeOptions& options,
                                            const std::filesystem::path& loraFile,
                                            const JobContext& job = {});

@@ -415,7 +415,7 @@ private Q_SLOTS:
         d.numSteps = r.steps;
         d.latents = p.initialNoise(r.seed, 1, r.frames, p.defaultSize(), p.defaultSize());
         d.conditions = {p.encodePrompt(r.prompt, std::nullopt)};
-        d.guidance.scale = r.guidance;
+        d.guidance.scale = r.guidance.value_or(p.defaultGuidance());
         d.stepCount = above;
         d.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
         const auto first = sampling::denoise(p.scheduler(), p.modelFn(), d).value();

@@ -228,6 +228,53 @@ private Q_SLOTS:
         }
     }
 
+    // Conditions of different lengths (Latte cuts each caption to its tokens): a step whose items
+    // use both gets them zero-padded to the longer with a mask of the real tokens, negatives first
+    // under guidance; a step whose items share one length gets no mask.
+    void conditionsOfDifferentLengths() {
+        const DdimScheduler s(modelScopeConfig());
+        DenoiseRequest req;
+        req.numSteps = 10;
+        req.latents = at::zeros({2, 4, 1, 2, 2});
+        req.conditions = {{at::full({1, 2, 3}, 1.0), at::full({1, 2, 3}, -1.0)},
+                          {at::full({1, 5, 3}, 2.0), at::full({1, 5, 3}, -2.0)}};
+        req.itemConditionSchedules = {ConditionSchedule::constant(0),
+                                      ConditionSchedule::window(1, 0, 600, 0)};
+        req.guidance.scale = 3.0;
+        int masked = 0, plain = 0;
+        QString problem;
+        ModelFn model = [&](const ModelInput& in) {
+            const bool mixed = in.timestep <= 600;
+            const auto L = in.context.size(1);
+            if (!mixed) {
+                ++plain;
+                if (in.contextMask.defined() || L != 2)
+                    problem = u"a step with one length got a mask or padding"_s;
+                return at::zeros_like(in.latents);
+            }
+            ++masked;
+            // [negative c, negative c', c, c'] with c padded from 2 to 5 tokens.
+            const auto expectedMask = at::tensor({1, 1, 0, 0, 0, 1, 1, 1, 1, 1}, at::kLong)
+                                          .to(at::kBool)
+                                          .view({1, 2, 5})
+                                          .repeat({2, 1, 1})
+                                          .view({4, 5});
+            if (L != 5 || !in.contextMask.defined() || !at::equal(in.contextMask, expectedMask))
+                problem = u"wrong mask"_s;
+            const auto firstValues = in.context.select(2, 0).select(1, 0);
+            if (!at::equal(firstValues, at::tensor({-1.0f, -2.0f, 1.0f, 2.0f})))
+                problem = u"wrong order of items"_s;
+            if (in.context[0].narrow(0, 2, 3).abs().sum().item<double>() != 0 ||
+                in.context[2].narrow(0, 2, 3).abs().sum().item<double>() != 0)
+                problem = u"padding is not zero"_s;
+            return at::zeros_like(in.latents);
+        };
+        auto r = denoise(s, model, req);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(masked > 0 && plain > 0);
+    }
+
     void adapterScheduleBoundary_data() {
         QTest::addColumn<double>("tau");
         QTest::newRow("700") << 700.0;
@@ -504,6 +551,9 @@ private Q_SLOTS:
                                      << "inversion is deterministic";
         QTest::newRow("model-shape") << "model-shape"
                                      << "the model returned [3, 4]";
+        QTest::newRow("channels")
+            << "channels"
+            << "all conditions must have the same number of channels, 3 and 4";
     }
     void rejectsBadRequests() {
         QFETCH(QString, what);
@@ -529,6 +579,9 @@ private Q_SLOTS:
         }
         if (what == u"model-shape")
             model = [](const ModelInput&) { return at::zeros({3, 4}); };
+        if (what == u"channels")
+            req.conditions = {condition(1.0),
+                              Conditioning{at::ones({1, 2, 4}), at::ones({1, 2, 4})}};
         auto r = denoise(s, model, req);
         QVERIFY(!r.ok());
         QVERIFY2(QString::fromUtf8(r.error().what()).contains(message), r.error().what());

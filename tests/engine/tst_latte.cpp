@@ -1,15 +1,28 @@
-// Latte transformer against diffusers on a tiny random config (tools/golden/latte.py): fp32 CPU,
-// max|ours − diffusers| / max|diffusers| ≤ 1e-4, for batches with different timesteps, another
-// latent size (the 2-D table recomputed), one frame and spatial-only runs; and the positional
-// tables, errors and strict loading.
+// The Latte family against diffusers on tiny random configs, fp32 CPU,
+// max|ours − diffusers| / max|diffusers| ≤ 1e-4:
+// - the transformer (tools/golden/latte.py): batches with different timesteps, another latent
+//   size (the 2-D table recomputed), one frame and spatial-only runs; the positional tables,
+//   errors and strict loading; masked captions batched equal each caption cut to its tokens;
+// - the whole LattePipeline (tools/golden/latte_pipeline.py): the caption
+//   embeddings (cut to the caption, mask_feature), 3 steps from fixed latents and the decoded
+//   video; the probe against the paper's procedure written naively with diffusers; the family
+//   picked by loadPipeline; customization writing a `transformer.` LoRA that loads back.
 
+#include "adapters/lora.h"
 #include "core/error.h"
-#include "io/file_util.h"
 #include "golden_util.h"
+#include "io/file_util.h"
 #include "io/tensor_io.h"
 #include "models/latte.h"
+#include "pipelines/latte.h"
+#include "probe/probe.h"
+#include "train/customize.h"
+
+#include <torch/csrc/autograd/grad_mode.h>
+#include <nlohmann/json.hpp>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <QtTest/QtTest>
 
@@ -26,6 +39,28 @@ using mp::test::relMax;
 namespace {
 
 const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "latte";
+const fs::path kPipeline = fs::path(MP_TEST_DATA_DIR) / "golden" / "latte_pipeline" / "pipeline";
+constexpr double kTolerance = 1e-4;
+
+#define CHECK_CLOSE(actual, expected, label)                                                       \
+    do {                                                                                           \
+        const double err_ = relMax(actual, expected);                                              \
+        qInfo("%s: %.2e (max|ref| %.3g)", qPrintable(label), err_,                                 \
+              (expected).abs().max().item<double>());                                              \
+        QVERIFY2(err_ <= kTolerance, qPrintable(label + u" differs: "_s + QString::number(err_))); \
+    } while (false)
+
+pipelines::LattePipeline goldenPipeline() {
+    return pipelines::LattePipeline::load(kPipeline, resolveDevice("cpu", "fp32")).value();
+}
+
+nlohmann::json goldenRun(const std::string& name) {
+    const auto runs = nlohmann::json::parse(test::goldenMetadata(kPipeline).at("runs"));
+    for (const auto& r : runs)
+        if (r["name"] == name)
+            return r;
+    throw std::runtime_error("golden run " + name + " not found");
+}
 
 }  // namespace
 
@@ -170,6 +205,205 @@ private Q_SLOTS:
             QCOMPARE(e.code(), ErrorCode::Config);
             QVERIFY2(QString::fromUtf8(e.what()).contains(u"cross_attention_dim"), e.what());
         }
+    }
+
+    // Two captions of different lengths in one batch, padded and masked, give what each gives
+    // alone at its own length (how the probe batches c and c').
+    void maskedCaptionsEqualCut() {
+        const auto g = loadGolden(kGolden);
+        auto model = loadLatteTransformer(kGolden / "transformer");
+        at::NoGradGuard noGrad;
+        const auto& x = g.at("main.sample");
+        const auto& t = g.at("main.timestep");
+        const auto& ctx = g.at("main.encoder_hidden_states");  // (2, 7, D)
+        const auto shortCaption = ctx[1].narrow(0, 0, 4).unsqueeze(0);
+        const auto padded =
+            at::stack({ctx[0], at::cat({shortCaption[0], at::zeros({3, ctx.size(2)})})});
+        auto mask = at::ones({2, 7}, at::kBool);
+        mask[1].narrow(0, 4, 3).fill_(false);
+        const auto batched = model->forward(x, t, padded, true, mask);
+        const auto first =
+            model->forward(x.narrow(0, 0, 1), t.narrow(0, 0, 1), ctx.narrow(0, 0, 1));
+        const auto second = model->forward(x.narrow(0, 1, 1), t.narrow(0, 1, 1), shortCaption);
+        CHECK_CLOSE(batched.narrow(0, 0, 1), first, u"full caption"_s);
+        CHECK_CLOSE(batched.narrow(0, 1, 1), second, u"cut caption"_s);
+        // Without the mask the padding takes part and the result moves.
+        QVERIFY(relMax(model->forward(x, t, padded).narrow(0, 1, 1), second) > 1e-3);
+    }
+
+    void captionCleaning_data() {
+        QTest::addColumn<QString>("in");
+        QTest::addColumn<QString>("out");
+        QTest::newRow("case and outer spaces") << u"  A Red Circle. \n"_s << u"a red circle."_s;
+        QTest::newRow("inner spacing kept") << u"Two  Words\tHere"_s << u"two  words\there"_s;
+        QTest::newRow("accents") << u"ÀÉÎ Ünïcode"_s << u"àéî ünïcode"_s;
+        QTest::newRow("information separators") << u"\u001cabc\u001f"_s << u"abc"_s;
+        QTest::newRow("no-break and ideographic space") << u"\u00a0X\u3000"_s << u"x"_s;
+        QTest::newRow("dotted capital I") << u"İ"_s << u"i\u0307"_s;
+        QTest::newRow("empty") << QString() << QString();
+    }
+    void captionCleaning() {
+        QFETCH(QString, in);
+        QFETCH(QString, out);
+        QCOMPARE(QString::fromStdString(pipelines::latteCaption(in.toStdString())), out);
+    }
+
+    void pipeline_data() {
+        QTest::addColumn<QString>("run");
+        QTest::newRow("guided, default negative, caption cleaned") << u"guided"_s;
+        QTest::newRow("negative prompt") << u"negative"_s;
+        QTest::newRow("no guidance") << u"unguided"_s;
+        QTest::newRow("one frame") << u"single-frame"_s;
+    }
+    void pipeline() {
+        QFETCH(QString, run);
+        try {
+            const auto g = loadGolden(kPipeline);
+            const auto spec = goldenRun(run.toStdString());
+            const auto p = goldenPipeline();
+            const auto r = run.toStdString() + ".";
+            std::optional<std::string> negative;
+            if (!spec["negative_prompt"].is_null())
+                negative = spec["negative_prompt"].get<std::string>();
+            const auto cond = p.encodePrompt(spec["prompt"].get<std::string>(), negative);
+            QCOMPARE(cond.embeddings.sizes(), g.at(r + "prompt_embeds").sizes());
+            CHECK_CLOSE(cond.embeddings, g.at(r + "prompt_embeds"), run + u" prompt"_s);
+            CHECK_CLOSE(cond.negativeEmbeddings, g.at(r + "negative_prompt_embeds"),
+                        run + u" negative prompt"_s);
+
+            pipelines::GenerateRequest req;
+            req.prompt = spec["prompt"].get<std::string>();
+            req.negativePrompt = negative;
+            req.steps = spec["steps"].get<int>();
+            req.guidance = spec["guidance"].get<double>();
+            req.initialLatents = g.at(r + "latents");
+            auto result = pipelines::generate(p, req);
+            QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
+            // Latte-1's DDIM: leading spacing, no offset.
+            QCOMPARE(result.value().timesteps, (std::vector<std::int64_t>{666, 333, 0}));
+            CHECK_CLOSE(result.value().latents, g.at(r + "final_latents"), run + u" latents"_s);
+            QCOMPARE(result.value().video.sizes(), g.at(r + "video").sizes());
+            CHECK_CLOSE(result.value().video, g.at(r + "video"), run + u" video"_s);
+            QVERIFY(relMax(result.value().latents, g.at(r + "latents")) > 1e-2);
+        } catch (const std::exception& e) {
+            QFAIL(e.what());
+        }
+    }
+
+    void pipelineDefaults() {
+        std::string why;
+        QCOMPARE(pipelines::pipelineFamily(kPipeline, &why), ModelFamily::Latte);
+        auto loaded = pipelines::loadPipeline(kPipeline, resolveDevice("cpu", "fp32"));
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().what());
+        const auto& p = *loaded.value();
+        QCOMPARE(p.family(), ModelFamily::Latte);
+        QCOMPARE(p.denoiserComponent(), std::string("transformer"));
+        QCOMPARE(p.defaultFrames(), 4);               // the transformer's video_length
+        QCOMPARE(p.defaultSize(), std::int64_t{16});  // sample_size 8 × VAE factor 2
+        QCOMPARE(p.defaultGuidance(), 7.5);
+        QCOMPARE(p.defaultDecodeFrameBatch(), std::int64_t{14});
+        // The caption's own tokens: its words and EOS, fewer than the 120 it is padded to.
+        const auto cond = p.encodePrompt("a red circle", std::nullopt);
+        QVERIFY(cond.embeddings.size(1) > 1 && cond.embeddings.size(1) < 20);
+        QCOMPARE(cond.negativeEmbeddings.sizes(), cond.embeddings.sizes());
+    }
+
+    void otherFolders_data() {
+        QTest::addColumn<QString>("className");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("CogVideoX") << u"CogVideoXPipeline"_s << u"not supported yet"_s;
+        QTest::newRow("unknown class, no denoiser")
+            << u"StableDiffusionPipeline"_s << u"is not a pipeline this build runs"_s;
+    }
+    void otherFolders() {
+        QFETCH(QString, className);
+        QFETCH(QString, message);
+        const auto dir = fs::temp_directory_path() / "mp-tst-latte-folder";
+        fs::create_directories(dir);
+        std::ofstream(dir / "model_index.json")
+            << "{\"_class_name\": \"" << className.toStdString() << "\"}";
+        auto loaded = pipelines::loadPipeline(dir, resolveDevice("cpu", "fp32"));
+        mp::removeTree(dir);
+        QVERIFY(!loaded.ok());
+        QCOMPARE(loaded.error().code(), ErrorCode::Unsupported);
+        QVERIFY2(QString::fromUtf8(loaded.error().what()).contains(message), loaded.error().what());
+    }
+
+    // The planned probe (shared prefixes, c and c' batched with their own lengths) equals the
+    // paper's procedure written naively with diffusers on the same pipeline.
+    void probeReference() {
+        const auto g = loadGolden(kPipeline);
+        const auto meta = test::goldenMetadata(kPipeline);
+        const auto p = goldenPipeline();
+        probe::ProbeRequest r;
+        r.latents = g.at("probe.x0");
+        r.caption = meta.at("probe_caption");
+        r.edit = meta.at("probe_edit");
+        r.steps = std::stoi(meta.at("probe_steps"));
+        r.guidance = std::stod(meta.at("probe_guidance"));
+        r.maxBatch = 16;
+        const auto runs = nlohmann::json::parse(meta.at("probe_runs"));
+        for (const auto& run : runs)
+            if (!run["tau_start"].is_null())
+                r.grid.pairs.push_back({run["tau_start"].get<int>(), run["tau_end"].get<int>()});
+        // The two prompts differ in length, so batches of both are padded and masked.
+        QVERIFY(p.encodePrompt(r.caption, std::nullopt).embeddings.size(1) !=
+                p.encodePrompt(r.edit, std::nullopt).embeddings.size(1));
+        const auto result = probe::runProbe(probe::probeModelOf(p), r);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
+        CHECK_CLOSE(result.value().invertedNoise, g.at("probe.inverted"), u"inverted"_s);
+        const auto& plan = result.value().plan;
+        int compared = 0;
+        for (const auto& out : result.value().runs) {
+            const auto name = plan.runs[static_cast<std::size_t>(out.run)].name();
+            const auto key = "probe." + name + ".final_latents";
+            if (!g.count(key))
+                continue;
+            CHECK_CLOSE(out.latents, g.at(key), QString::fromStdString(name));
+            ++compared;
+        }
+        QCOMPARE(compared, static_cast<int>(runs.size()));
+    }
+
+    // Customization on Latte: the default preset adapts the temporal blocks' V and O, the file
+    // carries `transformer.` keys, and it loads back into the pipeline and changes its output.
+    void customize() {
+        auto p = goldenPipeline();
+        const auto before = p.transformer()->named_parameters().find("proj_out.weight")->clone();
+        train::CustomizeOptions o;
+        o.latents = at::randn({1, 4, 4, 8, 8}, at::make_generator<at::CPUGeneratorImpl>(3));
+        o.caption = "a red circle moves from left to right";
+        o.tau = 600;
+        o.train.totalSteps = 4;
+        o.train.adamw.lr = 5e-2;
+        const auto dir = fs::temp_directory_path() / "mp-tst-latte-lora";
+        fs::create_directories(dir);
+        const auto file = dir / "lora.safetensors";
+        const auto report = train::trainCustomization(p, o, file);
+        QVERIFY2(report.ok(), report.ok() ? "" : report.error().what());
+        QVERIFY(report.value().smallestTimestep >= 600);
+        QCOMPARE(report.value().modules.size(), std::size_t{4});  // 2 blocks × to_v, to_out.0
+        for (const auto& m : report.value().modules)
+            QVERIFY2(m.rfind("temporal_transformer_blocks.", 0) == 0, m.c_str());
+        const auto keys = loadTensorFile(file);
+        for (const auto& [key, tensor] : keys)
+            QVERIFY2(key.rfind("transformer.temporal_transformer_blocks.", 0) == 0, key.c_str());
+        QVERIFY(at::equal(before,
+                          p.transformer()->named_parameters().find("proj_out.weight")->clone()));
+
+        pipelines::GenerateRequest req;
+        req.prompt = "a blue square";
+        req.steps = 3;
+        req.decode = false;
+        const auto base = pipelines::generate(p, req).value().latents;
+        p.attachLora(file);
+        req.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
+        const auto adapted = pipelines::generate(p, req).value().latents;
+        QVERIFY(relMax(adapted, base) > 1e-4);
+        req.adapterSchedule = sampling::AdapterSchedule::none();
+        QVERIFY(at::equal(pipelines::generate(p, req).value().latents, base));  // off: the base
+        p.detachLora();
+        mp::removeTree(dir);
     }
 };
 

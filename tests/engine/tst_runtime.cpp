@@ -14,7 +14,6 @@
 
 #include <dlfcn.h>
 
-
 #include <chrono>
 #include <thread>
 #include <vector>

@@ -3,8 +3,8 @@
 // output than transformers' own bf16 run.
 
 #include "core/error.h"
-#include "io/file_util.h"
 #include "golden_util.h"
+#include "io/file_util.h"
 #include "io/tensor_io.h"
 #include "models/t5/t5_encoder.h"
 
@@ -29,9 +29,10 @@ namespace {
 const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "t5";
 
 // A copy of a golden folder whose weights file is rewritten by `edit`.
-fs::path editedCopy(const std::string& caseName,
-                    const std::string& as,
-                    const std::function<void(std::vector<std::pair<std::string, at::Tensor>>&)>& edit) {
+fs::path editedCopy(
+    const std::string& caseName,
+    const std::string& as,
+    const std::function<void(std::vector<std::pair<std::string, at::Tensor>>&)>& edit) {
     const fs::path dir = fs::path(MP_TEST_OUTPUT_DIR) / as;
     mp::removeTree(dir);
     fs::create_directories(dir);
@@ -74,7 +75,8 @@ private Q_SLOTS:
         at::NoGradGuard noGrad;
         const auto& ids = g.at("input_ids");
         const auto out = masked ? model->forward(ids, g.at("attention_mask")) : model->forward(ids);
-        const auto& expected = g.at(masked ? "masked.last_hidden_state" : "unmasked.last_hidden_state");
+        const auto& expected =
+            g.at(masked ? "masked.last_hidden_state" : "unmasked.last_hidden_state");
         const double e = relMax(out, expected);
         qInfo("%s %s: %.2e", qPrintable(name), masked ? "masked" : "unmasked", e);
         QVERIFY2(e <= 1e-4, qPrintable(QString::number(e)));
@@ -111,7 +113,8 @@ private Q_SLOTS:
         // This tiny model's weights are drawn wide, so bf16 moves its output by ~18%; ours must
         // be no further from the float32 output than transformers' bf16 run is.
         const auto& fp32 = g.at("masked.last_hidden_state");
-        const double ours = relMax(out, fp32), theirs = relMax(g.at("bf16.last_hidden_state"), fp32);
+        const double ours = relMax(out, fp32),
+                     theirs = relMax(g.at("bf16.last_hidden_state"), fp32);
         qInfo("bf16 vs fp32: ours %.3f, transformers' %.3f", ours, theirs);
         QVERIFY2(ours <= 1.25 * theirs, qPrintable(QString::number(ours)));
     }
@@ -126,7 +129,8 @@ private Q_SLOTS:
         QTest::newRow("+1") << std::int64_t{1} << std::int64_t{17};
         QTest::newRow("-7") << std::int64_t{-7} << std::int64_t{7};
         QTest::newRow("-8") << std::int64_t{-8} << std::int64_t{8};
-        QTest::newRow("+12") << std::int64_t{12} << std::int64_t{16 + 9};  // 8 + ⌊log(1.5)/log(16)·8⌋
+        QTest::newRow("+12") << std::int64_t{12}
+                             << std::int64_t{16 + 9};  // 8 + ⌊log(1.5)/log(16)·8⌋
         QTest::newRow("-60") << std::int64_t{-60} << std::int64_t{13};
         // Where log(d/8)/log(16)·8 is a whole number in exact arithmetic: float32 must land on it.
         QTest::newRow("-16") << std::int64_t{-16} << std::int64_t{10};
@@ -195,12 +199,12 @@ private Q_SLOTS:
         QTest::addColumn<int>("code");
         QTest::newRow("not t5") << QByteArray(R"({"model_type": "clip_text_model"})")
                                 << u"T5EncoderModel"_s << int(ErrorCode::Unsupported);
-        QTest::newRow("feed-forward") << QByteArray(
-            R"({"model_type": "t5", "feed_forward_proj": "gated-gelu-x"})")
-                                      << u"feed_forward_proj"_s << int(ErrorCode::Config);
-        QTest::newRow("activation") << QByteArray(
-            R"({"model_type": "t5", "feed_forward_proj": "gated-swoosh"})")
-                                    << u"swoosh"_s << int(ErrorCode::Config);
+        QTest::newRow("feed-forward")
+            << QByteArray(R"({"model_type": "t5", "feed_forward_proj": "gated-gelu-x"})")
+            << u"feed_forward_proj"_s << int(ErrorCode::Config);
+        QTest::newRow("activation")
+            << QByteArray(R"({"model_type": "t5", "feed_forward_proj": "gated-swoosh"})")
+            << u"swoosh"_s << int(ErrorCode::Config);
         QTest::newRow("heads") << QByteArray(R"({"model_type": "t5", "num_heads": 0})")
                                << u"num_heads"_s << int(ErrorCode::Config);
     }
@@ -211,9 +215,7 @@ private Q_SLOTS:
         const fs::path dir = fs::path(MP_TEST_OUTPUT_DIR) / "t5-bad-config";
         mp::removeTree(dir);
         fs::create_directories(dir);
-        {
-            std::ofstream(dir / "config.json") << json.toStdString();
-        }
+        { std::ofstream(dir / "config.json") << json.toStdString(); }
         fs::copy_file(kGolden / "relu" / "model.safetensors", dir / "model.safetensors");
         try {
             (void)loadT5EncoderModel(dir);
@@ -241,7 +243,8 @@ private Q_SLOTS:
                 (void)model->forward(ids);
                 QFAIL("no error");
             } catch (const EngineError& e) {
-                QVERIFY2(QString::fromUtf8(e.what()).contains(QString::fromUtf8(message)), e.what());
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QString::fromUtf8(message)),
+                         e.what());
             }
         }
     }

@@ -40,11 +40,29 @@ class TstT5Tokenizer : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The same vocabulary read from spiece.model, and from the tokenizer.json transformers 5
+    // wrote for it (tools/golden/latte_pipeline.py saved a T5Tokenizer made from this model).
+    void parity_data() {
+        QTest::addColumn<QString>("source");
+        QTest::newRow("spiece.model") << u"spiece.model"_s;
+        QTest::newRow("tokenizer.json only") << u"tokenizer.json"_s;
+    }
     void parity() {
+        QFETCH(QString, source);
         std::ifstream in(kFolder / "golden.json");
         QVERIFY2(in, "golden.json missing");
         const auto golden = nlohmann::json::parse(in);
-        const auto tok = T5Tokenizer::fromFolder(kFolder);
+        const auto jsonOnly = fs::temp_directory_path() / "mp-tst-t5-tokenizer-json";
+        if (source == u"tokenizer.json"_s) {
+            const auto saved = kFolder.parent_path() / "latte_pipeline" / "pipeline" / "tokenizer";
+            fs::create_directories(jsonOnly);
+            for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+                fs::copy_file(saved / f, jsonOnly / f, fs::copy_options::overwrite_existing);
+        }
+        const auto tok =
+            T5Tokenizer::fromFolder(source == u"tokenizer.json"_s ? jsonOnly : kFolder);
+        if (source == u"tokenizer.json"_s)
+            mp::removeTree(jsonOnly);
         const auto maxLength = golden["max_length"].get<std::int64_t>();
         QVERIFY(golden["rows"].size() >= 200);
         int checked = 0;
@@ -60,10 +78,10 @@ private Q_SLOTS:
                                   join(idsOf(row["ids_full"]));
             ++checked;
         }
-        QVERIFY2(mismatches.isEmpty(), qPrintable(QString::number(mismatches.size()) +
-                                                  u" of "_s + QString::number(checked) +
-                                                  u" captions differ:\n"_s +
-                                                  mismatches.join(u'\n')));
+        QVERIFY2(
+            mismatches.isEmpty(),
+            qPrintable(QString::number(mismatches.size()) + u" of "_s + QString::number(checked) +
+                       u" captions differ:\n"_s + mismatches.join(u'\n')));
         qInfo("%d captions equal to %s %s", checked,
               golden["tokenizer_class"].get<std::string>().c_str(),
               golden["transformers"].get<std::string>().c_str());
@@ -77,8 +95,8 @@ private Q_SLOTS:
         QTest::addColumn<int>("maxLength");
         QTest::addColumn<bool>("pad");
         QTest::newRow("padded") << u"a red circle moves"_s << 12 << true;
-        QTest::newRow("truncated") << u"word word word word word word word word word"_s << 4
-                                   << true;
+        QTest::newRow("truncated")
+            << u"word word word word word word word word word"_s << 4 << true;
         QTest::newRow("empty") << QString() << 6 << true;
         QTest::newRow("unpadded") << u"a dog"_s << 40 << false;
     }
@@ -138,10 +156,16 @@ private Q_SLOTS:
         QTest::addColumn<int>("code");
         QTest::addColumn<QString>("message");
         QTest::newRow("no model") << u"none"_s << int(ErrorCode::NotFound) << u"spiece.model"_s;
-        QTest::newRow("not a model") << u"garbage"_s << int(ErrorCode::Format)
-                                     << u"not a SentencePiece model"_s;
-        QTest::newRow("bad config") << u"config"_s << int(ErrorCode::Format)
-                                    << u"tokenizer_config.json"_s;
+        QTest::newRow("not a model")
+            << u"garbage"_s << int(ErrorCode::Format) << u"not a SentencePiece model"_s;
+        QTest::newRow("bad config")
+            << u"config"_s << int(ErrorCode::Format) << u"tokenizer_config.json"_s;
+        QTest::newRow("truncated model")
+            << u"truncated"_s << int(ErrorCode::Format) << u"data ends inside a field"_s;
+        QTest::newRow("tokenizer.json of a BPE model")
+            << u"bpe"_s << int(ErrorCode::Format) << u"not a tokenizers Unigram model"_s;
+        QTest::newRow("tokenizer.json with a bad vocabulary")
+            << u"vocab"_s << int(ErrorCode::Format) << u"model.vocab entry 1"_s;
     }
     void badFolders() {
         QFETCH(QString, what);
@@ -152,6 +176,15 @@ private Q_SLOTS:
         fs::create_directories(dir);
         if (what == u"garbage")
             std::ofstream(dir / "spiece.model") << "this is not a protobuf";
+        if (what == u"truncated") {
+            const auto bytes = mp::readTextFile(kFolder / "spiece.model");
+            std::ofstream(dir / "spiece.model", std::ios::binary) << bytes.substr(0, 1000);
+        }
+        if (what == u"bpe")
+            std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "BPE", "vocab": {}}})";
+        if (what == u"vocab")
+            std::ofstream(dir / "tokenizer.json")
+                << R"({"model": {"type": "Unigram", "vocab": [["a", -1.0], ["b"]]}})";
         if (what == u"config") {
             fs::copy_file(kFolder / "spiece.model", dir / "spiece.model");
             std::ofstream(dir / "tokenizer_config.json") << "{\"extra_ids\": ";

@@ -23,6 +23,13 @@ tokenizer, ModelScope's DDIM config; reruns reuse it). Parts (--parts, default a
             time apart), with its wall clock and peak RSS; the reference: from_pretrained +
             .to("cuda") in this process (Python start-up and imports not counted, CUDA context
             already made), and in a fresh Python process timed after its imports.
+  latte     Latte-1's transformer (the published config, random weights redrawn ~ N(0, 1/fan_in),
+            bf16) at LattePipeline's step: batch 2 (guidance), 16 frames of 64x64 latents
+            (512x512 video), 16 caption tokens; diffusers eager beside `bench --component
+            transformer`, alternating as in the unet part. Then parity on one input (batch 2,
+            t = 981 and 37): diffusers in fp32 (TF32 off) is the reference; ours in fp32 and in bf16
+            through `run-component --component transformer`, and diffusers' own bf16, are
+            reported as max|x − ref| / max|ref|. Not part of the default set.
   generate  the whole job: 16 frames at 256x256, 50 DDIM steps, guidance 9, seed 0. Ours: a
             fresh `motionprobe-cli generate` process (wall clock); the reference: a fresh Python
             process running from_pretrained + the pipeline call (output_type "np", its default),
@@ -61,8 +68,8 @@ import traceback
 import torch
 import diffusers
 import transformers
-from diffusers import (AutoencoderKL, DDIMScheduler, TextToVideoSDPipeline,
-                       UNet3DConditionModel)
+from diffusers import (AutoencoderKL, DDIMScheduler, LatteTransformer3DModel,
+                       TextToVideoSDPipeline, UNet3DConditionModel)
 from diffusers.utils import logging as diffusers_logging
 from torch.autograd import DeviceType
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
@@ -77,6 +84,14 @@ import probe_naive  # noqa: E402
 from text_encoder_fullsize import CONFIG as TEXT_ENCODER  # noqa: E402
 
 PARTS = ("unet", "vae", "load", "generate")
+EXTRA_PARTS = ("latte",)
+# maxin-cn/Latte-1 transformer/config.json (the PixArt-alpha-512 lineage).
+LATTE_1 = dict(num_attention_heads=16, attention_head_dim=72, in_channels=4, out_channels=8,
+               num_layers=28, cross_attention_dim=1152, attention_bias=True, sample_size=64,
+               patch_size=2, activation_fn="gelu-approximate", num_embeds_ada_norm=1000,
+               norm_type="ada_norm_single", norm_elementwise_affine=False, norm_eps=1e-6,
+               caption_channels=4096, video_length=16)
+LATTE_TOKENS = 16
 BATCH, FRAMES, LATENT, SIZE = 2, 16, 32, 256
 STEPS, GUIDANCE, SEED = 50, 9.0, 0
 PROMPT = "a blue square moves up on a black background"  # bench --component generate's
@@ -400,6 +415,82 @@ class Bench:
             del unet, kw
             free_gpu()
 
+    def part_latte(self):
+        a = self.args
+        folder = os.path.join(self.work, "latte")
+        tdir = os.path.join(folder, "transformer")
+        if not os.path.exists(os.path.join(tdir, "config.json")):
+            torch.manual_seed(0)
+            with torch.device("cuda"):
+                model = LatteTransformer3DModel(**LATTE_1)
+            with torch.no_grad():
+                for p in model.parameters():
+                    fan_in = p[0].numel() if p.dim() >= 2 else 1
+                    p.copy_(torch.randn_like(p) / fan_in ** 0.5 if p.dim() >= 2
+                            else 0.1 * torch.randn_like(p))
+            model.to(DT).save_pretrained(tdir, safe_serialization=True)
+            del model
+            free_gpu()
+        model = LatteTransformer3DModel.from_pretrained(tdir, torch_dtype=DT).to("cuda").eval()
+        latent, frames = LATTE_1["sample_size"], LATTE_1["video_length"]
+        g = torch.Generator(device="cuda").manual_seed(0)
+        kw = dict(hidden_states=torch.randn(BATCH, 4, frames, latent, latent, generator=g,
+                                            device="cuda", dtype=DT),
+                  timestep=torch.full((BATCH,), 981, device="cuda", dtype=torch.long),
+                  encoder_hidden_states=torch.randn(BATCH, LATTE_TOKENS, 4096, generator=g,
+                                                    device="cuda", dtype=DT))
+        base = self.bench_cmd("--component", "transformer", "--model", folder, "--batch",
+                              str(BATCH), "--frames", str(frames), "--height", str(latent),
+                              "--width", str(latent), "--caption-tokens", str(LATTE_TOKENS),
+                              "--warmup", str(a.warmup), "--reps", str(a.iters))
+        try:
+            self.alternate("latte", f"Latte transformer forward, latents {BATCH}x4x{frames}x"
+                           f"{latent}x{latent} (16x512x512 video, guidance batch), "
+                           f"{LATTE_TOKENS} caption tokens, bf16",
+                           lambda: model(**kw, return_dict=False)[0],
+                           {"eager": (base, None)})
+        finally:
+            del kw
+            free_gpu()
+        self.latte_parity(model, folder)
+
+    def latte_parity(self, model, folder):
+        from safetensors.torch import load_file, save_file
+        g = torch.Generator().manual_seed(1)
+        inputs = dict(hidden_states=torch.randn(BATCH, 4, 16, 64, 64, generator=g),
+                      timestep=torch.tensor([981, 37]),
+                      encoder_hidden_states=torch.randn(BATCH, LATTE_TOKENS, 4096, generator=g))
+        path = os.path.join(self.work, "latte-inputs.safetensors")
+        save_file(inputs, path)
+        cuda = {k: v.to("cuda") for k, v in inputs.items()}
+        tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        with torch.no_grad():
+            theirs16 = model(**{k: v.to(DT) if v.is_floating_point() else v
+                                for k, v in cuda.items()}, return_dict=False)[0].float()
+            model.float()
+            ref = model(**cuda, return_dict=False)[0].float()
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+        del model
+        free_gpu()
+
+        def err(x):
+            return ((x.float().cpu() - ref.cpu()).abs().max() / ref.abs().max()).item()
+        errors = dict(diffusers_bf16=err(theirs16))
+        for dtype in ("fp32", "bf16"):
+            out = os.path.join(self.work, f"latte-ours-{dtype}.safetensors")
+            cmd = [self.cli, "run-component", "--model", folder, "--component", "transformer",
+                   "--inputs", path, "--out", out, "--device", "cuda", "--dtype", dtype]
+            res = spawn(cmd, self.args.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+            if res["rc"] != 0:
+                errors[f"ours_{dtype}"] = f"exit {res['rc']}: {res['stderr'][-500:]}"
+                continue
+            errors[f"ours_{dtype}"] = err(load_file(out)["sample"])
+        self.emit("latte", "run-component --component transformer", kind="parity",
+                  what="max|x - ref| / max|ref|, ref = diffusers fp32 on CUDA (TF32 off), "
+                       "batch 2, t = 981 and 37, 16x64x64 latents, 16 caption tokens",
+                  ref_max_abs=ref.abs().max().item(), **errors)
+
     def part_vae(self):
         a = self.args
         vae = AutoencoderKL.from_pretrained(self.folder, subfolder="vae", torch_dtype=DT)
@@ -578,16 +669,19 @@ class Bench:
             ours_text_denoise_over_reference_encode_denoise=ratio(
                 ours_text_denoise, column(theirs, "encode_denoise_s")))
 
-    def setup(self):
+    def setup(self, modelscope=True):
+        """modelscope: make (or reuse) the random ModelScope pipeline the default parts use."""
         os.makedirs(self.work, exist_ok=True)
-        built = build(self.folder, self.args.tokenizer)
+        built, pipeline = None, {}
+        if modelscope:
+            built = build(self.folder, self.args.tokenizer)
+            with open(os.path.join(self.folder, "text_encoder", "config.json")) as f:
+                text_config = json.load(f)
+            pipeline = dict(folder=self.folder, built_s=built, reused=built is None,
+                            weights_GiB=weights_bytes(self.folder) / 2**30,
+                            text_encoder_vocab=text_config.get("vocab_size"))
         version = spawn([self.cli, "version"], 120)
-        with open(os.path.join(self.folder, "text_encoder", "config.json")) as f:
-            text_config = json.load(f)
-        self.emit("setup", [self.cli, "version"], folder=self.folder,
-                  built_s=built, reused=built is None,
-                  weights_GiB=weights_bytes(self.folder) / 2**30,
-                  text_encoder_vocab=text_config.get("vocab_size"),
+        self.emit("setup", [self.cli, "version"], **pipeline,
                   cli_version=version["stdout"].strip() if version["rc"] == 0 else
                   f"exit {version['rc']}: {version['stderr'].strip()[-300:]}",
                   tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
@@ -599,7 +693,7 @@ def main():
     parser.add_argument("--cli", required=True, help="our engine's motionprobe-cli")
     parser.add_argument("--work", default="/tmp/side-by-side", help="scratch folder")
     parser.add_argument("--parts", default=",".join(PARTS),
-                        help="comma-separated: " + ", ".join(PARTS))
+                        help="comma-separated: " + ", ".join(PARTS + EXTRA_PARTS))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=10)
@@ -617,9 +711,10 @@ def main():
                         help="seconds before a subprocess is killed")
     args = parser.parse_args()
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = [p for p in parts if p not in PARTS]
+    unknown = [p for p in parts if p not in PARTS + EXTRA_PARTS]
     if unknown:
-        parser.error(f"--parts: unknown {', '.join(unknown)} (choose from {', '.join(PARTS)})")
+        parser.error(f"--parts: unknown {', '.join(unknown)} "
+                     f"(choose from {', '.join(PARTS + EXTRA_PARTS)})")
     if min(args.rounds, args.iters, args.whole_runs) < 1 or args.warmup < 0:
         parser.error("--rounds, --iters and --whole-runs must be at least 1, --warmup at least 0")
     if not torch.cuda.is_available():
@@ -628,7 +723,7 @@ def main():
     diffusers_logging.disable_progress_bar()
     bench = Bench(args)
     try:
-        bench.setup()
+        bench.setup(modelscope=any(p in PARTS for p in parts))
     except Exception as e:
         bench.emit("setup", [bench.cli, "version"], error=repr(e)[:2000],
                    traceback=traceback.format_exc()[-3000:])

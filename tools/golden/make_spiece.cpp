@@ -3,6 +3,7 @@
 // dummy prefix, pad 0, EOS 1, UNK 2, no BOS. The corpus is the test captions themselves (one per
 // line), so every common word has pieces and rare characters fall to <unk>.
 //
+//   (needs libsentencepiece-dev; the engine reads spiece.model on its own)
 //   g++ -std=c++17 -O2 tools/golden/make_spiece.cpp -o /tmp/make_spiece \
 //       -lsentencepiece_train -lsentencepiece
 //   python3 -c 'import json,sys; [print(c.replace("\n"," ")) for c in \

@@ -89,9 +89,10 @@ T5Config T5Config::fromFile(const std::filesystem::path& path) {
     const bool wellFormed =
         (parts.size() == 1 && !parts[0].empty()) || (parts.size() == 2 && parts[0] == "gated");
     if (!wellFormed)
-        json.fail("feed_forward_proj", "expected 'ACT' or 'gated-ACT' (e.g. 'relu', "
-                                       "'gated-gelu'), got '" +
-                                           c.feedForwardProj + "'");
+        json.fail("feed_forward_proj",
+                  "expected 'ACT' or 'gated-ACT' (e.g. 'relu', "
+                  "'gated-gelu'), got '" +
+                      c.feedForwardProj + "'");
     c.gatedAct = parts.size() == 2;
     const auto actName = c.feedForwardProj == "gated-gelu" ? std::string("gelu_new") : parts.back();
     c.act = nn::activationFromName(actName, json.label() + ": key 'feed_forward_proj'");
@@ -142,8 +143,7 @@ at::Tensor t5RelativePositionBucket(const at::Tensor& relativePosition,
     return buckets + at::where(isSmall, distance, large);
 }
 
-T5AttentionImpl::T5AttentionImpl(const T5Config& c, bool hasRelativeAttentionBias)
-    : m_config(c) {
+T5AttentionImpl::T5AttentionImpl(const T5Config& c, bool hasRelativeAttentionBias) : m_config(c) {
     const auto inner = c.innerDim();
     q = register_module("q", nn::linear(c.dModel, inner, false));
     k = register_module("k", nn::linear(c.dModel, inner, false));
@@ -241,8 +241,8 @@ T5StackImpl::T5StackImpl(const T5Config& c) {
 at::Tensor T5StackImpl::forward(const at::Tensor& embeddings,
                                 const std::optional<at::Tensor>& attentionMask) {
     const auto L = embeddings.size(1);
-    auto bias = m_blocks.front()->selfAttention()->SelfAttention->positionBias(L,
-                                                                              embeddings.device());
+    auto bias =
+        m_blocks.front()->selfAttention()->SelfAttention->positionBias(L, embeddings.device());
     if (attentionMask) {
         // Padding keys get the dtype's lowest value, added to the position bias, in the
         // embeddings' dtype, as transformers builds its extended mask.
@@ -268,10 +268,10 @@ at::Tensor T5EncoderModelImpl::forward(const at::Tensor& inputIds,
                           "T5: input_ids must be a (batch, tokens) int64 tensor");
     const auto lo = inputIds.min().item<std::int64_t>(), hi = inputIds.max().item<std::int64_t>();
     if (lo < 0 || hi >= m_config.vocabSize)
-        throw EngineError(ErrorCode::InvalidArgument,
-                          "T5: token id " + std::to_string(lo < 0 ? lo : hi) +
-                              " is outside the vocabulary of " +
-                              std::to_string(m_config.vocabSize));
+        throw EngineError(ErrorCode::InvalidArgument, "T5: token id " +
+                                                          std::to_string(lo < 0 ? lo : hi) +
+                                                          " is outside the vocabulary of " +
+                                                          std::to_string(m_config.vocabSize));
     if (attentionMask && attentionMask->sizes() != inputIds.sizes())
         throw EngineError(ErrorCode::InvalidArgument,
                           "T5: attention_mask " + str::shape(attentionMask->sizes().vec()) +
@@ -285,7 +285,8 @@ T5EncoderModel loadT5EncoderModel(const std::filesystem::path& path,
                                   const DeviceChoice& target) {
     const auto dir = componentFolder(path, "text_encoder");
     JsonConfig::load(dir / "config.json")
-        .requireClass("model_type", {"t5"}, "a T5EncoderModel (Latte's and CogVideoX's text encoder)");
+        .requireClass("model_type", {"t5"},
+                      "a T5EncoderModel (Latte's and CogVideoX's text encoder)");
     const auto config = T5Config::fromFile(dir / "config.json");
     const auto weights = WeightSet::openComponent(dir, variant);
     auto model = nn::buildUninitialised<T5EncoderModel>(config);

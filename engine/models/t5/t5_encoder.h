@@ -128,7 +128,8 @@ class T5StackImpl : public torch::nn::Module {
 public:
     explicit T5StackImpl(const T5Config& config);
     // embeddings (B, L, d_model); attentionMask (B, L), 1 = real token, or none.
-    at::Tensor forward(const at::Tensor& embeddings, const std::optional<at::Tensor>& attentionMask);
+    at::Tensor forward(const at::Tensor& embeddings,
+                       const std::optional<at::Tensor>& attentionMask);
     torch::nn::ModuleList block{nullptr};
     T5LayerNorm final_layer_norm{nullptr};
 

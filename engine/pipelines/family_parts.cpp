@@ -1,0 +1,38 @@
+#include "pipelines/family_parts.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+namespace mp::pipelines::parts {
+
+void requireMatch(const std::string& what,
+                  std::int64_t a,
+                  const std::string& other,
+                  std::int64_t b) {
+    if (a != b)
+        throw EngineError(ErrorCode::Config, what + " " + std::to_string(a) + " does not match " +
+                                                 other + " " + std::to_string(b));
+}
+
+at::Tensor decodeFrames(const models::AutoencoderKL& vae,
+                        const DeviceChoice& device,
+                        const at::Tensor& latents,
+                        std::int64_t frameBatch) {
+    torch::NoGradGuard noGrad;
+    const auto z = latents.to(device.device, at::kFloat) * (1.0 / vae->config().scalingFactor);
+    auto model = vae;  // a holder copy: the modules run non-const
+    auto video = model->decode(z.to(device.dtype), frameBatch).to(at::kFloat);
+    return (video / 2 + 0.5).clamp(0, 1);
+}
+
+at::Tensor encodeFrames(const models::AutoencoderKL& vae,
+                        const DeviceChoice& device,
+                        const at::Tensor& video,
+                        std::int64_t frameBatch) {
+    torch::NoGradGuard noGrad;
+    auto model = vae;
+    auto dist = model->encode(video.to(device.device, device.dtype), frameBatch);
+    return dist.mean.to(at::kFloat) * vae->config().scalingFactor;
+}
+
+}  // namespace mp::pipelines::parts

@@ -1,9 +1,23 @@
 #include "pipelines/family_parts.h"
 
+#include "io/config.h"
+#include "io/snapshot.h"
+
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace mp::pipelines::parts {
+
+std::string pipelineClass(const std::filesystem::path& dir,
+                          std::initializer_list<const char*> components) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / "model_index.json", ec))
+        throw EngineError(ErrorCode::NotFound,
+                          dir.string() + ": not a pipeline folder (no model_index.json)");
+    for (const char* c : components)
+        (void)componentFolder(dir, c);
+    return JsonConfig::load(dir / "model_index.json").getString("_class_name", "");
+}
 
 void requireMatch(const std::string& what,
                   std::int64_t a,

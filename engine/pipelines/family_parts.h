@@ -9,6 +9,8 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 
 namespace mp::pipelines::parts {
@@ -22,6 +24,11 @@ auto loading(const char* component, Fn&& fn) {
         throw EngineError(e.code(), std::string(component) + ": " + e.what());
     }
 }
+
+// A pipeline folder's model_index.json `_class_name`, after checking that the file and every
+// component's folder exist (EngineError{NotFound} naming what is missing).
+std::string pipelineClass(const std::filesystem::path& dir,
+                          std::initializer_list<const char*> components);
 
 // Throws EngineError{Config} "<what> <a> does not match <other> <b>" unless a == b.
 void requireMatch(const std::string& what,

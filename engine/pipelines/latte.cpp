@@ -46,12 +46,8 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
                                       const JobContext& job) {
     constexpr int kSteps = 4;
     job.report("load", 0, kSteps);
-    std::error_code ec;
-    if (!fs::exists(dir / "model_index.json", ec))
-        throw EngineError(ErrorCode::NotFound,
-                          dir.string() + ": not a pipeline folder (no model_index.json)");
-    for (const char* c : {"tokenizer", "text_encoder", "transformer", "vae", "scheduler"})
-        (void)componentFolder(dir, c);
+    const auto className =
+        parts::pipelineClass(dir, {"tokenizer", "text_encoder", "transformer", "vae", "scheduler"});
     // Another family's denoiser fails here, before any weights are read.
     const auto transformerConfig = loading("transformer", [&] {
         return models::LatteConfig::fromFile(dir / "transformer" / "config.json");
@@ -64,7 +60,6 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
                         return sampling::DdimScheduler::fromModel(dir / "scheduler");
                     }));
     p.m_device = device;
-    const auto className = JsonConfig::load(dir / "model_index.json").getString("_class_name", "");
     if (className != "LattePipeline")
         p.m_notes.push_back("model_index.json names " + className +
                             "; loading it as a LattePipeline");

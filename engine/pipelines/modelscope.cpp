@@ -27,14 +27,8 @@ ModelScopePipeline ModelScopePipeline::loadImpl(const fs::path& dir,
                                                 const JobContext& job) {
     constexpr int kSteps = 4;
     job.report("load", 0, kSteps);
-    std::error_code ec;
-    if (!fs::exists(dir / "model_index.json", ec))
-        throw EngineError(ErrorCode::NotFound,
-                          dir.string() + ": not a pipeline folder (no model_index.json)");
-    const auto index = JsonConfig::load(dir / "model_index.json");
-    const auto className = index.getString("_class_name", "");
-    for (const char* c : {"tokenizer", "text_encoder", "unet", "vae", "scheduler"})
-        (void)componentFolder(dir, c);
+    const auto className =
+        parts::pipelineClass(dir, {"tokenizer", "text_encoder", "unet", "vae", "scheduler"});
     // Another family's denoiser fails here, before any weights are read.
     (void)models::UNet3DConfig::fromFile(dir / "unet" / "config.json");
 

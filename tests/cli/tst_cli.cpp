@@ -49,7 +49,7 @@ void TstCli::usage_data() {
     // A one-sentence summary is listed whole (it used to be cut to nothing).
     QTest::newRow("help, one-sentence summary")
         << QStringList{u"--help"_s} << 0 << "out"
-        << "generate        Text to video with a ModelScope (TextToVideoSD) pipeline folder.";
+        << "generate        Text to video with a ModelScope or Latte pipeline folder.";
     QTest::newRow("unknown command") << QStringList{u"frobnicate"_s} << 2 << "err"
                                      << "unknown command 'frobnicate'";
     QTest::newRow("info help") << QStringList{u"info"_s, u"--help"_s} << 0 << "out"

@@ -83,8 +83,8 @@ void TstRunComponent::errors_data() {
         << "sample,timestep"
         << "cpu"
         << "'unet-xl' is not available in this build (available: "
-           "clip-image, clip-text, test-affine, test-fails, text-encoder, unet, vae-decode, "
-           "vae-encode)";
+           "clip-image, clip-text, test-affine, test-fails, text-encoder, transformer, unet, "
+           "vae-decode, vae-encode)";
     QTest::newRow("missing input")
         << "test-affine"
         << "sample"

@@ -439,7 +439,7 @@ class Bench:
                   timestep=torch.full((BATCH,), 981, device="cuda", dtype=torch.long),
                   encoder_hidden_states=torch.randn(BATCH, LATTE_TOKENS, 4096, generator=g,
                                                     device="cuda", dtype=DT))
-        base = self.bench_cmd("--component", "transformer", "--model", folder, "--batch",
+        base = self.bench_cmd("--component", "transformer", "--model", tdir, "--batch",
                               str(BATCH), "--frames", str(frames), "--height", str(latent),
                               "--width", str(latent), "--caption-tokens", str(LATTE_TOKENS),
                               "--warmup", str(a.warmup), "--reps", str(a.iters))
@@ -452,7 +452,7 @@ class Bench:
         finally:
             del kw
             free_gpu()
-        self.latte_parity(model, folder)
+        self.latte_parity(model, tdir)
 
     def latte_parity(self, model, folder):
         from safetensors.torch import load_file, save_file

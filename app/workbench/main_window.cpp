@@ -662,9 +662,29 @@ JobId MainWindow::openModelFolder(const QString& dir) {
     return m_inspectJob;
 }
 
+namespace {
+
+// The family pipeline's default guidance scale (diffusers' __call__ defaults).
+double defaultGuidanceOf(const QString& family) {
+    if (family.startsWith(u"latte"_s))
+        return 7.5;
+    if (family.startsWith(u"cogvideox"_s))
+        return 6.0;
+    return 9.0;  // ModelScope and the toy world
+}
+
+}  // namespace
+
 void MainWindow::showModel(const ModelSummary& summary) {
     m_model = summary;
     m_modelPanel->showModel(summary);
+    // The guidance follows the family's default unless the user has set another value.
+    if (!summary.isEmpty()) {
+        const double guidance = defaultGuidanceOf(summary.family);
+        if (m_guidance->value() == m_familyGuidance)
+            m_guidance->setValue(guidance);
+        m_familyGuidance = guidance;
+    }
     // Family, size and (once inspected by the engine) the device it runs on.
     QStringList facts{summary.family, tr("%1 parameters").arg(formatCount(summary.parameterCount))};
     if (!summary.device.isEmpty())

@@ -148,6 +148,7 @@ private:
     QSpinBox* m_steps = nullptr;
     QComboBox* m_interval = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;
+    double m_familyGuidance = 9.0;  // the shown model family's default guidance
     QPushButton* m_runProbe = nullptr;
     QPushButton* m_cancelProbe = nullptr;
     QLabel* m_probeStatus = nullptr;

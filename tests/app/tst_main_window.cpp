@@ -28,6 +28,7 @@
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -571,6 +572,19 @@ void TestMainWindow::windowShowsModel() {
     QCOMPARE(tree->topLevelItem(0)->text(ModelPanel::ParametersColumn), QStringLiteral("1.2 M"));
     QCOMPARE(status->text(),
              QStringLiteral("Model: toy (modelscope architecture) · 1.2 M parameters"));
+
+    // The probe's guidance follows the family's default (ModelScope 9, Latte 7.5) until the user
+    // sets another value, which then stays.
+    auto* guidance = window.findChild<QDoubleSpinBox*>(QStringLiteral("probeGuidance"));
+    QVERIFY(guidance);
+    QCOMPARE(guidance->value(), 9.0);
+    manual.family = QStringLiteral("latte");
+    window.showModel(manual);
+    QCOMPARE(guidance->value(), 7.5);
+    guidance->setValue(5.0);
+    manual.family = QStringLiteral("modelscope");
+    window.showModel(manual);
+    QCOMPARE(guidance->value(), 5.0);
 }
 
 void TestMainWindow::cancelQueuedJob() {

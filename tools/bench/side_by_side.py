@@ -30,6 +30,13 @@ tokenizer, ModelScope's DDIM config; reruns reuse it). Parts (--parts, default a
             t = 981 and 37): diffusers in fp32 (TF32 off) is the reference; ours in fp32 and in bf16
             through `run-component --component transformer`, and diffusers' own bf16, are
             reported as max|x − ref| / max|ref|. Not part of the default set.
+  latte_generate
+            a whole Latte job: a full-size LattePipeline with random weights (Latte-1's
+            transformer, t5-v1_1-xxl's encoder, the SD VAE, our test SentencePiece vocabulary) made
+            once in --work/latte-pipeline, bf16; 16 frames at 512x512, 50 steps, guidance 7.5,
+            seed 0. Ours: a fresh `motionprobe-cli generate` process writing tensors; the
+            reference: a fresh Python process (from_pretrained + the call, output_type "pt"),
+            timed after its imports and with them; --whole-runs of each, alternating.
   generate  the whole job: 16 frames at 256x256, 50 DDIM steps, guidance 9, seed 0. Ours: a
             fresh `motionprobe-cli generate` process (wall clock); the reference: a fresh Python
             process running from_pretrained + the pipeline call (output_type "np", its default),
@@ -84,7 +91,13 @@ import probe_naive  # noqa: E402
 from text_encoder_fullsize import CONFIG as TEXT_ENCODER  # noqa: E402
 
 PARTS = ("unet", "vae", "load", "generate")
-EXTRA_PARTS = ("latte",)
+EXTRA_PARTS = ("latte", "latte_generate")
+# t5-v1_1-xxl's encoder (Latte-1's text_encoder), the SD VAE, Latte-1's DDIM.
+T5_XXL = dict(d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
+              relative_attention_num_buckets=32, relative_attention_max_distance=128,
+              feed_forward_proj="gated-gelu", dropout_rate=0.0, vocab_size=32128, pad_token_id=0,
+              eos_token_id=1)
+LATTE_PROMPT = "a dog running on the beach at sunset"
 # maxin-cn/Latte-1 transformer/config.json (the PixArt-alpha-512 lineage).
 LATTE_1 = dict(num_attention_heads=16, attention_head_dim=72, in_channels=4, out_channels=8,
                num_layers=28, cross_attention_dim=1152, attention_bias=True, sample_size=64,
@@ -96,6 +109,30 @@ BATCH, FRAMES, LATENT, SIZE = 2, 16, 32, 256
 STEPS, GUIDANCE, SEED = 50, 9.0, 0
 PROMPT = "a blue square moves up on a black background"  # bench --component generate's
 DT = torch.bfloat16
+# The timing line `motionprobe-cli generate` prints.
+GENERATE_SUMMARY = re.compile(r"text ([\d.]+) ms, denoise ([\d.]+) ms \(([\d.]+) ms/step\), "
+                              r"decode ([\d.]+) ms")
+
+# The reference's whole Latte job in a fresh Python process. argv: folder prompt steps seed.
+LATTE_REFERENCE_JOB = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import torch
+from diffusers import LattePipeline
+from diffusers.utils import logging as diffusers_logging
+t1 = time.perf_counter()
+folder, prompt, steps, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+diffusers_logging.disable_progress_bar()
+pipe = LattePipeline.from_pretrained(folder, torch_dtype=torch.bfloat16).to("cuda")
+torch.cuda.synchronize()
+t2 = time.perf_counter()
+video = pipe(prompt, num_inference_steps=steps, guidance_scale=7.5, video_length=16, height=512,
+             width=512, generator=torch.Generator().manual_seed(seed), output_type="pt").frames
+torch.cuda.synchronize()
+t3 = time.perf_counter()
+print(json.dumps(dict(import_s=t1 - t0, load_s=t2 - t1, call_s=t3 - t2, after_imports_s=t3 - t1,
+                      finite=bool(torch.isfinite(video).all()))))
+"""
 
 # The reference's whole job (or, with steps 0, its load alone) in a fresh Python process, timed
 # from inside: after the imports and with them. argv: folder prompt steps seed frames size.
@@ -454,6 +491,84 @@ class Bench:
             free_gpu()
         self.latte_parity(model, tdir)
 
+    def build_latte_pipeline(self, folder):
+        """The full-size random LattePipeline, made once (seconds, or None when reused)."""
+        if os.path.exists(os.path.join(folder, "model_index.json")):
+            return None
+        from transformers import T5Config, T5EncoderModel, T5Tokenizer
+        from diffusers import LattePipeline
+        t0 = time.perf_counter()
+        tdir = os.path.join(self.work, "latte", "transformer")
+        if not os.path.exists(os.path.join(tdir, "config.json")):
+            raise RuntimeError("run the latte part first: it makes the transformer")
+        transformer = LatteTransformer3DModel.from_pretrained(tdir, torch_dtype=DT)
+        torch.manual_seed(1)
+        with torch.device("cuda"):
+            text = T5EncoderModel(T5Config(**T5_XXL)).to(DT)
+            vae = AutoencoderKL(block_out_channels=(128, 256, 512, 512),
+                                down_block_types=("DownEncoderBlock2D",) * 4,
+                                up_block_types=("UpDecoderBlock2D",) * 4, layers_per_block=2,
+                                latent_channels=4, sample_size=512,
+                                scaling_factor=0.18215).to(DT)
+        tok = T5Tokenizer.from_pretrained(os.path.join(REPO, "tests", "data", "golden",
+                                                       "t5_tokenizer"))
+        scheduler = DDIMScheduler(beta_start=0.0001, beta_end=0.02, beta_schedule="linear",
+                                  clip_sample=False, set_alpha_to_one=True, steps_offset=0,
+                                  timestep_spacing="leading", prediction_type="epsilon")
+        pipe = LattePipeline(tokenizer=tok, text_encoder=text, vae=vae, transformer=transformer,
+                             scheduler=scheduler)
+        pipe.save_pretrained(folder, safe_serialization=True)
+        del pipe, text, vae, transformer
+        free_gpu()
+        return time.perf_counter() - t0
+
+    def part_latte_generate(self):
+        a = self.args
+        folder = os.path.join(self.work, "latte-pipeline")
+        built = self.build_latte_pipeline(folder)
+        warm_s = warm_page_cache(folder)
+        out = os.path.join(self.work, "ours_latte.safetensors")
+        cmd = [self.cli, "generate", "--model", folder, "--prompt", LATTE_PROMPT, "--out", out,
+               "--steps", str(STEPS), "--seed", str(SEED), "--device", "cuda", "--dtype", "bf16",
+               "--quiet"]
+        summary = GENERATE_SUMMARY
+        ref_cmd = [sys.executable, "-c", LATTE_REFERENCE_JOB, folder, LATTE_PROMPT, str(STEPS),
+                   str(SEED)]
+        theirs, mine = [], []
+        for r in range(a.whole_runs):
+            res = spawn(ref_cmd, a.timeout)
+            theirs.append(dict(last_json(res, "reference Latte process"), process_s=res["wall_s"]))
+            self.emit("latte_generate", "LattePipeline", kind="round", round=r,
+                      side="reference", **theirs[-1])
+            res = spawn(cmd, a.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+            if res["timed_out"] or res["rc"] != 0:
+                last_json(res, "ours (Latte generate)")  # raises with the reason
+            m = summary.search(res["stdout"])
+            mine.append(dict(process_s=res["wall_s"],
+                             text_ms=float(m.group(1)) if m else None,
+                             denoise_ms=float(m.group(2)) if m else None,
+                             ms_per_step=float(m.group(3)) if m else None,
+                             decode_ms=float(m.group(4)) if m else None))
+            self.emit("latte_generate", cmd, kind="round", round=r, side="ours", **mine[-1])
+        if os.path.exists(out):
+            os.remove(out)
+        ours_s = column(mine, "process_s")
+        self.emit("latte_generate", cmd, kind="summary", built_s=built, page_cache_warm_s=warm_s,
+                  what="whole Latte generate: 16x512x512, 50 steps, guidance 7.5, bf16, fresh "
+                       "processes",
+                  weights_GiB=weights_bytes(folder) / 2**30,
+                  ours=dict(process_s_median=ours_s, denoise_ms_median=column(mine, "denoise_ms"),
+                            ms_per_step_median=column(mine, "ms_per_step"),
+                            decode_ms_median=column(mine, "decode_ms"),
+                            text_ms_median=column(mine, "text_ms")),
+                  reference=dict(process_s_median=column(theirs, "process_s"),
+                                 after_imports_s_median=column(theirs, "after_imports_s"),
+                                 load_s_median=column(theirs, "load_s"),
+                                 call_s_median=column(theirs, "call_s")),
+                  ours_over_reference_after_imports=ratio(ours_s,
+                                                          column(theirs, "after_imports_s")),
+                  ours_over_reference_process=ratio(ours_s, column(theirs, "process_s")))
+
     def latte_parity(self, model, folder):
         from safetensors.torch import load_file, save_file
         g = torch.Generator().manual_seed(1)
@@ -603,8 +718,7 @@ class Bench:
                "--steps", str(STEPS), "--guidance", "9", "--seed", str(SEED), "--frames",
                str(FRAMES), "--height", str(SIZE), "--width", str(SIZE), "--device", "cuda",
                "--dtype", "bf16", "--quiet"]
-        summary = re.compile(r"text ([\d.]+) ms, denoise ([\d.]+) ms \(([\d.]+) ms/step\), "
-                             r"decode ([\d.]+) ms")
+        summary = GENERATE_SUMMARY
         # Our variants: cuDNN's benchmark mode (autotuning each convolution shape on first use)
         # on, as the engine sets it for CUDA, and off (MP_CUDNN_BENCHMARK=0), as a one-shot job
         # may prefer; the reference runs at the library default (off).

@@ -37,6 +37,10 @@ tokenizer, ModelScope's DDIM config; reruns reuse it). Parts (--parts, default a
             seed 0. Ours: a fresh `motionprobe-cli generate` process writing tensors; the
             reference: a fresh Python process (from_pretrained + the call, output_type "pt"),
             timed after its imports and with them; --whole-runs of each, alternating.
+  latte_fp32
+            end-to-end parity on that pipeline in fp32 (TF32 off on both sides): 50 steps at
+            16x512x512, guidance 7.5, seed 0; our `generate --dtype fp32` latents against
+            LattePipeline's (output_type "latent"), max|x - ref| / max|ref|.
   generate  the whole job: 16 frames at 256x256, 50 DDIM steps, guidance 9, seed 0. Ours: a
             fresh `motionprobe-cli generate` process (wall clock); the reference: a fresh Python
             process running from_pretrained + the pipeline call (output_type "np", its default),
@@ -91,7 +95,7 @@ import probe_naive  # noqa: E402
 from text_encoder_fullsize import CONFIG as TEXT_ENCODER  # noqa: E402
 
 PARTS = ("unet", "vae", "load", "generate")
-EXTRA_PARTS = ("latte", "latte_generate")
+EXTRA_PARTS = ("latte", "latte_generate", "latte_fp32")
 # t5-v1_1-xxl's encoder (Latte-1's text_encoder), the SD VAE, Latte-1's DDIM.
 T5_XXL = dict(d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
               relative_attention_num_buckets=32, relative_attention_max_distance=128,
@@ -568,6 +572,38 @@ class Bench:
                   ours_over_reference_after_imports=ratio(ours_s,
                                                           column(theirs, "after_imports_s")),
                   ours_over_reference_process=ratio(ours_s, column(theirs, "process_s")))
+
+    def part_latte_fp32(self):
+        from diffusers import LattePipeline
+        from safetensors.torch import load_file
+        folder = os.path.join(self.work, "latte-pipeline")
+        if not os.path.exists(os.path.join(folder, "model_index.json")):
+            raise RuntimeError("run the latte_generate part first: it makes the pipeline")
+        out = os.path.join(self.work, "ours_latte_fp32.safetensors")
+        cmd = [self.cli, "generate", "--model", folder, "--prompt", LATTE_PROMPT, "--out", out,
+               "--steps", str(STEPS), "--seed", str(SEED), "--device", "cuda", "--dtype", "fp32",
+               "--quiet"]
+        res = spawn(cmd, self.args.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+        if res["timed_out"] or res["rc"] != 0:
+            last_json(res, "ours (Latte generate, fp32)")  # raises with the reason
+        ours = load_file(out)["latents"].float()
+        tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        pipe = LattePipeline.from_pretrained(folder, torch_dtype=torch.float32).to("cuda")
+        with torch.no_grad():
+            ref = pipe(LATTE_PROMPT, num_inference_steps=STEPS, guidance_scale=7.5,
+                       video_length=16, height=512, width=512,
+                       generator=torch.Generator().manual_seed(SEED),
+                       output_type="latent").frames.float().cpu()
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+        del pipe
+        free_gpu()
+        self.emit("latte_fp32", cmd, kind="parity",
+                  what="final latents after 50 steps, fp32 end to end, TF32 off; "
+                       "max|ours - diffusers| / max|diffusers|",
+                  shape=list(ref.shape), ref_max_abs=ref.abs().max().item(),
+                  rel_max=((ours - ref).abs().max() / ref.abs().max()).item(),
+                  ours_process_s=res["wall_s"])
 
     def latte_parity(self, model, folder):
         from safetensors.torch import load_file, save_file

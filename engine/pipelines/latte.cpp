@@ -75,8 +75,12 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
                 std::to_string(transformerConfig.outChannels) + " to the scheduler)");
     }
     job.report("load", 1, kSteps);
-    p.m_textEncoder =
-        loading("text_encoder", [&] { return models::loadT5EncoderModel(dir, variant, device); });
+    p.m_textEncoderVisits = device.device.is_cuda();
+    DeviceChoice textDevice = device;
+    if (p.m_textEncoderVisits)
+        textDevice.device = c10::Device(c10::kCPU);
+    p.m_textEncoder = loading("text_encoder",
+                              [&] { return models::loadT5EncoderModel(dir, variant, textDevice); });
     job.report("load", 2, kSteps);
     p.m_transformer =
         loading("transformer", [&] { return models::loadLatteTransformer(dir, variant, device); });
@@ -95,7 +99,6 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
     for (const auto& k : p.m_vae->config().unknownKeys)
         p.m_notes.push_back("vae/config.json: key '" + k + "' is not used");
     tuneForDevice(device);
-    p.m_textEncoder->to(device.device, device.dtype);
     p.m_transformer->to(device.device, device.dtype);
     p.m_vae->to(device.device, device.dtype);
     job.report("load", kSteps, kSteps);
@@ -125,12 +128,43 @@ std::pair<at::Tensor, std::int64_t> LattePipeline::encodeCaption(const std::stri
         tokens += m;
     torch::NoGradGuard noGrad;
     auto encoder = m_textEncoder;  // a holder copy: the modules run non-const
-    return {encoder->forward(ids.to(m_device.device), mask.to(m_device.device)), tokens};
+    const auto where = encoder->shared->weight.device();
+    return {encoder->forward(ids.to(where), mask.to(where)).to(m_device.device), tokens};
 }
+
+namespace {
+
+// While alive, the text encoder's weights are copies on `device`; afterwards its host tensors are
+// back and the copies freed (the caching allocator keeps their blocks for the denoising).
+class TextEncoderVisit {
+public:
+    TextEncoderVisit(models::T5EncoderModel encoder, c10::Device device, bool visit) {
+        if (!visit)
+            return;
+        torch::NoGradGuard noGrad;
+        for (auto& p : encoder->parameters()) {
+            m_host.emplace_back(p, p.data());
+            p.set_data(p.data().to(device));
+        }
+    }
+    ~TextEncoderVisit() {
+        for (auto& [parameter, host] : m_host)
+            parameter.set_data(host);
+    }
+    TextEncoderVisit(const TextEncoderVisit&) = delete;
+    TextEncoderVisit& operator=(const TextEncoderVisit&) = delete;
+
+private:
+    std::vector<std::pair<at::Tensor, at::Tensor>> m_host;  // (parameter, its host data)
+};
+
+}  // namespace
 
 sampling::Conditioning LattePipeline::encodePrompt(
     const std::string& prompt,
     const std::optional<std::string>& negative) const {
+    // One visit for the prompt and its negative.
+    const TextEncoderVisit visit(m_textEncoder, m_device.device, m_textEncoderVisits);
     const auto [positive, tokens] = encodeCaption(prompt);
     const auto unconditional = encodeCaption(negative.value_or(std::string())).first;
     // mask_feature with one caption: both cut to the caption's real tokens.

@@ -6,9 +6,11 @@
 #include "io/tensor_io.h"
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 namespace mp::test {
@@ -32,4 +34,22 @@ inline std::map<std::string, std::string> goldenMetadata(const std::filesystem::
     return SafetensorsFile::open(dir / "golden.safetensors").header().metadata;
 }
 
+// The run named `name` in a pipeline golden's "runs" metadata (tools/golden/*.py write them).
+inline nlohmann::json goldenRun(const std::filesystem::path& dir, const std::string& name) {
+    for (const auto& r : nlohmann::json::parse(goldenMetadata(dir).at("runs")))
+        if (r["name"] == name)
+            return r;
+    throw std::runtime_error("golden run " + name + " not found in " + dir.string());
+}
+
 }  // namespace mp::test
+
+// In a Qt Test slot: relMax(actual, expected) logged and held to `tolerance`; `label` a QString.
+#define MP_CHECK_CLOSE(actual, expected, label, tolerance)                                    \
+    do {                                                                                      \
+        const double err_ = ::mp::test::relMax(actual, expected);                             \
+        qInfo("%s: %.2e (max|ref| %.3g)", qPrintable(label), err_,                            \
+              (expected).abs().max().item<double>());                                         \
+        QVERIFY2(err_ <= (tolerance),                                                         \
+                 qPrintable((label) + QStringLiteral(" differs: ") + QString::number(err_))); \
+    } while (false)

@@ -42,24 +42,10 @@ const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "latte";
 const fs::path kPipeline = fs::path(MP_TEST_DATA_DIR) / "golden" / "latte_pipeline" / "pipeline";
 constexpr double kTolerance = 1e-4;
 
-#define CHECK_CLOSE(actual, expected, label)                                                       \
-    do {                                                                                           \
-        const double err_ = relMax(actual, expected);                                              \
-        qInfo("%s: %.2e (max|ref| %.3g)", qPrintable(label), err_,                                 \
-              (expected).abs().max().item<double>());                                              \
-        QVERIFY2(err_ <= kTolerance, qPrintable(label + u" differs: "_s + QString::number(err_))); \
-    } while (false)
+#define CHECK_CLOSE(actual, expected, label) MP_CHECK_CLOSE(actual, expected, label, kTolerance)
 
 pipelines::LattePipeline goldenPipeline() {
     return pipelines::LattePipeline::load(kPipeline, resolveDevice("cpu", "fp32")).value();
-}
-
-nlohmann::json goldenRun(const std::string& name) {
-    const auto runs = nlohmann::json::parse(test::goldenMetadata(kPipeline).at("runs"));
-    for (const auto& r : runs)
-        if (r["name"] == name)
-            return r;
-    throw std::runtime_error("golden run " + name + " not found");
 }
 
 }  // namespace
@@ -259,7 +245,7 @@ private Q_SLOTS:
         QFETCH(QString, run);
         try {
             const auto g = loadGolden(kPipeline);
-            const auto spec = goldenRun(run.toStdString());
+            const auto spec = test::goldenRun(kPipeline, run.toStdString());
             const auto p = goldenPipeline();
             const auto r = run.toStdString() + ".";
             std::optional<std::string> negative;
@@ -369,7 +355,14 @@ private Q_SLOTS:
     // carries `transformer.` keys, and it loads back into the pipeline and changes its output.
     void customize() {
         auto p = goldenPipeline();
-        const auto before = p.transformer()->named_parameters().find("proj_out.weight")->clone();
+        pipelines::GenerateRequest req;
+        req.prompt = "a blue square";
+        req.steps = 3;
+        req.decode = false;
+        const auto base = pipelines::generate(p, req).value().latents;
+        std::vector<at::Tensor> before;
+        for (const auto& w : p.transformer()->parameters())
+            before.push_back(w.clone());
         train::CustomizeOptions o;
         o.latents = at::randn({1, 4, 4, 8, 8}, at::make_generator<at::CPUGeneratorImpl>(3));
         o.caption = "a red circle moves from left to right";
@@ -388,14 +381,14 @@ private Q_SLOTS:
         const auto keys = loadTensorFile(file);
         for (const auto& [key, tensor] : keys)
             QVERIFY2(key.rfind("transformer.temporal_transformer_blocks.", 0) == 0, key.c_str());
-        QVERIFY(at::equal(before,
-                          p.transformer()->named_parameters().find("proj_out.weight")->clone()));
+        // The base model is as it was: its parameters, and the weights its layers use (the
+        // same output as before training).
+        const auto after = p.transformer()->parameters();
+        QCOMPARE(after.size(), before.size());
+        for (std::size_t i = 0; i < after.size(); ++i)
+            QVERIFY(at::equal(after[i], before[i]));
+        QVERIFY(at::equal(pipelines::generate(p, req).value().latents, base));
 
-        pipelines::GenerateRequest req;
-        req.prompt = "a blue square";
-        req.steps = 3;
-        req.decode = false;
-        const auto base = pipelines::generate(p, req).value().latents;
         p.attachLora(file);
         req.adapterSchedule = sampling::AdapterSchedule::constant(1.0);
         const auto adapted = pipelines::generate(p, req).value().latents;

@@ -33,23 +33,7 @@ namespace {
 const fs::path kGolden = fs::path(MP_TEST_DATA_DIR) / "golden" / "modelscope";
 constexpr double kTolerance = 1e-4;
 
-#define CHECK_CLOSE(actual, expected, label)                                                       \
-    do {                                                                                           \
-        const double err_ = relMax(actual, expected);                                              \
-        qInfo("%s: %.2e (max|ref| %.3g)", qPrintable(label), err_,                                 \
-              expected.abs().max().item<double>());                                                \
-        QVERIFY2(err_ <= kTolerance, qPrintable(label + u" differs: "_s + QString::number(err_))); \
-    } while (false)
-
-// The run named `run` in a pipeline golden's metadata (tools/golden/*.py write them).
-nlohmann::json goldenRunSpec(const fs::path& goldenDir, const QString& run) {
-    const auto runs =
-        nlohmann::json::parse(loadTensorFileMetadata(goldenDir / "golden.safetensors").at("runs"));
-    for (const auto& r : runs)
-        if (r["name"] == run.toStdString())
-            return r;
-    throw std::runtime_error("golden run " + run.toStdString() + " not found");
-}
+#define CHECK_CLOSE(actual, expected, label) MP_CHECK_CLOSE(actual, expected, label, kTolerance)
 
 std::optional<std::string> negativePrompt(const nlohmann::json& spec) {
     if (spec["negative_prompt"].is_null())
@@ -299,7 +283,7 @@ private Q_SLOTS:
         const auto dir = kGolden / "pipeline";
         try {
             const auto g = loadGolden(dir);
-            const auto spec = goldenRunSpec(dir, run);
+            const auto spec = test::goldenRun(dir, run.toStdString());
             auto p = pipelines::ModelScopePipeline::load(dir, resolveDevice("cpu", "fp32")).value();
             const auto r = run.toStdString() + ".";
             const auto cond = checkPromptEmbeddings(p, spec, g, run);
@@ -342,7 +326,7 @@ private Q_SLOTS:
             fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "t2v";
         try {
             const auto g = loadGolden(goldenDir);
-            const auto spec = goldenRunSpec(goldenDir, run);
+            const auto spec = test::goldenRun(goldenDir, run.toStdString());
             const auto info = inspectSnapshot(model);
             QVERIFY(info.isToy && !info.hasErrors());
             auto p =

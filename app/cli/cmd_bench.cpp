@@ -3,6 +3,9 @@
 #include "adapters/lora.h"
 #include "core/stopwatch.h"
 #include "core/strings.h"
+#include "io/config.h"
+#include "io/snapshot.h"
+#include "models/cogvideox.h"
 #include "models/latte.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
@@ -122,13 +125,13 @@ int runProbeBench(const ParsedArgs& args,
             : static_cast<int>(parseInteger("max-batch", args.value("max-batch"), 1, 4096));
     const auto frames = args.has("frames") ? parseInteger("frames", args.value("frames"), 1, 1024)
                                            : std::int64_t{pipeline.defaultFrames()};
-    const auto latentSize = pipeline.defaultSize() / pipeline.vaeFactor();
-    const auto h =
-        args.has("height") ? parseInteger("height", args.value("height"), 1, 4096) : latentSize;
-    const auto w =
-        args.has("width") ? parseInteger("width", args.value("width"), 1, 4096) : latentSize;
+    const auto f = pipeline.vaeFactor();
+    const auto h = args.has("height") ? parseInteger("height", args.value("height"), 1, 4096)
+                                      : pipeline.defaultHeight() / f;
+    const auto w = args.has("width") ? parseInteger("width", args.value("width"), 1, 4096)
+                                     : pipeline.defaultWidth() / f;
     at::manual_seed(0);
-    req.latents = at::randn({1, pipeline.latentChannels(), frames, h, w});
+    req.latents = at::randn(pipeline.latentShape(1, static_cast<int>(frames), h * f, w * f));
     const bool naive = args.flag("naive");
     probe::ProbeResult last;
     const auto planned = [&] {
@@ -341,6 +344,25 @@ int run(const ParsedArgs& args) {
         what = "UNet3D forward, latents " + std::to_string(batch) + "x" +
                std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
                std::to_string(height) + "x" + std::to_string(width);
+    } else if (component == "transformer" &&
+               JsonConfig::load(componentFolder(modelFromArgs(args), "transformer") / "config.json")
+                       .getString("_class_name", "") == "CogVideoXTransformer3DModel") {
+        // CogVideoX's transformer at the guidance batch: `frames` latent frames in its
+        // (B, F, C, H, W) layout, captions of 226 tokens as CogVideoXPipeline pads them.
+        auto model = models::loadCogVideoXTransformer(modelFromArgs(args), {}, device);
+        model->to(device.device, device.dtype);
+        const auto& c = model->config();
+        auto sample = at::randn({batch, frames, c.inChannels, height, width}, opts);
+        auto t = at::full({batch}, 999, at::TensorOptions().device(device.device).dtype(at::kLong));
+        auto ctx = at::randn({batch, c.maxTextSeqLength, c.textEmbedDim}, opts);
+        step = [model, sample, t, ctx]() mutable { return model->forward(sample, t, ctx); };
+        for (const auto& p : model->parameters())
+            params += p.numel();
+        what = "CogVideoX transformer forward (" + c.positionScheme() + " positions), latents " +
+               std::to_string(batch) + "x" + std::to_string(frames) + "x" +
+               std::to_string(c.inChannels) + "x" + std::to_string(height) + "x" +
+               std::to_string(width) + ", " + std::to_string(c.maxTextSeqLength) +
+               " caption tokens";
     } else if (component == "transformer") {
         // Latte's transformer at the guidance batch, captions cut to `caption-tokens` as
         // LattePipeline cuts them; eager (no CUDA graph for Latte yet).
@@ -382,8 +404,8 @@ int run(const ParsedArgs& args) {
         for (const auto& p : pipeline->denoiser().parameters())
             params += p.numel();
         what = "generate: " + std::to_string(pipeline->defaultFrames()) + " frames of " +
-               std::to_string(pipeline->defaultSize()) + "x" +
-               std::to_string(pipeline->defaultSize()) + ", " + std::to_string(req.steps) +
+               std::to_string(pipeline->defaultHeight()) + "x" +
+               std::to_string(pipeline->defaultWidth()) + ", " + std::to_string(req.steps) +
                " steps, guidance " + str::number(pipeline->defaultGuidance()) + ", decoded";
     } else {
         throw UsageError(

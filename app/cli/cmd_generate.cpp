@@ -73,6 +73,7 @@ int run(const ParsedArgs& args) {
     req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
     if (args.has("guidance"))
         req.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    req.dynamicGuidance = args.flag("dynamic-cfg");
     req.eta = parseNumber("eta", args.value("eta"), 0, 1);
     if (args.has("frames"))
         req.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
@@ -154,11 +155,16 @@ Command generateCommand() {
         {"steps", "K", "DDIM steps", false, "50"},
         {"guidance", "G",
          "classifier-free guidance scale (off at 1 or below; default: the family's, ModelScope 9, "
-         "Latte 7.5)"},
+         "Latte 7.5, CogVideoX 6)"},
+        {"dynamic-cfg", "",
+         "CogVideoX's use_dynamic_cfg: the guidance scale follows the timestep, "
+         "1 + G(1 - cos(pi((N - t)/N)^5))/2"},
         {"eta", "E", "DDIM eta", false, "0"},
-        {"frames", "F", "frames (default 16: ModelScope's, Latte's video_length)"},
-        {"height", "H", "pixels (default sample_size x 8: ModelScope 256, Latte 512)"},
-        {"width", "W", "pixels (default sample_size x 8: ModelScope 256, Latte 512)"},
+        {"frames", "F",
+         "frames (default: the family's, 16 for ModelScope and Latte, 49 for CogVideoX, which "
+         "takes 4k + 1)"},
+        {"height", "H", "pixels (default: the family's, ModelScope 256, Latte 512, CogVideoX 480)"},
+        {"width", "W", "pixels (default: the family's, ModelScope 256, Latte 512, CogVideoX 720)"},
         {"decode-batch", "N",
          "frames per VAE decode batch (0: all at once; default: the family's, ModelScope 0, "
          "Latte 14)"},
@@ -168,7 +174,7 @@ Command generateCommand() {
         {"no-cuda-graph", "", "on CUDA: run the UNet eagerly instead of replaying a CUDA graph"},
         {"lora", "FILE",
          "a LoRA for the denoiser (diffusers/peft safetensors: unet.* keys for ModelScope, "
-         "transformer.* for Latte)"},
+         "transformer.* for Latte and CogVideoX)"},
         {"lora-scale", "S", "the LoRA's scale", false, "1"},
         {"lora-min-t", "T", "the LoRA acts only while t >= T (the paper's tau; default: always)"},
     };

@@ -6,6 +6,8 @@
 #include "io/snapshot.h"
 #include "models/clip/clip_model.h"
 #include "models/clip/clip_text.h"
+#include "models/cogvideox.h"
+#include "models/cogvideox_vae.h"
 #include "models/latte.h"
 #include "models/t5/t5_encoder.h"
 #include "models/unet3d.h"
@@ -65,10 +67,24 @@ TensorMap runUNet(const ComponentCall& call) {
 
 TensorMap runTransformer(const ComponentCall& call) {
     const auto className = componentClass(call, "transformer", "_class_name");
+    if (className == "CogVideoXTransformer3DModel") {
+        // The 5b's rotary table is built from the input's shape, as the pipeline builds it.
+        auto model = models::loadCogVideoXTransformer(call.modelDir, {}, call.device);
+        model->to(call.device.device, call.device.dtype);
+        torch::NoGradGuard noGrad;
+        if (optionalInput(call, "encoder_attention_mask"))
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "CogVideoXTransformer3DModel takes no encoder_attention_mask (its "
+                              "pipeline passes none)");
+        return {
+            {"sample", model->forward(call.inputs.at("hidden_states"), call.inputs.at("timestep"),
+                                      call.inputs.at("encoder_hidden_states"))}};
+    }
     if (className != "LatteTransformer3DModel")
         throw EngineError(ErrorCode::Unsupported,
                           "transformer/config.json: _class_name '" + className +
-                              "' is not a transformer this build runs (LatteTransformer3DModel)");
+                              "' is not a transformer this build runs (LatteTransformer3DModel, "
+                              "CogVideoXTransformer3DModel)");
     auto model = models::loadLatteTransformer(call.modelDir, {}, call.device);
     model->to(call.device.device, call.device.dtype);
     torch::NoGradGuard noGrad;
@@ -83,7 +99,23 @@ models::AutoencoderKL loadVae(const ComponentCall& call) {
     return model;
 }
 
+bool cogVideoXVae(const ComponentCall& call) {
+    return componentClass(call, "vae", "_class_name") == "AutoencoderKLCogVideoX";
+}
+
+models::AutoencoderKLCogVideoX loadCausalVae(const ComponentCall& call) {
+    auto model = models::loadCogVideoXVae(call.modelDir, {}, call.device);
+    model->to(call.device.device, call.device.dtype);
+    return model;
+}
+
 TensorMap runVaeEncode(const ComponentCall& call) {
+    if (cogVideoXVae(call)) {
+        auto model = loadCausalVae(call);
+        torch::NoGradGuard noGrad;
+        const auto [mean, logvar] = model->encode(call.inputs.at("sample"));
+        return {{"latent_mean", mean}, {"latent_logvar", logvar}};
+    }
     auto model = loadVae(call);
     torch::NoGradGuard noGrad;
     const auto d = model->encode(call.inputs.at("sample"));
@@ -91,6 +123,11 @@ TensorMap runVaeEncode(const ComponentCall& call) {
 }
 
 TensorMap runVaeDecode(const ComponentCall& call) {
+    if (cogVideoXVae(call)) {
+        auto model = loadCausalVae(call);
+        torch::NoGradGuard noGrad;
+        return {{"sample", model->decode(call.inputs.at("latents"))}};
+    }
     auto model = loadVae(call);
     torch::NoGradGuard noGrad;
     return {{"sample", model->decode(call.inputs.at("latents"))}};
@@ -137,21 +174,25 @@ void registerBuiltinComponents() {
         registerComponent({"transformer",
                            "LatteTransformer3DModel: hidden_states (B,C,F,H,W), timestep (B,), "
                            "encoder_hidden_states (B,L,D) [, encoder_attention_mask (B,L), 1 = "
-                           "attend] -> sample (B,2C,F,H,W)",
+                           "attend] -> sample (B,2C,F,H,W); CogVideoXTransformer3DModel: "
+                           "hidden_states (B,F,C,H,W), timestep (B,), encoder_hidden_states "
+                           "(B,226,D) -> sample (B,F,C,H,W) (5b's RoPE built from the shape)",
                            {"hidden_states", "timestep", "encoder_hidden_states"},
                            {"encoder_attention_mask"},
                            {"sample"},
                            runTransformer});
         registerComponent({"vae-encode",
                            "AutoencoderKL encoder: sample (B,3,H,W) or (B,3,F,H,W) in [-1,1] -> "
-                           "latent_mean, latent_logvar (unscaled)",
+                           "latent_mean, latent_logvar (unscaled); AutoencoderKLCogVideoX: "
+                           "sample (B,3,1+4k,H,W), causal, in its frame batches",
                            {"sample"},
                            {},
                            {"latent_mean", "latent_logvar"},
                            runVaeEncode});
         registerComponent({"vae-decode",
                            "AutoencoderKL decoder: latents (unscaled) (B,C,h,w) or (B,C,F,h,w) -> "
-                           "sample",
+                           "sample; AutoencoderKLCogVideoX: latents (B,C,F,h,w) -> sample "
+                           "(B,3,1+4(F-1),H,W)",
                            {"latents"},
                            {},
                            {"sample"},

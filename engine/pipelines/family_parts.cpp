@@ -49,4 +49,19 @@ at::Tensor encodeFrames(const models::AutoencoderKL& vae,
     return dist.mean.to(at::kFloat) * vae->config().scalingFactor;
 }
 
+TextEncoderVisit::TextEncoderVisit(models::T5EncoderModel encoder, c10::Device device, bool visit) {
+    if (!visit)
+        return;
+    torch::NoGradGuard noGrad;
+    for (auto& p : encoder->parameters()) {
+        m_host.emplace_back(p, p.data());
+        p.set_data(p.data().to(device));
+    }
+}
+
+TextEncoderVisit::~TextEncoderVisit() {
+    for (auto& [parameter, host] : m_host)
+        parameter.set_data(host);
+}
+
 }  // namespace mp::pipelines::parts

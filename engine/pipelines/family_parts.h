@@ -3,6 +3,7 @@
 // checks between components, and frames through a 2-D AutoencoderKL (ModelScope and Latte).
 
 #include "core/error.h"
+#include "models/t5/t5_encoder.h"
 #include "models/vae.h"
 #include "runtime/device.h"
 
@@ -12,6 +13,8 @@
 #include <filesystem>
 #include <initializer_list>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mp::pipelines::parts {
 
@@ -47,5 +50,19 @@ at::Tensor encodeFrames(const models::AutoencoderKL& vae,
                         const DeviceChoice& device,
                         const at::Tensor& video,
                         std::int64_t frameBatch);
+
+// While alive, a T5 encoder kept in host memory has its weights copied onto `device`; afterwards
+// its host tensors are back and the copies freed (the caching allocator keeps their blocks for the
+// denoising). Latte's and CogVideoX's T5-XXL (9.5 GB in bf16) so leaves the GPU to the denoiser.
+class TextEncoderVisit {
+public:
+    TextEncoderVisit(models::T5EncoderModel encoder, c10::Device device, bool visit);
+    ~TextEncoderVisit();
+    TextEncoderVisit(const TextEncoderVisit&) = delete;
+    TextEncoderVisit& operator=(const TextEncoderVisit&) = delete;
+
+private:
+    std::vector<std::pair<at::Tensor, at::Tensor>> m_host;  // (parameter, its host data)
+};
 
 }  // namespace mp::pipelines::parts

@@ -132,39 +132,11 @@ std::pair<at::Tensor, std::int64_t> LattePipeline::encodeCaption(const std::stri
     return {encoder->forward(ids.to(where), mask.to(where)).to(m_device.device), tokens};
 }
 
-namespace {
-
-// While alive, the text encoder's weights are copies on `device`; afterwards its host tensors are
-// back and the copies freed (the caching allocator keeps their blocks for the denoising).
-class TextEncoderVisit {
-public:
-    TextEncoderVisit(models::T5EncoderModel encoder, c10::Device device, bool visit) {
-        if (!visit)
-            return;
-        torch::NoGradGuard noGrad;
-        for (auto& p : encoder->parameters()) {
-            m_host.emplace_back(p, p.data());
-            p.set_data(p.data().to(device));
-        }
-    }
-    ~TextEncoderVisit() {
-        for (auto& [parameter, host] : m_host)
-            parameter.set_data(host);
-    }
-    TextEncoderVisit(const TextEncoderVisit&) = delete;
-    TextEncoderVisit& operator=(const TextEncoderVisit&) = delete;
-
-private:
-    std::vector<std::pair<at::Tensor, at::Tensor>> m_host;  // (parameter, its host data)
-};
-
-}  // namespace
-
 sampling::Conditioning LattePipeline::encodePrompt(
     const std::string& prompt,
     const std::optional<std::string>& negative) const {
     // One visit for the prompt and its negative.
-    const TextEncoderVisit visit(m_textEncoder, m_device.device, m_textEncoderVisits);
+    const parts::TextEncoderVisit visit(m_textEncoder, m_device.device, m_textEncoderVisits);
     const auto [positive, tokens] = encodeCaption(prompt);
     const auto unconditional = encodeCaption(negative.value_or(std::string())).first;
     // mask_feature with one caption: both cut to the caption's real tokens.

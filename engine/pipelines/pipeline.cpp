@@ -4,6 +4,7 @@
 #include "core/stopwatch.h"
 #include "core/strings.h"
 #include "io/config.h"
+#include "pipelines/cogvideox.h"
 #include "pipelines/latte.h"
 #include "pipelines/modelscope.h"
 
@@ -56,21 +57,28 @@ ModelFamily pipelineFamily(const fs::path& dir, std::string* why) {
         return ModelFamily::ModelScope;
     if (className == "LattePipeline")
         return ModelFamily::Latte;
+    if (className == "CogVideoXPipeline")
+        return ModelFamily::CogVideoX;
     if (className.find("CogVideoX") != std::string::npos)
         return say(dir.string() + ": " + className +
-                   " (CogVideoX) is not supported yet; this build runs ModelScope "
-                   "(TextToVideoSDPipeline) and Latte (LattePipeline) folders");
+                   " is not supported yet; this build runs CogVideoX text-to-video folders "
+                   "(CogVideoXPipeline), ModelScope (TextToVideoSDPipeline) and Latte "
+                   "(LattePipeline)");
     // Another pipeline class (or none): go by the denoiser folder that is there.
     if (fs::is_directory(dir / "unet", ec))
         return ModelFamily::ModelScope;
     if (fs::exists(dir / "transformer" / "config.json", ec)) {
         const auto config = JsonConfig::load(dir / "transformer" / "config.json");
-        if (config.getString("_class_name", "") == "LatteTransformer3DModel")
+        const auto denoiser = config.getString("_class_name", "");
+        if (denoiser == "LatteTransformer3DModel")
             return ModelFamily::Latte;
+        if (denoiser == "CogVideoXTransformer3DModel")
+            return ModelFamily::CogVideoX;
     }
     return say(dir.string() + "/model_index.json: _class_name '" + className +
-               "' is not a pipeline this build runs (TextToVideoSDPipeline, LattePipeline), and "
-               "the folder has no unet/ or Latte transformer/");
+               "' is not a pipeline this build runs (TextToVideoSDPipeline, LattePipeline, "
+               "CogVideoXPipeline), and the folder has no unet/ or Latte or CogVideoX "
+               "transformer/");
 }
 
 Result<std::unique_ptr<Pipeline>> loadPipeline(const fs::path& dir,
@@ -86,6 +94,9 @@ Result<std::unique_ptr<Pipeline>> loadPipeline(const fs::path& dir,
             case ModelFamily::Latte:
                 return std::make_unique<LattePipeline>(
                     LattePipeline::load(dir, device, variant, job).value());
+            case ModelFamily::CogVideoX:
+                return std::make_unique<CogVideoXPipeline>(
+                    CogVideoXPipeline::load(dir, device, variant, job).value());
             default:
                 throw EngineError(ErrorCode::Unsupported, why);
         }
@@ -96,10 +107,9 @@ Result<GenerateResult> generate(const Pipeline& pipeline,
                                 const GenerateRequest& request,
                                 const JobContext& context) {
     return capture([&] {
-        const auto size = pipeline.defaultSize();
         const int frames = request.frames > 0 ? request.frames : pipeline.defaultFrames();
-        const auto height = request.height > 0 ? request.height : size;
-        const auto width = request.width > 0 ? request.width : size;
+        const auto height = request.height > 0 ? request.height : pipeline.defaultHeight();
+        const auto width = request.width > 0 ? request.width : pipeline.defaultWidth();
         const auto f = pipeline.vaeFactor();
         if (height % f != 0 || width % f != 0)
             throw EngineError(ErrorCode::InvalidArgument,
@@ -137,6 +147,7 @@ Result<GenerateResult> generate(const Pipeline& pipeline,
         d.latents = d.latents.to(pipeline.device().device, at::kFloat);
         d.conditions = {condition};
         d.guidance.scale = result.guidance;
+        d.guidance.dynamic = request.dynamicGuidance;
         d.eta = request.eta;
         d.seed = request.seed;
         d.adapterSchedule = request.adapterSchedule;

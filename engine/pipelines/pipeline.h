@@ -44,13 +44,16 @@ public:
 
     // The family pipeline's defaults (diffusers' __call__ arguments).
     virtual int defaultFrames() const = 0;
-    virtual std::int64_t defaultSize() const = 0;  // height = width
+    virtual std::int64_t defaultSize() const = 0;  // height = width, or the height
+    virtual std::int64_t defaultHeight() const { return defaultSize(); }
+    virtual std::int64_t defaultWidth() const { return defaultSize(); }
     virtual double defaultGuidance() const = 0;
     // Frames per VAE decode call when the caller does not say (0: all at once).
     virtual std::int64_t defaultDecodeFrameBatch() const { return 0; }
     virtual std::int64_t vaeFactor() const = 0;
     virtual std::int64_t latentChannels() const = 0;
-    // The latents of one video: (1, C, F, h, w) for the (B, C, F, H, W) families.
+    // The latents of one video: (1, C, F, h, w) for the (B, C, F, H, W) families. Throws
+    // EngineError{InvalidArgument} for a frame count the family cannot take.
     virtual std::vector<std::int64_t> latentShape(int batch,
                                                   int frames,
                                                   std::int64_t height,
@@ -122,9 +125,9 @@ protected:
 };
 
 // Reads a pipeline folder and builds its family's Pipeline on `device`: model_index.json's
-// `_class_name` (TextToVideoSDPipeline, LattePipeline), or, without one, the denoiser folder that
-// is there (unet/ or transformer/). Errors name the folder and what was expected. Progress: stage
-// "load", one step per component.
+// `_class_name` (TextToVideoSDPipeline, LattePipeline, CogVideoXPipeline), or, without one, the
+// denoiser folder that is there (unet/ or transformer/). Errors name the folder and what was
+// expected. Progress: stage "load", one step per component.
 Result<std::unique_ptr<Pipeline>> loadPipeline(const std::filesystem::path& dir,
                                                const DeviceChoice& device,
                                                const std::string& variant = {},
@@ -138,6 +141,7 @@ struct GenerateRequest {
     std::uint64_t seed = 0;
     int steps = 50;
     std::optional<double> guidance;  // none: the family's default (ModelScope 9, Latte 7.5)
+    bool dynamicGuidance = false;    // CogVideoX's use_dynamic_cfg: the scale follows t
     int frames = 0;                  // 0: the family default
     std::int64_t height = 0;         // 0: the family default
     std::int64_t width = 0;

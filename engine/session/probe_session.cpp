@@ -27,7 +27,8 @@ video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline)
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
     decode.select.count = pipeline.defaultFrames();
-    decode.width = decode.height = static_cast<int>(pipeline.defaultSize());
+    decode.width = static_cast<int>(pipeline.defaultWidth());
+    decode.height = static_cast<int>(pipeline.defaultHeight());
     return decode;
 }
 

@@ -28,14 +28,17 @@ Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
         const auto channelDim = pipeline.latentChannelDim();
         if (!o.latents.defined() || o.latents.dim() != 5 || o.latents.size(0) != 1 ||
             o.latents.size(channelDim) != pipeline.latentChannels())
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "customize: latents must be one video's, " +
-                                  str::shape(pipeline.latentShape(1, 16, 64, 64)) +
-                                  " for 16 frames of 64×64 (" +
-                                  std::to_string(pipeline.latentChannels()) + " channels)");
-        if (scheduler.config().predictionType != sampling::PredictionType::Epsilon)
+            throw EngineError(
+                ErrorCode::InvalidArgument,
+                "customize: latents must be one video's, " +
+                    str::shape(pipeline.latentShape(1, pipeline.defaultFrames(), 64, 64)) +
+                    " for " + std::to_string(pipeline.defaultFrames()) + " frames of 64×64 (" +
+                    std::to_string(pipeline.latentChannels()) + " channels)");
+        const auto prediction = scheduler.config().predictionType;
+        if (prediction == sampling::PredictionType::Sample)
             throw EngineError(ErrorCode::Unsupported,
-                              "customize: only ε-prediction models are supported so far");
+                              "customize: the scheduler's prediction_type 'sample' is not "
+                              "supported (ε and v are)");
         auto& denoiser = pipeline.denoiser();
         const auto device = pipeline.device().device;
         // Frozen base: no gradient reaches it, and it is left as it was.
@@ -136,8 +139,12 @@ Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
             const auto td = t.to(device);
             const auto a = alphas.index_select(0, td).view(alphaShape);
             const auto noisy = a.sqrt() * x0 + (1 - a).sqrt() * noise;
-            const auto prediction = pipeline.trainingForward(noisy, td, ctx);
-            return (prediction - noise).pow(2).mean();
+            // The family's plain loss: ε, or v = √ᾱ·ε − √(1 − ᾱ)·x0 (diffusers' get_velocity).
+            const auto target = prediction == sampling::PredictionType::VPrediction
+                                    ? a.sqrt() * noise - (1 - a).sqrt() * x0
+                                    : noise;
+            const auto predicted = pipeline.trainingForward(noisy, td, ctx);
+            return (predicted - target).pow(2).mean();
         };
         report.training = trainer.run(loss, job).value();
         auto meta = o.fileMetadata;

@@ -297,7 +297,8 @@ private Q_SLOTS:
     void otherFolders_data() {
         QTest::addColumn<QString>("className");
         QTest::addColumn<QString>("message");
-        QTest::newRow("CogVideoX") << u"CogVideoXPipeline"_s << u"not supported yet"_s;
+        QTest::newRow("CogVideoX image-to-video")
+            << u"CogVideoXImageToVideoPipeline"_s << u"not supported yet"_s;
         QTest::newRow("unknown class, no denoiser")
             << u"StableDiffusionPipeline"_s << u"is not a pipeline this build runs"_s;
     }

@@ -6,6 +6,7 @@
 #include "io/config.h"
 #include "io/snapshot.h"
 #include "models/cogvideox.h"
+#include "models/cogvideox_vae.h"
 #include "models/latte.h"
 #include "models/unet3d.h"
 #include "models/vae.h"
@@ -187,6 +188,7 @@ int runProbeBench(const ParsedArgs& args,
                 ", no video I/O or metrics";
     j["device"] = device.describe();
     j["max_batch"] = req.maxBatch;
+    j["max_batch_used"] = last.batchUsed;
     j["evaluations"] = {{"planned", last.plan.evaluations()},
                         {"naive", last.plan.naiveEvaluations()},
                         {"inversion", req.steps}};
@@ -380,6 +382,24 @@ int run(const ParsedArgs& args) {
                std::to_string(c.inChannels) + "x" + std::to_string(frames) + "x" +
                std::to_string(height) + "x" + std::to_string(width) + ", " +
                std::to_string(tokens) + " caption tokens";
+    } else if (component == "vae-decode" &&
+               JsonConfig::load(componentFolder(modelFromArgs(args), "vae") / "config.json")
+                       .getString("_class_name", "") == "AutoencoderKLCogVideoX") {
+        // The causal 3-D VAE: `frames` latent frames in its own 2-frame batches, tiled with
+        // --vae-tiling as diffusers' enable_tiling().
+        auto vae = models::loadCogVideoXVae(modelFromArgs(args), {}, device);
+        vae->to(device.device, device.dtype);
+        if (args.flag("vae-tiling")) {
+            models::CogVideoXVaeTiling tiling;
+            tiling.enabled = true;
+            vae->setTiling(tiling);
+        }
+        auto z = at::randn({batch, vae->config().latentChannels, frames, height, width}, opts);
+        step = [vae, z]() mutable { return vae->decode(z); };
+        for (const auto& p : vae->parameters())
+            params += p.numel();
+        what = std::string("CogVideoX VAE decode of ") + std::to_string(batch * frames) +
+               " latent frames" + (args.flag("vae-tiling") ? ", tiled" : "");
     } else if (component == "vae-decode") {
         auto vae = models::loadAutoencoderKL(modelFromArgs(args));
         vae->to(device.device, device.dtype);
@@ -487,6 +507,8 @@ Command benchCommand() {
         {"tokens", "L", "attention: tokens per sequence", false, "1024"},
         {"head-dim", "E", "attention: head size", false, "8"},
         {"caption-tokens", "L", "transformer: caption tokens", false, "16"},
+        {"vae-tiling", "",
+         "vae-decode of a CogVideoX VAE: in spatial tiles, as diffusers' enable_tiling()"},
         {"batch", "B", "batch (2 = a classifier-free guidance step)", false, "2"},
         {"frames", "F", "frames (probe: the pipeline's by default)", false, "16"},
         {"height", "h", "latent height (probe: the pipeline's by default)", false, "32"},

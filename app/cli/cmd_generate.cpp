@@ -5,6 +5,7 @@
 #include "io/snapshot.h"
 #include "io/tensor_io.h"
 #include "pipelines/pipeline.h"
+#include "runtime/cuda_memory.h"
 #include "runtime/device.h"
 
 #ifdef MP_HAVE_VIDEO
@@ -22,7 +23,10 @@ namespace mp::cli {
 std::vector<OptionSpec> deviceOptionSpecs(const std::string& dtypeDefault) {
     return {{"device", "DEV", "auto, cpu, cuda or cuda:N", false, "auto"},
             {"dtype", "TYPE", "auto (fp32 on the CPU, bf16 on CUDA), fp32, bf16 or fp16", false,
-             dtypeDefault}};
+             dtypeDefault},
+            {"gpu-memory", "GIB",
+             "on CUDA: use at most this much of the GPU's memory (GiB), as a card of that size "
+             "would (the probe then halves its batch where a batch does not fit)"}};
 }
 
 std::string modelFromArgs(const ParsedArgs& args) {
@@ -47,6 +51,12 @@ DeviceChoice deviceFromArgs(const ParsedArgs& args) {
     }
     configureThreads();
     tuneForDevice(device);
+    if (args.has("gpu-memory")) {
+        const auto gib = parseNumber("gpu-memory", args.value("gpu-memory"), 0.5, 1 << 20);
+        if (!setCudaMemoryLimit(device.device,
+                                static_cast<std::int64_t>(gib * 1024.0 * 1024.0 * 1024.0)))
+            throw UsageError("--gpu-memory: only on a CUDA device of a CUDA build");
+    }
     return device;
 }
 
@@ -106,6 +116,8 @@ int run(const ParsedArgs& args) {
         }).value();
     auto& pipeline = *loaded;
     pipeline.setCudaGraphs(!args.flag("no-cuda-graph"));
+    if (args.flag("vae-tiling") && !pipeline.setVaeTiling(true))
+        throw UsageError("--vae-tiling: this model's VAE has no tiled mode (CogVideoX's has)");
     if (args.has("lora"))
         forOption("lora", args.value("lora"), [&] { pipeline.attachLora(args.value("lora")); });
     for (const auto& n : pipeline.notes())
@@ -119,9 +131,10 @@ int run(const ParsedArgs& args) {
                         {"steps", std::to_string(req.steps)},
                         {"guidance", std::to_string(r.guidance)},
                         {"family", familyName(pipeline.family())},
-                        {"layout", "video: (B, 3, F, H, W) in [0, 1]; latents: " +
-                                       str::shape(pipeline.latentShape(1, 16, 8, 8)) +
-                                       " for 16 frames of 8x8 pixels per latent cell"}});
+                        {"layout", std::string("video: (B, 3, F, H, W) in [0, 1]; latents: ") +
+                                       (pipeline.latentChannelDim() == 2 ? "(B, F, C, h, w)"
+                                                                         : "(B, C, F, h, w)") +
+                                       ", " + str::shape(r.latents.sizes().vec())}});
         std::cout << "wrote " << out.string() << "\n";
     }
 #ifdef MP_HAVE_VIDEO
@@ -156,6 +169,9 @@ Command generateCommand() {
         {"guidance", "G",
          "classifier-free guidance scale (off at 1 or below; default: the family's, ModelScope 9, "
          "Latte 7.5, CogVideoX 6)"},
+        {"vae-tiling", "",
+         "the VAE in spatial tiles where the family has them (CogVideoX, as diffusers' "
+         "enable_tiling()): less GPU memory for large videos"},
         {"dynamic-cfg", "",
          "CogVideoX's use_dynamic_cfg: the guidance scale follows the timestep, "
          "1 + G(1 - cos(pi((N - t)/N)^5))/2"},

@@ -306,6 +306,7 @@ VideoProbe probeVideo(Env& env,
     j["interval"] = req.grid.interval;
     j["only_end_zero"] = req.grid.onlyEndZero;
     j["max_batch"] = req.maxBatch;
+    j["max_batch_used"] = result.batchUsed;
     j["inversion_guidance"] = req.inversionGuidance;
     j["guidance"] = req.guidance.value_or(pipeline.defaultGuidance());
     j["latents"] = "VAE posterior mean x scaling factor";
@@ -645,6 +646,8 @@ int run(const ParsedArgs& args) {
                        return pipelines::loadPipeline(env.modelDir, env.device, "", env.job);
                    }).value();
     env.toyWorld = isToyWorldModel(env.modelDir);
+    if (args.flag("vae-tiling") && !env.pipeline->setVaeTiling(true))
+        throw UsageError("--vae-tiling: this model's VAE has no tiled mode (CogVideoX's has)");
     if (autoBatch)
         req.maxBatch = env.device.device.is_cuda() ? 16 : 4;
     env.scorerDir = args.value("scorer");
@@ -1085,6 +1088,9 @@ Command probeCommand() {
         {"negative", "TEXT", "negative prompt of the resampling (default: \"\")"},
         {"scorer", "DIR",
          "CLIPModel folder for the CLIP score change (default: the toy CLIP on the toy world)"},
+        {"vae-tiling", "",
+         "the VAE in spatial tiles where the family has them (CogVideoX, as diffusers' "
+         "enable_tiling()): less GPU memory for large videos"},
         {"max-batch", "N", "runs through the model at once (auto: 4 on the CPU, 16 on CUDA)", false,
          "auto"},
         {"tensors", "", "also write each run's final latents and decoded video as safetensors"},

@@ -174,4 +174,11 @@ at::Tensor CogVideoXPipeline::encodeVideo(const at::Tensor& video, std::int64_t)
         .contiguous();
 }
 
+bool CogVideoXPipeline::setVaeTiling(bool on) {
+    models::CogVideoXVaeTiling tiling;  // diffusers' enable_tiling() sizes
+    tiling.enabled = on;
+    m_vae->setTiling(tiling);
+    return true;
+}
+
 }  // namespace mp::pipelines

@@ -68,6 +68,7 @@ public:
     // VAE's causal chunks decide).
     at::Tensor decode(const at::Tensor& latents, std::int64_t frameBatch = 0) const override;
     at::Tensor encodeVideo(const at::Tensor& video, std::int64_t frameBatch = 0) const override;
+    bool setVaeTiling(bool on) override;
 
     const text::T5Tokenizer& tokenizer() const { return *m_tokenizer; }
     models::CogVideoXTransformer3DModel transformer() const { return m_transformer; }

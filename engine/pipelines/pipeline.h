@@ -75,6 +75,13 @@ public:
     // Always eager, for callers whose batch changes from step to step (the probe's branches).
     virtual sampling::ModelFn eagerModelFn() const = 0;
     void setCudaGraphs(bool on) { m_cudaGraphs = on; }
+    // The VAE in spatial tiles where the family has them (CogVideoX, as diffusers'
+    // enable_tiling()): less memory for large videos, slightly different pixels at tile seams.
+    // False where the family has none.
+    virtual bool setVaeTiling(bool on) {
+        (void)on;
+        return false;
+    }
 
     // The denoiser module (LoRA injection, training) and its training-mode forward: noisy latents
     // (B, ...) in float32, timesteps (B,), the prompt's embeddings (B, L, D); returns the

@@ -2,6 +2,7 @@
 
 #include "core/stopwatch.h"
 #include "pipelines/pipeline.h"
+#include "runtime/cuda_memory.h"
 
 #include <ATen/ATen.h>
 
@@ -77,6 +78,7 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
         const double guidance = request.guidance.value_or(model.defaultGuidance);
         ProbeResult result;
         result.plan = planProbe(scheduler.timesteps(request.steps), gridPairs(request.grid));
+        result.batchUsed = request.maxBatch;
         const auto& plan = result.plan;
 
         const auto caption = during("encoding the caption", [&] {
@@ -164,7 +166,7 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
                 std::size_t j = i;
                 while (j < group.size() &&
                        plan.nodes[static_cast<std::size_t>(group[j])].depth == depth &&
-                       j - i < static_cast<std::size_t>(request.maxBatch))
+                       j - i < static_cast<std::size_t>(result.batchUsed))
                     ++j;
                 std::vector<at::Tensor> inputs;
                 sampling::DenoiseRequest r;
@@ -181,8 +183,18 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
                         sampling::ConditionSchedule::constant(node.condition));
                 }
                 r.latents = at::cat(inputs, 0);
-                const auto out =
-                    sampling::denoise(scheduler, model.model, r, inner).value().latents;
+                auto denoised = sampling::denoise(scheduler, model.model, r, inner);
+                if (!denoised.ok() && denoised.error().code() == ErrorCode::OutOfMemory &&
+                    j - i > 1) {
+                    // Too large for this device: the same nodes again in halves, and every
+                    // later batch no larger.
+                    result.batchUsed = static_cast<int>((j - i) / 2);
+                    inputs.clear();
+                    r.latents = at::Tensor();
+                    emptyCudaCache();
+                    continue;
+                }
+                const auto out = std::move(denoised).value().latents;
                 for (std::size_t k = i; k < j; ++k)
                     state[static_cast<std::size_t>(group[k])] =
                         out.narrow(0, static_cast<std::int64_t>(k - i), 1);

@@ -78,6 +78,9 @@ struct ProbeResult {
     double inversionSeconds = 0, resamplingSeconds = 0;
     int evaluationsComputed = 0;  // this call's denoiser evaluations (inversion not counted)
     int runsResumed = 0;          // runs whose latents came from the checkpoints
+    // The most runs resampled at once: the request's maxBatch, or less where a batch that size
+    // ran out of device memory and was halved (until it fit).
+    int batchUsed = 0;
     bool inversionResumed = false;
 };
 

@@ -3,7 +3,10 @@
 #ifdef MP_TORCH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
 #endif
+
+#include <algorithm>
 
 namespace mp {
 
@@ -37,6 +40,31 @@ void synchronize(c10::Device device) {
         c10::cuda::device_synchronize();
 #endif
     (void)device;
+}
+
+void emptyCudaCache() {
+#ifdef MP_TORCH_CUDA
+    c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
+bool setCudaMemoryLimit(c10::Device device, std::int64_t bytes) {
+#ifdef MP_TORCH_CUDA
+    if (device.is_cuda() && bytes > 0) {
+        const int index = device.has_index() ? device.index() : c10::cuda::current_device();
+        std::size_t free = 0, total = 0;
+        c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(index));
+        if (cudaMemGetInfo(&free, &total) != cudaSuccess || total == 0)
+            return false;
+        const double fraction =
+            std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total));
+        c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, index);
+        return true;
+    }
+#endif
+    (void)device;
+    (void)bytes;
+    return false;
 }
 
 }  // namespace mp

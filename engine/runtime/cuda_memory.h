@@ -20,5 +20,12 @@ std::optional<CudaMemory> cudaMemory(c10::Device device);
 void resetCudaPeak(c10::Device device);
 // Waits for the device's queued work (no-op on the CPU).
 void synchronize(c10::Device device);
+// Hands the caching allocator's unused blocks back to the driver, e.g. after an out-of-memory
+// error so that a smaller retry starts from a clean pool. No-op without CUDA.
+void emptyCudaCache();
+// Caps this process's tensors on `device` at `bytes` (the caching allocator's memory fraction),
+// so a large card behaves as a smaller one would: allocations past the cap fail with
+// out-of-memory. Returns false on a CPU device or a build without CUDA.
+bool setCudaMemoryLimit(c10::Device device, std::int64_t bytes);
 
 }  // namespace mp

@@ -41,6 +41,23 @@ tokenizer, ModelScope's DDIM config; reruns reuse it). Parts (--parts, default a
             end-to-end parity on that pipeline in fp32 (TF32 off on both sides): 50 steps at
             16x512x512, guidance 7.5, seed 0; our `generate --dtype fp32` latents against
             LattePipeline's (output_type "latent"), max|x - ref| / max|ref|.
+  cogvideox CogVideoX-2b's and -5b's transformers (--cogvideox 2b,5b; the published configs,
+            random weights redrawn ~ N(0, 1/fan_in), bf16) at CogVideoXPipeline's step: batch 2,
+            13 latent frames of 60x90 (49x480x720 video), 226 caption tokens, t = 999, the 5b's
+            rotary table as the pipeline builds it; diffusers eager beside `bench --component
+            transformer`, alternating. Then parity on one input (t = 999 and 37): diffusers fp32
+            (TF32 off) the reference; ours fp32 and bf16 through run-component, and diffusers'
+            own bf16.
+  cogvideox_memory
+            a whole random CogVideoX-5b pipeline (the transformer above, t5-v1_1-xxl's encoder,
+            the published VAE config, 5b's scheduler), bf16: our `bench --component probe`
+            (55 pairs at interval 100, --cogvideox-probe-steps steps, 49x480x720) with
+            --gpu-memory 24 (a 24 GiB card), its peak allocation and the batch it settled on;
+            and the VAE's decode of 13 latent frames, whole and tiled, with their peaks.
+  cogvideox_fp32
+            end-to-end parity on that pipeline's transformer config at 2b size in fp32 (TF32 off
+            both sides): a random 2b pipeline, 50 steps, 9 frames (3 latent) of 480x720, seed 0;
+            our `generate --dtype fp32` latents against CogVideoXPipeline's.
   generate  the whole job: 16 frames at 256x256, 50 DDIM steps, guidance 9, seed 0. Ours: a
             fresh `motionprobe-cli generate` process (wall clock); the reference: a fresh Python
             process running from_pretrained + the pipeline call (output_type "np", its default),
@@ -81,6 +98,7 @@ import diffusers
 import transformers
 from diffusers import (AutoencoderKL, DDIMScheduler, LatteTransformer3DModel,
                        TextToVideoSDPipeline, UNet3DConditionModel)
+from diffusers import CogVideoXTransformer3DModel
 from diffusers.utils import logging as diffusers_logging
 from torch.autograd import DeviceType
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
@@ -95,7 +113,18 @@ import probe_naive  # noqa: E402
 from text_encoder_fullsize import CONFIG as TEXT_ENCODER  # noqa: E402
 
 PARTS = ("unet", "vae", "load", "generate")
-EXTRA_PARTS = ("latte", "latte_generate", "latte_fp32")
+EXTRA_PARTS = ("latte", "latte_generate", "latte_fp32", "cogvideox", "cogvideox_memory",
+               "cogvideox_fp32")
+# THUDM/CogVideoX-2b and -5b transformer/config.json (the conversion script's values; the class
+# defaults cover the rest: head size 64, 16 channels, patch 2, 60x90 latents, 49 frames, 226
+# caption tokens of 4096).
+COGVIDEOX = {"2b": dict(num_attention_heads=30, num_layers=30,
+                        use_rotary_positional_embeddings=False),
+             "5b": dict(num_attention_heads=48, num_layers=42,
+                        use_rotary_positional_embeddings=True)}
+COGVIDEOX_SNR_SHIFT = {"2b": 3.0, "5b": 1.0}
+COGVIDEOX_SCALING = {"2b": 1.15258426, "5b": 0.7}
+COGVIDEOX_FRAMES = 13  # latent frames of 49
 # t5-v1_1-xxl's encoder (Latte-1's text_encoder), the SD VAE, Latte-1's DDIM.
 T5_XXL = dict(d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
               relative_attention_num_buckets=32, relative_attention_max_distance=128,
@@ -837,6 +866,204 @@ class Bench:
                   tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
                   tf32_cudnn=torch.backends.cudnn.allow_tf32)
 
+    # --- CogVideoX
+
+    def cogvideox_transformer(self, size):
+        """The random full-size transformer of `size`, made once: (folder, seconds or None)."""
+        tdir = os.path.join(self.work, f"cogvideox-{size}", "transformer")
+        if os.path.exists(os.path.join(tdir, "config.json")):
+            return tdir, None
+        t0 = time.perf_counter()
+        torch.manual_seed(0)
+        with torch.device("cuda"):
+            model = CogVideoXTransformer3DModel(**COGVIDEOX[size]).to(DT)
+        with torch.no_grad():
+            for p in model.parameters():
+                fan_in = p[0].numel() if p.dim() >= 2 else 1
+                p.copy_(torch.randn_like(p) / fan_in ** 0.5 if p.dim() >= 2
+                        else 0.1 * torch.randn_like(p))
+        model.save_pretrained(tdir, safe_serialization=True)
+        del model
+        free_gpu()
+        return tdir, time.perf_counter() - t0
+
+    @staticmethod
+    def cogvideox_rope(model, frames, h, w):
+        if not model.config.use_rotary_positional_embeddings:
+            return None
+        from diffusers.models.embeddings import get_3d_rotary_pos_embed
+        from diffusers.pipelines.cogvideo.pipeline_cogvideox import get_resize_crop_region_for_grid
+        p = model.config.patch_size
+        crops = get_resize_crop_region_for_grid((h // p, w // p), model.config.sample_width // p,
+                                                model.config.sample_height // p)
+        return get_3d_rotary_pos_embed(embed_dim=model.config.attention_head_dim,
+                                       crops_coords=crops, grid_size=(h // p, w // p),
+                                       temporal_size=frames, device=torch.device("cuda"))
+
+    def part_cogvideox(self):
+        a = self.args
+        for size in [s.strip() for s in a.cogvideox.split(",") if s.strip()]:
+            tdir, built = self.cogvideox_transformer(size)
+            model = CogVideoXTransformer3DModel.from_pretrained(tdir, torch_dtype=DT)
+            model = model.to("cuda").eval()
+            c = model.config
+            F, H, W = COGVIDEOX_FRAMES, c.sample_height, c.sample_width
+            g = torch.Generator(device="cuda").manual_seed(0)
+            kw = dict(hidden_states=torch.randn(BATCH, F, c.in_channels, H, W, generator=g,
+                                                device="cuda", dtype=DT),
+                      encoder_hidden_states=torch.randn(BATCH, c.max_text_seq_length,
+                                                        c.text_embed_dim, generator=g,
+                                                        device="cuda", dtype=DT),
+                      timestep=torch.full((BATCH,), 999, device="cuda", dtype=torch.long),
+                      image_rotary_emb=self.cogvideox_rope(model, F, H, W))
+            base = self.bench_cmd("--component", "transformer", "--model", tdir, "--batch",
+                                  str(BATCH), "--frames", str(F), "--height", str(H), "--width",
+                                  str(W), "--warmup", str(a.warmup), "--reps", str(a.iters))
+            try:
+                self.alternate(f"cogvideox-{size}",
+                               f"CogVideoX-{size} transformer forward, latents {BATCH}x{F}x"
+                               f"{c.in_channels}x{H}x{W} (49x480x720 video, guidance batch), "
+                               f"{c.max_text_seq_length} caption tokens, bf16"
+                               + (f"; made in {built:.0f} s" if built else ""),
+                               lambda: model(**kw, return_dict=False)[0],
+                               {"eager": (base, None)})
+            finally:
+                del kw
+                free_gpu()
+            self.cogvideox_parity(size, model, tdir)
+            del model
+            free_gpu()
+
+    def cogvideox_parity(self, size, model, folder):
+        from safetensors.torch import load_file, save_file
+        c = model.config
+        F, H, W = COGVIDEOX_FRAMES, c.sample_height, c.sample_width
+        g = torch.Generator().manual_seed(1)
+        inputs = dict(hidden_states=torch.randn(BATCH, F, c.in_channels, H, W, generator=g),
+                      timestep=torch.tensor([999, 37]),
+                      encoder_hidden_states=torch.randn(BATCH, c.max_text_seq_length,
+                                                        c.text_embed_dim, generator=g))
+        path = os.path.join(self.work, f"cogvideox-{size}-inputs.safetensors")
+        save_file(inputs, path)
+        cuda = {k: v.to("cuda") for k, v in inputs.items()}
+        rope = self.cogvideox_rope(model, F, H, W)
+        tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        with torch.no_grad():
+            theirs16 = model(**{k: v.to(DT) if v.is_floating_point() else v
+                                for k, v in cuda.items()}, image_rotary_emb=rope,
+                             return_dict=False)[0].float().cpu()
+            model.float()
+            ref = model(**cuda, image_rotary_emb=rope, return_dict=False)[0].float().cpu()
+            model.to(DT)
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+        free_gpu()
+
+        def err(x):
+            return ((x.float().cpu() - ref).abs().max() / ref.abs().max()).item()
+        errors = dict(diffusers_bf16=err(theirs16))
+        for dtype in ("fp32", "bf16"):
+            out = os.path.join(self.work, f"cogvideox-{size}-ours-{dtype}.safetensors")
+            cmd = [self.cli, "run-component", "--model", folder, "--component", "transformer",
+                   "--inputs", path, "--out", out, "--device", "cuda", "--dtype", dtype]
+            res = spawn(cmd, self.args.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+            if res["rc"] != 0:
+                errors[f"ours_{dtype}"] = f"exit {res['rc']}: {res['stderr'][-500:]}"
+                continue
+            errors[f"ours_{dtype}"] = err(load_file(out)["sample"])
+            os.remove(out)
+        self.emit(f"cogvideox-{size}", "run-component --component transformer", kind="parity",
+                  what="max|x - ref| / max|ref|, ref = diffusers fp32 on CUDA (TF32 off), "
+                       f"batch 2, t = 999 and 37, {F}x{H}x{W} latents, "
+                       f"{c.max_text_seq_length} caption tokens",
+                  ref_max_abs=ref.abs().max().item(), **errors)
+
+    def build_cogvideox_pipeline(self, size, folder, with_transformer=True):
+        """A full-size random CogVideoXPipeline, made once (seconds, or None when reused)."""
+        if os.path.exists(os.path.join(folder, "model_index.json")):
+            return None
+        from transformers import T5Config, T5EncoderModel, T5Tokenizer
+        from diffusers import AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXPipeline
+        t0 = time.perf_counter()
+        tdir, _ = self.cogvideox_transformer(size)
+        transformer = CogVideoXTransformer3DModel.from_pretrained(tdir, torch_dtype=DT)
+        torch.manual_seed(1)
+        with torch.device("cuda"):
+            text = T5EncoderModel(T5Config(**T5_XXL)).to(DT)
+            vae = AutoencoderKLCogVideoX(scaling_factor=COGVIDEOX_SCALING[size]).to(DT)
+        tok = T5Tokenizer.from_pretrained(os.path.join(REPO, "tests", "data", "golden",
+                                                       "t5_tokenizer"))
+        scheduler = CogVideoXDDIMScheduler(
+            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+            set_alpha_to_one=True, steps_offset=0, prediction_type="v_prediction",
+            rescale_betas_zero_snr=True, timestep_spacing="trailing",
+            snr_shift_scale=COGVIDEOX_SNR_SHIFT[size])
+        pipe = CogVideoXPipeline(tokenizer=tok, text_encoder=text, vae=vae,
+                                 transformer=transformer, scheduler=scheduler)
+        pipe.save_pretrained(folder, safe_serialization=True)
+        del pipe, text, vae, transformer
+        free_gpu()
+        return time.perf_counter() - t0
+
+    def part_cogvideox_memory(self):
+        a = self.args
+        folder = os.path.join(self.work, "cogvideox-5b-pipeline")
+        built = self.build_cogvideox_pipeline("5b", folder)
+        cmd = self.bench_cmd("--component", "probe", "--model", folder, "--steps",
+                             str(a.cogvideox_probe_steps), "--interval", "100",
+                             "--frames", "49", "--height", "60", "--width", "90",  # latent h, w
+                             "--warmup", "0", "--reps", "1", "--max-batch", "auto",
+                             "--gpu-memory", "24")
+        res = spawn(cmd, a.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+        probe = last_json(res, "ours (CogVideoX-5b probe)")
+        self.emit("cogvideox_memory", cmd, kind="probe", built_s=built, process_s=res["wall_s"],
+                  what="55-pair probe on CogVideoX-5b (random weights, bf16), 13 latent frames of "
+                       "60x90, the GPU capped at 24 GiB",
+                  **{k: probe.get(k) for k in ("peak_GiB", "max_batch", "max_batch_used",
+                                               "evaluations", "planned_ms", "what")})
+        for tiled in (False, True):
+            cmd = self.bench_cmd("--component", "vae-decode", "--model", folder, "--batch", "1",
+                                 "--frames", str(COGVIDEOX_FRAMES), "--height", "60", "--width",
+                                 "90", "--warmup", "1", "--reps", "1",
+                                 *(["--vae-tiling"] if tiled else []))
+            res = spawn(cmd, a.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+            j = last_json(res, "ours (CogVideoX VAE decode)")
+            self.emit("cogvideox_memory", cmd, kind="vae-decode", tiled=tiled,
+                      peak_GiB=j.get("peak_GiB"), step_ms=j.get("step_ms"),
+                      process_s=res["wall_s"])
+
+    def part_cogvideox_fp32(self):
+        from diffusers import CogVideoXPipeline
+        from safetensors.torch import load_file
+        folder = os.path.join(self.work, "cogvideox-2b-pipeline")
+        built = self.build_cogvideox_pipeline("2b", folder)
+        frames, prompt = 9, LATTE_PROMPT
+        out = os.path.join(self.work, "ours_cogvideox_fp32.safetensors")
+        cmd = [self.cli, "generate", "--model", folder, "--prompt", prompt, "--out", out,
+               "--steps", str(STEPS), "--seed", str(SEED), "--frames", str(frames),
+               "--device", "cuda", "--dtype", "fp32", "--quiet"]
+        res = spawn(cmd, self.args.timeout, {"MP_CUDNN_BENCHMARK": "0"})
+        if res["timed_out"] or res["rc"] != 0:
+            last_json(res, "ours (CogVideoX generate, fp32)")  # raises with the reason
+        ours = load_file(out)["latents"].float()
+        tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        pipe = CogVideoXPipeline.from_pretrained(folder, torch_dtype=torch.float32).to("cuda")
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            ref = pipe(prompt, num_inference_steps=STEPS, guidance_scale=6.0, num_frames=frames,
+                       height=480, width=720, generator=torch.Generator().manual_seed(SEED),
+                       output_type="latent").frames.float().cpu()
+        ref_s = time.perf_counter() - t0
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+        del pipe
+        free_gpu()
+        self.emit("cogvideox_fp32", cmd, kind="parity", built_s=built,
+                  what=f"final latents after {STEPS} steps, CogVideoX-2b size, {frames} frames of "
+                       "480x720, fp32 end to end, TF32 off; max|ours - diffusers| / max|diffusers|",
+                  shape=list(ref.shape), ref_max_abs=ref.abs().max().item(),
+                  rel_max=((ours - ref).abs().max() / ref.abs().max()).item(),
+                  ours_process_s=res["wall_s"], reference_call_s=ref_s)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -857,6 +1084,11 @@ def main():
     parser.add_argument("--ours-cudnn-benchmark", default="on,off",
                         help="unet, vae, generate: our variants, cuDNN benchmark mode on and/or "
                              "off (MP_CUDNN_BENCHMARK), alternating with the reference")
+    parser.add_argument("--cogvideox", default="2b,5b",
+                        help="cogvideox: which transformer sizes to time")
+    parser.add_argument("--cogvideox-probe-steps", type=int, default=10,
+                        help="cogvideox_memory: the probe's steps (the batches, and so the peak, "
+                             "do not depend on them)")
     parser.add_argument("--timeout", type=int, default=600,
                         help="seconds before a subprocess is killed")
     args = parser.parse_args()

@@ -299,12 +299,17 @@ at::Tensor CogVideoXAttentionImpl::forward(
     const auto v = heads(to_v(x));
     if (rope) {
         const auto videoLength = L - textLength;
-        q = at::cat({q.narrow(2, 0, textLength),
-                     rotate(q.narrow(2, textLength, videoLength), rope->first, rope->second)},
-                    2);
-        k = at::cat({k.narrow(2, 0, textLength),
-                     rotate(k.narrow(2, textLength, videoLength), rope->first, rope->second)},
-                    2);
+        const auto rotated = [&](at::Tensor t) {
+            auto video = t.narrow(2, textLength, videoLength);
+            if (!at::GradMode::is_enabled()) {  // into the fresh normed tensor, as diffusers does
+                video.copy_(rotate(video, rope->first, rope->second));
+                return t;
+            }
+            return at::cat({t.narrow(2, 0, textLength), rotate(video, rope->first, rope->second)},
+                           2);
+        };
+        q = rotated(q);
+        k = rotated(k);
     }
     auto out = shim::sdpa(q, k, v, std::nullopt, false);
     return m_out(out.transpose(1, 2).reshape({B, L, D}));
@@ -338,27 +343,41 @@ at::Tensor CogVideoXBlockImpl::forward(
     const at::Tensor& temb,
     std::int64_t textLength,
     const std::optional<std::pair<at::Tensor, at::Tensor>>& rope) {
+    const auto L = x.size(1), Lv = L - textLength;
+    // Without autograd the two streams are modulated and updated in place, in views of one
+    // tensor: the same arithmetic in the same order, without joining copies.
+    const bool inPlace = !at::GradMode::is_enabled();
+    const auto modulate = [&](at::Tensor n, const std::vector<at::Tensor>& m) {
+        // (shift, scale) of the video stream are m[0], m[1]; of the caption m[3], m[4].
+        if (inPlace) {
+            n.narrow(1, 0, textLength).mul_(1 + m[4]).add_(m[3]);
+            n.narrow(1, textLength, Lv).mul_(1 + m[1]).add_(m[0]);
+            return n;
+        }
+        return perStream(
+            n, textLength, [&](const at::Tensor& t) { return t * (1 + m[4]) + m[3]; },
+            [&](const at::Tensor& v) { return v * (1 + m[1]) + m[0]; });
+    };
+    // x + gate · y per stream (the video's gate m[2], the caption's m[5]).
+    const auto gated = [&](at::Tensor base, const at::Tensor& y, const std::vector<at::Tensor>& m) {
+        if (inPlace) {
+            base.narrow(1, 0, textLength).add_(m[5] * y.narrow(1, 0, textLength));
+            base.narrow(1, textLength, Lv).add_(m[2] * y.narrow(1, textLength, Lv));
+            return base;
+        }
+        return at::cat({base.narrow(1, 0, textLength) + m[5] * y.narrow(1, 0, textLength),
+                        base.narrow(1, textLength, Lv) + m[2] * y.narrow(1, textLength, Lv)},
+                       1);
+    };
     const auto silu = at::silu(temb);
     // shift, scale, gate of the video stream, then of the caption: each (B, 1, D).
     const auto m1 = norm1->linear(silu).unsqueeze(1).chunk(6, 2);
-    const auto n1 = norm1->normalise(x);
-    const auto a =
-        attn1(perStream(
-                  n1, textLength, [&](const at::Tensor& t) { return t * (1 + m1[4]) + m1[3]; },
-                  [&](const at::Tensor& v) { return v * (1 + m1[1]) + m1[0]; }),
-              textLength, rope);
-    const auto L = x.size(1), Lv = L - textLength;
-    const auto h = at::cat({x.narrow(1, 0, textLength) + m1[5] * a.narrow(1, 0, textLength),
-                            x.narrow(1, textLength, Lv) + m1[2] * a.narrow(1, textLength, Lv)},
-                           1);
+    const auto a = attn1(modulate(norm1->normalise(x), m1), textLength, rope);
+    // The caller's x is not used after this block, so it may take the update in place.
+    auto h = gated(x, a, m1);
     const auto m2 = norm2->linear(silu).unsqueeze(1).chunk(6, 2);
-    const auto n2 = norm2->normalise(h);
-    const auto f = ff(perStream(
-        n2, textLength, [&](const at::Tensor& t) { return t * (1 + m2[4]) + m2[3]; },
-        [&](const at::Tensor& v) { return v * (1 + m2[1]) + m2[0]; }));
-    return at::cat({h.narrow(1, 0, textLength) + m2[5] * f.narrow(1, 0, textLength),
-                    h.narrow(1, textLength, Lv) + m2[2] * f.narrow(1, textLength, Lv)},
-                   1);
+    const auto f = ff(modulate(norm2->normalise(h), m2));
+    return gated(h, f, m2);
 }
 
 // ---- the model ------------------------------------------------------------------------------

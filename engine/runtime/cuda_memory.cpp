@@ -4,6 +4,8 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
+
+#include <ATen/ATen.h>
 #endif
 
 #include <algorithm>
@@ -54,6 +56,9 @@ bool setCudaMemoryLimit(c10::Device device, std::int64_t bytes) {
         const int index = device.has_index() ? device.index() : c10::cuda::current_device();
         std::size_t free = 0, total = 0;
         c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(index));
+        // The caching allocator is made on the device's first allocation; it takes no fraction
+        // before that.
+        (void)at::empty({1}, at::TensorOptions().device(c10::kCUDA, index).dtype(at::kByte));
         if (cudaMemGetInfo(&free, &total) != cudaSuccess || total == 0)
             return false;
         const double fraction =

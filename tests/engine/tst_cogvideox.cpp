@@ -117,6 +117,28 @@ private Q_SLOTS:
         QVERIFY(relMax(sin, g.at(r + "rope_sin")) <= 1e-6);
     }
 
+    // Inference updates the two streams in place; with autograd on, every step is a new tensor.
+    // Both give the same numbers (up to the CPU attention kernel, which differs between the two:
+    // the inference-only one rounds differently).
+    void inPlaceEqualsAutogradPath() {
+        const auto g = transformerGolden();
+        for (const std::string model : {"sincos", "rope"}) {
+            auto m = loadCogVideoXTransformer(kGolden / ("transformer_" + model));
+            const auto r = model + ".main.";
+            at::Tensor inference, traced;
+            {
+                torch::NoGradGuard noGrad;
+                inference = m->forward(g.at(r + "sample"), g.at(r + "timestep"),
+                                       g.at(r + "encoder_hidden_states"));
+            }
+            traced = m->forward(g.at(r + "sample"), g.at(r + "timestep"),
+                                g.at(r + "encoder_hidden_states"));
+            QVERIFY(traced.requires_grad());
+            const auto err = relMax(inference, traced.detach());
+            QVERIFY2(err <= 1e-6, (model + ": " + std::to_string(err)).c_str());
+        }
+    }
+
     // The positions matter: the same tokens in another order give another output (both schemes).
     void positionsMatter() {
         const auto g = transformerGolden();

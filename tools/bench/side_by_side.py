@@ -930,7 +930,8 @@ class Bench:
             finally:
                 del kw
                 free_gpu()
-            self.cogvideox_parity(size, model, tdir)
+            if not a.skip_parity:
+                self.cogvideox_parity(size, model, tdir)
             del model
             free_gpu()
 
@@ -1086,6 +1087,8 @@ def main():
                              "off (MP_CUDNN_BENCHMARK), alternating with the reference")
     parser.add_argument("--cogvideox", default="2b,5b",
                         help="cogvideox: which transformer sizes to time")
+    parser.add_argument("--skip-parity", action="store_true",
+                        help="cogvideox: timing only")
     parser.add_argument("--cogvideox-probe-steps", type=int, default=10,
                         help="cogvideox_memory: the probe's steps (the batches, and so the peak, "
                              "do not depend on them)")

@@ -181,9 +181,9 @@ int runProbeBench(const ParsedArgs& args,
         j["trace"] = args.value("trace");
     }
     j["component"] = "probe";
-    j["what"] = "probe of " + std::to_string(frames) + " latent frames of " + std::to_string(h) +
-                "x" + std::to_string(w) + ", " + std::to_string(req.steps) + " steps, interval " +
-                std::to_string(req.grid.interval) + ", guidance " +
+    j["what"] = "probe of " + std::to_string(frames) + " frames, latents " +
+                str::shape(req.latents.sizes().vec()) + ", " + std::to_string(req.steps) +
+                " steps, interval " + std::to_string(req.grid.interval) + ", guidance " +
                 std::to_string(static_cast<int>(model.defaultGuidance)) +
                 ", no video I/O or metrics";
     j["device"] = device.describe();

@@ -230,8 +230,10 @@ def ratio(a, b):
 
 
 def rounded(value, digits=4):
+    # Small values (errors, ratios below 1) keep `digits` significant digits; 4 decimals would
+    # print a 1e-5 parity error as 0.0.
     if isinstance(value, float):
-        return round(value, digits)
+        return float(f"{value:.{digits}g}") if abs(value) < 1 else round(value, digits)
     if isinstance(value, dict):
         return {k: rounded(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -1021,7 +1023,8 @@ class Bench:
                   what="55-pair probe on CogVideoX-5b (random weights, bf16), 13 latent frames of "
                        "60x90, the GPU capped at 24 GiB",
                   **{k: probe.get(k) for k in ("peak_GiB", "max_batch", "max_batch_used",
-                                               "evaluations", "planned_ms", "what")})
+                                               "evaluations", "planned_ms")},
+                  ours_what=probe.get("what"))
         for tiled in (False, True):
             cmd = self.bench_cmd("--component", "vae-decode", "--model", folder, "--batch", "1",
                                  "--frames", str(COGVIDEOX_FRAMES), "--height", "60", "--width",

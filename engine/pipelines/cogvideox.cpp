@@ -33,10 +33,7 @@ CogVideoXPipeline CogVideoXPipeline::loadImpl(const fs::path& dir,
     (void)loading("transformer", [&] {
         return models::CogVideoXConfig::fromFile(dir / "transformer" / "config.json");
     });
-    auto tokenizer = loading("tokenizer", [&] {
-        return std::make_shared<const text::T5Tokenizer>(
-            text::T5Tokenizer::fromFolder(dir / "tokenizer"));
-    });
+    auto tokenizer = parts::loadT5Tokenizer(dir);
     CogVideoXPipeline p(std::move(tokenizer), loading("scheduler", [&] {
                             return sampling::DdimScheduler::fromModel(dir / "scheduler");
                         }));
@@ -45,19 +42,14 @@ CogVideoXPipeline CogVideoXPipeline::loadImpl(const fs::path& dir,
         p.m_notes.push_back("model_index.json names " + className +
                             "; loading it as a CogVideoXPipeline");
     job.report("load", 1, kSteps);
-    p.m_textEncoderVisits = device.device.is_cuda();
-    DeviceChoice textDevice = device;
-    if (p.m_textEncoderVisits)
-        textDevice.device = c10::Device(c10::kCPU);
-    p.m_textEncoder = loading("text_encoder",
-                              [&] { return models::loadT5EncoderModel(dir, variant, textDevice); });
+    p.m_t5 = parts::loadT5Encoder(p.m_t5.tokenizer, dir, variant, device);
     job.report("load", 2, kSteps);
     p.m_transformer = loading(
         "transformer", [&] { return models::loadCogVideoXTransformer(dir, variant, device); });
     job.report("load", 3, kSteps);
     p.m_vae = loading("vae", [&] { return models::loadCogVideoXVae(dir, variant, device); });
     const auto& tc = p.m_transformer->config();
-    parts::requireMatch("text_encoder d_model", p.m_textEncoder->config().dModel,
+    parts::requireMatch("text_encoder d_model", p.m_t5.encoder->config().dModel,
                         "transformer text_embed_dim", tc.textEmbedDim);
     parts::requireMatch("vae latent_channels", p.m_vae->config().latentChannels,
                         "transformer in_channels", tc.inChannels);
@@ -102,20 +94,13 @@ std::vector<std::int64_t> CogVideoXPipeline::latentShape(int batch,
 
 at::Tensor CogVideoXPipeline::encodeCaption(const std::string& caption) const {
     // CogVideoXPipeline: padding to max_length 226, truncation, no attention mask.
-    const auto t = m_tokenizer->encode(caption, kMaxCaptionTokens, /*padToMax=*/true,
-                                       /*truncate=*/true);
-    const auto n = static_cast<std::int64_t>(t.ids.size());
-    const auto ids = at::tensor(t.ids, at::kLong).view({1, n});
-    torch::NoGradGuard noGrad;
-    auto encoder = m_textEncoder;
-    const auto where = encoder->shared->weight.device();
-    return encoder->forward(ids.to(where)).to(m_device.device);
+    return parts::encodeT5(m_t5, caption, kMaxCaptionTokens, /*masked=*/false, m_device.device);
 }
 
 sampling::Conditioning CogVideoXPipeline::encodePrompt(
     const std::string& prompt,
     const std::optional<std::string>& negative) const {
-    const parts::TextEncoderVisit visit(m_textEncoder, m_device.device, m_textEncoderVisits);
+    const parts::TextEncoderVisit visit(m_t5.encoder, m_device.device, m_t5.visits);
     return {encodeCaption(prompt), encodeCaption(negative.value_or(std::string()))};
 }
 

@@ -15,6 +15,7 @@
 #include "models/cogvideox.h"
 #include "models/cogvideox_vae.h"
 #include "models/t5/t5_encoder.h"
+#include "pipelines/family_parts.h"
 #include "pipelines/pipeline.h"
 #include "text/t5_tokenizer.h"
 
@@ -51,7 +52,7 @@ public:
 
     // T5's last hidden state of a caption tokenized to 226 tokens: (1, 226, D) on the device.
     at::Tensor encodeCaption(const std::string& caption) const;
-    bool textEncoderVisits() const { return m_textEncoderVisits; }
+    bool textEncoderVisits() const { return m_t5.visits; }
     sampling::Conditioning encodePrompt(const std::string& prompt,
                                         const std::optional<std::string>& negative) const override;
     using Pipeline::modelFn;
@@ -70,9 +71,9 @@ public:
     at::Tensor encodeVideo(const at::Tensor& video, std::int64_t frameBatch = 0) const override;
     bool setVaeTiling(bool on) override;
 
-    const text::T5Tokenizer& tokenizer() const { return *m_tokenizer; }
+    const text::T5Tokenizer& tokenizer() const { return *m_t5.tokenizer; }
     models::CogVideoXTransformer3DModel transformer() const { return m_transformer; }
-    models::T5EncoderModel textEncoder() const { return m_textEncoder; }
+    models::T5EncoderModel textEncoder() const { return m_t5.encoder; }
     models::AutoencoderKLCogVideoX vae() const { return m_vae; }
 
 private:
@@ -82,14 +83,14 @@ private:
                                       const JobContext& job);
     CogVideoXPipeline(std::shared_ptr<const text::T5Tokenizer> tokenizer,
                       sampling::DdimScheduler scheduler)
-        : Pipeline(std::move(scheduler)), m_tokenizer(std::move(tokenizer)) {}
+        : Pipeline(std::move(scheduler)) {
+        m_t5.tokenizer = std::move(tokenizer);
+    }
     sampling::ModelFn transformerFn(std::shared_ptr<adapters::LoraAdapter> adapter) const;
 
-    std::shared_ptr<const text::T5Tokenizer> m_tokenizer;
-    models::T5EncoderModel m_textEncoder{nullptr};
+    parts::T5Text m_t5;  // the tokenizer shared: the pipeline copies
     models::CogVideoXTransformer3DModel m_transformer{nullptr};
     models::AutoencoderKLCogVideoX m_vae{nullptr};
-    bool m_textEncoderVisits = false;
 };
 
 }  // namespace mp::pipelines

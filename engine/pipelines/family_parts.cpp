@@ -64,4 +64,49 @@ TextEncoderVisit::~TextEncoderVisit() {
         parameter.set_data(host);
 }
 
+std::shared_ptr<const text::T5Tokenizer> loadT5Tokenizer(const std::filesystem::path& dir) {
+    return loading("tokenizer", [&] {
+        return std::make_shared<const text::T5Tokenizer>(
+            text::T5Tokenizer::fromFolder(dir / "tokenizer"));
+    });
+}
+
+T5Text loadT5Encoder(std::shared_ptr<const text::T5Tokenizer> tokenizer,
+                     const std::filesystem::path& dir,
+                     const std::string& variant,
+                     const DeviceChoice& device) {
+    T5Text t5;
+    t5.tokenizer = std::move(tokenizer);
+    t5.visits = device.device.is_cuda();
+    DeviceChoice where = device;
+    if (t5.visits)
+        where.device = c10::Device(c10::kCPU);
+    t5.encoder =
+        loading("text_encoder", [&] { return models::loadT5EncoderModel(dir, variant, where); });
+    return t5;
+}
+
+at::Tensor encodeT5(const T5Text& t5,
+                    std::string_view text,
+                    std::int64_t maxLength,
+                    bool masked,
+                    c10::Device device,
+                    std::int64_t* realTokens) {
+    const auto t = t5.tokenizer->encode(text, maxLength, /*padToMax=*/true, /*truncate=*/true);
+    const auto n = static_cast<std::int64_t>(t.ids.size());
+    if (realTokens) {
+        *realTokens = 0;
+        for (const auto m : t.attentionMask)
+            *realTokens += m;
+    }
+    torch::NoGradGuard noGrad;
+    auto encoder = t5.encoder;  // a holder copy: the modules run non-const
+    const auto where = encoder->shared->weight.device();
+    const auto ids = at::tensor(t.ids, at::kLong).view({1, n}).to(where);
+    std::optional<at::Tensor> mask;
+    if (masked)
+        mask = at::tensor(t.attentionMask, at::kLong).view({1, n}).to(where);
+    return encoder->forward(ids, mask).to(device);
+}
+
 }  // namespace mp::pipelines::parts

@@ -6,12 +6,14 @@
 #include "models/t5/t5_encoder.h"
 #include "models/vae.h"
 #include "runtime/device.h"
+#include "text/t5_tokenizer.h"
 
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,5 +66,28 @@ public:
 private:
     std::vector<std::pair<at::Tensor, at::Tensor>> m_host;  // (parameter, its host data)
 };
+
+// The T5 half of a Latte or CogVideoX folder: tokenizer/ and text_encoder/. On CUDA the encoder
+// stays in host memory (`visits`) and comes to the GPU per encoding (TextEncoderVisit).
+struct T5Text {
+    std::shared_ptr<const text::T5Tokenizer> tokenizer;
+    models::T5EncoderModel encoder{nullptr};
+    bool visits = false;
+};
+std::shared_ptr<const text::T5Tokenizer> loadT5Tokenizer(const std::filesystem::path& dir);
+T5Text loadT5Encoder(std::shared_ptr<const text::T5Tokenizer> tokenizer,
+                     const std::filesystem::path& dir,
+                     const std::string& variant,
+                     const DeviceChoice& device);
+
+// T5's last hidden state (1, L, d_model) of `text` tokenized to `maxLength` (padded, truncated),
+// on `device`; with `masked` the attention mask goes to the encoder (Latte), else none
+// (CogVideoX). `realTokens` receives the tokens before the padding (EOS included).
+at::Tensor encodeT5(const T5Text& t5,
+                    std::string_view text,
+                    std::int64_t maxLength,
+                    bool masked,
+                    c10::Device device,
+                    std::int64_t* realTokens = nullptr);
 
 }  // namespace mp::pipelines::parts

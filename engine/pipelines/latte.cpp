@@ -52,10 +52,7 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
     const auto transformerConfig = loading("transformer", [&] {
         return models::LatteConfig::fromFile(dir / "transformer" / "config.json");
     });
-    auto tokenizer = loading("tokenizer", [&] {
-        return std::make_shared<const text::T5Tokenizer>(
-            text::T5Tokenizer::fromFolder(dir / "tokenizer"));
-    });
+    auto tokenizer = parts::loadT5Tokenizer(dir);
     LattePipeline p(std::move(tokenizer), loading("scheduler", [&] {
                         return sampling::DdimScheduler::fromModel(dir / "scheduler");
                     }));
@@ -75,19 +72,14 @@ LattePipeline LattePipeline::loadImpl(const fs::path& dir,
                 std::to_string(transformerConfig.outChannels) + " to the scheduler)");
     }
     job.report("load", 1, kSteps);
-    p.m_textEncoderVisits = device.device.is_cuda();
-    DeviceChoice textDevice = device;
-    if (p.m_textEncoderVisits)
-        textDevice.device = c10::Device(c10::kCPU);
-    p.m_textEncoder = loading("text_encoder",
-                              [&] { return models::loadT5EncoderModel(dir, variant, textDevice); });
+    p.m_t5 = parts::loadT5Encoder(p.m_t5.tokenizer, dir, variant, device);
     job.report("load", 2, kSteps);
     p.m_transformer =
         loading("transformer", [&] { return models::loadLatteTransformer(dir, variant, device); });
     job.report("load", 3, kSteps);
     p.m_vae = loading("vae", [&] { return models::loadAutoencoderKL(dir, variant, device); });
     const auto& tc = p.m_transformer->config();
-    parts::requireMatch("text_encoder d_model", p.m_textEncoder->config().dModel,
+    parts::requireMatch("text_encoder d_model", p.m_t5.encoder->config().dModel,
                         "transformer caption_channels", tc.captionChannels);
     parts::requireMatch("vae latent_channels", p.m_vae->config().latentChannels,
                         "transformer in_channels", tc.inChannels);
@@ -118,25 +110,17 @@ std::int64_t LattePipeline::defaultSize() const {
 }
 
 std::pair<at::Tensor, std::int64_t> LattePipeline::encodeCaption(const std::string& caption) const {
-    const auto t = m_tokenizer->encode(latteCaption(caption), kMaxCaptionTokens,
-                                       /*padToMax=*/true, /*truncate=*/true);
-    const auto n = static_cast<std::int64_t>(t.ids.size());
-    const auto ids = at::tensor(t.ids, at::kLong).view({1, n});
-    const auto mask = at::tensor(t.attentionMask, at::kLong).view({1, n});
     std::int64_t tokens = 0;
-    for (const auto m : t.attentionMask)
-        tokens += m;
-    torch::NoGradGuard noGrad;
-    auto encoder = m_textEncoder;  // a holder copy: the modules run non-const
-    const auto where = encoder->shared->weight.device();
-    return {encoder->forward(ids.to(where), mask.to(where)).to(m_device.device), tokens};
+    auto states = parts::encodeT5(m_t5, latteCaption(caption), kMaxCaptionTokens,
+                                  /*masked=*/true, m_device.device, &tokens);
+    return {std::move(states), tokens};
 }
 
 sampling::Conditioning LattePipeline::encodePrompt(
     const std::string& prompt,
     const std::optional<std::string>& negative) const {
     // One visit for the prompt and its negative.
-    const parts::TextEncoderVisit visit(m_textEncoder, m_device.device, m_textEncoderVisits);
+    const parts::TextEncoderVisit visit(m_t5.encoder, m_device.device, m_t5.visits);
     const auto [positive, tokens] = encodeCaption(prompt);
     const auto unconditional = encodeCaption(negative.value_or(std::string())).first;
     // mask_feature with one caption: both cut to the caption's real tokens.

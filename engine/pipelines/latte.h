@@ -17,6 +17,7 @@
 #include "models/latte.h"
 #include "models/t5/t5_encoder.h"
 #include "models/vae.h"
+#include "pipelines/family_parts.h"
 #include "pipelines/pipeline.h"
 #include "text/t5_tokenizer.h"
 
@@ -54,7 +55,7 @@ public:
     // the pipeline's device, and the number of real tokens (EOS included).
     std::pair<at::Tensor, std::int64_t> encodeCaption(const std::string& caption) const;
     // Whether the text encoder waits in host memory between encodings (on CUDA).
-    bool textEncoderVisits() const { return m_textEncoderVisits; }
+    bool textEncoderVisits() const { return m_t5.visits; }
     sampling::Conditioning encodePrompt(const std::string& prompt,
                                         const std::optional<std::string>& negative) const override;
     using Pipeline::modelFn;
@@ -70,9 +71,9 @@ public:
     at::Tensor decode(const at::Tensor& latents, std::int64_t frameBatch = 0) const override;
     at::Tensor encodeVideo(const at::Tensor& video, std::int64_t frameBatch = 0) const override;
 
-    const text::T5Tokenizer& tokenizer() const { return *m_tokenizer; }
+    const text::T5Tokenizer& tokenizer() const { return *m_t5.tokenizer; }
     models::LatteTransformer3DModel transformer() const { return m_transformer; }
-    models::T5EncoderModel textEncoder() const { return m_textEncoder; }
+    models::T5EncoderModel textEncoder() const { return m_t5.encoder; }
     models::AutoencoderKL vae() const { return m_vae; }
 
 private:
@@ -82,14 +83,14 @@ private:
                                   const JobContext& job);
     LattePipeline(std::shared_ptr<const text::T5Tokenizer> tokenizer,
                   sampling::DdimScheduler scheduler)
-        : Pipeline(std::move(scheduler)), m_tokenizer(std::move(tokenizer)) {}
+        : Pipeline(std::move(scheduler)) {
+        m_t5.tokenizer = std::move(tokenizer);
+    }
     sampling::ModelFn transformerFn(std::shared_ptr<adapters::LoraAdapter> adapter) const;
 
-    std::shared_ptr<const text::T5Tokenizer> m_tokenizer;  // move-only; the pipeline copies
-    models::T5EncoderModel m_textEncoder{nullptr};
+    parts::T5Text m_t5;  // the tokenizer shared: the pipeline copies
     models::LatteTransformer3DModel m_transformer{nullptr};
     models::AutoencoderKL m_vae{nullptr};
-    bool m_textEncoderVisits = false;
 };
 
 }  // namespace mp::pipelines

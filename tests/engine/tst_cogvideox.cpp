@@ -15,6 +15,7 @@
 #include "models/cogvideox.h"
 #include "pipelines/cogvideox.h"
 #include "probe/probe.h"
+#include "probe_golden_util.h"
 #include "train/customize.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
@@ -326,34 +327,7 @@ private Q_SLOTS:
     // The planned probe (shared prefixes, c and c' batched) equals the paper's procedure written
     // naively with diffusers, inverted on the forward scheduler's ᾱ table.
     void probeReference() {
-        const auto g = loadGolden(kPipeline);
-        const auto meta = test::goldenMetadata(kPipeline);
-        const auto p = goldenPipeline();
-        probe::ProbeRequest r;
-        r.latents = g.at("probe.x0");
-        r.caption = meta.at("probe_caption");
-        r.edit = meta.at("probe_edit");
-        r.steps = std::stoi(meta.at("probe_steps"));
-        r.guidance = std::stod(meta.at("probe_guidance"));
-        r.maxBatch = 16;
-        const auto runs = nlohmann::json::parse(meta.at("probe_runs"));
-        for (const auto& run : runs)
-            if (!run["tau_start"].is_null())
-                r.grid.pairs.push_back({run["tau_start"].get<int>(), run["tau_end"].get<int>()});
-        const auto result = probe::runProbe(probe::probeModelOf(p), r);
-        QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
-        CHECK_CLOSE(result.value().invertedNoise, g.at("probe.inverted"), u"inverted"_s);
-        const auto& plan = result.value().plan;
-        int compared = 0;
-        for (const auto& out : result.value().runs) {
-            const auto name = plan.runs[static_cast<std::size_t>(out.run)].name();
-            const auto key = "probe." + name + ".final_latents";
-            if (!g.count(key))
-                continue;
-            CHECK_CLOSE(out.latents, g.at(key), QString::fromStdString(name));
-            ++compared;
-        }
-        QCOMPARE(compared, static_cast<int>(runs.size()));
+        test::checkProbeAgainstGolden(goldenPipeline(), kPipeline, kTolerance);
     }
 
     // Customization on CogVideoX: the default preset adapts the blocks' attn1 V and O (its

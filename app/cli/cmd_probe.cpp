@@ -1091,8 +1091,10 @@ Command probeCommand() {
         {"vae-tiling", "",
          "the VAE in spatial tiles where the family has them (CogVideoX, as diffusers' "
          "enable_tiling()): less GPU memory for large videos"},
-        {"max-batch", "N", "runs through the model at once (auto: 4 on the CPU, 16 on CUDA)", false,
-         "auto"},
+        {"max-batch", "N",
+         "runs through the model at once (auto: 4 on the CPU, 16 on CUDA; halved where a batch "
+         "runs out of device memory)",
+         false, "auto"},
         {"tensors", "", "also write each run's final latents and decoded video as safetensors"},
         {"dataset", "DIR",
          "probe every video of a TGVE-layout dataset (CSV and 480p_frames/) and write the mean "

@@ -1,6 +1,7 @@
 #include "models/cogvideox_vae.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "io/config.h"
 #include "io/snapshot.h"
 #include "io/weight_binding.h"
@@ -26,12 +27,6 @@ constexpr double kFixedEps = 1e-6;
 nn::Conv3d conv3d(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t pad) {
     return nn::Conv3d(in, out, std::vector<std::int64_t>{kernel, kernel, kernel},
                       std::vector<std::int64_t>{0, pad, pad});
-}
-
-std::string shapeOf(const at::Tensor& t) {
-    std::ostringstream s;
-    s << t.sizes();
-    return s.str();
 }
 
 // The activation on a fresh tensor, in place unless a graph is being recorded.
@@ -739,7 +734,8 @@ std::pair<at::Tensor, at::Tensor> AutoencoderKLCogVideoXImpl::encode(const at::T
     if (video.dim() != 5 || video.size(1) != c.inChannels)
         throw EngineError(ErrorCode::InvalidArgument, "CogVideoX VAE encode: video must be (B, " +
                                                           std::to_string(c.inChannels) +
-                                                          ", F, H, W), got " + shapeOf(video));
+                                                          ", F, H, W), got " +
+                                                          str::shape(video.sizes().vec()));
     const auto frames = video.size(2), H = video.size(3), W = video.size(4);
     if (frames < 1 || (frames - 1) % tf != 0)
         throw EngineError(ErrorCode::InvalidArgument,
@@ -765,10 +761,11 @@ at::Tensor AutoencoderKLCogVideoXImpl::decode(const at::Tensor& latents) {
     if (latents.dim() != 5 || latents.size(1) != c.latentChannels)
         throw EngineError(ErrorCode::InvalidArgument, "CogVideoX VAE decode: latents must be (B, " +
                                                           std::to_string(c.latentChannels) +
-                                                          ", f, h, w), got " + shapeOf(latents));
+                                                          ", f, h, w), got " +
+                                                          str::shape(latents.sizes().vec()));
     if (latents.size(0) < 1 || latents.size(2) < 1 || latents.size(3) < 1 || latents.size(4) < 1)
-        throw EngineError(ErrorCode::InvalidArgument,
-                          "CogVideoX VAE decode: empty latents " + shapeOf(latents));
+        throw EngineError(ErrorCode::InvalidArgument, "CogVideoX VAE decode: empty latents " +
+                                                          str::shape(latents.sizes().vec()));
     const auto& weight = decoder->conv_in->conv->weight;
     const auto z = latents.to(weight.device(), weight.scalar_type());
     const bool tiled =

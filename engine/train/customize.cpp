@@ -34,11 +34,6 @@ Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
                     str::shape(pipeline.latentShape(1, pipeline.defaultFrames(), 64, 64)) +
                     " for " + std::to_string(pipeline.defaultFrames()) + " frames of 64×64 (" +
                     std::to_string(pipeline.latentChannels()) + " channels)");
-        const auto prediction = scheduler.config().predictionType;
-        if (prediction == sampling::PredictionType::Sample)
-            throw EngineError(ErrorCode::Unsupported,
-                              "customize: the scheduler's prediction_type 'sample' is not "
-                              "supported (ε and v are)");
         auto& denoiser = pipeline.denoiser();
         const auto device = pipeline.device().device;
         // Frozen base: no gradient reaches it, and it is left as it was.
@@ -139,10 +134,11 @@ Result<CustomizeReport> trainCustomization(const pipelines::Pipeline& pipeline,
             const auto td = t.to(device);
             const auto a = alphas.index_select(0, td).view(alphaShape);
             const auto noisy = a.sqrt() * x0 + (1 - a).sqrt() * noise;
-            // The family's plain loss: ε, or v = √ᾱ·ε − √(1 − ᾱ)·x0 (diffusers' get_velocity).
-            const auto target = prediction == sampling::PredictionType::VPrediction
-                                    ? a.sqrt() * noise - (1 - a).sqrt() * x0
-                                    : noise;
+            // The family's plain loss: against ε, v or x0, as the scheduler's prediction type says.
+            const auto target = scheduler.trainingTarget(
+                x0, noise,
+                std::vector<std::int64_t>(t.data_ptr<std::int64_t>(),
+                                          t.data_ptr<std::int64_t>() + t.numel()));
             const auto predicted = pipeline.trainingForward(noisy, td, ctx);
             return (predicted - target).pow(2).mean();
         };

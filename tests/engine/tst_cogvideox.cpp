@@ -13,9 +13,9 @@
 #include "io/file_util.h"
 #include "io/tensor_io.h"
 #include "models/cogvideox.h"
+#include "pipeline_golden_util.h"
 #include "pipelines/cogvideox.h"
 #include "probe/probe.h"
-#include "probe_golden_util.h"
 #include "train/customize.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
@@ -262,34 +262,9 @@ private Q_SLOTS:
     void pipeline() {
         QFETCH(QString, run);
         try {
-            const auto g = loadGolden(kPipeline);
-            const auto spec = test::goldenRun(kPipeline, run.toStdString());
-            const auto p = goldenPipeline();
-            const auto r = run.toStdString() + ".";
-            std::optional<std::string> negative;
-            if (!spec["negative_prompt"].is_null())
-                negative = spec["negative_prompt"].get<std::string>();
-            const auto cond = p.encodePrompt(spec["prompt"].get<std::string>(), negative);
-            QCOMPARE(cond.embeddings.sizes(), g.at(r + "prompt_embeds").sizes());
-            CHECK_CLOSE(cond.embeddings, g.at(r + "prompt_embeds"), run + u" prompt"_s);
-            CHECK_CLOSE(cond.negativeEmbeddings, g.at(r + "negative_prompt_embeds"),
-                        run + u" negative prompt"_s);
-
-            pipelines::GenerateRequest req;
-            req.prompt = spec["prompt"].get<std::string>();
-            req.negativePrompt = negative;
-            req.steps = spec["steps"].get<int>();
-            req.guidance = spec["guidance"].get<double>();
-            req.dynamicGuidance = spec["dynamic_cfg"].get<bool>();
-            req.initialLatents = g.at(r + "latents");
-            auto result = pipelines::generate(p, req);
-            QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
             // CogVideoX's DDIM: trailing spacing, round(1000 − 1000k/3) − 1.
-            QCOMPARE(result.value().timesteps, (std::vector<std::int64_t>{999, 666, 332}));
-            CHECK_CLOSE(result.value().latents, g.at(r + "final_latents"), run + u" latents"_s);
-            QVERIFY(relMax(result.value().latents, g.at(r + "latents")) > 1e-2);
-            QCOMPARE(result.value().video.sizes(), g.at(r + "video").sizes());
-            CHECK_CLOSE(result.value().video, g.at(r + "video"), run + u" video"_s);
+            test::checkGenerateAgainstGolden(goldenPipeline(), kPipeline, run.toStdString(),
+                                             {999, 666, 332}, kTolerance);
         } catch (const std::exception& e) {
             QFAIL(e.what());
         }

@@ -14,9 +14,9 @@
 #include "io/file_util.h"
 #include "io/tensor_io.h"
 #include "models/latte.h"
+#include "pipeline_golden_util.h"
 #include "pipelines/latte.h"
 #include "probe/probe.h"
-#include "probe_golden_util.h"
 #include "train/customize.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
@@ -245,33 +245,9 @@ private Q_SLOTS:
     void pipeline() {
         QFETCH(QString, run);
         try {
-            const auto g = loadGolden(kPipeline);
-            const auto spec = test::goldenRun(kPipeline, run.toStdString());
-            const auto p = goldenPipeline();
-            const auto r = run.toStdString() + ".";
-            std::optional<std::string> negative;
-            if (!spec["negative_prompt"].is_null())
-                negative = spec["negative_prompt"].get<std::string>();
-            const auto cond = p.encodePrompt(spec["prompt"].get<std::string>(), negative);
-            QCOMPARE(cond.embeddings.sizes(), g.at(r + "prompt_embeds").sizes());
-            CHECK_CLOSE(cond.embeddings, g.at(r + "prompt_embeds"), run + u" prompt"_s);
-            CHECK_CLOSE(cond.negativeEmbeddings, g.at(r + "negative_prompt_embeds"),
-                        run + u" negative prompt"_s);
-
-            pipelines::GenerateRequest req;
-            req.prompt = spec["prompt"].get<std::string>();
-            req.negativePrompt = negative;
-            req.steps = spec["steps"].get<int>();
-            req.guidance = spec["guidance"].get<double>();
-            req.initialLatents = g.at(r + "latents");
-            auto result = pipelines::generate(p, req);
-            QVERIFY2(result.ok(), result.ok() ? "" : result.error().what());
             // Latte-1's DDIM: leading spacing, no offset.
-            QCOMPARE(result.value().timesteps, (std::vector<std::int64_t>{666, 333, 0}));
-            CHECK_CLOSE(result.value().latents, g.at(r + "final_latents"), run + u" latents"_s);
-            QCOMPARE(result.value().video.sizes(), g.at(r + "video").sizes());
-            CHECK_CLOSE(result.value().video, g.at(r + "video"), run + u" video"_s);
-            QVERIFY(relMax(result.value().latents, g.at(r + "latents")) > 1e-2);
+            test::checkGenerateAgainstGolden(goldenPipeline(), kPipeline, run.toStdString(),
+                                             {666, 333, 0}, kTolerance);
         } catch (const std::exception& e) {
             QFAIL(e.what());
         }

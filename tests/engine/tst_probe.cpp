@@ -109,6 +109,7 @@ private Q_SLOTS:
     void plannedEqualsNaive_data();
     void plannedEqualsNaive();
     void cancel();
+    void outOfMemoryHalvesTheBatch();
     void resume();
     void referenceEquality();
     void frontier_data();
@@ -305,6 +306,47 @@ void TstProbe::cancel() {
     const auto result = runProbe(m.probe, r, job);
     QVERIFY(result.cancelled());
     QCOMPARE(after, 1);
+}
+
+// A batch that runs out of device memory goes again in halves, later batches no larger, and the
+// results equal a probe run at that batch from the start (up to the rounding of other batch sizes
+// before the first refusal); one run alone that does not fit fails.
+void TstProbe::outOfMemoryHalvesTheBatch() {
+    TinyModel m;
+    auto r = smallRequest(9);
+    r.guidance = 3.0;  // each run is two samples through the model
+    const auto fits = m.probe.model;
+    int refused = 0;
+    auto limited = m.probe;
+    limited.model = [&](const sampling::ModelInput& in) {
+        if (in.latents.size(0) > 4) {  // more than 2 runs at once
+            ++refused;
+            throw EngineError(ErrorCode::OutOfMemory, "CUDA out of memory (test limit)");
+        }
+        return fits(in);
+    };
+    r.maxBatch = 8;
+    const auto halved = runProbe(limited, r);
+    QVERIFY2(halved.ok(), halved.ok() ? "" : halved.error().message().c_str());
+    const int used = halved.value().batchUsed;
+    QVERIFY2(used >= 1 && used <= 2, std::to_string(used).c_str());
+    QVERIFY(refused >= 1);
+    r.maxBatch = used;
+    const auto direct = runProbe(m.probe, r);
+    QVERIFY(direct.ok());
+    QCOMPARE(direct.value().batchUsed, used);
+    QCOMPARE(halved.value().runs.size(), direct.value().runs.size());
+    for (std::size_t i = 0; i < direct.value().runs.size(); ++i) {
+        const auto err = relMax(halved.value().runs[i].latents, direct.value().runs[i].latents);
+        QVERIFY2(err < 1e-5, std::to_string(err).c_str());
+    }
+
+    limited.model = [](const sampling::ModelInput&) -> at::Tensor {
+        throw EngineError(ErrorCode::OutOfMemory, "CUDA out of memory (test limit)");
+    };
+    const auto failed = runProbe(limited, r);
+    QVERIFY(!failed.ok());
+    QCOMPARE(failed.error().code(), ErrorCode::OutOfMemory);
 }
 
 // A probe stopped after two groups and run again with the same checkpoints computes only the

@@ -40,6 +40,7 @@ from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoX
                        CogVideoXTransformer3DModel, DDIMInverseScheduler)
 from diffusers.models.embeddings import get_3d_rotary_pos_embed
 from diffusers.pipelines.cogvideo.pipeline_cogvideox import get_resize_crop_region_for_grid
+from golden_common import redraw
 from safetensors.torch import save_file
 from transformers import T5Config, T5EncoderModel, T5Tokenizer
 
@@ -66,19 +67,6 @@ PROBE_GUIDANCE = 6.0
 PROBE_RUNS = [("reconstruction", None, None), ("full-edit", 1000, 0), ("pair-600-0", 600, 0),
               ("pair-800-400", 800, 400), ("pair-1000-700", 1000, 700)]
 
-
-def redraw(model, seed, spread=1.0):
-    torch.manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() >= 2:
-                fan_in = p[0].numel()
-                p.copy_(torch.randn_like(p) * spread / fan_in ** 0.5)
-            elif name.endswith("weight"):
-                p.copy_(1 + 0.1 * torch.randn_like(p))
-            else:
-                p.copy_(0.1 * torch.randn_like(p))
-    return model
 
 
 def rotary(config, frames, h, w):

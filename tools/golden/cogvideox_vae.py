@@ -36,6 +36,7 @@ import shutil
 import diffusers
 import torch
 from diffusers import AutoencoderKLCogVideoX
+from golden_common import redraw
 from safetensors.torch import save_file
 
 CONFIG = dict(
@@ -65,19 +66,6 @@ RUNS = [
     ("dec-tiled", "decode", (1, LATENT, 5, 5, 6), True),
 ]
 
-
-def redraw(model, seed, spread=1.0):
-    torch.manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() >= 2:
-                fan_in = p[0].numel()
-                p.copy_(torch.randn_like(p) * spread / fan_in ** 0.5)
-            elif name.endswith("weight"):
-                p.copy_(1 + 0.1 * torch.randn_like(p))
-            else:
-                p.copy_(0.1 * torch.randn_like(p))
-    return model
 
 
 def main():

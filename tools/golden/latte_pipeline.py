@@ -29,6 +29,7 @@ import torch
 import transformers
 from diffusers import (AutoencoderKL, DDIMInverseScheduler, DDIMScheduler, LattePipeline,
                        LatteTransformer3DModel)
+from golden_common import redraw
 from safetensors.torch import save_file
 from transformers import T5Config, T5EncoderModel, T5Tokenizer
 
@@ -53,19 +54,6 @@ PROBE_RUNS = [("reconstruction", None, None), ("full-edit", 1000, 0), ("pair-600
               ("pair-800-400", 800, 400), ("pair-1000-700", 1000, 700)]
 
 
-def redraw(model, seed, spread=1.5):
-    torch.manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() >= 2:
-                fan_in = p[0].numel()
-                p.copy_(torch.randn_like(p) * spread / fan_in ** 0.5)
-            elif name.endswith("weight"):
-                p.copy_(1 + 0.1 * torch.randn_like(p))
-            else:
-                p.copy_(0.1 * torch.randn_like(p))
-    return model
-
 
 def build(folder, tokenizer_dir):
     tok = T5Tokenizer.from_pretrained(tokenizer_dir)
@@ -84,7 +72,7 @@ def build(folder, tokenizer_dir):
     vae = redraw(AutoencoderKL(
         block_out_channels=(8, 16), down_block_types=("DownEncoderBlock2D",) * 2,
         up_block_types=("UpDecoderBlock2D",) * 2, layers_per_block=1, norm_num_groups=4,
-        latent_channels=4, sample_size=SIZE, scaling_factor=0.18215).eval(), 7)
+        latent_channels=4, sample_size=SIZE, scaling_factor=0.18215).eval(), 7, spread=1.5)
     # Latte-1's DDIM settings (linear 1e-4 -> 0.02, leading spacing, no offset).
     scheduler = DDIMScheduler(beta_start=0.0001, beta_end=0.02, beta_schedule="linear",
                               clip_sample=False, set_alpha_to_one=True, steps_offset=0,

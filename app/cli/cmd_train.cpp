@@ -170,6 +170,12 @@ int run(const ParsedArgs& args) {
         if (args.has("high-noise-weight"))
             o.highNoiseWeight =
                 parseNumber("high-noise-weight", args.value("high-noise-weight"), 0, 1e6);
+        o.zeroTerminalSnr = args.flag("zero-snr");
+        if (args.has("frame-index-weight"))
+            o.frameIndexWeight =
+                parseNumber("frame-index-weight", args.value("frame-index-weight"), 0, 1000);
+        if (args.has("noise-offset"))
+            o.noiseOffset = parseNumber("noise-offset", args.value("noise-offset"), 0, 10);
         o.initFrom = args.value("init");
         o.trainTextEncoder = args.flag("train-text-encoder");
         o.batch = batchFrom(args, kT2vDefaults);
@@ -257,6 +263,14 @@ Command trainToyCommand() {
         {"high-noise-weight", "C",
          "t2v: weigh each item by 1/SNR of its timestep clamped to [1, C], up to the clean-latent "
          "error at high noise where the path is decided (0: plain)"},
+        {"frame-index-weight", "L",
+         "t2v: weight of an auxiliary loss asking the mid block's features for each frame's "
+         "position (a linear head, not shipped; 0: none)"},
+        {"noise-offset", "S",
+         "t2v: a per-clip, per-channel constant of this spread added to the noise (0.1)"},
+        {"zero-snr", "",
+         "t2v: ModelScope's betas rescaled to zero terminal SNR, with v-prediction and trailing "
+         "timesteps, so the first step sees no clip and the caption must choose the layout"},
         {"init", "DIR",
          "t2v: start from this pipeline's UNet (and text encoder) weights, or a unet folder's"},
         {"train-text-encoder", "",

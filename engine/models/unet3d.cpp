@@ -415,7 +415,8 @@ UNet3DConditionModelImpl::UNet3DConditionModelImpl(const UNet3DConfig& config) :
 
 at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
                                              const at::Tensor& timesteps,
-                                             const at::Tensor& context) {
+                                             const at::Tensor& context,
+                                             at::Tensor* midFeatures) {
     if (sample.dim() != 5 || sample.size(1) != m_config.inChannels)
         throw EngineError(ErrorCode::InvalidArgument, "UNet3D: sample must be (batch, " +
                                                           std::to_string(m_config.inChannels) +
@@ -451,6 +452,8 @@ at::Tensor UNet3DConditionModelImpl::forward(const at::Tensor& sample,
     for (auto& block : m_down)
         x = block->forward(x, emb, ctx, F, skips);
     x = mid_block->forward(x, emb, ctx, F, skips);
+    if (midFeatures)
+        *midFeatures = x;
     // Latents that are not a multiple of the overall factor upsample to the skips' sizes.
     const auto factor = m_config.downFactor();
     const bool forwardSize = H % factor != 0 || W % factor != 0;

@@ -176,10 +176,12 @@ public:
     explicit UNet3DConditionModelImpl(const UNet3DConfig& config);
 
     // sample (B, C, F, H, W); timesteps (B,) or (1,) or a 0-d tensor; context (B, L, D).
-    // Returns (B, outChannels, F, H, W) in the module's dtype.
+    // Returns (B, outChannels, F, H, W) in the module's dtype. `midFeatures`, when given,
+    // receives the mid block's output (B·F, C, h, w), for training-time auxiliary losses.
     at::Tensor forward(const at::Tensor& sample,
                        const at::Tensor& timesteps,
-                       const at::Tensor& context);
+                       const at::Tensor& context,
+                       at::Tensor* midFeatures = nullptr);
     const UNet3DConfig& config() const { return m_config; }
     // Training memory: every block layer's activations recomputed in the backward
     // (nn/checkpoint.h) instead of kept; the gradients are the same.

@@ -17,6 +17,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/modules/linear.h>
 
 #include <nlohmann/json.hpp>
 
@@ -30,19 +31,26 @@ namespace {
 
 constexpr std::int64_t kTextLength = 77;
 
-// ModelScope's scheduler_config.json with the keys diffusers writes.
-nlohmann::ordered_json schedulerJson() {
-    return {{"_class_name", "DDIMScheduler"},
-            {"_diffusers_version", "0.31.0"},
-            {"beta_end", 0.012},
-            {"beta_schedule", "scaled_linear"},
-            {"beta_start", 0.00085},
-            {"clip_sample", false},
-            {"num_train_timesteps", 1000},
-            {"prediction_type", "epsilon"},
-            {"set_alpha_to_one", false},
-            {"steps_offset", 1},
-            {"trained_betas", nullptr}};
+// ModelScope's scheduler_config.json with the keys diffusers writes; at zero terminal SNR with
+// the three keys that change (DDIMScheduler reads them all).
+nlohmann::ordered_json schedulerJson(bool zeroTerminalSnr) {
+    nlohmann::ordered_json j{{"_class_name", "DDIMScheduler"},
+                             {"_diffusers_version", "0.31.0"},
+                             {"beta_end", 0.012},
+                             {"beta_schedule", "scaled_linear"},
+                             {"beta_start", 0.00085},
+                             {"clip_sample", false},
+                             {"num_train_timesteps", 1000},
+                             {"prediction_type", "epsilon"},
+                             {"set_alpha_to_one", false},
+                             {"steps_offset", 1},
+                             {"trained_betas", nullptr}};
+    if (zeroTerminalSnr) {
+        j["prediction_type"] = "v_prediction";
+        j["rescale_betas_zero_snr"] = true;
+        j["timestep_spacing"] = "trailing";
+    }
+    return j;
 }
 
 void writeJson(const fs::path& file, const nlohmann::ordered_json& j) {
@@ -86,6 +94,8 @@ void writeUNet(const models::UNet3DConditionModel& unet,
          {"subject_weight", std::to_string(o.subjectWeight)},
          {"edge_frame_weight", std::to_string(o.edgeFrameWeight)},
          {"high_noise_weight", std::to_string(o.highNoiseWeight)},
+         {"zero_terminal_snr", o.zeroTerminalSnr ? "true" : "false"},
+         {"frame_index_weight", std::to_string(o.frameIndexWeight)},
          {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
          {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
          {"seed", std::to_string(o.train.seed)}});
@@ -124,7 +134,7 @@ void writePipeline(const models::UNet3DConditionModel& unet,
     writeTextEncoder(clip, o.clipFolder, o.trainTextEncoder, out / "text_encoder");
     toy::copyTokenizer(o.clipFolder, out / "tokenizer");
     copyFiles(o.vaeFolder, out / "vae", {"config.json", "diffusion_pytorch_model.safetensors"});
-    writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson());
+    writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson(o.zeroTerminalSnr));
     // diffusers ignores keys that start with "_"; ours marks the folder as the toy world's.
     writeJson(out / "model_index.json", {{"_class_name", "TextToVideoSDPipeline"},
                                          {"_diffusers_version", "0.31.0"},
@@ -176,8 +186,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 p.set_requires_grad(false);
         }
         const double scaling = vae->config().scalingFactor;
-        const sampling::DdimScheduler scheduler(
-            sampling::SchedulerConfig::parse(schedulerJson().dump(), "toy scheduler"));
+        const sampling::DdimScheduler scheduler(sampling::SchedulerConfig::parse(
+            schedulerJson(o.zeroTerminalSnr).dump(), "toy scheduler"));
         const auto alphas =
             at::tensor(scheduler.alphasCumprod(), at::kDouble).to(device.device, at::kFloat);
 
@@ -205,6 +215,14 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 parameters.emplace_back("text_encoder.text_model." + p.key(), p.value());
             }
         }
+        // The frame-index head: mid-block channels → the frame's position in [−1, 1].
+        torch::nn::Linear frameIndexHead{nullptr};
+        if (o.frameIndexWeight > 0) {
+            frameIndexHead = torch::nn::Linear(unet->config().blockOutChannels.back(), 1);
+            frameIndexHead->to(device.device);
+            for (const auto& p : frameIndexHead->named_parameters())
+                parameters.emplace_back("aux.frame_index." + p.key(), p.value());
+        }
         Trainer trainer(std::move(parameters), o.train);
         toy::WorldOptions world;
         world.styles = true;
@@ -213,10 +231,16 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         if (o.reuse < 1 || o.poolBatches < 1)
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy text-to-video: reuse and pool size must be at least 1");
-        if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0)
+        if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0 ||
+            o.frameIndexWeight < 0)
             throw EngineError(ErrorCode::InvalidArgument,
-                              "toy text-to-video: the subject, edge-frame and high-noise weights "
-                              "must not be negative");
+                              "toy text-to-video: the subject, edge-frame, high-noise and "
+                              "frame-index weights must not be negative");
+        if (o.zeroTerminalSnr && (o.snrGamma > 0 || o.highNoiseWeight > 1))
+            throw EngineError(ErrorCode::InvalidArgument,
+                              "toy text-to-video: the min-SNR and high-noise weights divide by "
+                              "the SNR, which is 0 at the last timestep of a zero-terminal-SNR "
+                              "schedule; use one or the other");
         const bool weighted = o.subjectWeight > 0;
         // The latents, and with a subject weight the subject mask as one more channel, so the
         // pool keeps each clip's mask beside its latents.
@@ -292,10 +316,24 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             noise = noise.to(device.device);
             const auto td = t.to(device.device);
             const auto a = alphas.index_select(0, td);
-            const auto a5 = a.view({-1, 1, 1, 1, 1});
-            const auto noisy = a5.sqrt() * latents + (1 - a5).sqrt() * noise;
-            const auto prediction = unet->forward(noisy, td, context).to(at::kFloat);
-            auto error = (prediction - noise).pow(2);
+            const std::vector<std::int64_t> steps(t.data_ptr<std::int64_t>(),
+                                                  t.data_ptr<std::int64_t>() + t.numel());
+            const auto noisy = scheduler.addNoise(latents, noise, steps);
+            at::Tensor mid;
+            const auto prediction =
+                unet->forward(noisy, td, context, o.frameIndexWeight > 0 ? &mid : nullptr)
+                    .to(at::kFloat);
+            at::Tensor indexLoss = at::zeros({}, prediction.options());
+            if (o.frameIndexWeight > 0) {
+                const auto frames = latents.size(2);
+                const auto read =
+                    frameIndexHead->forward(mid.to(at::kFloat).mean({2, 3})).view({-1, frames});
+                const auto truth =
+                    at::linspace(-1, 1, frames, prediction.options()).expand_as(read);
+                indexLoss = o.frameIndexWeight * (read - truth).pow(2).mean();
+            }
+            // ε, or v at zero terminal SNR (where ε cannot give the clip back).
+            auto error = (prediction - scheduler.trainingTarget(latents, noise, steps)).pow(2);
             // The weights multiply; normalised by their mean over the batch's elements, so the
             // loss stays on MSE's scale.
             at::Tensor w;
@@ -313,10 +351,10 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             if (w.defined())
                 error = error * (w / w.expand(error.sizes()).mean());
             if (o.snrGamma <= 0)
-                return error.mean();
+                return error.mean() + indexLoss;
             const auto snr = a / (1 - a);
             const auto weight = snr.clamp_max(o.snrGamma) / snr;
-            return (error.mean({1, 2, 3, 4}) * weight).mean();
+            return (error.mean({1, 2, 3, 4}) * weight).mean() + indexLoss;
         };
         ToyT2vReport report;
         report.training = trainer.run(loss, job).value();

@@ -48,6 +48,22 @@ struct ToyT2vOptions {
     // to the clean-latent error at the noisy timesteps, where a clip's layout and path are
     // decided and the plain ε loss hardly cares (at t = 900, SNR ≈ 0.02). ≤ 1: plain.
     double highNoiseWeight = 0;
+    // The noise schedule: ModelScope's (false), or its betas rescaled to zero terminal SNR, with
+    // v-prediction and trailing timesteps (Lin et al. 2024, "Common Diffusion Noise Schedules
+    // and Sample Steps Are Flawed"). ModelScope's last timestep keeps √ᾱ = 0.068 of the clip;
+    // summed over a subject's 16-frame track that is visible, so a model trained on it reads
+    // the track from the noise rather than from the caption, and at sampling the noise's own
+    // low frequencies choose the path. At zero terminal SNR the first step sees no clip at all.
+    // snrGamma and highNoiseWeight divide by the SNR and are refused with it; the v loss
+    // already weighs the clean-latent error by 1 / (1 − ᾱ), at least 1.
+    bool zeroTerminalSnr = false;
+    // An auxiliary loss that asks for each frame's position in the clip: a linear head (trained
+    // with the model, not shipped) reads it from the mid block's features averaged over space,
+    // and its squared error, times this weight, joins the loss. diffusers' UNet3DConditionModel
+    // has no temporal position encoding; only its temporal convolutions' zero padding tells the
+    // first frames from the last, and without a frame index in the features the per-frame
+    // cross-attention cannot place a subject by the caption's path. 0: none.
+    double frameIndexWeight = 0;
     // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
     // the same configuration), instead of a random initialisation. Empty: from scratch.
     // (Its text_encoder, when it has one, replaces the CLIP's text tower: it is the encoder that

@@ -7,6 +7,7 @@
 #include "io/tensor_io.h"
 #include "models/vae.h"
 #include "pipelines/modelscope.h"
+#include "sampling/ddim.h"
 #include "train/toy_clip.h"
 #include "train/toy_data.h"
 #include "train/toy_t2v.h"
@@ -27,6 +28,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 using namespace mp;
 using namespace mp::train;
@@ -97,6 +99,7 @@ private Q_SLOTS:
     void highNoise_data();
     void highNoise();
     void toyT2vRecipe();
+    void toyT2vZeroTerminalSnr();
 };
 
 void TstTrainer::adamwMatchesLibTorch_data() {
@@ -357,6 +360,22 @@ ToyVaeOptions tinyVae(int steps) {
     return o;
 }
 
+// A tiny video recipe on a 1-step CLIP and VAE trained into `dir`.
+ToyT2vOptions tinyT2v(const fs::path& dir) {
+    auto c = tinyClip(1);
+    c.batch = 2;
+    if (!trainToyClip(c, {}, dir / "clip").ok() || !trainToyVae(tinyVae(1), {}, dir / "vae").ok())
+        throw std::runtime_error("tiny CLIP or VAE failed to train");
+    ToyT2vOptions o;
+    o.clipFolder = dir / "clip";
+    o.vaeFolder = dir / "vae";
+    o.channels = {8, 16};
+    o.groups = 4;
+    o.headDim = 4;
+    o.batch = 2;
+    return o;
+}
+
 }  // namespace
 
 // The toy CLIP recipe on the CPU at a tiny size: the contrastive loss falls, and the folder it
@@ -555,17 +574,7 @@ void TstTrainer::highNoise() {
 // pipeline loads and samples and the oracle judges.
 void TstTrainer::toyT2vRecipe() {
     test::TempDir dir;
-    auto c = tinyClip(1);
-    c.batch = 2;
-    QVERIFY(trainToyClip(c, {}, dir / "clip").ok());
-    QVERIFY(trainToyVae(tinyVae(1), {}, dir / "vae").ok());
-    ToyT2vOptions o;
-    o.clipFolder = dir / "clip";
-    o.vaeFolder = dir / "vae";
-    o.channels = {8, 16};
-    o.groups = 4;
-    o.headDim = 4;
-    o.batch = 2;
+    auto o = tinyT2v(dir.path());
     o.reuse = 2;  // a pool of 4 clips, one new per step
     o.poolBatches = 2;
     o.snrGamma = 5;
@@ -656,6 +665,74 @@ void TstTrainer::toyT2vRecipe() {
     QCOMPARE(q.value().samples, 1);
     for (double v : {q.value().colour, q.value().shape, q.value().background, q.value().path})
         QVERIFY(v == 0 || v == 1);
+}
+
+// At zero terminal SNR the recipe writes DDIMScheduler's rescaled, v-predicting, trailing
+// config (so diffusers samples the folder as we do), trains on the v target, and our pipeline
+// samples the folder from ᾱ = 0 without dividing by it. The SNR-dividing weights are refused.
+void TstTrainer::toyT2vZeroTerminalSnr() {
+    test::TempDir dir;
+    auto o = tinyT2v(dir.path());
+    o.reuse = 1;
+    o.noiseOffset = 0;
+    o.zeroTerminalSnr = true;
+    o.train.totalSteps = 3;
+    o.train.adamw.lr = 3e-3;
+    o.train.seed = 4;
+    const auto r = trainToyT2v(o, {}, dir / "v");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    for (double loss : r.value().training.losses)
+        QVERIFY(std::isfinite(loss));
+    const auto scheduler = sampling::DdimScheduler::fromModel(dir / "v");
+    QCOMPARE(scheduler.config().predictionType, sampling::PredictionType::VPrediction);
+    QVERIFY(scheduler.config().rescaleBetasZeroSnr);
+    QCOMPARE(scheduler.config().timestepSpacing, sampling::TimestepSpacing::Trailing);
+    QCOMPARE(scheduler.alphasCumprod().back(), 0.0);
+    QCOMPARE(scheduler.timesteps(4).front(), std::int64_t(999));
+    const auto recipe =
+        loadTensorFileMetadata(dir / "v" / "unet" / "diffusion_pytorch_model.safetensors");
+    QCOMPARE(recipe.at("zero_terminal_snr"), std::string("true"));
+
+    // The same first batch against ε: the losses differ (a target of v, not ε).
+    auto eps = o;
+    eps.zeroTerminalSnr = false;
+    eps.train.totalSteps = 1;
+    const auto e = trainToyT2v(eps, {}, dir / "eps");
+    QVERIFY(e.ok());
+    QVERIFY(std::abs(e.value().training.losses[0] - r.value().training.losses[0]) > 1e-4);
+
+    const auto pipeline = pipelines::ModelScopePipeline::load(dir / "v", {}).value();
+    pipelines::GenerateRequest request;
+    request.prompt = "a red circle moves up on a white background";
+    request.steps = 3;
+    request.frames = 2;
+    const auto out = pipelines::generate(pipeline, request);
+    QVERIFY2(out.ok(), out.ok() ? "" : out.error().what());
+    QVERIFY(at::isfinite(out.value().video).all().item<bool>());
+
+    // The frame-index head trains with the model but stays out of the folder (which our
+    // pipeline binds strictly), and the recipe records its weight.
+    auto indexed = eps;
+    indexed.frameIndexWeight = 2;
+    const auto withIndex = trainToyT2v(indexed, {}, dir / "indexed");
+    QVERIFY2(withIndex.ok(), withIndex.ok() ? "" : withIndex.error().what());
+    QVERIFY(withIndex.value().training.losses[0] > e.value().training.losses[0]);
+    QVERIFY(pipelines::ModelScopePipeline::load(dir / "indexed", {}).ok());
+    QCOMPARE(QString::fromStdString(loadTensorFileMetadata(dir / "indexed" / "unet" /
+                                                           "diffusion_pytorch_model.safetensors")
+                                        .at("frame_index_weight"))
+                 .toDouble(),
+             2.0);
+
+    auto minSnr = o;
+    minSnr.snrGamma = 5;
+    const auto no = trainToyT2v(minSnr, {}, dir / "refused");
+    QVERIFY(!no.ok());
+    QVERIFY2(std::string(no.error().what()).find("SNR") != std::string::npos, no.error().what());
+    auto highNoise = o;
+    highNoise.highNoiseWeight = 10;
+    QVERIFY(!trainToyT2v(highNoise, {}, dir / "refused").ok());
+    QVERIFY(!fs::exists(dir / "refused" / "model_index.json"));
 }
 
 // Accumulating the gradients of two half batches takes the step the whole batch takes, and the

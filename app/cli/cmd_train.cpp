@@ -171,6 +171,7 @@ int run(const ParsedArgs& args) {
             o.highNoiseWeight =
                 parseNumber("high-noise-weight", args.value("high-noise-weight"), 0, 1e6);
         o.zeroTerminalSnr = args.flag("zero-snr");
+        o.reversedPairs = args.flag("reversed-pairs");
         if (args.has("frame-index-weight"))
             o.frameIndexWeight =
                 parseNumber("frame-index-weight", args.value("frame-index-weight"), 0, 1000);
@@ -266,6 +267,9 @@ Command trainToyCommand() {
         {"frame-index-weight", "L",
          "t2v: weight of an auxiliary loss asking the mid block's features for each frame's "
          "position (a linear head, not shipped; 0: none)"},
+        {"reversed-pairs", "",
+         "t2v: the second half of each batch is the first half played backwards, captioned with "
+         "the reversed path"},
         {"noise-offset", "S",
          "t2v: a per-clip, per-channel constant of this spread added to the noise (0.1)"},
         {"zero-snr", "",

@@ -135,6 +135,42 @@ const char* sizeName(Size s) {
     return names[static_cast<int>(s)];
 }
 
+std::optional<Path> reversedPath(Path p) {
+    switch (p) {
+        case Path::LeftToRight:
+            return Path::RightToLeft;
+        case Path::RightToLeft:
+            return Path::LeftToRight;
+        case Path::Up:
+            return Path::Down;
+        case Path::Down:
+            return Path::Up;
+        case Path::Grow:
+            return Path::Shrink;
+        case Path::Shrink:
+            return Path::Grow;
+        case Path::Circle:
+        case Path::Bounce:
+            return p;
+        case Path::DiagonalUp:
+        case Path::DiagonalDown:
+        case Path::Zigzag:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+std::optional<ClipSpec> reversedCaptionSpec(const ClipSpec& spec) {
+    auto reversed = spec;
+    for (auto& subject : reversed.subjects) {
+        const auto path = reversedPath(subject.path);
+        if (!path)
+            return std::nullopt;
+        subject.path = *path;
+    }
+    return reversed;
+}
+
 const char* pathName(Path p) {
     static constexpr std::array<const char*, kPaths> names = {
         "left_to_right", "right_to_left", "up",     "down", "diagonal_up", "diagonal_down",

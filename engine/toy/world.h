@@ -83,6 +83,15 @@ struct Placement {
 };
 Placement placement(const Subject& subject, int t, int frames, int width, int height);
 
+// The path a clip shows played backwards, where the world has it: left to right ↔ right to left,
+// up ↔ down, grow ↔ shrink; a circle and a bounce stay themselves (captions name no turning
+// sense). The diagonals and the zigzag, reversed, go leftwards, which no caption says: none.
+std::optional<Path> reversedPath(Path path);
+// The spec whose captions are true of `spec`'s frames played backwards (every subject's path
+// reversed), or none when a subject's path has no reverse in the world. Only the captions are
+// meant: rendering it draws another clip.
+std::optional<ClipSpec> reversedCaptionSpec(const ClipSpec& spec);
+
 struct Frames {
     int width = 0;
     int height = 0;

@@ -159,6 +159,24 @@ at::Tensor ClipPool::draw(std::int64_t n, at::Generator& generator) const {
     return at::randint(size(), {n}, generator, at::kLong);
 }
 
+std::vector<int> pairReversed(std::vector<toy::ClipSpec>& specs, at::Tensor& latents) {
+    if (latents.dim() != 5 || latents.size(0) != static_cast<std::int64_t>(specs.size()))
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "reversed pairs: latents must be (clips, channels, frames, h, w), one "
+                          "per spec");
+    std::vector<int> partner(specs.size(), -1);
+    const int half = static_cast<int>(specs.size() / 2);
+    for (int i = 0; i < half; ++i) {
+        const auto reversed = toy::reversedCaptionSpec(specs[i]);
+        if (!reversed)
+            continue;
+        specs[half + i] = *reversed;
+        latents[half + i].copy_(latents[i].flip({1}));
+        partner[half + i] = i;
+    }
+    return partner;
+}
+
 at::Tensor ClipPool::latents(const at::Tensor& positions) const {
     return m_latents.index_select(0, positions.to(m_latents.device()));
 }

@@ -49,6 +49,11 @@ at::Tensor edgeFrameWeights(std::int64_t frames, double extra);
 // the plain ε loss weighs that by SNR, nearly nothing at the high-noise timesteps where the
 // layout and the path of a clip are decided. cap ≤ 1 gives all ones. Throws for a cap below 0.
 at::Tensor highNoiseWeights(const at::Tensor& alphasCumprod, double cap);
+// Time-reversed pairs (ToyT2vOptions::reversedPairs): for i below half the batch, item
+// half + i becomes item i played backwards — latents (N, C, F, H, W) flipped along F, in place,
+// and the spec whose captions say the reversed path (toy::reversedCaptionSpec) — where the world
+// has a word for the reverse. Returns each item's partner: the item it mirrors, or −1.
+std::vector<int> pairReversed(std::vector<toy::ClipSpec>& specs, at::Tensor& latents);
 // uint8 with channels last → float in [−1, 1] on `device`, channels first: frames (N, H, W, 3)
 // → (N, 3, H, W); clips (N, F, H, W, 3) → (N, 3, F, H, W), the video models' layout.
 at::Tensor toSignedUnit(const at::Tensor& rgb, const c10::Device& device);

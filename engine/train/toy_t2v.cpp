@@ -96,6 +96,7 @@ void writeUNet(const models::UNet3DConditionModel& unet,
          {"high_noise_weight", std::to_string(o.highNoiseWeight)},
          {"zero_terminal_snr", o.zeroTerminalSnr ? "true" : "false"},
          {"frame_index_weight", std::to_string(o.frameIndexWeight)},
+         {"reversed_pairs", o.reversedPairs ? "true" : "false"},
          {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
          {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
          {"seed", std::to_string(o.train.seed)}});
@@ -287,6 +288,13 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                     specs.push_back(pool.spec(position[i]));
                 latents = pool.latents(positions);
             }
+            std::vector<int> partner(static_cast<std::size_t>(o.batch), -1);
+            if (o.reversedPairs)
+                partner = pairReversed(specs, latents);
+            // A pair's second item takes its first's draw: the same phrasing, caption drop and
+            // timestep, and the noise played backwards, so the caption's direction is the only
+            // thing that tells the two apart.
+            const auto source = [&](int b) { return partner[b] >= 0 ? partner[b] : b; };
             at::Tensor mask;
             if (weighted) {
                 const auto channels = latents.size(1) - 1;
@@ -298,9 +306,11 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             const auto* drops = draws[1].data_ptr<std::int64_t>();
             auto ids = at::empty({o.batch, kTextLength}, at::kLong);
             for (int b = 0; b < o.batch; ++b) {
-                const bool drop = static_cast<double>(drops[b] % 1000) < o.dropCaption * 1000;
+                const bool drop =
+                    static_cast<double>(drops[source(b)] % 1000) < o.dropCaption * 1000;
                 const auto text =
-                    drop ? std::string() : toy::caption(specs[b], static_cast<int>(variants[b]));
+                    drop ? std::string()
+                         : toy::caption(specs[b], static_cast<int>(variants[source(b)]));
                 const auto t = tokenizer.encode(text, kTextLength, true, true);
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
@@ -309,8 +319,14 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 const at::AutoGradMode textGrad(o.trainTextEncoder);  // frozen: no graph kept
                 context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
             }
-            const auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
+            auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
             auto noise = at::randn(latents.sizes(), g);
+            for (int b = 0; b < o.batch; ++b) {
+                if (partner[b] < 0)
+                    continue;
+                t[b] = t[partner[b]];
+                noise[b].copy_(noise[partner[b]].flip({1}));
+            }
             if (o.noiseOffset > 0)
                 noise += o.noiseOffset * at::randn({o.batch, latents.size(1), 1, 1, 1}, g);
             noise = noise.to(device.device);

@@ -64,6 +64,13 @@ struct ToyT2vOptions {
     // first frames from the last, and without a frame index in the features the per-frame
     // cross-attention cannot place a subject by the caption's path. 0: none.
     double frameIndexWeight = 0;
+    // Time-reversed pairs: the second half of each batch repeats the first half's clips played
+    // backwards, captioned with the reversed path (left ↔ right, up ↔ down, grow ↔ shrink;
+    // toy::reversedCaptionSpec; clips whose path has no reverse in the world stay as drawn),
+    // with the same phrasing, timestep and time-reversed noise. The pair differs only in the
+    // direction of time and the caption's word for it, which is what the model must learn to
+    // connect.
+    bool reversedPairs = false;
     // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
     // the same configuration), instead of a random initialisation. Empty: from scratch.
     // (Its text_encoder, when it has one, replaces the CLIP's text tower: it is the encoder that

@@ -15,6 +15,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <map>
@@ -56,6 +57,8 @@ private Q_SLOTS:
     void oracleAccuracy_data();
     void oracleAccuracy();
     void motionCheck();
+    void reversedClips_data();
+    void reversedClips();
     void appearanceCheck();
     void rejectsBadInput();
     void tokenizer();
@@ -274,6 +277,38 @@ void TstToyWorld::motionCheck() {
     const auto differs = checkMotion(c, a);
     QVERIFY(!differs.samePath);
     QVERIFY2(differs.similarity < 0.5, qPrintable(QString::number(differs.similarity)));
+}
+
+void TstToyWorld::reversedClips_data() {
+    QTest::addColumn<int>("path");
+    for (int p = 0; p < kPaths; ++p)
+        QTest::newRow(pathName(static_cast<Path>(p))) << p;
+}
+
+// A clip played backwards shows the reversed path, as the oracle reads it; paths whose reverse
+// the world has no word for have no reversed caption.
+void TstToyWorld::reversedClips() {
+    QFETCH(int, path);
+    ClipSpec spec;
+    Subject s;
+    s.shape = Shape::Square;
+    s.colour = Colour::Blue;
+    s.path = static_cast<Path>(path);
+    spec.subjects = {s};
+    const auto reversed = reversedCaptionSpec(spec);
+    QCOMPARE(reversed.has_value(), reversedPath(s.path).has_value());
+    if (!reversed) {
+        QVERIFY(s.path == Path::DiagonalUp || s.path == Path::DiagonalDown ||
+                s.path == Path::Zigzag);
+        return;
+    }
+    auto frames = render(spec);
+    std::reverse(frames.frames.begin(), frames.frames.end());
+    const auto est = analyse(frames);
+    QCOMPARE(est.subjects.size(), std::size_t(1));
+    QCOMPARE(pathName(est.subjects.front().path), pathName(reversed->subjects.front().path));
+    QCOMPARE(reversedPath(*reversedPath(s.path)), std::optional(s.path));
+    QCOMPARE(reversed->subjects.front().shape, s.shape);
 }
 
 void TstToyWorld::appearanceCheck() {

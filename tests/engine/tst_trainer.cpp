@@ -94,6 +94,7 @@ private Q_SLOTS:
     void toyVaeRecipe();
     void clipPool();
     void subjectMask();
+    void reversedPairs();
     void edgeFrames_data();
     void edgeFrames();
     void highNoise_data();
@@ -512,6 +513,33 @@ void TstTrainer::subjectMask() {
     QVERIFY_THROWS_EXCEPTION(EngineError, latentSubjectMask(clips, backgrounds, 3));
 }
 
+// The second half of a batch mirrors the first where the path has a reverse in the world: the
+// latents played backwards and the reversed path in the caption; the rest stays as drawn.
+void TstTrainer::reversedPairs() {
+    std::vector<toy::ClipSpec> specs;
+    for (auto path : {toy::Path::LeftToRight, toy::Path::Zigzag, toy::Path::Up, toy::Path::Grow,
+                      toy::Path::Zigzag}) {
+        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(specs.size())));
+        specs.back().subjects.resize(1);
+        specs.back().subjects[0].path = path;
+    }
+    const auto drawn = at::randn({5, 4, 3, 2, 2});
+    auto latents = drawn.clone();
+    auto paired = specs;
+    const auto partner = pairReversed(paired, latents);
+    QCOMPARE(partner, (std::vector<int>{-1, -1, 0, -1, -1}));
+    QCOMPARE(paired[2].subjects[0].path, toy::Path::RightToLeft);
+    QCOMPARE(paired[2].subjects[0].shape, specs[0].subjects[0].shape);
+    QVERIFY(at::equal(latents[2], drawn[0].flip({1})));
+    QVERIFY(!at::equal(latents[2], drawn[0]));
+    for (int i : {0, 1, 3, 4}) {
+        QVERIFY(at::equal(latents[i], drawn[i]));
+        QCOMPARE(paired[i].subjects[0].path, specs[i].subjects[0].path);
+    }
+    auto wrong = at::randn({4, 4, 3, 2, 2});
+    QVERIFY_THROWS_EXCEPTION(EngineError, pairReversed(paired, wrong));
+}
+
 void TstTrainer::edgeFrames_data() {
     QTest::addColumn<int>("frames");
     QTest::addColumn<double>("extra");
@@ -723,6 +751,18 @@ void TstTrainer::toyT2vZeroTerminalSnr() {
                                         .at("frame_index_weight"))
                  .toDouble(),
              2.0);
+
+    // Time-reversed pairs train (batch 4: one pair where the path has a reverse) and are
+    // recorded in the recipe.
+    auto pairs = o;
+    pairs.reversedPairs = true;
+    pairs.batch = 4;
+    pairs.train.totalSteps = 2;
+    const auto paired = trainToyT2v(pairs, {}, dir / "pairs");
+    QVERIFY2(paired.ok(), paired.ok() ? "" : paired.error().what());
+    QCOMPARE(loadTensorFileMetadata(dir / "pairs" / "unet" / "diffusion_pytorch_model.safetensors")
+                 .at("reversed_pairs"),
+             std::string("true"));
 
     auto minSnr = o;
     minSnr.snrGamma = 5;

@@ -321,14 +321,14 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             }
             auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
             auto noise = at::randn(latents.sizes(), g);
+            if (o.noiseOffset > 0)
+                noise += o.noiseOffset * at::randn({o.batch, latents.size(1), 1, 1, 1}, g);
             for (int b = 0; b < o.batch; ++b) {
                 if (partner[b] < 0)
                     continue;
                 t[b] = t[partner[b]];
                 noise[b].copy_(noise[partner[b]].flip({1}));
             }
-            if (o.noiseOffset > 0)
-                noise += o.noiseOffset * at::randn({o.batch, latents.size(1), 1, 1, 1}, g);
             noise = noise.to(device.device);
             const auto td = t.to(device.device);
             const auto a = alphas.index_select(0, td);

@@ -4,6 +4,7 @@
 #include "io/config.h"
 #include "io/snapshot.h"
 #include "pipelines/family_parts.h"
+#include "runtime/cpu_batch.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -110,7 +111,9 @@ sampling::ModelFn unetFn(const models::UNet3DConditionModel& unet,
         // Before the first forward too, so a CUDA graph captures the LoRA's weight buffers.
         if (lora && lora->scale() != in.adapterScale)
             lora->apply(in.adapterScale);
-        return forward({in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
+        // On the CPU the batch's items run side by side, one core each (cpu_batch.h).
+        return forwardInCpuSlices([&forward](const auto& x) { return forward(x); },
+                                  {in.latents.to(dtype), in.timesteps, in.context.to(dtype)});
     };
 }
 

@@ -5,6 +5,7 @@
 #include "core/job.h"
 #include "core/log.h"
 #include "nn/layout.h"
+#include "runtime/cpu_batch.h"
 #include "runtime/device.h"
 #include "runtime/torch_shim.h"
 
@@ -14,6 +15,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -91,6 +93,9 @@ private Q_SLOTS:
     void attentionShort_data();
     void attentionShort();
     void attentionInBatchChunks();
+    void cpuSlices_data();
+    void cpuSlices();
+    void cpuSlicesFallBack();
 };
 
 // The peak grows by what the process touches (a block larger than the peak so far, written so
@@ -593,6 +598,87 @@ void TstRuntime::attentionBlockedGradients() {
         QVERIFY(a[i].defined());
         QVERIFY2(relErr(a[i], b[i]) < 1e-5, qPrintable(QString::number(relErr(a[i], b[i]))));
     }
+}
+
+void TstRuntime::cpuSlices_data() {
+    QTest::addColumn<int>("batch");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<int>("calls");  // of fn: the slices
+    QTest::newRow("one item: one call") << 1 << 2 << 1;
+    QTest::newRow("2 over 2") << 2 << 2 << 2;
+    QTest::newRow("odd batch: 2 + 1") << 3 << 2 << 2;
+    QTest::newRow("3 workers: 2 + 2 + 1") << 5 << 3 << 3;
+    QTest::newRow("more workers than items") << 2 << 8 << 2;
+    QTest::newRow("one worker: one call") << 4 << 1 << 1;
+}
+
+// Each item's output depends only on that item and on the inputs that are not sliced; the slices
+// come back in order; each slice runs on one intra-op thread; the caller's thread count stays.
+void TstRuntime::cpuSlices() {
+    QFETCH(int, batch);
+    QFETCH(int, workers);
+    QFETCH(int, calls);
+    c10::NoGradGuard noGrad;
+    configureThreads(2);
+    at::manual_seed(3);
+    const auto x = at::randn({batch, 3, 4}), shared = at::randn({4});
+    const auto t = at::arange(batch, at::kLong);
+    std::atomic<int> called{0}, wideSlices{0}, cutShared{0};
+    const BatchFn fn = [&](const std::vector<at::Tensor>& in) {
+        ++called;
+        if (at::get_num_threads() != 1 && calls > 1)
+            ++wideSlices;
+        if (in[2].dim() != 1 || in[2].size(0) != 4)
+            ++cutShared;
+        return in[0] * in[2] + in[1].to(at::kFloat).view({-1, 1, 1});
+    };
+    const auto whole = x * shared + t.to(at::kFloat).view({-1, 1, 1});
+    const auto out = forwardInCpuSlices(fn, {x, t, shared}, workers);
+    QCOMPARE(called.load(), calls);
+    QCOMPARE(wideSlices.load(), 0);
+    QCOMPARE(cutShared.load(), 0);
+    QVERIFY(at::equal(out, whole));
+    QCOMPARE(at::get_num_threads(), 2);
+}
+
+// Not sliced: autograd recording (training), CUDA-less nesting (a slice that calls again runs
+// whole), and an error in a slice reaches the caller after the others finished.
+void TstRuntime::cpuSlicesFallBack() {
+    configureThreads(2);
+    const auto x = at::randn({4, 2});
+    std::atomic<int> called{0};
+    const BatchFn count = [&](const std::vector<at::Tensor>& in) {
+        ++called;
+        return in[0] * 2;
+    };
+    {
+        c10::AutoGradMode grad(true);
+        QVERIFY(at::equal(forwardInCpuSlices(count, {x}, 2), x * 2));
+        QCOMPARE(called.load(), 1);
+    }
+    c10::NoGradGuard noGrad;
+    called = 0;
+    const BatchFn nested = [&](const std::vector<at::Tensor>& in) {
+        return forwardInCpuSlices(count, in, 2);
+    };
+    QVERIFY(at::equal(forwardInCpuSlices(nested, {x}, 2), x * 2));
+    QCOMPARE(called.load(), 2);  // once per outer slice
+    std::atomic<int> finished{0};
+    const BatchFn failing = [&](const std::vector<at::Tensor>& in) {
+        if (in[0].size(0) == 2 && in[0][0][0].item<float>() == x[0][0].item<float>())
+            throw EngineError(ErrorCode::InvalidArgument, "first slice fails");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ++finished;
+        return in[0];
+    };
+    try {
+        forwardInCpuSlices(failing, {x}, 2);
+        QFAIL("the slice's error must reach the caller");
+    } catch (const EngineError& e) {
+        QVERIFY(std::string(e.what()).find("first slice fails") != std::string::npos);
+    }
+    QCOMPARE(finished.load(), 1);
+    QCOMPARE(at::get_num_threads(), 2);
 }
 
 QTEST_APPLESS_MAIN(TstRuntime)

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 namespace mp::cli {
@@ -184,6 +185,12 @@ int run(const ParsedArgs& args) {
         const auto report =
             forOption("out", out, [&] { return train::trainToyT2v(o, device, out, job); }).value();
         j["training"] = trainingJson(report.training);
+        if (const auto& e = report.frameIndexErrors; !e.empty()) {
+            // Means over the first and last 100 steps of this run.
+            const auto n = std::min<std::size_t>(100, e.size());
+            j["frame_index_mse_first"] = std::accumulate(e.begin(), e.begin() + n, 0.0) / n;
+            j["frame_index_mse_last"] = std::accumulate(e.end() - n, e.end(), 0.0) / n;
+        }
     } else {
         throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
     }

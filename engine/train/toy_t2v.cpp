@@ -268,6 +268,7 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         ClipPool pool(o.reuse > 1 ? static_cast<std::int64_t>(o.poolBatches) * o.batch : 1);
         const std::int64_t fresh = (o.batch + o.reuse - 1) / o.reuse;
 
+        ToyT2vReport report;
         const auto loss = [&](int, at::Generator& g) {
             std::vector<toy::ClipSpec> specs;
             at::Tensor latents;
@@ -346,7 +347,9 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                     frameIndexHead->forward(mid.to(at::kFloat).mean({2, 3})).view({-1, frames});
                 const auto truth =
                     at::linspace(-1, 1, frames, prediction.options()).expand_as(read);
-                indexLoss = o.frameIndexWeight * (read - truth).pow(2).mean();
+                const auto indexError = (read - truth).pow(2).mean();
+                report.frameIndexErrors.push_back(indexError.item<double>());
+                indexLoss = o.frameIndexWeight * indexError;
             }
             // ε, or v at zero terminal SNR (where ε cannot give the clip back).
             auto error = (prediction - scheduler.trainingTarget(latents, noise, steps)).pow(2);
@@ -372,7 +375,6 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             const auto weight = snr.clamp_max(o.snrGamma) / snr;
             return (error.mean({1, 2, 3, 4}) * weight).mean() + indexLoss;
         };
-        ToyT2vReport report;
         report.training = trainer.run(loss, job).value();
         trainer.useEmaWeights();
         torch::NoGradGuard noGrad;

@@ -88,6 +88,9 @@ models::UNet3DConfig toyUNetConfig(const ToyT2vOptions& options, std::int64_t cr
 
 struct ToyT2vReport {
     TrainReport training;
+    // With a frame-index weight: each step's mean squared error of the head's frame position
+    // (unweighted; a constant guess scores 0.38 for 16 frames), whether the features hold it.
+    std::vector<double> frameIndexErrors;
 };
 
 // Trains from scratch (or resumes) and writes the pipeline folder `out`.

@@ -746,6 +746,11 @@ void TstTrainer::toyT2vZeroTerminalSnr() {
     const auto withIndex = trainToyT2v(indexed, {}, dir / "indexed");
     QVERIFY2(withIndex.ok(), withIndex.ok() ? "" : withIndex.error().what());
     QVERIFY(withIndex.value().training.losses[0] > e.value().training.losses[0]);
+    // One frame-index error per step, the part the weight adds to the first loss.
+    const auto& indexErrors = withIndex.value().frameIndexErrors;
+    QCOMPARE(indexErrors.size(), withIndex.value().training.losses.size());
+    QVERIFY(indexErrors[0] > 0 && std::isfinite(indexErrors[0]));
+    QVERIFY(e.value().frameIndexErrors.empty());
     QVERIFY(pipelines::ModelScopePipeline::load(dir / "indexed", {}).ok());
     QCOMPARE(QString::fromStdString(loadTensorFileMetadata(dir / "indexed" / "unet" /
                                                            "diffusion_pytorch_model.safetensors")

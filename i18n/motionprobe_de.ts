@@ -129,18 +129,18 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location line="-8"/>
-        <location line="+8"/>
+        <location line="-9"/>
+        <location line="+9"/>
         <source>Updated (UTC)</source>
         <translation>Aktualisiert (UTC)</translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-9"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
@@ -160,7 +160,7 @@
         <translation>Läufe</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Dataset</source>
         <translation>Datensatz</translation>
     </message>
@@ -170,7 +170,7 @@
         <translation>Modell</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Videos done</source>
         <translation>Fertige Videos</translation>
     </message>
@@ -306,7 +306,7 @@
         <translation>Benchmark %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <location line="+128"/>
+        <location line="+126"/>
         <source>%1 → %2</source>
         <translation>%1 → %2</translation>
     </message>
@@ -316,15 +316,15 @@
         <translation>Hier sind noch keine Sondierungen aufgezeichnet; jede Sondierung mit motionprobe-cli wird in der Datenbank festgehalten.</translation>
     </message>
     <message>
-        <location line="-60"/>
-        <location line="+66"/>
+        <location line="-58"/>
+        <location line="+64"/>
         <location line="+16"/>
         <location line="+72"/>
         <source>Cannot read the store: %1</source>
         <translation>Die Datenbank kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location line="-338"/>
+        <location line="-336"/>
         <source>Benchmarks over datasets (their report: motionprobe-cli bench report --kind customize|probe --store FILE --benchmark # --out DIR)</source>
         <translation>Benchmarks über Datensätze (ihr Bericht: motionprobe-cli bench report --kind customize|probe --store DATEI --benchmark # --out ORDNER)</translation>
     </message>
@@ -339,7 +339,7 @@
         <translation>Datensatz-Probe %1: der Mittelwert jedes Laufs über %2 fertige Videos. Ein Doppelklick auf die Zeile öffnet die mittleren Heatmaps in den Ansichten Probe und Trade-off.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>run</source>
         <translation>Lauf</translation>
     </message>
@@ -369,7 +369,7 @@
         <translation>Orakel: Aussehen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>oracle: motion</source>
         <translation>Orakel: Bewegung</translation>
     </message>
@@ -384,22 +384,22 @@
         <translation>Datensatz-Probe %1 hat noch kein fertiges Video.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>dataset probe #%1: %2, mean of %3 videos</source>
         <translation>Datensatz-Probe #%1: %2, Mittel über %3 Videos</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+32"/>
         <source>probe</source>
         <translation>Probe</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>customization</source>
         <translation>Anpassung</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+50"/>
         <source>probe #%1: %2</source>
         <translation>Sondierung #%1: %2</translation>
     </message>
@@ -835,12 +835,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+7"/>
-        <location line="+225"/>
+        <location line="+279"/>
         <source>No model</source>
         <translation>Kein Modell</translation>
     </message>
     <message>
-        <location line="-208"/>
+        <location line="-262"/>
         <source>the prompt to generate with the learnt motion (default: the edited caption c′)</source>
         <translation>der Prompt, der mit der gelernten Bewegung generiert wird (Standard: die bearbeitete Beschreibung c′)</translation>
     </message>
@@ -850,22 +850,22 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Das τ aus dem Trade-off-Tab: Das Training zieht t ≥ τ, die LoRA wirkt, solange t ≥ τ</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+223"/>
         <source>temporal V/O</source>
         <translation>temporale V/O</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>temporal Q/K/V/O</source>
         <translation>temporale Q/K/V/O</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>all attention</source>
         <translation>alle Attention-Schichten</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-219"/>
         <source>full (direct tuning)</source>
         <translation>voll (direktes Fine-Tuning)</translation>
     </message>
@@ -976,13 +976,13 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+402"/>
+        <location line="+456"/>
         <location line="+1"/>
         <source>LoRA t ≥ %1</source>
         <translation>LoRA t ≥ %1</translation>
     </message>
     <message>
-        <location line="-402"/>
+        <location line="-456"/>
         <source>LoRA always</source>
         <translation>LoRA immer aktiv</translation>
     </message>
@@ -1022,7 +1022,52 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>[Auftrag %1] %2 wird untersucht</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+25"/>
+        <source>Latte&apos;s temporal_transformer_blocks</source>
+        <translation>Lattes temporal_transformer_blocks</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ModelScope&apos;s transformer_in and temp_attentions</source>
+        <translation>ModelScopes transformer_in und temp_attentions</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>joint attention V/O</source>
+        <translation>gemeinsame Attention V/O</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>value and output projections of every transformer block&apos;s joint attention (CogVideoX has no separate temporal attention)</source>
+        <translation>Value- und Ausgabeprojektionen der gemeinsamen Attention jedes Transformer-Blocks (CogVideoX hat keine eigene temporale Attention)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>value and output projections of the temporal attention: %1</source>
+        <translation>Value- und Ausgabeprojektionen der temporalen Attention: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>joint attention Q/K/V/O</source>
+        <translation>gemeinsame Attention Q/K/V/O</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>query, key, value and output projections of every transformer block&apos;s joint attention</source>
+        <translation>Query-, Key-, Value- und Ausgabeprojektionen der gemeinsamen Attention jedes Transformer-Blocks</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>query, key, value and output projections of the temporal attention: %1</source>
+        <translation>Query-, Key-, Value- und Ausgabeprojektionen der temporalen Attention: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>query, key, value and output projections of every attention</source>
+        <translation>Query-, Key-, Value- und Ausgabeprojektionen jeder Attention</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>%1 parameters</source>
         <translation>%1 Parameter</translation>
     </message>
@@ -1577,7 +1622,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
 <context>
     <name>mp::widgets::LossCurveView</name>
     <message>
-        <location filename="../widgets/loss_curve_view.cpp" line="+21"/>
+        <location filename="../widgets/loss_curve_view.cpp" line="+42"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>

@@ -11,6 +11,27 @@ namespace {
 // Viridis's ends and middle: distinct in colour and in grey.
 const QColor kColours[] = {QColor(68, 1, 84), QColor(33, 145, 140),
                            QColor(253, 231, 37).darker(120)};
+
+// QCustomPlot's log ticker falls back to evenly spaced ticks when the range spans less than 1.6
+// decades, as a training loss usually does; on a log axis their labels crowd at the top. This
+// one puts ticks at 1, 2 and 5 × 10^k there, evenly spread on the log scale.
+class LogTicker125 : public QCPAxisTickerLog {
+protected:
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+        if (range.lower > 0 && range.upper > range.lower &&
+            std::log10(range.upper / range.lower) < 1.6) {
+            QVector<double> ticks;
+            for (double decade = std::pow(10.0, std::floor(std::log10(range.lower)));
+                 decade <= range.upper; decade *= 10)
+                for (const double m : {1.0, 2.0, 5.0})
+                    if (m * decade >= range.lower && m * decade <= range.upper)
+                        ticks << m * decade;
+            if (ticks.size() >= 2)
+                return ticks;
+        }
+        return QCPAxisTickerLog::createTickVector(tickStep, range);
+    }
+};
 }  // namespace
 
 LossCurveView::LossCurveView(QWidget* parent) : QWidget(parent) {
@@ -21,7 +42,7 @@ LossCurveView::LossCurveView(QWidget* parent) : QWidget(parent) {
     m_plot->xAxis->setLabel(tr("step"));
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new LogTicker125));
     m_plot->legend->setVisible(true);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     auto* layout = new QVBoxLayout(this);

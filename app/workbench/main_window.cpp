@@ -473,9 +473,9 @@ void MainWindow::createCustomizeTab() {
     connect(m_customizationTau, &QSpinBox::valueChanged, tau, &QSpinBox::setValue);
     m_customizePreset = new QComboBox(page);
     m_customizePreset->setObjectName(QStringLiteral("customizePreset"));
-    m_customizePreset->addItem(tr("temporal V/O"), QStringLiteral("temporal-vo"));
-    m_customizePreset->addItem(tr("temporal Q/K/V/O"), QStringLiteral("temporal-qkvo"));
-    m_customizePreset->addItem(tr("all attention"), QStringLiteral("all-attention"));
+    for (const auto* name : {"temporal-vo", "temporal-qkvo", "all-attention"})
+        m_customizePreset->addItem(QString(), QString::fromLatin1(name));
+    labelPresets(QString());
     m_customizeRank = new QSpinBox(page);
     m_customizeRank->setObjectName(QStringLiteral("customizeRank"));
     m_customizeRank->setRange(0, 256);
@@ -675,9 +675,43 @@ double defaultGuidanceOf(const QString& family) {
 
 }  // namespace
 
+// The layer presets under the names the family's attention has (adapters/lora.h presetPattern):
+// CogVideoX has no temporal attention of its own; its presets take the joint attention.
+void MainWindow::labelPresets(const QString& family) {
+    struct Label {
+        QString text, layers;
+    };
+    const bool joint = family.startsWith(u"cogvideox"_s);
+    const bool latte = family.startsWith(u"latte"_s);
+    const QString temporal = latte ? tr("Latte's temporal_transformer_blocks")
+                                   : tr("ModelScope's transformer_in and temp_attentions");
+    const Label labels[] = {
+        joint
+            ? Label{tr("joint attention V/O"),
+                    tr("value and output projections of every transformer block's joint "
+                       "attention (CogVideoX has no separate temporal attention)")}
+            : Label{tr("temporal V/O"),
+                    tr("value and output projections of the temporal attention: %1").arg(temporal)},
+        joint ? Label{tr("joint attention Q/K/V/O"),
+                      tr("query, key, value and output projections of every transformer "
+                         "block's joint attention")}
+              : Label{tr("temporal Q/K/V/O"),
+                      tr("query, key, value and output projections of the temporal attention: "
+                         "%1")
+                          .arg(temporal)},
+        Label{tr("all attention"),
+              tr("query, key, value and output projections of every attention")},
+    };
+    for (int i = 0; i < m_customizePreset->count() && i < 3; ++i) {
+        m_customizePreset->setItemText(i, labels[i].text);
+        m_customizePreset->setItemData(i, labels[i].layers, Qt::ToolTipRole);
+    }
+}
+
 void MainWindow::showModel(const ModelSummary& summary) {
     m_model = summary;
     m_modelPanel->showModel(summary);
+    labelPresets(summary.family);
     // The guidance follows the family's default unless the user has set another value.
     if (!summary.isEmpty()) {
         const double guidance = defaultGuidanceOf(summary.family);

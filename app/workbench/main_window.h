@@ -116,6 +116,7 @@ private:
     void dropEvent(QDropEvent* event) override;
     void showAbout();
     void onModelInspected(JobId id, const ModelSummary& summary);
+    void labelPresets(const QString& family);
     void onProbeStarted(JobId id, const ProbeLayout& layout);
     void onProbeCell(JobId id, const ProbeCell& cell);
     void onProbeCompleted(JobId id, int evaluations, double seconds);

@@ -148,6 +148,10 @@ private Q_SLOTS:
     void referenceVideoInputs();
     void layoutFits_data();
     void layoutFits();
+    void presetLabelsFollowFamily_data();
+    void presetLabelsFollowFamily();
+    void lossTicksSpread_data();
+    void lossTicksSpread();
 
 private:
     QTemporaryDir m_tmp;
@@ -1047,6 +1051,87 @@ void TestMainWindow::layoutFits() {
                                    .arg(tabs->widget(t)->objectName()),
                                &path));
     }
+}
+
+// The Customize tab names the layer presets as the family has them: CogVideoX's attention is
+// joint, so "temporal" would name layers it does not have. The values passed to the engine stay.
+void TestMainWindow::presetLabelsFollowFamily_data() {
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<QStringList>("labels");
+    QTest::addColumn<QString>("firstTip");  // a word the first preset's tooltip must hold
+    const QStringList temporal{QStringLiteral("temporal V/O"), QStringLiteral("temporal Q/K/V/O"),
+                               QStringLiteral("all attention")};
+    QTest::newRow("modelscope") << QStringLiteral("modelscope") << temporal
+                                << QStringLiteral("temp_attentions");
+    QTest::newRow("toy") << QStringLiteral("toy (modelscope architecture)") << temporal
+                         << QStringLiteral("transformer_in");
+    QTest::newRow("latte") << QStringLiteral("latte") << temporal
+                           << QStringLiteral("temporal_transformer_blocks");
+    QTest::newRow("cogvideox 5b") << QStringLiteral("cogvideox (5b)")
+                                  << QStringList{QStringLiteral("joint attention V/O"),
+                                                 QStringLiteral("joint attention Q/K/V/O"),
+                                                 QStringLiteral("all attention")}
+                                  << QStringLiteral("joint attention");
+}
+
+void TestMainWindow::presetLabelsFollowFamily() {
+    QFETCH(QString, family);
+    QFETCH(QStringList, labels);
+    QFETCH(QString, firstTip);
+    Settings settings(m_tmp.filePath(QStringLiteral("presets.ini")));
+    EngineController engine;
+    MainWindow window(&engine, &settings);
+    auto* preset = window.findChild<QComboBox*>(QStringLiteral("customizePreset"));
+    QVERIFY(preset);
+    ModelSummary summary;
+    summary.root = m_tmp.filePath(QStringLiteral("no-such-model"));
+    // From a CogVideoX model back to this family: the labels follow the last one shown.
+    summary.family = QStringLiteral("cogvideox (2b)");
+    window.showModel(summary);
+    summary.family = family;
+    window.showModel(summary);
+    QStringList shown;
+    for (int i = 0; i < preset->count(); ++i)
+        shown << preset->itemText(i);
+    QCOMPARE(shown, labels);
+    QCOMPARE(preset->itemData(0).toString(), QStringLiteral("temporal-vo"));
+    QCOMPARE(preset->itemData(2).toString(), QStringLiteral("all-attention"));
+    QVERIFY2(preset->itemData(0, Qt::ToolTipRole).toString().contains(firstTip),
+             qPrintable(preset->itemData(0, Qt::ToolTipRole).toString()));
+}
+
+// A training loss spans less than a decade; its log axis gets ticks at 1, 2 and 5 × 10^k, not
+// evenly spaced ones that crowd at the top.
+void TestMainWindow::lossTicksSpread_data() {
+    QTest::addColumn<double>("low");
+    QTest::addColumn<double>("high");
+    QTest::addColumn<QList<double>>("ticks");
+    QTest::newRow("0.02 to 0.15") << 0.02 << 0.15 << QList<double>{0.02, 0.05, 0.1};
+    QTest::newRow("0.3 to 2.5") << 0.3 << 2.5 << QList<double>{0.5, 1, 2};
+    QTest::newRow("four decades") << 1e-4 << 1.0 << QList<double>{1e-4, 1e-3, 1e-2, 0.1, 1};
+}
+
+void TestMainWindow::lossTicksSpread() {
+    QFETCH(double, low);
+    QFETCH(double, high);
+    QFETCH(QList<double>, ticks);
+    LossCurveView curve;
+    curve.resize(400, 300);
+    curve.setSeries({QStringLiteral("loss")});
+    curve.addPoint(0, 1, high);
+    curve.addPoint(0, 2, low);
+    curve.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    const auto drawn = curve.plot()->yAxis->tickVector();
+    QList<double> inRange;
+    for (const double t : drawn)
+        if (t >= low * (1 - 1e-9) && t <= high * (1 + 1e-9))
+            inRange << t;
+    QCOMPARE(inRange.size(), ticks.size());
+    for (int i = 0; i < ticks.size(); ++i)
+        QVERIFY2(
+            std::abs(inRange[i] / ticks[i] - 1) < 1e-9,
+            qPrintable(
+                QStringLiteral("tick %1: %2, expected %3").arg(i).arg(inRange[i]).arg(ticks[i])));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -173,6 +173,10 @@ int run(const ParsedArgs& args) {
                 parseNumber("high-noise-weight", args.value("high-noise-weight"), 0, 1e6);
         o.zeroTerminalSnr = args.flag("zero-snr");
         o.reversedPairs = args.flag("reversed-pairs");
+        o.reversedPairsShareNoise = !args.flag("reversed-pairs-own-noise");
+        if (args.has("caption-path-weight"))
+            o.captionPathWeight =
+                parseNumber("caption-path-weight", args.value("caption-path-weight"), 0, 1000);
         if (args.has("frame-index-weight"))
             o.frameIndexWeight =
                 parseNumber("frame-index-weight", args.value("frame-index-weight"), 0, 1000);
@@ -190,6 +194,13 @@ int run(const ParsedArgs& args) {
             const auto n = std::min<std::size_t>(100, e.size());
             j["frame_index_mse_first"] = std::accumulate(e.begin(), e.begin() + n, 0.0) / n;
             j["frame_index_mse_last"] = std::accumulate(e.end() - n, e.end(), 0.0) / n;
+        }
+        if (const auto& e = report.captionPathLosses; !e.empty()) {
+            const auto& a = report.captionPathAccuracies;
+            const auto n = std::min<std::size_t>(100, e.size());
+            j["caption_path_ce_first"] = std::accumulate(e.begin(), e.begin() + n, 0.0) / n;
+            j["caption_path_ce_last"] = std::accumulate(e.end() - n, e.end(), 0.0) / n;
+            j["caption_path_accuracy_last"] = std::accumulate(a.end() - n, a.end(), 0.0) / n;
         }
     } else {
         throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
@@ -277,6 +288,12 @@ Command trainToyCommand() {
         {"reversed-pairs", "",
          "t2v: the second half of each batch is the first half played backwards, captioned with "
          "the reversed path"},
+        {"reversed-pairs-own-noise", "",
+         "t2v: with --reversed-pairs, each half draws its own noise instead of the partner's "
+         "played backwards"},
+        {"caption-path-weight", "L",
+         "t2v: weight of an auxiliary loss asking the text encoder's pooled state for the "
+         "caption's path (a linear head, not shipped; needs --train-text-encoder; 0: none)"},
         {"noise-offset", "S",
          "t2v: a per-clip, per-channel constant of this spread added to the noise (0.1)"},
         {"zero-snr", "",

@@ -97,6 +97,8 @@ void writeUNet(const models::UNet3DConditionModel& unet,
          {"zero_terminal_snr", o.zeroTerminalSnr ? "true" : "false"},
          {"frame_index_weight", std::to_string(o.frameIndexWeight)},
          {"reversed_pairs", o.reversedPairs ? "true" : "false"},
+         {"reversed_pairs_share_noise", o.reversedPairsShareNoise ? "true" : "false"},
+         {"caption_path_weight", std::to_string(o.captionPathWeight)},
          {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
          {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
          {"seed", std::to_string(o.train.seed)}});
@@ -224,6 +226,18 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             for (const auto& p : frameIndexHead->named_parameters())
                 parameters.emplace_back("aux.frame_index." + p.key(), p.value());
         }
+        // The caption-path head: the text encoder's pooled EOS state → the first subject's path.
+        torch::nn::Linear captionPathHead{nullptr};
+        if (o.captionPathWeight > 0) {
+            if (!o.trainTextEncoder)
+                throw EngineError(ErrorCode::InvalidArgument,
+                                  "toy text-to-video: the caption-path loss acts through the "
+                                  "text encoder, so the text encoder must be trained too");
+            captionPathHead = torch::nn::Linear(clip->config().text.hiddenSize, toy::kPaths);
+            captionPathHead->to(device.device);
+            for (const auto& p : captionPathHead->named_parameters())
+                parameters.emplace_back("aux.caption_path." + p.key(), p.value());
+        }
         Trainer trainer(std::move(parameters), o.train);
         toy::WorldOptions world;
         world.styles = true;
@@ -233,10 +247,10 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy text-to-video: reuse and pool size must be at least 1");
         if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0 ||
-            o.frameIndexWeight < 0)
+            o.frameIndexWeight < 0 || o.captionPathWeight < 0)
             throw EngineError(ErrorCode::InvalidArgument,
-                              "toy text-to-video: the subject, edge-frame, high-noise and "
-                              "frame-index weights must not be negative");
+                              "toy text-to-video: the subject, edge-frame, high-noise, "
+                              "frame-index and caption-path weights must not be negative");
         if (o.zeroTerminalSnr && (o.snrGamma > 0 || o.highNoiseWeight > 1))
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy text-to-video: the min-SNR and high-noise weights divide by "
@@ -293,8 +307,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             if (o.reversedPairs)
                 partner = pairReversed(specs, latents);
             // A pair's second item takes its first's draw: the same phrasing, caption drop and
-            // timestep, and the noise played backwards, so the caption's direction is the only
-            // thing that tells the two apart.
+            // timestep, and (reversedPairsShareNoise) the noise played backwards, so the
+            // caption's direction is the only thing that tells the two apart.
             const auto source = [&](int b) { return partner[b] >= 0 ? partner[b] : b; };
             at::Tensor mask;
             if (weighted) {
@@ -306,19 +320,37 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             const auto* variants = draws[0].data_ptr<std::int64_t>();
             const auto* drops = draws[1].data_ptr<std::int64_t>();
             auto ids = at::empty({o.batch, kTextLength}, at::kLong);
+            auto paths = at::full({o.batch}, -100, at::kLong);  // -100: left out (dropped)
             for (int b = 0; b < o.batch; ++b) {
                 const bool drop =
                     static_cast<double>(drops[source(b)] % 1000) < o.dropCaption * 1000;
+                if (!drop)
+                    paths[b] = static_cast<std::int64_t>(specs[b].subjects.front().path);
                 const auto text =
                     drop ? std::string()
                          : toy::caption(specs[b], static_cast<int>(variants[source(b)]));
                 const auto t = tokenizer.encode(text, kTextLength, true, true);
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
-            at::Tensor context;
+            at::Tensor context, pooled;
             {
                 const at::AutoGradMode textGrad(o.trainTextEncoder);  // frozen: no graph kept
-                context = clip->text_model->forward(ids.to(device.device)).lastHiddenState;
+                auto text = clip->text_model->forward(ids.to(device.device));
+                context = text.lastHiddenState;
+                pooled = text.pooled;
+            }
+            at::Tensor pathLoss = at::zeros({}, context.options().dtype(at::kFloat));
+            if (o.captionPathWeight > 0 && (paths >= 0).any().item<bool>()) {
+                const auto logits = captionPathHead->forward(pooled.to(at::kFloat));
+                const auto truth = paths.to(device.device);
+                const auto ce =
+                    at::cross_entropy_loss(logits, truth, {}, at::Reduction::Mean, -100);
+                const auto kept = truth >= 0;
+                report.captionPathLosses.push_back(ce.item<double>());
+                report.captionPathAccuracies.push_back(
+                    (logits.argmax(1).eq(truth) & kept).sum().item<double>() /
+                    kept.sum().item<double>());
+                pathLoss = o.captionPathWeight * ce;
             }
             auto t = at::randint(scheduler.numTrainTimesteps(), {o.batch}, g, at::kLong);
             auto noise = at::randn(latents.sizes(), g);
@@ -328,7 +360,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 if (partner[b] < 0)
                     continue;
                 t[b] = t[partner[b]];
-                noise[b].copy_(noise[partner[b]].flip({1}));
+                if (o.reversedPairsShareNoise)
+                    noise[b].copy_(noise[partner[b]].flip({1}));
             }
             noise = noise.to(device.device);
             const auto td = t.to(device.device);
@@ -369,11 +402,12 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 times(highNoiseWeights(a, o.highNoiseWeight).view({-1, 1, 1, 1, 1}));
             if (w.defined())
                 error = error * (w / w.expand(error.sizes()).mean());
+            const auto auxiliary = indexLoss + pathLoss;
             if (o.snrGamma <= 0)
-                return error.mean() + indexLoss;
+                return error.mean() + auxiliary;
             const auto snr = a / (1 - a);
             const auto weight = snr.clamp_max(o.snrGamma) / snr;
-            return (error.mean({1, 2, 3, 4}) * weight).mean() + indexLoss;
+            return (error.mean({1, 2, 3, 4}) * weight).mean() + auxiliary;
         };
         report.training = trainer.run(loss, job).value();
         trainer.useEmaWeights();

@@ -71,6 +71,18 @@ struct ToyT2vOptions {
     // direction of time and the caption's word for it, which is what the model must learn to
     // connect.
     bool reversedPairs = false;
+    // The noise of a reversed pair's second half: its partner's played backwards (true), or drawn
+    // on its own (false). Shared noise lets a model that ignores the direction word fit both
+    // halves alike (docs/toy-world.md); independent noise leaves only the caption to say which
+    // way the clip runs at high noise.
+    bool reversedPairsShareNoise = true;
+    // An auxiliary loss on the text side: a linear head (trained with the model, not shipped)
+    // reads the first subject's path (one of toy::kPaths) from the text encoder's pooled EOS
+    // state, and its cross-entropy, times this weight, joins the loss (captions dropped for
+    // guidance are left out). The trained encoder gave "from left to right" and "from right to
+    // left" (the same tokens in another order) one and the same motion; this asks it to tell
+    // every path apart. Needs trainTextEncoder. 0: none.
+    double captionPathWeight = 0;
     // A pipeline or unet folder whose UNet weights the training starts from (strictly bound:
     // the same configuration), instead of a random initialisation. Empty: from scratch.
     // (Its text_encoder, when it has one, replaces the CLIP's text tower: it is the encoder that
@@ -91,6 +103,9 @@ struct ToyT2vReport {
     // With a frame-index weight: each step's mean squared error of the head's frame position
     // (unweighted; a constant guess scores 0.38 for 16 frames), whether the features hold it.
     std::vector<double> frameIndexErrors;
+    // With a caption-path weight: each step's cross-entropy of the path head (ln 11 ≈ 2.40 for a
+    // uniform guess) and its share of right answers.
+    std::vector<double> captionPathLosses, captionPathAccuracies;
 };
 
 // Trains from scratch (or resumes) and writes the pipeline folder `out`.

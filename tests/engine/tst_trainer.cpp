@@ -769,6 +769,51 @@ void TstTrainer::toyT2vZeroTerminalSnr() {
     QCOMPARE(loadTensorFileMetadata(dir / "pairs" / "unet" / "diffusion_pytorch_model.safetensors")
                  .at("reversed_pairs"),
              std::string("true"));
+    // With their own noise the pair's halves differ in more than the direction: another loss
+    // from the same draws.
+    auto ownNoise = pairs;
+    ownNoise.reversedPairsShareNoise = false;
+    const auto own = trainToyT2v(ownNoise, {}, dir / "own");
+    QVERIFY2(own.ok(), own.ok() ? "" : own.error().what());
+    QVERIFY(std::abs(own.value().training.losses[0] - paired.value().training.losses[0]) > 1e-6);
+    QCOMPARE(loadTensorFileMetadata(dir / "own" / "unet" / "diffusion_pytorch_model.safetensors")
+                 .at("reversed_pairs_share_noise"),
+             std::string("false"));
+
+    // The caption-path head trains with the text encoder and stays out of the folder; a fresh
+    // head's cross-entropy is near a uniform guess's (ln 11 ≈ 2.4), and the loss it adds makes
+    // the first step's loss larger. Without the text encoder in training it is refused.
+    auto captioned = o;
+    captioned.trainTextEncoder = true;
+    captioned.dropCaption = 0;
+    auto plainText = captioned;
+    captioned.captionPathWeight = 1;
+    const auto withPath = trainToyT2v(captioned, {}, dir / "captioned");
+    QVERIFY2(withPath.ok(), withPath.ok() ? "" : withPath.error().what());
+    const auto& ce = withPath.value().captionPathLosses;
+    QCOMPARE(ce.size(), withPath.value().training.losses.size());
+    QVERIFY2(ce[0] > 1 && ce[0] < 5, std::to_string(ce[0]).c_str());
+    for (const double a : withPath.value().captionPathAccuracies)
+        QVERIFY(a >= 0 && a <= 1);
+    const auto plain = trainToyT2v(plainText, {}, dir / "plain-text");
+    QVERIFY(plain.ok());
+    QVERIFY(plain.value().captionPathLosses.empty());
+    QVERIFY(std::abs(withPath.value().training.losses[0] - plain.value().training.losses[0] -
+                     ce[0]) < 1e-4);
+    QVERIFY(pipelines::ModelScopePipeline::load(dir / "captioned", {}).ok());
+    QCOMPARE(QString::fromStdString(loadTensorFileMetadata(dir / "captioned" / "unet" /
+                                                           "diffusion_pytorch_model.safetensors")
+                                        .at("caption_path_weight"))
+                 .toDouble(),
+             1.0);
+    auto frozenText = captioned;
+    frozenText.trainTextEncoder = false;
+    const auto frozen = trainToyT2v(frozenText, {}, dir / "frozen");
+    QVERIFY(!frozen.ok());
+    QVERIFY2(std::string(frozen.error().what()).find("text encoder must be trained") !=
+                 std::string::npos,
+             frozen.error().what());
+    QVERIFY(!fs::exists(dir / "frozen" / "model_index.json"));
 
     auto minSnr = o;
     minSnr.snrGamma = 5;

@@ -37,7 +37,6 @@ public:
     std::string describeDenoiser() const override;
     std::string denoiserComponent() const override { return "transformer"; }
     int defaultFrames() const override;
-    std::int64_t defaultSize() const override { return defaultHeight(); }
     std::int64_t defaultHeight() const override;
     std::int64_t defaultWidth() const override;
     double defaultGuidance() const override { return 6.0; }

@@ -105,7 +105,7 @@ int LattePipeline::defaultFrames() const {
     return static_cast<int>(m_transformer->config().videoLength);
 }
 
-std::int64_t LattePipeline::defaultSize() const {
+std::int64_t LattePipeline::defaultHeight() const {
     return m_transformer->config().sampleSize * vaeFactor();
 }
 

@@ -45,7 +45,9 @@ public:
     std::string describeDenoiser() const override;
     std::string denoiserComponent() const override { return "transformer"; }
     int defaultFrames() const override;
-    std::int64_t defaultSize() const override;
+    // Square: the denoiser's sample_size times the VAE's factor.
+    std::int64_t defaultHeight() const override;
+    std::int64_t defaultWidth() const override { return defaultHeight(); }
     double defaultGuidance() const override { return 7.5; }
     std::int64_t defaultDecodeFrameBatch() const override { return 14; }
     std::int64_t vaeFactor() const override { return m_vae->config().spatialFactor(); }

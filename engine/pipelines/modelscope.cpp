@@ -66,7 +66,7 @@ ModelScopePipeline ModelScopePipeline::loadImpl(const fs::path& dir,
     return p;
 }
 
-std::int64_t ModelScopePipeline::defaultSize() const {
+std::int64_t ModelScopePipeline::defaultHeight() const {
     return m_unet->config().sampleSize * vaeFactor();
 }
 

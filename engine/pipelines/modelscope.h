@@ -36,7 +36,9 @@ public:
     // diffusers' defaults: 16 frames, unet.sample_size · 8 pixels (256 for the published model),
     // guidance 9.
     int defaultFrames() const override { return 16; }
-    std::int64_t defaultSize() const override;
+    // Square: the denoiser's sample_size times the VAE's factor.
+    std::int64_t defaultHeight() const override;
+    std::int64_t defaultWidth() const override { return defaultHeight(); }
     double defaultGuidance() const override { return 9.0; }
     std::int64_t vaeFactor() const override { return m_vae->config().spatialFactor(); }
     std::int64_t latentChannels() const override { return m_unet->config().inChannels; }

@@ -44,9 +44,8 @@ public:
 
     // The family pipeline's defaults (diffusers' __call__ arguments).
     virtual int defaultFrames() const = 0;
-    virtual std::int64_t defaultSize() const = 0;  // height = width, or the height
-    virtual std::int64_t defaultHeight() const { return defaultSize(); }
-    virtual std::int64_t defaultWidth() const { return defaultSize(); }
+    virtual std::int64_t defaultHeight() const = 0;  // pixels
+    virtual std::int64_t defaultWidth() const = 0;
     virtual double defaultGuidance() const = 0;
     // Frames per VAE decode call when the caller does not say (0: all at once).
     virtual std::int64_t defaultDecodeFrameBatch() const { return 0; }

@@ -55,8 +55,8 @@ struct Inputs {
 // Customization of random 4-frame latents on a pipeline, its caption set.
 train::CustomizeOptions smallCustomization(const pipelines::ModelScopePipeline& p) {
     train::CustomizeOptions o;
-    const auto h = p.defaultSize() / p.vaeFactor();
-    o.latents = at::randn({1, p.latentChannels(), 4, h, h});
+    o.latents = at::randn({1, p.latentChannels(), 4, p.defaultHeight() / p.vaeFactor(),
+                           p.defaultWidth() / p.vaeFactor()});
     o.caption = "a red circle moves from left to right";
     return o;
 }
@@ -413,7 +413,7 @@ private Q_SLOTS:
         QVERIFY(above > 0 && above < r.steps);
         sampling::DenoiseRequest d;
         d.numSteps = r.steps;
-        d.latents = p.initialNoise(r.seed, 1, r.frames, p.defaultSize(), p.defaultSize());
+        d.latents = p.initialNoise(r.seed, 1, r.frames, p.defaultHeight(), p.defaultWidth());
         d.conditions = {p.encodePrompt(r.prompt, std::nullopt)};
         d.guidance.scale = r.guidance.value_or(p.defaultGuidance());
         d.stepCount = above;
@@ -514,8 +514,8 @@ private Q_SLOTS:
         const auto withPreviews = train::trainCustomization(p, o, dir / "previews.safetensors");
         QVERIFY2(withPreviews.ok(), withPreviews.ok() ? "" : withPreviews.error().what());
         QCOMPARE(steps, (std::vector<int>{2, 4}));
-        const auto size = p.defaultSize();
-        QCOMPARE(videos[0].sizes().vec(), (std::vector<std::int64_t>{1, 3, 4, size, size}));
+        QCOMPARE(videos[0].sizes().vec(),
+                 (std::vector<std::int64_t>{1, 3, 4, p.defaultHeight(), p.defaultWidth()}));
         const auto base = pipelines::generate(p, o.preview).value().video;
         QVERIFY(relMax(videos[0], base) > 1e-6);
         QVERIFY(relMax(videos[1], videos[0]) > 1e-6);

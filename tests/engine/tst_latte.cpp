@@ -261,8 +261,9 @@ private Q_SLOTS:
         const auto& p = *loaded.value();
         QCOMPARE(p.family(), ModelFamily::Latte);
         QCOMPARE(p.denoiserComponent(), std::string("transformer"));
-        QCOMPARE(p.defaultFrames(), 4);               // the transformer's video_length
-        QCOMPARE(p.defaultSize(), std::int64_t{16});  // sample_size 8 × VAE factor 2
+        QCOMPARE(p.defaultFrames(), 4);                 // the transformer's video_length
+        QCOMPARE(p.defaultHeight(), std::int64_t{16});  // sample_size 8 × VAE factor 2
+        QCOMPARE(p.defaultWidth(), std::int64_t{16});
         QCOMPARE(p.defaultGuidance(), 7.5);
         QCOMPARE(p.defaultDecodeFrameBatch(), std::int64_t{14});
         // The caption's own tokens: its words and EOS, fewer than the 120 it is padded to.

@@ -383,7 +383,8 @@ private Q_SLOTS:
         auto p =
             pipelines::ModelScopePipeline::load(kGolden / "pipeline", resolveDevice("cpu", "fp32"))
                 .value();
-        QCOMPARE(p.defaultSize(), std::int64_t{16});  // sample_size 8 × VAE factor 2
+        QCOMPARE(p.defaultHeight(), std::int64_t{16});  // sample_size 8 × VAE factor 2
+        QCOMPARE(p.defaultWidth(), std::int64_t{16});
         pipelines::GenerateRequest req;
         req.prompt = "a red circle";
         req.steps = 2;

@@ -686,7 +686,8 @@ void TstTrainer::toyT2vRecipe() {
     QCOMPARE(info.pipelineClass, std::string("TextToVideoSDPipeline"));
     const auto pipeline = pipelines::ModelScopePipeline::load(dir / "t2v", {});
     QVERIFY2(pipeline.ok(), pipeline.ok() ? "" : pipeline.error().what());
-    QCOMPARE(pipeline.value().defaultSize(), std::int64_t(64));
+    QCOMPARE(pipeline.value().defaultHeight(), std::int64_t(64));
+    QCOMPARE(pipeline.value().defaultWidth(), std::int64_t(64));
     QVERIFY(pipeline.value().notes().empty());
     const auto q = toyT2vQuality(dir / "t2v", 1, 2, 7.5, kToyHeldOutSeed);
     QVERIFY2(q.ok(), q.ok() ? "" : q.error().what());

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 // LibTorch's OpenMP runtime: the thread count is a per-thread setting there, so a slice's thread
@@ -65,16 +66,25 @@ at::Tensor forwardInCpuSlices(const BatchFn& fn,
         }
     };
     std::vector<std::thread> threads;
-    for (std::size_t s = 1; s < parts.size(); ++s)
-        threads.emplace_back(run, s);
-    // The first slice on this thread, at one intra-op thread too, then the setting restored.
+    // The slices this thread runs: the first, and any whose thread could not be started.
+    std::vector<std::size_t> here{0};
+    for (std::size_t s = 1; s < parts.size(); ++s) {
+        try {
+            threads.emplace_back(run, s);
+        } catch (const std::system_error&) {
+            here.push_back(s);
+        }
+    }
+    // At one intra-op thread too, then the caller's setting restored.
     const int callerThreads = at::get_num_threads();
     omp_set_num_threads(1);
     inSlice = true;
-    try {
-        outputs[0] = fn(parts[0]);
-    } catch (...) {
-        errors[0] = std::current_exception();
+    for (const auto s : here) {
+        try {
+            outputs[s] = fn(parts[s]);
+        } catch (...) {
+            errors[s] = std::current_exception();
+        }
     }
     inSlice = false;
     omp_set_num_threads(callerThreads);

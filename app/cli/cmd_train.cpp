@@ -189,18 +189,20 @@ int run(const ParsedArgs& args) {
         const auto report =
             forOption("out", out, [&] { return train::trainToyT2v(o, device, out, job); }).value();
         j["training"] = trainingJson(report.training);
+        // The auxiliary heads' figures: means over the first or last 100 steps of this run.
+        const auto mean100 = [](const std::vector<double>& v, bool first) {
+            const auto n = static_cast<std::ptrdiff_t>(std::min<std::size_t>(100, v.size()));
+            return first ? std::accumulate(v.begin(), v.begin() + n, 0.0) / n
+                         : std::accumulate(v.end() - n, v.end(), 0.0) / n;
+        };
         if (const auto& e = report.frameIndexErrors; !e.empty()) {
-            // Means over the first and last 100 steps of this run.
-            const auto n = std::min<std::size_t>(100, e.size());
-            j["frame_index_mse_first"] = std::accumulate(e.begin(), e.begin() + n, 0.0) / n;
-            j["frame_index_mse_last"] = std::accumulate(e.end() - n, e.end(), 0.0) / n;
+            j["frame_index_mse_first"] = mean100(e, true);
+            j["frame_index_mse_last"] = mean100(e, false);
         }
         if (const auto& e = report.captionPathLosses; !e.empty()) {
-            const auto& a = report.captionPathAccuracies;
-            const auto n = std::min<std::size_t>(100, e.size());
-            j["caption_path_ce_first"] = std::accumulate(e.begin(), e.begin() + n, 0.0) / n;
-            j["caption_path_ce_last"] = std::accumulate(e.end() - n, e.end(), 0.0) / n;
-            j["caption_path_accuracy_last"] = std::accumulate(a.end() - n, a.end(), 0.0) / n;
+            j["caption_path_ce_first"] = mean100(e, true);
+            j["caption_path_ce_last"] = mean100(e, false);
+            j["caption_path_accuracy_last"] = mean100(report.captionPathAccuracies, false);
         }
     } else {
         throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");

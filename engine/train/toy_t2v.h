@@ -102,6 +102,7 @@ struct ToyT2vReport {
     TrainReport training;
     // With a frame-index weight: each step's mean squared error of the head's frame position
     // (unweighted; a constant guess scores 0.38 for 16 frames), whether the features hold it.
+    // With gradient accumulation, these and the caption-path figures come per loss evaluation.
     std::vector<double> frameIndexErrors;
     // With a caption-path weight: each step's cross-entropy of the path head (ln 11 ≈ 2.40 for a
     // uniform guess) and its share of right answers.

@@ -17,41 +17,10 @@ import json
 import math
 import os
 import random
-import struct
 import subprocess
 import tempfile
 
-DTYPES = {"F32": "f", "F16": "e", "I64": "q"}
-
-
-def write_safetensors(path, tensors):
-    """tensors: name -> (dtype, shape, flat values)."""
-    header, blobs, offset = {}, [], 0
-    for name, (dtype, shape, values) in tensors.items():
-        blob = struct.pack("<%d%s" % (len(values), DTYPES[dtype]), *values)
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        code = DTYPES[info["dtype"]]
-        count = (end - begin) // struct.calcsize(code)
-        out[name] = (info["shape"], struct.unpack("<%d%s" % (count, code), data[8 + n + begin:8 + n + end]))
-    return out
-
+from tensor_files import caption_ids, read_safetensors, write_safetensors
 
 def main():
     ap = argparse.ArgumentParser()
@@ -60,11 +29,6 @@ def main():
     ap.add_argument("--timesteps", default="950,500")
     args = ap.parse_args()
     vocab = json.load(open(os.path.join(args.model, "tokenizer", "vocab.json")))
-    end = vocab["<|endoftext|>"]
-
-    def ids(text):
-        words = [vocab["<|startoftext|>"]] + [vocab[w + "</w>"] for w in text.split()] + [end]
-        return words + [end] * (77 - len(words))
 
     work = tempfile.mkdtemp()
     run = lambda component, inputs, out: subprocess.run(
@@ -73,7 +37,7 @@ def main():
     states = {}
     for key, text in [("left to right", "a red circle moves from left to right on a white background"),
                       ("right to left", "a red circle moves from right to left on a white background")]:
-        write_safetensors(f"{work}/ids.st", {"input_ids": ("I64", [1, 77], ids(text))})
+        write_safetensors(f"{work}/ids.st", {"input_ids": ("I64", [1, 77], caption_ids(vocab, text))})
         run("text-encoder", f"{work}/ids.st", f"{work}/text.st")
         states[key] = read_safetensors(f"{work}/text.st")["last_hidden_state"]
     a, b = states["left to right"][1], states["right to left"][1]

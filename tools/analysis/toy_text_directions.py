@@ -10,14 +10,14 @@ has a token for every word of these captions, so tokenizing is a lookup.
 
     tools/analysis/toy_text_directions.py [MODEL] [CLI]
 """
-import array
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import tempfile
+
+from tensor_files import caption_ids, read_safetensors, write_safetensors
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MODEL = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "resources/models/toy/t2v")
@@ -27,30 +27,6 @@ PATHS = ["moves from left to right", "moves from right to left", "moves up", "mo
          "grows", "shrinks", "moves diagonally up to the right",
          "moves diagonally down to the right"]
 PAIRS = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (0, 6)]  # four opposite, two unrelated
-
-
-def write_safetensors(path, name, dtype, shape, values):
-    blob = values.tobytes()
-    header = json.dumps({name: {"dtype": dtype, "shape": shape,
-                                "data_offsets": [0, len(blob)]}}).encode()
-    header += b" " * ((8 - len(header) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(header)) + header + blob)
-
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    n = struct.unpack("<Q", data[:8])[0]
-    out = {}
-    for name, entry in json.loads(data[8:8 + n]).items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", (name, entry["dtype"])
-        values = array.array("f")
-        begin, end = entry["data_offsets"]
-        values.frombytes(data[8 + n + begin:8 + n + end])
-        out[name] = (entry["shape"], values)
-    return out
 
 
 def cosine(a, b):
@@ -64,15 +40,11 @@ def relative(a, b):
 
 def main():
     vocab = json.load(open(os.path.join(MODEL, "tokenizer", "vocab.json")))
-    bos, eos = vocab["<|startoftext|>"], vocab["<|endoftext|>"]
     captions = [f"a red square {p} on a white background" for p in PATHS]
-    ids = []
-    for caption in captions:
-        tokens = [bos] + [vocab[w + "</w>"] for w in caption.split()] + [eos]
-        ids += tokens + [eos] * (LENGTH - len(tokens))
+    ids = [i for caption in captions for i in caption_ids(vocab, caption, LENGTH)]
     with tempfile.TemporaryDirectory() as work:
         inputs, outputs = os.path.join(work, "in.safetensors"), os.path.join(work, "out.safetensors")
-        write_safetensors(inputs, "input_ids", "I64", [len(captions), LENGTH], array.array("q", ids))
+        write_safetensors(inputs, {"input_ids": ("I64", [len(captions), LENGTH], ids)})
         subprocess.run([CLI, "run-component", "--model", MODEL, "--component", "text-encoder",
                         "--inputs", inputs, "--out", outputs, "--device", "cpu"],
                        check=True, capture_output=True)

@@ -331,6 +331,7 @@ VideoProbe probeVideo(Env& env,
 #endif
     j["seconds"] = {{"inversion", result.inversionSeconds},
                     {"resampling", result.resamplingSeconds},
+                    {"decoding_and_scoring", result.runsFinishedSeconds},
                     {"total", total.milliseconds() / 1000}};
     writeFigures(plan, byRun, out / "figures", j);
     for (auto& r : byRun)

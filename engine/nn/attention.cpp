@@ -3,6 +3,7 @@
 #include "nn/layers.h"
 
 #include "core/error.h"
+#include "runtime/fused_cpu.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/dropout.h>
@@ -71,8 +72,11 @@ at::Tensor FeedForwardInImpl::forward(const at::Tensor& x) {
             return at::linear(x, proj->weight.narrow(0, i * half, half),
                               b.defined() ? b.narrow(0, i * half, half) : at::Tensor());
         };
-        const auto gate = at::gelu(part(1));
-        return at::GradMode::is_enabled() ? part(0) * gate : part(0).mul_(gate);
+        auto value = part(0);
+        const auto gate = part(1);
+        if (shim::geluGateApplies(value, gate))
+            return shim::geluGateInPlace(value, gate);
+        return value * at::gelu(gate);
     }
     auto h = proj(x);
     switch (m_kind) {

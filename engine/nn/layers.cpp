@@ -1,6 +1,7 @@
 #include "nn/layers.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/nn/init.h>
 
@@ -94,6 +95,12 @@ Conv3dImpl::Conv3dImpl(std::int64_t in,
 }
 
 at::Tensor Conv3dImpl::forward(const at::Tensor& x) {
+    // On one thread (as in each CPU batch slice) LibTorch runs kernels ending in 1×1, the
+    // (3, 1, 1) temporal convolutions, by its unfolded fallback; oneDNN's takes 0.5 of its time.
+    if (x.is_cpu() && x.scalar_type() == at::kFloat && !at::GradMode::is_enabled() &&
+        at::hasMKLDNN())
+        return at::mkldnn_convolution(x.contiguous(), weight, bias, padding, {1, 1, 1}, {1, 1, 1},
+                                      1);
     return at::conv3d(x, weight, bias, 1, padding);
 }
 

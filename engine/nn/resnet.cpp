@@ -1,11 +1,16 @@
 #include "nn/resnet.h"
 
+#include "runtime/fused_cpu.h"
+
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
 namespace mp::nn {
 
 at::Tensor groupNormAct(GroupNorm norm, const at::Tensor& x, nn::Activation act) {
+    if (act == nn::Activation::Silu &&
+        shim::groupNormSiluApplies(x, norm->groups, norm->weight, norm->bias))
+        return shim::groupNormSilu(x, norm->groups, norm->weight, norm->bias, norm->eps);
     auto h = norm->forward(x);
     // In place only for inference: autograd needs the norm's output to differentiate SiLU.
     if (at::GradMode::is_enabled())

@@ -219,14 +219,17 @@ Result<ProbeResult> runProbe(const ProbeModel& model,
                     save(runName(run), o.latents);
                 finished.push_back(o);
             }
-            if (onRunsFinished)
+            if (onRunsFinished) {
+                const Stopwatch handing;
                 onRunsFinished(plan, finished);
+                result.runsFinishedSeconds += handing.milliseconds() / 1000;
+            }
             // Only the trunk's states are read by later groups.
             if (g > 0)
                 for (const int n : group)
                     state[static_cast<std::size_t>(n)] = at::Tensor();
         }
-        result.resamplingSeconds = resampling.milliseconds() / 1000;
+        result.resamplingSeconds = resampling.milliseconds() / 1000 - result.runsFinishedSeconds;
         return result;
     });
 }

@@ -75,7 +75,9 @@ struct ProbeResult {
     ProbePlan plan;
     at::Tensor invertedNoise;          // x̂_T
     std::vector<ProbeRunOutput> runs;  // one per plan run, in plan order
-    double inversionSeconds = 0, resamplingSeconds = 0;
+    // Resampling excludes the time spent in the RunsFinished callback (decoding, scoring,
+    // writing), which is reported on its own.
+    double inversionSeconds = 0, resamplingSeconds = 0, runsFinishedSeconds = 0;
     int evaluationsComputed = 0;  // this call's denoiser evaluations (inversion not counted)
     int runsResumed = 0;          // runs whose latents came from the checkpoints
     // The most runs resampled at once: the request's maxBatch, or less where a batch that size

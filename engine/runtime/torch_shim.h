@@ -147,8 +147,9 @@ inline bool shortAttentionApplies(const at::Tensor& q,
            (longest <= kSmallHeadSequence && std::max(q.size(-1), v.size(-1)) <= kSmallHead);
 }
 
-// Which compiled copy of the kernel runs: the widest the CPU has, or the baseline (for tests).
-enum class CpuKernel { Best, Baseline };
+// Which compiled copy of a CPU kernel runs: the widest the CPU has (AVX-512, AVX2, baseline), or
+// for tests AVX2 (where the CPU has it) or the baseline.
+enum class CpuKernel { Best, Avx2, Baseline };
 
 at::Tensor attentionShort(const at::Tensor& q,
                           const at::Tensor& k,

@@ -6,6 +6,9 @@
 #include <array>
 #include <cmath>
 #include <numeric>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace mp::toy {
 
@@ -17,51 +20,86 @@ constexpr int kBackgroundTolerance = 24;
 // A colour explains a pixel when the blend leaves less than this (RGB distance squared).
 constexpr double kMaxResidual2 = 40.0 * 40.0;
 constexpr double kStill = 0.25;  // pixels per frame
+// The template search's threads at most (18 templates).
+constexpr int kMaxOracleThreads = 4;
 
 using Alpha = std::vector<float>;  // one value per pixel
 
-// Which palette colour, blended over the background, explains each pixel, and how much of it.
-// The same classification runs on the observation and on every template, so styles, stripes and
-// antialiased edges are treated alike on both sides.
+// Which palette colour, blended over the background, explains one pixel (−1: none, or the
+// background itself), and how much of it. The same classification runs on the observation and
+// on every template, so styles, stripes and antialiased edges are treated alike on both sides.
+struct Explained {
+    int colour = -1;
+    float alpha = 0;
+};
+
+Explained explain(const std::uint8_t* p,
+                  const std::uint8_t* b,
+                  const std::array<Rgb, kColours>& palette) {
+    const double d[3] = {double(p[0]) - b[0], double(p[1]) - b[1], double(p[2]) - b[2]};
+    if (std::abs(d[0]) + std::abs(d[1]) + std::abs(d[2]) <= kBackgroundTolerance)
+        return {};
+    int best = -1;
+    double bestResidual = kMaxResidual2, bestAlpha = 0;
+    for (int k = 0; k < kColours; ++k) {
+        const auto& c = palette[static_cast<std::size_t>(k)];
+        const double v[3] = {double(c.r) - b[0], double(c.g) - b[1], double(c.b) - b[2]};
+        const double vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        if (vv < 1)
+            continue;
+        const double alpha = (d[0] * v[0] + d[1] * v[1] + d[2] * v[2]) / vv;
+        if (alpha < 0.15 || alpha > 1.25)
+            continue;
+        double residual = 0;
+        for (int j = 0; j < 3; ++j)
+            residual += (d[j] - alpha * v[j]) * (d[j] - alpha * v[j]);
+        if (residual < bestResidual) {
+            bestResidual = residual;
+            best = k;
+            bestAlpha = alpha;
+        }
+    }
+    return {best, static_cast<float>(std::min(1.0, bestAlpha))};
+}
+
+std::array<Rgb, kColours> palette() {
+    std::array<Rgb, kColours> out;
+    for (int k = 0; k < kColours; ++k)
+        out[static_cast<std::size_t>(k)] = colourRgb(static_cast<Colour>(k));
+    return out;
+}
+
+// Every colour's alpha per pixel.
 void classify(const std::uint8_t* frame,
               const std::uint8_t* background,
               int pixels,
               std::array<Alpha, kColours>& out) {
     for (auto& a : out)
         a.assign(static_cast<std::size_t>(pixels), 0.0f);
-    std::array<Rgb, kColours> palette;
-    for (int k = 0; k < kColours; ++k)
-        palette[static_cast<std::size_t>(k)] = colourRgb(static_cast<Colour>(k));
+    const auto colours = palette();
     for (int i = 0; i < pixels; ++i) {
-        const auto* p = frame + 3 * i;
-        const auto* b = background + 3 * i;
-        const double d[3] = {double(p[0]) - b[0], double(p[1]) - b[1], double(p[2]) - b[2]};
-        if (std::abs(d[0]) + std::abs(d[1]) + std::abs(d[2]) <= kBackgroundTolerance)
-            continue;
-        int best = -1;
-        double bestResidual = kMaxResidual2, bestAlpha = 0;
-        for (int k = 0; k < kColours; ++k) {
-            const auto& c = palette[static_cast<std::size_t>(k)];
-            const double v[3] = {double(c.r) - b[0], double(c.g) - b[1], double(c.b) - b[2]};
-            const double vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-            if (vv < 1)
-                continue;
-            const double alpha = (d[0] * v[0] + d[1] * v[1] + d[2] * v[2]) / vv;
-            if (alpha < 0.15 || alpha > 1.25)
-                continue;
-            double residual = 0;
-            for (int j = 0; j < 3; ++j)
-                residual += (d[j] - alpha * v[j]) * (d[j] - alpha * v[j]);
-            if (residual < bestResidual) {
-                bestResidual = residual;
-                best = k;
-                bestAlpha = alpha;
-            }
-        }
-        if (best >= 0)
-            out[static_cast<std::size_t>(best)][static_cast<std::size_t>(i)] =
-                static_cast<float>(std::min(1.0, bestAlpha));
+        const auto e = explain(frame + 3 * i, background + 3 * i, colours);
+        if (e.colour >= 0)
+            out[static_cast<std::size_t>(e.colour)][static_cast<std::size_t>(i)] = e.alpha;
     }
+}
+
+// One colour's alpha per pixel, as classify() gives it, where only the pixels in
+// [first, last) differ from the background (a template's bounding box).
+Alpha classifyOne(const std::uint8_t* frame,
+                  const std::uint8_t* background,
+                  int pixels,
+                  int first,
+                  int last,
+                  Colour colour) {
+    Alpha out(static_cast<std::size_t>(pixels), 0.0f);
+    const auto colours = palette();
+    for (int i = std::max(first, 0); i < std::min(last, pixels); ++i) {
+        const auto e = explain(frame + 3 * i, background + 3 * i, colours);
+        if (e.colour == static_cast<int>(colour))
+            out[static_cast<std::size_t>(i)] = e.alpha;
+    }
+    return out;
 }
 
 double mass(const Alpha& a) {
@@ -114,9 +152,13 @@ private:
     Alpha raw(Shape shape, Style style, double x, double y, double radius) const {
         auto rgb = m_background;
         drawSubject(shape, style, colourRgb(m_colour), x, y, radius, m_width, m_height, rgb);
-        std::array<Alpha, kColours> all;
-        classify(rgb.data(), m_background.data(), m_width * m_height, all);
-        return std::move(all[static_cast<std::size_t>(m_colour)]);
+        // Only the rows the subject was drawn on can differ from the background.
+        const auto front = std::mismatch(rgb.begin(), rgb.end(), m_background.begin()).first;
+        const auto back = std::mismatch(rgb.rbegin(), rgb.rend(), m_background.rbegin()).first;
+        const auto first = static_cast<int>((front - rgb.begin()) / 3);
+        const auto last = static_cast<int>((rgb.rend() - back + 2) / 3);
+        return classifyOne(rgb.data(), m_background.data(), m_width * m_height, first, last,
+                           m_colour);
     }
     const std::vector<std::uint8_t>& m_background;
     int m_width, m_height;
@@ -267,31 +309,55 @@ SubjectEstimate estimateSubject(const std::vector<Alpha>& frames,
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return masses[a] > masses[b]; });
     order.resize(std::min<std::size_t>(3, n));
     const Fitter fit(background, width, height, colour);
+    // Every (shape, style) template scored, side by side on the cores (each score is
+    // independent), then the best taken in order as one loop would.
+    constexpr int kCandidates = kShapes * kStyles;
+    std::array<double, kCandidates> scores{}, references{};
+    const auto scoreOf = [&](int candidate) {
+        const auto shape = static_cast<Shape>(candidate / kStyles);
+        const auto style = static_cast<Style>(candidate % kStyles);
+        const double reference = fit.massAt(shape, style, 10.0);
+        double score = 0;
+        for (auto t : order) {
+            if (!s.visible[t])
+                continue;
+            const double r0 = radiusFromMass(masses[t], reference, style);
+            double frameBest = 0;
+            for (double f : {0.9, 0.95, 1.0, 1.05, 1.1})
+                frameBest = std::max(
+                    frameBest,
+                    softIoU(frames[t], fit.coverage(shape, style, s.x[t], s.y[t], r0 * f)));
+            score += frameBest;
+        }
+        scores[static_cast<std::size_t>(candidate)] = score;
+        references[static_cast<std::size_t>(candidate)] = reference;
+    };
+    const int workers =
+        std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxOracleThreads);
+    const auto strand = [&](int first) {
+        for (int c = first; c < kCandidates; c += workers)
+            scoreOf(c);
+    };
+    std::vector<std::thread> helpers;
+    for (int w = 1; w < workers; ++w) {
+        try {
+            helpers.emplace_back(strand, w);
+        } catch (const std::system_error&) {
+            // No thread to be had: this one takes that strand too.
+            strand(w);
+        }
+    }
+    strand(0);
+    for (auto& h : helpers)
+        h.join();
     double best = -1;
     double bestReference = 0;
-    for (int si = 0; si < kShapes; ++si)
-        for (int yi = 0; yi < kStyles; ++yi) {
-            const auto shape = static_cast<Shape>(si);
-            const auto style = static_cast<Style>(yi);
-            const double reference = fit.massAt(shape, style, 10.0);
-            double score = 0;
-            for (auto t : order) {
-                if (!s.visible[t])
-                    continue;
-                const double r0 = radiusFromMass(masses[t], reference, style);
-                double frameBest = 0;
-                for (double f : {0.9, 0.95, 1.0, 1.05, 1.1})
-                    frameBest = std::max(
-                        frameBest,
-                        softIoU(frames[t], fit.coverage(shape, style, s.x[t], s.y[t], r0 * f)));
-                score += frameBest;
-            }
-            if (score > best) {
-                best = score;
-                s.shape = shape;
-                s.style = style;
-                bestReference = reference;
-            }
+    for (int c = 0; c < kCandidates; ++c)
+        if (scores[static_cast<std::size_t>(c)] > best) {
+            best = scores[static_cast<std::size_t>(c)];
+            s.shape = static_cast<Shape>(c / kStyles);
+            s.style = static_cast<Style>(c % kStyles);
+            bestReference = references[static_cast<std::size_t>(c)];
         }
     s.shapeFit = order.empty() ? 0 : best / static_cast<double>(order.size());
     for (std::size_t t = 0; t < n; ++t)

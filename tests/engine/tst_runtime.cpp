@@ -7,6 +7,7 @@
 #include "nn/layout.h"
 #include "runtime/cpu_batch.h"
 #include "runtime/device.h"
+#include "runtime/fused_cpu.h"
 #include "runtime/torch_shim.h"
 
 #include <ATen/Context.h>
@@ -93,6 +94,10 @@ private Q_SLOTS:
     void attentionShort_data();
     void attentionShort();
     void attentionInBatchChunks();
+    void groupNormSilu_data();
+    void groupNormSilu();
+    void geluGate_data();
+    void geluGate();
     void cpuSlices_data();
     void cpuSlices();
     void cpuSlicesFallBack();
@@ -496,20 +501,31 @@ void TstRuntime::attentionShort_data() {
     QTest::addColumn<int>("L");
     QTest::addColumn<int>("S");
     QTest::addColumn<int>("E");
-    QTest::addColumn<bool>("strided");  // k, v as transposed views, as the models pass them
+    // packed; transposed: k, v with their last dimension strided (copied first); heads: q, k, v
+    // as (B, H, L, E) views of (B, L, H, E) projections, read in place, as the models pass them;
+    // repeated: k, v broadcast over the batch (stride 0), as a context shared by frames.
+    QTest::addColumn<QByteArray>("layout");
     QTest::addColumn<bool>("applies");  // sdpa takes the kernel
-    QTest::newRow("temporal 16 frames") << 16 << 16 << 8 << false << true;
-    QTest::newRow("cross 5x9") << 5 << 9 << 8 << false << true;
-    QTest::newRow("one key") << 3 << 1 << 4 << false << true;
+    QTest::newRow("temporal 16 frames") << 16 << 16 << 8 << QByteArray("packed") << true;
+    QTest::newRow("temporal 16 frames, heads in place")
+        << 16 << 16 << 4 << QByteArray("heads") << true;
+    QTest::newRow("cross 5x9") << 5 << 9 << 8 << QByteArray("packed") << true;
+    QTest::newRow("cross 5x9, context repeated") << 5 << 9 << 8 << QByteArray("repeated") << true;
+    QTest::newRow("one key") << 3 << 1 << 4 << QByteArray("packed") << true;
     QTest::newRow("longest short, odd sizes, head 64")
-        << 7 << int(shim::kShortSequence) << 64 << true << true;
-    QTest::newRow("toy spatial 64 tokens, head 4") << 64 << 64 << 4 << true << true;
-    QTest::newRow("toy cross 64 x 77, head 4") << 64 << 77 << 4 << false << true;
+        << 7 << int(shim::kShortSequence) << 64 << QByteArray("transposed") << true;
+    QTest::newRow("toy spatial 64 tokens, head 4")
+        << 64 << 64 << 4 << QByteArray("transposed") << true;
+    QTest::newRow("toy spatial 64 tokens, heads in place")
+        << 64 << 64 << 4 << QByteArray("heads") << true;
+    QTest::newRow("toy cross 64 x 77, head 4") << 64 << 77 << 4 << QByteArray("packed") << true;
     QTest::newRow("longest small-head, odd sizes")
-        << 37 << int(shim::kSmallHeadSequence) << int(shim::kSmallHead) << true << true;
-    QTest::newRow("64 tokens, head 17: not taken") << 64 << 64 << 17 << false << false;
+        << 37 << int(shim::kSmallHeadSequence) << int(shim::kSmallHead) << QByteArray("transposed")
+        << true;
+    QTest::newRow("64 tokens, head 17: not taken")
+        << 64 << 64 << 17 << QByteArray("packed") << false;
     QTest::newRow("129 keys: not taken")
-        << 8 << int(shim::kSmallHeadSequence) + 1 << 4 << false << false;
+        << 8 << int(shim::kSmallHeadSequence) + 1 << 4 << QByteArray("packed") << false;
 }
 
 // The short-sequence CPU kernel (both compiled copies: the widest vectors the CPU has, and the
@@ -519,18 +535,32 @@ void TstRuntime::attentionShort() {
     QFETCH(int, L);
     QFETCH(int, S);
     QFETCH(int, E);
-    QFETCH(bool, strided);
+    QFETCH(QByteArray, layout);
     QFETCH(bool, applies);
     at::manual_seed(L * 7 + S);
     auto q = at::randn({4, 3, L, E});
-    auto k = strided ? at::randn({4, 3, E, S}).transpose(-2, -1) : at::randn({4, 3, S, E});
-    auto v = strided ? at::randn({4, 3, 5, S}).transpose(-2, -1) : at::randn({4, 3, S, 5});
+    auto k = at::randn({4, 3, S, E});
+    auto v = at::randn({4, 3, S, 5});
+    if (layout == "transposed") {
+        k = at::randn({4, 3, E, S}).transpose(-2, -1);
+        v = at::randn({4, 3, 5, S}).transpose(-2, -1);
+    } else if (layout == "heads") {
+        q = at::randn({4, L, 3, E}).transpose(1, 2);
+        k = at::randn({4, S, 3, E}).transpose(1, 2);
+        v = at::randn({4, S, 3, 5}).transpose(1, 2);
+    } else if (layout == "repeated") {
+        k = at::randn({1, 3, S, E}).expand({4, 3, S, E});
+        v = at::randn({1, 3, S, 5}).expand({4, 3, S, 5});
+    }
     QCOMPARE(shim::shortAttentionApplies(q, k, v, std::nullopt, false), applies);
     const auto ref = shim::attentionMath(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble));
-    for (const auto kernel : {shim::CpuKernel::Best, shim::CpuKernel::Baseline}) {
+    for (const auto kernel :
+         {shim::CpuKernel::Best, shim::CpuKernel::Avx2, shim::CpuKernel::Baseline}) {
         const auto out = shim::attentionShort(q, k, v, std::nullopt, kernel);
         QCOMPARE(out.sizes(), ref.sizes());
         QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+        // Heads read in place come back in their projection's layout: merging them is a view.
+        QCOMPARE(out.transpose(1, 2).is_contiguous(), layout == "heads");
         QVERIFY(relErr(shim::attentionShort(q, k, v, 0.3, kernel),
                        shim::attentionMath(q, k, v, {}, false, 0.3)) < 1e-5);
     }
@@ -682,4 +712,87 @@ void TstRuntime::cpuSlicesFallBack() {
 }
 
 QTEST_APPLESS_MAIN(TstRuntime)
+void TstRuntime::groupNormSilu_data() {
+    QTest::addColumn<QList<qint64>>("shape");
+    QTest::addColumn<int>("groups");
+    QTest::addColumn<double>("offset");  // added to x: a mean large against the spread
+    QTest::addColumn<bool>("affine");
+    QTest::newRow("toy UNet frames (2·16, 32, 16, 16), 8 groups")
+        << QList<qint64>{32, 32, 16, 16} << 8 << 0.0 << true;
+    QTest::newRow("temporal layer video (2, 32, 16, 8, 8)")
+        << QList<qint64>{2, 32, 16, 8, 8} << 8 << 0.0 << true;
+    QTest::newRow("odd spatial size (3, 6, 5, 7): vector tails")
+        << QList<qint64>{3, 6, 5, 7} << 3 << 0.0 << true;
+    QTest::newRow("one group, no affine") << QList<qint64>{2, 4, 9} << 1 << 0.0 << false;
+    QTest::newRow("a channel per group") << QList<qint64>{2, 8, 33} << 8 << 0.0 << true;
+    QTest::newRow("mean 1000 against spread 1")
+        << QList<qint64>{2, 16, 12, 12} << 4 << 1000.0 << true;
+    QTest::newRow("just (N, C)") << QList<qint64>{5, 12} << 4 << 0.0 << true;
+}
+
+// The fused CPU GroupNorm + SiLU (both compiled copies) equals ATen's group_norm then silu, and
+// groupNormAct takes it for inference only.
+void TstRuntime::groupNormSilu() {
+    QFETCH(QList<qint64>, shape);
+    QFETCH(int, groups);
+    QFETCH(double, offset);
+    QFETCH(bool, affine);
+    const std::vector<std::int64_t> sizes(shape.begin(), shape.end());
+    at::manual_seed(static_cast<std::uint64_t>(sizes.size() * 31 + groups));
+    const auto x = at::randn(sizes) * 3 + offset;
+    const auto C = sizes[1];
+    const auto w = affine ? at::randn({C}) : at::Tensor();
+    const auto b = affine ? at::randn({C}) : at::Tensor();
+    const auto ref = at::silu(at::group_norm(x.to(at::kDouble), groups,
+                                             affine ? w.to(at::kDouble) : at::Tensor(),
+                                             affine ? b.to(at::kDouble) : at::Tensor(), 1e-5));
+    QVERIFY(shim::groupNormSiluApplies(x, groups, w, b));
+    for (const auto kernel :
+         {shim::CpuKernel::Best, shim::CpuKernel::Avx2, shim::CpuKernel::Baseline}) {
+        const auto out = shim::groupNormSilu(x, groups, w, b, 1e-5, kernel);
+        QCOMPARE(out.sizes(), x.sizes());
+        QVERIFY2(relErr(out, ref) < 1e-5, qPrintable(QString::number(relErr(out, ref))));
+    }
+    // A strided input is read as its values, not its memory.
+    const auto strided = x.transpose(0, 1).contiguous().transpose(0, 1);
+    QVERIFY(relErr(shim::groupNormSilu(strided, groups, w, b, 1e-5), ref) < 1e-5);
+    QVERIFY(!shim::groupNormSiluApplies(x.to(at::kDouble), groups, w, b));
+    QVERIFY(!shim::groupNormSiluApplies(x, groups + (C % (groups + 1) == 0 ? C : 1), w, b));
+    QVERIFY(!shim::groupNormSiluApplies(x.clone().requires_grad_(true), groups, w, b));
+    {
+        at::NoGradGuard inference;
+        QVERIFY(shim::groupNormSiluApplies(x.clone().requires_grad_(true), groups, w, b));
+    }
+}
+
+void TstRuntime::geluGate_data() {
+    QTest::addColumn<int>("n");
+    QTest::addColumn<double>("spread");
+    QTest::newRow("toy GEGLU (2·16·64 tokens, 128)") << 2 * 16 * 64 * 128 << 3.0;
+    QTest::newRow("vector tails: 37 values") << 37 << 3.0;
+    QTest::newRow("far tails: erf at ±1, exp underflowing") << 4096 << 20.0;
+    QTest::newRow("near zero") << 1000 << 1e-3;
+}
+
+// value · GELU(gate), fused (every compiled copy), equals ATen's exact GELU and product; the
+// feed-forward takes it for inference only.
+void TstRuntime::geluGate() {
+    QFETCH(int, n);
+    QFETCH(double, spread);
+    at::manual_seed(n);
+    const auto value = at::randn({n});
+    const auto gate = at::randn({n}) * spread;
+    const auto ref = value.to(at::kDouble) * at::gelu(gate.to(at::kDouble));
+    for (const auto kernel :
+         {shim::CpuKernel::Best, shim::CpuKernel::Avx2, shim::CpuKernel::Baseline}) {
+        auto out = value.clone();
+        QVERIFY(shim::geluGateApplies(out, gate));
+        QCOMPARE(shim::geluGateInPlace(out, gate, kernel).data_ptr(), out.data_ptr());
+        QVERIFY2(relErr(out, ref) < 1e-6, qPrintable(QString::number(relErr(out, ref))));
+    }
+    QVERIFY(!shim::geluGateApplies(value, gate.narrow(0, 0, n - 1)));
+    QVERIFY(!shim::geluGateApplies(value.to(at::kDouble), gate.to(at::kDouble)));
+    QVERIFY(!shim::geluGateApplies(value.clone().requires_grad_(true), gate));
+}
+
 #include "tst_runtime.moc"

@@ -6,6 +6,7 @@
 #include "io/weight_binding.h"
 #include "io/weights.h"
 #include "nn/layout.h"
+#include "runtime/cpu_batch.h"
 
 #include <ATen/ATen.h>
 
@@ -248,7 +249,12 @@ at::Tensor AutoencoderKLImpl::encodeImages(const at::Tensor& x) {
 }
 
 at::Tensor AutoencoderKLImpl::decodeImages(const at::Tensor& z) {
-    return decoder(post_quant_conv.is_empty() ? z : post_quant_conv(z));
+    // Frames are independent: on the CPU they decode in per-core slices.
+    return forwardInCpuSlices(
+        [this](const std::vector<at::Tensor>& in) {
+            return decoder(post_quant_conv.is_empty() ? in[0] : post_quant_conv(in[0]));
+        },
+        {z});
 }
 
 LatentDistribution AutoencoderKLImpl::encode(const at::Tensor& x, std::int64_t frameBatch) {

@@ -6,8 +6,12 @@
 #include <c10/core/GradMode.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -19,8 +23,84 @@ extern "C" void omp_set_num_threads(int) __attribute__((weak));
 namespace mp {
 
 namespace {
+
 thread_local bool inSlice = false;
+
+// Threads that stay for the process's life, each waiting for one slice at a time. Starting a
+// thread per call cost about 15 ms a call on the toy probe (each new thread sets up its OpenMP,
+// oneDNN and allocator state afresh); a kept thread has them warm.
+class SliceWorkers {
+public:
+    // Starts up to `count` workers (fewer where the system refuses threads); returns how many
+    // there are.
+    int ensure(int count) {
+        while (static_cast<int>(m_workers.size()) < count) {
+            auto w = std::make_unique<Worker>();
+            try {
+                std::thread(&Worker::loop, w.get()).detach();
+            } catch (const std::system_error&) {
+                break;
+            }
+            m_workers.push_back(std::move(w));
+        }
+        return static_cast<int>(m_workers.size());
+    }
+    void post(int worker, std::function<void()> task) {
+        m_workers[static_cast<std::size_t>(worker)]->post(std::move(task));
+    }
+    void wait(int worker) { m_workers[static_cast<std::size_t>(worker)]->wait(); }
+    // Held for a whole call: one caller's slices at a time.
+    std::mutex busy;
+
+private:
+    struct Worker {
+        std::mutex m;
+        std::condition_variable cv;
+        std::function<void()> task;
+        bool done = true;
+        void post(std::function<void()> t) {
+            {
+                const std::lock_guard lock(m);
+                task = std::move(t);
+                done = false;
+            }
+            cv.notify_all();
+        }
+        void wait() {
+            std::unique_lock lock(m);
+            cv.wait(lock, [this] { return done; });
+        }
+        void loop() {
+            at::internal::lazy_init_num_threads();
+            omp_set_num_threads(1);
+            inSlice = true;
+            for (;;) {
+                std::function<void()> t;
+                {
+                    std::unique_lock lock(m);
+                    cv.wait(lock, [this] { return static_cast<bool>(task); });
+                    t = std::move(task);
+                    task = nullptr;
+                }
+                t();
+                {
+                    const std::lock_guard lock(m);
+                    done = true;
+                }
+                cv.notify_all();
+            }
+        }
+    };
+    // Never destroyed: the detached workers wait on them until the process ends.
+    std::vector<std::unique_ptr<Worker>> m_workers;
+};
+
+SliceWorkers& sliceWorkers() {
+    static auto* workers = new SliceWorkers;
+    return *workers;
 }
+
+}  // namespace
 
 at::Tensor forwardInCpuSlices(const BatchFn& fn,
                               const std::vector<at::Tensor>& inputs,
@@ -57,39 +137,29 @@ at::Tensor forwardInCpuSlices(const BatchFn& fn,
     const auto run = [&](std::size_t s) {
         try {
             at::ThreadLocalStateGuard guard(callerState);
-            at::internal::lazy_init_num_threads();
-            omp_set_num_threads(1);
-            inSlice = true;
             outputs[s] = fn(parts[s]);
         } catch (...) {
             errors[s] = std::current_exception();
         }
     };
-    std::vector<std::thread> threads;
-    // The slices this thread runs: the first, and any whose thread could not be started.
-    std::vector<std::size_t> here{0};
-    for (std::size_t s = 1; s < parts.size(); ++s) {
-        try {
-            threads.emplace_back(run, s);
-        } catch (const std::system_error&) {
-            here.push_back(s);
-        }
-    }
+    // The kept workers take slices 1…; another caller's slices running meanwhile (or no worker
+    // to be had) leave them to this thread.
+    auto& kept = sliceWorkers();
+    std::unique_lock claim(kept.busy, std::try_to_lock);
+    const int others = static_cast<int>(parts.size()) - 1;
+    const int posted = claim.owns_lock() ? std::min(kept.ensure(others), others) : 0;
+    for (int w = 0; w < posted; ++w)
+        kept.post(w, [&run, w] { run(static_cast<std::size_t>(w) + 1); });
     // At one intra-op thread too, then the caller's setting restored.
     const int callerThreads = at::get_num_threads();
     omp_set_num_threads(1);
     inSlice = true;
-    for (const auto s : here) {
-        try {
-            outputs[s] = fn(parts[s]);
-        } catch (...) {
-            errors[s] = std::current_exception();
-        }
-    }
+    for (auto s = static_cast<std::size_t>(posted) + 1; s <= parts.size(); ++s)
+        run(s % parts.size());  // slice 0, then any no worker took
     inSlice = false;
     omp_set_num_threads(callerThreads);
-    for (auto& t : threads)
-        t.join();
+    for (int w = 0; w < posted; ++w)
+        kept.wait(w);
     for (const auto& e : errors)
         if (e)
             std::rethrow_exception(e);

@@ -14,7 +14,9 @@ namespace mp {
 using BatchFn = std::function<at::Tensor(const std::vector<at::Tensor>&)>;
 
 // Runs fn on up to `workers` slices of the batch concurrently, each slice on its own thread with
-// one intra-op thread, and returns the slices' outputs concatenated along dim 0. The batch is the
+// one intra-op thread (the caller's for the first; the others on worker threads kept for the
+// process's life, one caller's slices at a time: a second caller meanwhile runs its slices
+// itself), and returns the slices' outputs concatenated along dim 0. The batch is the
 // first input's dim 0; every input with that leading size is sliced, the others go whole to each
 // slice. Falls back to one call of fn when the inputs are not on the CPU, autograd is recording,
 // the batch or `workers` is 1, or a forward is already running in slices (nested calls). An

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void cpuSlices_data();
     void cpuSlices();
     void cpuSlicesFallBack();
+    void cpuSlicesKeptWorkers();
 };
 
 // The peak grows by what the process touches (a block larger than the peak so far, written so
@@ -711,7 +713,50 @@ void TstRuntime::cpuSlicesFallBack() {
     QCOMPARE(at::get_num_threads(), 2);
 }
 
-QTEST_APPLESS_MAIN(TstRuntime)
+// The slices after the caller's run on workers kept between calls (the same threads each time),
+// and two callers at once both get their own results: the one that finds the workers busy runs
+// its slices itself.
+void TstRuntime::cpuSlicesKeptWorkers() {
+    c10::NoGradGuard noGrad;
+    configureThreads(2);
+    const auto x = at::randn({4, 3});
+    // A thread's count of the slices it ran: a kept worker's grows from call to call (thread
+    // ids alone could be reused by a fresh thread).
+    static thread_local int ranHere = 0;
+    std::mutex m;
+    std::vector<int> counts;
+    const auto caller = std::this_thread::get_id();
+    const BatchFn record = [&](const std::vector<at::Tensor>& in) {
+        if (std::this_thread::get_id() != caller) {
+            const std::lock_guard lock(m);
+            counts.push_back(++ranHere);
+        }
+        return in[0] + 1;
+    };
+    for (int call = 0; call < 3; ++call)
+        QVERIFY(at::equal(forwardInCpuSlices(record, {x}, 2), x + 1));
+    QCOMPARE(counts.size(), std::size_t{3});
+    QCOMPARE(counts[2], counts[0] + 2);
+
+    const BatchFn slow = [](const std::vector<at::Tensor>& in) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        return in[0] * 3;
+    };
+    at::Tensor a, b;
+    std::thread first([&] {
+        c10::NoGradGuard inference;
+        a = forwardInCpuSlices(slow, {x}, 2);
+    });
+    std::thread second([&] {
+        c10::NoGradGuard inference;
+        b = forwardInCpuSlices(slow, {x + 1}, 2);
+    });
+    first.join();
+    second.join();
+    QVERIFY(at::equal(a, x * 3));
+    QVERIFY(at::equal(b, (x + 1) * 3));
+}
+
 void TstRuntime::groupNormSilu_data() {
     QTest::addColumn<QList<qint64>>("shape");
     QTest::addColumn<int>("groups");
@@ -795,4 +840,5 @@ void TstRuntime::geluGate() {
     QVERIFY(!shim::geluGateApplies(value.clone().requires_grad_(true), gate));
 }
 
+QTEST_APPLESS_MAIN(TstRuntime)
 #include "tst_runtime.moc"

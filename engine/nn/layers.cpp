@@ -96,7 +96,7 @@ Conv3dImpl::Conv3dImpl(std::int64_t in,
 
 at::Tensor Conv3dImpl::forward(const at::Tensor& x) {
     // On one thread (as in each CPU batch slice) LibTorch runs kernels ending in 1×1, the
-    // (3, 1, 1) temporal convolutions, by its unfolded fallback; oneDNN's takes 0.5 of its time.
+    // (3, 1, 1) temporal convolutions, by its unfolded fallback; oneDNN's takes about half as long.
     if (x.is_cpu() && x.scalar_type() == at::kFloat && !at::GradMode::is_enabled() &&
         at::hasMKLDNN())
         return at::mkldnn_convolution(x.contiguous(), weight, bias, padding, {1, 1, 1}, {1, 1, 1},

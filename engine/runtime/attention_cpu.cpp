@@ -103,7 +103,7 @@ MP_INLINE void attendJob(const Job& j) {
     attendOne<V>(j.q, j.k, j.v, j.o, j.scale, j.z, j.rows, j.qT, j.p, j.sum, j.oT);
 }
 
-#if MP_HAVE_AVX2_CLONE
+#if MP_HAVE_X86_CLONES
 __attribute__((target("avx512f"))) void attendAvx512(const Job& j) {
     attendJob<F16>(j);
 }

@@ -10,10 +10,10 @@
 #include <type_traits>
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#define MP_HAVE_AVX2_CLONE 1  // and the AVX-512 one
+#define MP_HAVE_X86_CLONES 1  // the AVX-512 and AVX2 copies
 #define MP_INLINE inline __attribute__((always_inline))
 #else
-#define MP_HAVE_AVX2_CLONE 0
+#define MP_HAVE_X86_CLONES 0
 #define MP_INLINE inline
 #endif
 
@@ -76,7 +76,7 @@ MP_INLINE V expNonPositive(V x) {
 // The compiled copy for `kernel` on this CPU: Best is the widest it has.
 template <class Kernel, class Choice>
 Kernel pickKernel(Choice kernel, Kernel avx512, Kernel avx2, Kernel baseline) {
-#if MP_HAVE_AVX2_CLONE
+#if MP_HAVE_X86_CLONES
     const bool hasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (kernel == Choice::Best && __builtin_cpu_supports("avx512f"))
         return avx512;

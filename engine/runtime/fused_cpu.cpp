@@ -101,7 +101,7 @@ MP_INLINE void normSilu(const Group& g) {
     }
 }
 
-#if MP_HAVE_AVX2_CLONE
+#if MP_HAVE_X86_CLONES
 __attribute__((target("avx512f"))) void normSiluAvx512(const Group& g) {
     normSilu<F16>(g);
 }
@@ -146,7 +146,7 @@ MP_INLINE void geluGate(float* value, const float* gate, std::int64_t n) {
         value[i] *= geluScalar(gate[i]);
 }
 
-#if MP_HAVE_AVX2_CLONE
+#if MP_HAVE_X86_CLONES
 __attribute__((target("avx512f"))) void geluGateAvx512(float* v, const float* g, std::int64_t n) {
     geluGate<F16>(v, g, n);
 }

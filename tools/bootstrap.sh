@@ -14,6 +14,8 @@ packages=(
     libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev libavutil-dev
     libtorch-dev nlohmann-json3-dev libsqlite3-dev
     libopenblas0-pthread
+    # The reference SentencePiece library: tst_toy_world checks our toy T5 tokenizer against it.
+    libsentencepiece-dev
     # Validate the packaged desktop file and metainfo in install_and_run (skipped without them).
     desktop-file-utils appstream
 )

@@ -5,7 +5,9 @@
 #include "core/strings.h"
 #include "train/toy_clip.h"
 #include "train/toy_data.h"
+#include "train/toy_latte.h"
 #include "train/toy_t2v.h"
+#include "train/toy_t5.h"
 #include "train/toy_vae.h"
 
 #include <nlohmann/json.hpp>
@@ -30,8 +32,11 @@ constexpr Defaults kClipDefaults{6000, 256, 300, 1e-3};
 constexpr Defaults kVaeDefaults{8000, 64, 300, 1e-3};
 // Samples are judged at generate's defaults.
 constexpr int kEvalSteps = 50;
+constexpr const char* kComponents = "clip, vae, t2v, t5 or latte";
 constexpr double kEvalGuidance = 9.0;
 constexpr Defaults kT2vDefaults{6000, 64, 300, 8e-4, 0.999};
+constexpr Defaults kT5Defaults{1500, 256, 200, 1e-3};
+constexpr Defaults kLatteDefaults{6000, 64, 300, 5e-4, 0.999};
 
 std::vector<std::int64_t> parseChannels(const std::string& text) {
     std::vector<std::int64_t> out;
@@ -107,6 +112,10 @@ nlohmann::json evaluate(const std::string& component,
         return {
             {"clips", count},
             {"psnr_db", train::toyVaePsnr(folder, count, train::kToyHeldOutSeed, device).value()}};
+    if (component == "t5")
+        return {
+            {"pairs", count},
+            {"direction_separation", train::toyDirectionSeparation(folder, count, device).value()}};
     const auto q =
         train::toyT2vQuality(folder, count, steps, guidance, train::kToyHeldOutSeed, device, job)
             .value();
@@ -204,8 +213,52 @@ int run(const ParsedArgs& args) {
             j["caption_path_ce_last"] = mean100(e, false);
             j["caption_path_accuracy_last"] = mean100(report.captionPathAccuracies, false);
         }
+    } else if (component == "t5") {
+        train::ToyT5Options o;
+        o.width = parseInteger("width", args.value("width"), 8, 4096);
+        o.layers = parseInteger("layers", args.value("layers"), 1, 64);
+        o.heads = parseInteger("heads", args.value("heads"), 1, 64);
+        o.ff = 2 * o.width;
+        o.batch = batchFrom(args, kT5Defaults);
+        o.train = trainConfigFrom(args, kT5Defaults, device);
+        const auto report =
+            forOption("out", out, [&] { return train::trainToyT5(o, device, out, job); }).value();
+        j["training"] = trainingJson(report.training);
+        const char* names[] = {"colour", "shape", "size", "style", "path", "background"};
+        for (int h = 0; h < train::kToyT5Attributes; ++h)
+            j["held_out"][names[h]] = report.heldOut[h];
+        j["held_out"]["all"] = report.heldOutAll;
+        j["held_out"]["captions"] = report.heldOutCaptions;
+    } else if (component == "latte") {
+        train::ToyLatteOptions o;
+        o.t5Folder = args.value("t5");
+        o.vaeFolder = args.value("vae");
+        if (o.t5Folder.empty() || o.vaeFolder.empty())
+            throw UsageError(
+                "--component latte needs --t5 DIR and --vae DIR (the trained toy T5 and VAE)");
+        if (args.has("heads"))
+            o.heads = parseInteger("heads", args.value("heads"), 1, 64);
+        if (args.has("head-dim"))
+            o.headDim = parseInteger("head-dim", args.value("head-dim"), 1, 512);
+        if (args.has("layers"))
+            o.layers = parseInteger("layers", args.value("layers"), 1, 64);
+        if (args.has("reuse"))
+            o.reuse = static_cast<int>(parseInteger("reuse", args.value("reuse"), 1, 1024));
+        if (args.has("subject-weight"))
+            o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
+        o.reversedPairs = args.flag("reversed-pairs");
+        o.zeroTerminalSnr = args.flag("zero-snr");
+        o.trainTextEncoder = args.flag("train-text-encoder");
+        o.initFrom = args.value("init");
+        o.batch = batchFrom(args, kLatteDefaults);
+        o.train = trainConfigFrom(args, kLatteDefaults, device);
+        const auto report = forOption("out", out, [&] {
+                                return train::trainToyLatte(o, device, out, job);
+                            }).value();
+        j["training"] = trainingJson(report.training);
     } else {
-        throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
+        throw UsageError("--component: expected " + std::string(kComponents) + ", got '" +
+                         component + "'");
     }
     if (evalCount > 0)
         j["quality"] = evaluate(component, out, evalCount, device, job, kEvalSteps, kEvalGuidance);
@@ -215,8 +268,10 @@ int run(const ParsedArgs& args) {
 
 int runEval(const ParsedArgs& args) {
     const auto component = args.value("component");
-    if (component != "clip" && component != "vae" && component != "t2v")
-        throw UsageError("--component: expected clip, vae or t2v, got '" + component + "'");
+    if (component != "clip" && component != "vae" && component != "t2v" && component != "t5" &&
+        component != "latte")
+        throw UsageError("--component: expected " + std::string(kComponents) + ", got '" +
+                         component + "'");
     const auto device = deviceFromArgs(args);
     const auto count = static_cast<int>(parseInteger("count", args.value("count"), 1, 1000000));
     const int steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
@@ -239,18 +294,20 @@ int runEval(const ParsedArgs& args) {
 
 Command toyEvalCommand() {
     std::vector<OptionSpec> options = {
-        {"component", "NAME", "clip, vae or t2v", true},
-        {"model", "DIR", "the model folder (t2v: the pipeline folder)", true},
-        {"count", "N", "held-out clips (clip, vae) or samples (t2v)", false, "200"},
-        {"steps", "N", "t2v: sampling steps", false, std::to_string(kEvalSteps)},
-        {"guidance", "G", "t2v: guidance scale", false, "9"},
+        {"component", "NAME", "clip, vae, t2v, t5 or latte", true},
+        {"model", "DIR", "the model folder (t2v, latte: the pipeline folder)", true},
+        {"count", "N", "held-out clips (clip, vae), samples (t2v, latte) or caption pairs (t5)",
+         false, "200"},
+        {"steps", "N", "t2v, latte: sampling steps", false, std::to_string(kEvalSteps)},
+        {"guidance", "G", "t2v, latte: guidance scale", false, "9"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));
     CommandSpec spec{"toy-eval",
                      "Measure a toy-world model on held-out seeds, as docs/toy-world.md's quality "
                      "table: the CLIP's caption retrieval among attribute swaps, the VAE's "
-                     "reconstruction PSNR, or the oracle's verdicts on the video model's samples.",
+                     "reconstruction PSNR, the oracle's verdicts on a video model's samples, or "
+                     "how far the T5 sets captions of opposite directions apart.",
                      {},
                      std::move(options),
                      "Held-out seeds start at 1000000007; training draws seeds below 10^9."};
@@ -259,25 +316,34 @@ Command toyEvalCommand() {
 
 Command trainToyCommand() {
     std::vector<OptionSpec> options = {
-        {"component", "NAME", "clip, vae or t2v (t2v needs the trained clip and vae)", true},
+        {"component", "NAME",
+         "clip, vae, t2v, t5 or latte (t2v needs the trained clip and vae, latte the t5 and "
+         "vae)",
+         true},
         {"out", "DIR", "the model folder to write", true},
         {"tokenizer", "DIR", "clip: the toy tokenizer", false, "resources/models/toy/tokenizer"},
         {"clip", "DIR", "t2v: the trained toy CLIP folder (text encoder and tokenizer)"},
-        {"vae", "DIR", "t2v: the trained toy VAE folder"},
-        {"steps", "N", "training steps (clip 6000, vae 8000, t2v 6000)"},
-        {"batch", "B", "items per step (clip 256 pairs, vae 64 frames, t2v 64 clips)"},
-        {"lr", "LR", "peak learning rate (clip 1e-3, vae 1e-3, t2v 8e-4)"},
-        {"warmup", "N", "warm-up steps (clip 300, vae 300, t2v 300)"},
+        {"t5", "DIR", "latte: the trained toy T5 folder (text encoder and tokenizer)"},
+        {"vae", "DIR", "t2v, latte: the trained toy VAE folder"},
+        {"steps", "N", "training steps (clip 6000, vae 8000, t2v 6000, t5 1500, latte 6000)"},
+        {"batch", "B",
+         "items per step (clip 256 pairs, vae 64 frames, t2v 64 clips, t5 256 captions, latte "
+         "64 clips)"},
+        {"lr", "LR", "peak learning rate (clip 1e-3, vae 1e-3, t2v 8e-4, t5 1e-3, latte 5e-4)"},
+        {"warmup", "N", "warm-up steps (clip 300, vae 300, t2v 300, t5 200, latte 300)"},
         {"weight-decay", "W", "AdamW weight decay", false, "0.01"},
-        {"ema", "D", "EMA decay of the shipped weights (0: none; clip 0, vae 0, t2v 0.999)"},
+        {"ema", "D",
+         "EMA decay of the shipped weights (0: none; clip 0, vae 0, t2v 0.999, t5 0, latte "
+         "0.999)"},
         {"channels", "LIST", "vae: channels per level (32,64,64); t2v: (32,32)"},
-        {"head-dim", "E", "t2v: attention head size (the config's attention_head_dim; 4)"},
+        {"head-dim", "E",
+         "t2v: attention head size (the config's attention_head_dim; 4); latte: (16)"},
         {"reuse", "R",
-         "t2v: draws each encoded clip serves, from a pool of 16 batches (4; 1: "
+         "t2v, latte: draws each encoded clip serves, from a pool of 16 batches (4; 1: "
          "a fresh batch every step)"},
         {"snr-gamma", "G", "t2v: min-SNR-γ loss weight (0: plain MSE)"},
         {"subject-weight", "W",
-         "t2v: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
+         "t2v, latte: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
         {"edge-frame-weight", "W",
          "t2v: extra loss weight of the first and last frames, where a path starts and ends (0: "
          "none)"},
@@ -288,7 +354,8 @@ Command trainToyCommand() {
          "t2v: weight of an auxiliary loss asking the mid block's features for each frame's "
          "position (a linear head, not shipped; 0: none)"},
         {"reversed-pairs", "",
-         "t2v: the second half of each batch is the first half played backwards, captioned with "
+         "t2v, latte: the second half of each batch is the first half played backwards, captioned "
+         "with "
          "the reversed path"},
         {"reversed-pairs-own-noise", "",
          "t2v: with --reversed-pairs, each half draws its own noise instead of the partner's "
@@ -299,22 +366,26 @@ Command trainToyCommand() {
         {"noise-offset", "S",
          "t2v: a per-clip, per-channel constant of this spread added to the noise (0.1)"},
         {"zero-snr", "",
-         "t2v: ModelScope's betas rescaled to zero terminal SNR, with v-prediction and trailing "
+         "t2v, latte: the model's betas (ModelScope's, Latte-1's) rescaled to zero terminal SNR, "
+         "with v-prediction and trailing "
          "timesteps, so the first step sees no clip and the caption must choose the layout"},
         {"init", "DIR",
-         "t2v: start from this pipeline's UNet (and text encoder) weights, or a unet folder's"},
+         "t2v, latte: start from this pipeline's denoiser (and text encoder) weights, or a "
+         "unet or transformer folder's"},
         {"train-text-encoder", "",
-         "t2v: train the pipeline's copy of the text encoder with the UNet"},
-        {"width", "D", "clip: hidden size of each tower", false, "128"},
-        {"layers", "N", "clip: layers per tower", false, "4"},
-        {"heads", "N", "clip: attention heads", false, "4"},
+         "t2v, latte: train the pipeline's copy of the text encoder with the denoiser"},
+        {"width", "D", "clip: hidden size of each tower; t5: d_model (d_ff twice it)", false,
+         "128"},
+        {"layers", "N", "clip: layers per tower; t5: blocks; latte: spatial+temporal pairs (4)",
+         false, "4"},
+        {"heads", "N", "clip, t5, latte: attention heads", false, "4"},
         {"projection", "D", "clip: shared embedding size", false, "128"},
         {"seed", "S", "seeds the initial weights and the batches", false, "0"},
         {"checkpoints", "DIR", "checkpoint folder; a run resumes from its newest"},
         {"checkpoint-every", "N", "steps between checkpoints", false, "500"},
         {"eval", "N",
-         "held-out items measured after training (clip: retrieval, vae: PSNR, t2v: oracle on "
-         "samples)",
+         "held-out items measured after training (clip: retrieval, vae: PSNR, t2v and latte: "
+         "oracle on samples, t5: direction separation over caption pairs)",
          false, "0"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())
@@ -322,7 +393,8 @@ Command trainToyCommand() {
     CommandSpec spec{"train-toy",
                      "Train a toy-world model with the engine's trainer and write it as a "
                      "transformers/diffusers folder: the toy CLIP (scorer and text encoder), the "
-                     "toy VAE, or the toy text-to-video pipeline.",
+                     "toy VAE, the toy text-to-video pipeline, the toy T5 (with its SentencePiece "
+                     "tokenizer), or the toy Latte pipeline.",
                      {},
                      std::move(options),
                      "Every setting goes into the weights file's metadata. On CUDA the loss runs "

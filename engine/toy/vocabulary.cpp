@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstring>
 #include <map>
+#include <sstream>
 
 namespace mp::toy {
 
@@ -71,23 +74,30 @@ std::vector<std::string> words(const std::string& text) {
     return out;
 }
 
-}  // namespace
-
-BpeVocabulary learnVocabulary(int clips) {
-    // Word counts over every caption phrasing and edit of the clips.
-    std::map<std::string, long long> counts;
+// The texts both vocabularies are learnt from: every caption phrasing and the four kinds of
+// edit caption of `clips` random clips (styles, a quarter with two subjects).
+template <class Fn>
+void forEachCorpusText(int clips, Fn&& fn) {
     WorldOptions o;
     o.styles = true;
     o.twoSubjects = 0.25;
     for (int i = 0; i < clips; ++i) {
         const auto spec = randomClip(static_cast<std::uint64_t>(i), o);
-        std::vector<std::string> texts = {caption(spec, i)};
+        fn(caption(spec, i));
         for (int k = 0; k < 4; ++k)
-            texts.push_back(caption(edit(spec, static_cast<EditKind>(k), i), i + k + 1));
-        for (const auto& t : texts)
-            for (const auto& w : words(t))
-                ++counts[w];
+            fn(caption(edit(spec, static_cast<EditKind>(k), i), i + k + 1));
     }
+}
+
+}  // namespace
+
+BpeVocabulary learnVocabulary(int clips) {
+    // Word counts over the corpus.
+    std::map<std::string, long long> counts;
+    forEachCorpusText(clips, [&](const std::string& t) {
+        for (const auto& w : words(t))
+            ++counts[w];
+    });
     // Each word as symbols, "</w>" on the last.
     std::vector<std::pair<std::vector<std::string>, long long>> corpus;
     for (const auto& [word, count] : counts) {
@@ -231,6 +241,157 @@ void copyTokenizer(const std::filesystem::path& from, const std::filesystem::pat
     std::filesystem::create_directories(to);
     for (const char* f : {"vocab.json", "merges.txt", "tokenizer_config.json",
                           "special_tokens_map.json", "tokenizer.json"})
+        std::filesystem::copy_file(from / f, to / f,
+                                   std::filesystem::copy_options::overwrite_existing);
+}
+
+}  // namespace mp::toy
+
+namespace mp::toy {
+
+namespace {
+
+const std::string kSpace = "\xE2\x96\x81";  // "▁", SentencePiece's space
+
+// Protobuf wire data, the few kinds a ModelProto needs.
+struct ProtoWriter {
+    std::string out;
+    void varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            out += static_cast<char>((v & 0x7F) | 0x80);
+            v >>= 7;
+        }
+        out += static_cast<char>(v);
+    }
+    void tag(int field, int wire) { varint(static_cast<std::uint64_t>(field) << 3 | wire); }
+    void integer(int field, std::int64_t v) {  // int32/enum/bool; negatives take 10 bytes
+        tag(field, 0);
+        varint(static_cast<std::uint64_t>(v));
+    }
+    void bytes(int field, const std::string& b) {
+        tag(field, 2);
+        varint(b.size());
+        out += b;
+    }
+    void real(int field, float v) {
+        tag(field, 5);
+        char b[4];
+        std::memcpy(b, &v, 4);  // little-endian hosts only, as every target of ours is
+        out.append(b, 4);
+    }
+};
+
+std::vector<std::string> extraIds() {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 100; ++i)
+        ids.push_back("<extra_id_" + std::to_string(i) + ">");
+    return ids;
+}
+
+}  // namespace
+
+UnigramVocabulary learnUnigramVocabulary(int clips) {
+    // Piece counts over the corpus: a whitespace-separated chunk's leading letters become
+    // "▁word", what follows (punctuation) single characters.
+    std::map<std::string, long long> counts;
+    long long total = 0;
+    forEachCorpusText(clips, [&](const std::string& t) {
+        std::istringstream chunks(t);
+        for (std::string chunk; chunks >> chunk;) {
+            std::size_t letters = 0;
+            while (letters < chunk.size() &&
+                   std::isalpha(static_cast<unsigned char>(chunk[letters])))
+                ++letters;
+            ++counts[kSpace + chunk.substr(0, letters)];
+            ++total;
+            for (std::size_t c = letters; c < chunk.size(); ++c, ++total)
+                ++counts[std::string(1, chunk[c])];
+        }
+    });
+    UnigramVocabulary v;
+    float lowest = 0;
+    for (const auto& [piece, count] : counts) {
+        const auto score =
+            static_cast<float>(std::log(static_cast<double>(count) / static_cast<double>(total)));
+        v.pieces.emplace_back(piece, score);
+        lowest = std::min(lowest, score);
+    }
+    // Most frequent first (as SentencePiece orders a trained model), ties by the text.
+    std::stable_sort(v.pieces.begin(), v.pieces.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    // The fallback: "▁" and each printable character, all below any word, so that a word of
+    // the world is always one piece.
+    const auto have = [&](const std::string& p) {
+        return std::any_of(v.pieces.begin(), v.pieces.end(),
+                           [&](const auto& e) { return e.first == p; });
+    };
+    const float fallback = std::floor(lowest) - 2;
+    if (!have(kSpace))
+        v.pieces.emplace_back(kSpace, fallback);
+    for (char c = '!'; c <= '~'; ++c)
+        if (!have(std::string(1, c)))
+            v.pieces.emplace_back(std::string(1, c), fallback - 1);
+    return v;
+}
+
+std::string sentencePieceModel(const UnigramVocabulary& v) {
+    ProtoWriter model;
+    const auto piece = [&](const std::string& text, float score, int type) {
+        ProtoWriter p;  // SentencePiece {piece = 1, score = 2, type = 3 (1 normal, 2 unknown,
+                        // 3 control)}
+        p.bytes(1, text);
+        p.real(2, score);
+        if (type != 1)
+            p.integer(3, type);
+        model.bytes(1, p.out);
+    };
+    piece("<pad>", 0, 3);
+    piece("</s>", 0, 3);
+    piece("<unk>", 0, 2);
+    for (const auto& [text, score] : v.pieces)
+        piece(text, score, 1);
+    ProtoWriter trainer;    // TrainerSpec: what T5's own spiece.model says
+    trainer.integer(3, 1);  // model_type UNIGRAM
+    trainer.integer(4, static_cast<std::int64_t>(v.pieces.size() + 3));  // vocab_size
+    trainer.integer(40, 2);                                              // unk_id
+    trainer.integer(41, -1);                                             // bos_id: none
+    trainer.integer(42, 1);                                              // eos_id
+    trainer.integer(43, 0);                                              // pad_id
+    trainer.bytes(45, "<unk>");
+    trainer.bytes(47, "</s>");
+    trainer.bytes(48, "<pad>");
+    model.bytes(2, trainer.out);
+    ProtoWriter normalizer;  // NormalizerSpec: identity, dummy prefix, whitespace as "▁"
+    normalizer.bytes(1, "identity");
+    normalizer.integer(3, 1);
+    normalizer.integer(4, 1);
+    normalizer.integer(5, 1);
+    model.bytes(3, normalizer.out);
+    return model.out;
+}
+
+void writeT5Tokenizer(const UnigramVocabulary& v, const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    const auto bytes = sentencePieceModel(v);
+    writeFileAtomically(dir / "spiece.model", [&](std::ostream& s) { s << bytes; });
+    const nlohmann::ordered_json special = {{"eos_token", "</s>"},
+                                            {"unk_token", "<unk>"},
+                                            {"pad_token", "<pad>"},
+                                            {"additional_special_tokens", extraIds()}};
+    writeJsonAtomically(dir / "special_tokens_map.json", special);
+    const nlohmann::ordered_json config = {{"tokenizer_class", "T5Tokenizer"},
+                                           {"extra_ids", 100},
+                                           {"additional_special_tokens", extraIds()},
+                                           {"model_max_length", 512},
+                                           {"eos_token", "</s>"},
+                                           {"unk_token", "<unk>"},
+                                           {"pad_token", "<pad>"}};
+    writeJsonAtomically(dir / "tokenizer_config.json", config);
+}
+
+void copyT5Tokenizer(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::filesystem::create_directories(to);
+    for (const char* f : {"spiece.model", "tokenizer_config.json", "special_tokens_map.json"})
         std::filesystem::copy_file(from / f, to / f,
                                    std::filesystem::copy_options::overwrite_existing);
 }

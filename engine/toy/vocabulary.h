@@ -32,4 +32,23 @@ nlohmann::ordered_json fastTokenizerJson(const BpeVocabulary& vocabulary);
 // tokenizer), creating it.
 void copyTokenizer(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// The toy world's T5 tokenizer (the text encoder of the toy Latte): a SentencePiece Unigram
+// model in T5's arrangement (<pad> 0, </s> 1, <unk> 2, no BOS, a dummy "▁" prefix, spaces as
+// "▁"), written by us as protobuf wire data, so no SentencePiece library is needed to make it.
+// Its pieces: every word of the world's captions with "▁" in front, scored by its log
+// frequency, then "▁" and every printable ASCII character alone, scored below any word, so that
+// free text still tokenizes (a word outside the world falls to its letters). Identity
+// normalisation (no character map): the world's captions are ASCII. Deterministic.
+struct UnigramVocabulary {
+    std::vector<std::pair<std::string, float>> pieces;  // after <pad>, </s> and <unk>
+};
+UnigramVocabulary learnUnigramVocabulary(int clips = 4000);
+// The bytes of spiece.model (a sentencepiece ModelProto).
+std::string sentencePieceModel(const UnigramVocabulary& vocabulary);
+// spiece.model, tokenizer_config.json and special_tokens_map.json as transformers' T5Tokenizer
+// keeps them (100 <extra_id_N> tokens above the pieces); each file atomically, `dir` created.
+void writeT5Tokenizer(const UnigramVocabulary& vocabulary, const std::filesystem::path& dir);
+// Copies the files writeT5Tokenizer writes from one folder into another, creating it.
+void copyT5Tokenizer(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace mp::toy

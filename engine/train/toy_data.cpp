@@ -1,12 +1,16 @@
 #include "train/toy_data.h"
 
 #include "core/error.h"
+#include "io/json_util.h"
+#include "io/snapshot.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/grad_mode.h>
 #include <torch/nn/module.h>
 
 #include <cstring>
+#include <tuple>
 
 namespace mp::train {
 
@@ -179,6 +183,121 @@ std::vector<int> pairReversed(std::vector<toy::ClipSpec>& specs, at::Tensor& lat
 
 at::Tensor ClipPool::latents(const at::Tensor& positions) const {
     return m_latents.index_select(0, positions.to(m_latents.device()));
+}
+
+ToyLatentSource::ToyLatentSource(models::AutoencoderKL vae,
+                                 c10::Device device,
+                                 toy::WorldOptions world,
+                                 int batch,
+                                 int reuse,
+                                 int poolBatches,
+                                 bool subjectMask)
+    : m_vae(std::move(vae)),
+      m_device(device),
+      m_world(world),
+      m_batch(batch),
+      m_reuse(reuse),
+      m_subjectMask(subjectMask),
+      m_pool(reuse > 1 && poolBatches > 0 ? static_cast<std::int64_t>(poolBatches) * batch : 1) {
+    if (reuse < 1 || poolBatches < 1)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "toy video training: reuse and pool size must be at least 1");
+}
+
+at::Tensor ToyLatentSource::encode(const std::vector<toy::ClipSpec>& specs) {
+    torch::NoGradGuard noGrad;
+    const auto rgb = renderToyClips(specs).to(m_device);
+    const auto latents = m_vae->encode(toSignedUnit(rgb, m_device)).mean.to(at::kFloat) *
+                         m_vae->config().scalingFactor;
+    if (!m_subjectMask)
+        return latents.contiguous();
+    const auto mask =
+        latentSubjectMask(rgb, renderToyBackgrounds(specs), rgb.size(2) / latents.size(3));
+    return at::cat({latents, mask}, 1).contiguous();
+}
+
+std::vector<toy::ClipSpec> ToyLatentSource::newClips(std::int64_t n, at::Generator& g) const {
+    const auto seeds = at::randint(kToyTrainingSeeds, {n}, g, at::kLong);
+    const auto* seed = seeds.data_ptr<std::int64_t>();
+    std::vector<toy::ClipSpec> specs;
+    for (std::int64_t i = 0; i < n; ++i)
+        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seed[i]), m_world));
+    return specs;
+}
+
+std::pair<std::vector<toy::ClipSpec>, at::Tensor> ToyLatentSource::draw(at::Generator& g) {
+    if (m_reuse == 1) {
+        auto specs = newClips(m_batch, g);
+        auto latents = encode(specs);
+        return {std::move(specs), std::move(latents)};
+    }
+    while (m_pool.size() < m_pool.capacity()) {
+        const auto more =
+            newClips(std::min<std::int64_t>(m_batch, m_pool.capacity() - m_pool.size()), g);
+        m_pool.add(more, encode(more));
+    }
+    const auto more = newClips((m_batch + m_reuse - 1) / m_reuse, g);
+    m_pool.add(more, encode(more));
+    const auto positions = m_pool.draw(m_batch, g);
+    const auto* position = positions.data_ptr<std::int64_t>();
+    std::vector<toy::ClipSpec> specs;
+    for (std::int64_t i = 0; i < m_batch; ++i)
+        specs.push_back(m_pool.spec(position[i]));
+    return {std::move(specs), m_pool.latents(positions)};
+}
+
+ToyLatentSource::Batch ToyLatentSource::drawBatch(at::Generator& g,
+                                                  bool reversedPairs,
+                                                  double dropCaption) {
+    Batch b;
+    std::tie(b.specs, b.latents) = draw(g);
+    b.partner.assign(static_cast<std::size_t>(m_batch), -1);
+    if (reversedPairs)
+        b.partner = pairReversed(b.specs, b.latents);
+    if (m_subjectMask) {
+        const auto channels = b.latents.size(1) - 1;
+        b.mask = b.latents.narrow(1, channels, 1);
+        b.latents = b.latents.narrow(1, 0, channels);
+    }
+    const auto draws = at::randint(kToyTrainingSeeds, {2, m_batch}, g, at::kLong);
+    const auto* variants = draws[0].data_ptr<std::int64_t>();
+    const auto* drops = draws[1].data_ptr<std::int64_t>();
+    for (int i = 0; i < m_batch; ++i) {
+        const auto from = b.partner[i] >= 0 ? b.partner[i] : i;
+        b.variant.push_back(static_cast<int>(variants[from]));
+        b.dropCaption.push_back(static_cast<double>(drops[from] % 1000) < dropCaption * 1000);
+    }
+    return b;
+}
+
+void useZeroTerminalSnr(nlohmann::ordered_json& j) {
+    j["prediction_type"] = "v_prediction";
+    j["rescale_betas_zero_snr"] = true;
+    j["timestep_spacing"] = "trailing";
+}
+
+void writeFolderJson(const std::filesystem::path& file, const nlohmann::ordered_json& json) {
+    std::filesystem::create_directories(file.parent_path());
+    writeJsonAtomically(file, json);
+}
+
+void writeToyPipelineParts(const std::filesystem::path& out,
+                           const std::filesystem::path& vaeFolder,
+                           const nlohmann::ordered_json& schedulerConfig,
+                           const std::string& pipelineClass,
+                           const nlohmann::ordered_json& components) {
+    namespace fs = std::filesystem;
+    fs::create_directories(out / "vae");
+    for (const char* f : {"config.json", "diffusion_pytorch_model.safetensors"})
+        fs::copy_file(vaeFolder / f, out / "vae" / f, fs::copy_options::overwrite_existing);
+    writeFolderJson(out / "scheduler" / "scheduler_config.json", schedulerConfig);
+    nlohmann::ordered_json index = {{"_class_name", pipelineClass},
+                                    {"_diffusers_version", "0.31.0"},
+                                    {kToyWorldKey, true},
+                                    {"scheduler", {"diffusers", "DDIMScheduler"}}};
+    index.update(components);
+    index["vae"] = {"diffusers", "AutoencoderKL"};
+    writeFolderJson(out / "model_index.json", index);
 }
 
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix) {

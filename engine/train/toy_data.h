@@ -4,13 +4,16 @@
 // uint8 tensors, which travel to the device before they become floats.
 
 #include "io/tensor_io.h"
+#include "models/vae.h"
 #include "toy/world.h"
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -79,6 +82,65 @@ private:
     at::Tensor m_latents;
     std::vector<toy::ClipSpec> m_specs;
 };
+
+// Batches of encoded training clips for the toy video models (toy_t2v, toy_latte): clips of
+// random training seeds, rendered and encoded by the frozen VAE (its mean times the scaling
+// factor), with the subject mask (latentSubjectMask) as one more channel when asked. With
+// reuse > 1 each clip serves about `reuse` draws from a pool of `poolBatches` batches
+// (ClipPool); a pool is refilled after a resume (its clips are not part of a checkpoint).
+class ToyLatentSource {
+public:
+    // Throws EngineError{InvalidArgument} for reuse or poolBatches below 1.
+    ToyLatentSource(models::AutoencoderKL vae,
+                    c10::Device device,
+                    toy::WorldOptions world,
+                    int batch,
+                    int reuse,
+                    int poolBatches,
+                    bool subjectMask);
+    // One batch: its specs and latents (batch, C (+ 1 mask), F, h, w) on the device.
+    std::pair<std::vector<toy::ClipSpec>, at::Tensor> draw(at::Generator& generator);
+
+    // One training batch as both video recipes use it: draw(), then (reversedPairs) the
+    // time-reversed pairs (pairReversed), the subject mask split off the latents, and each
+    // item's caption phrasing and whether its caption is dropped for guidance (a share
+    // dropCaption), a pair's second item taking its first's.
+    struct Batch {
+        std::vector<toy::ClipSpec> specs;
+        at::Tensor latents;        // (batch, C, F, h, w)
+        at::Tensor mask;           // (batch, 1, F, h, w); undefined without subjectMask
+        std::vector<int> partner;  // the item a reversed one mirrors, else −1
+        std::vector<int> variant;  // toy::caption's phrasing
+        std::vector<bool> dropCaption;
+    };
+    Batch drawBatch(at::Generator& generator, bool reversedPairs, double dropCaption);
+
+private:
+    at::Tensor encode(const std::vector<toy::ClipSpec>& specs);
+    std::vector<toy::ClipSpec> newClips(std::int64_t n, at::Generator& generator) const;
+    models::AutoencoderKL m_vae;
+    c10::Device m_device;
+    toy::WorldOptions m_world;
+    int m_batch, m_reuse;
+    bool m_subjectMask;
+    ClipPool m_pool;
+};
+
+// A scheduler_config.json moved to zero terminal SNR (Lin et al. 2024): the betas rescaled,
+// v-prediction and trailing timesteps (DDIMScheduler reads all three).
+void useZeroTerminalSnr(nlohmann::ordered_json& schedulerConfig);
+
+// A model folder's JSON file, written atomically; its folder is created.
+void writeFolderJson(const std::filesystem::path& file, const nlohmann::ordered_json& json);
+
+// What the toy pipeline folders share: the VAE copied from `vaeFolder`, the scheduler's config,
+// and model_index.json naming `pipelineClass` and each component's (library, class), marked as
+// the toy world's (diffusers ignores keys that start with "_").
+void writeToyPipelineParts(const std::filesystem::path& out,
+                           const std::filesystem::path& vaeFolder,
+                           const nlohmann::ordered_json& schedulerConfig,
+                           const std::string& pipelineClass,
+                           const nlohmann::ordered_json& components);
 
 // A module's parameters as the shipped folders store them: fp16 on the CPU, keys with `prefix`.
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix = {});

@@ -45,41 +45,33 @@ nlohmann::ordered_json schedulerJson(bool zeroTerminalSnr) {
                              {"set_alpha_to_one", false},
                              {"steps_offset", 1},
                              {"trained_betas", nullptr}};
-    if (zeroTerminalSnr) {
-        j["prediction_type"] = "v_prediction";
-        j["rescale_betas_zero_snr"] = true;
-        j["timestep_spacing"] = "trailing";
-    }
+    if (zeroTerminalSnr)
+        useZeroTerminalSnr(j);
     return j;
-}
-
-void writeJson(const fs::path& file, const nlohmann::ordered_json& j) {
-    fs::create_directories(file.parent_path());
-    writeJsonAtomically(file, j);
 }
 
 void writeUNet(const models::UNet3DConditionModel& unet,
                const ToyT2vOptions& o,
                const fs::path& dir) {
     const auto& c = unet->config();
-    writeJson(dir / "config.json", {{"_class_name", "UNet3DConditionModel"},
-                                    {"_diffusers_version", "0.31.0"},
-                                    {"act_fn", "silu"},
-                                    {"attention_head_dim", c.attentionHeadDim.front()},
-                                    {"block_out_channels", c.blockOutChannels},
-                                    {"cross_attention_dim", c.crossAttentionDim},
-                                    {"down_block_types", c.downBlockTypes},
-                                    {"downsample_padding", c.downsamplePadding},
-                                    {"in_channels", c.inChannels},
-                                    {"layers_per_block", c.layersPerBlock},
-                                    {"mid_block_scale_factor", c.midBlockScaleFactor},
-                                    {"norm_eps", c.normEps},
-                                    {"norm_num_groups", c.normNumGroups},
-                                    {"num_attention_heads", nullptr},
-                                    {"out_channels", c.outChannels},
-                                    {"sample_size", c.sampleSize},
-                                    {"time_cond_proj_dim", nullptr},
-                                    {"up_block_types", c.upBlockTypes}});
+    writeFolderJson(dir / "config.json", {{"_class_name", "UNet3DConditionModel"},
+                                          {"_diffusers_version", "0.31.0"},
+                                          {"act_fn", "silu"},
+                                          {"attention_head_dim", c.attentionHeadDim.front()},
+                                          {"block_out_channels", c.blockOutChannels},
+                                          {"cross_attention_dim", c.crossAttentionDim},
+                                          {"down_block_types", c.downBlockTypes},
+                                          {"downsample_padding", c.downsamplePadding},
+                                          {"in_channels", c.inChannels},
+                                          {"layers_per_block", c.layersPerBlock},
+                                          {"mid_block_scale_factor", c.midBlockScaleFactor},
+                                          {"norm_eps", c.normEps},
+                                          {"norm_num_groups", c.normNumGroups},
+                                          {"num_attention_heads", nullptr},
+                                          {"out_channels", c.outChannels},
+                                          {"sample_size", c.sampleSize},
+                                          {"time_cond_proj_dim", nullptr},
+                                          {"up_block_types", c.upBlockTypes}});
     saveTensorFile(
         dir / "diffusion_pytorch_model.safetensors", fp16Weights(*unet),
         {{"format", "pt"},
@@ -116,17 +108,11 @@ void writeTextEncoder(const models::ClipModel& clip,
     text["architectures"] = {"CLIPTextModel"};
     text["model_type"] = "clip_text_model";
     text["torch_dtype"] = "float16";
-    writeJson(dir / "config.json", text);
+    writeFolderJson(dir / "config.json", text);
     saveTensorFile(dir / "model.safetensors", fp16Weights(*clip->text_model, "text_model."),
                    {{"format", "pt"},
                     {"source", trained ? "the toy CLIP's text tower, trained with the UNet"
                                        : "the toy CLIP's text tower"}});
-}
-
-void copyFiles(const fs::path& from, const fs::path& to, std::initializer_list<const char*> names) {
-    fs::create_directories(to);
-    for (const char* f : names)
-        fs::copy_file(from / f, to / f, fs::copy_options::overwrite_existing);
 }
 
 void writePipeline(const models::UNet3DConditionModel& unet,
@@ -136,17 +122,11 @@ void writePipeline(const models::UNet3DConditionModel& unet,
     writeUNet(unet, o, out / "unet");
     writeTextEncoder(clip, o.clipFolder, o.trainTextEncoder, out / "text_encoder");
     toy::copyTokenizer(o.clipFolder, out / "tokenizer");
-    copyFiles(o.vaeFolder, out / "vae", {"config.json", "diffusion_pytorch_model.safetensors"});
-    writeJson(out / "scheduler" / "scheduler_config.json", schedulerJson(o.zeroTerminalSnr));
-    // diffusers ignores keys that start with "_"; ours marks the folder as the toy world's.
-    writeJson(out / "model_index.json", {{"_class_name", "TextToVideoSDPipeline"},
-                                         {"_diffusers_version", "0.31.0"},
-                                         {kToyWorldKey, true},
-                                         {"scheduler", {"diffusers", "DDIMScheduler"}},
-                                         {"text_encoder", {"transformers", "CLIPTextModel"}},
-                                         {"tokenizer", {"transformers", "CLIPTokenizer"}},
-                                         {"unet", {"diffusers", "UNet3DConditionModel"}},
-                                         {"vae", {"diffusers", "AutoencoderKL"}}});
+    writeToyPipelineParts(out, o.vaeFolder, schedulerJson(o.zeroTerminalSnr),
+                          "TextToVideoSDPipeline",
+                          {{"text_encoder", {"transformers", "CLIPTextModel"}},
+                           {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                           {"unet", {"diffusers", "UNet3DConditionModel"}}});
 }
 
 }  // namespace
@@ -188,7 +168,6 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
             for (auto& p : m->parameters())
                 p.set_requires_grad(false);
         }
-        const double scaling = vae->config().scalingFactor;
         const sampling::DdimScheduler scheduler(sampling::SchedulerConfig::parse(
             schedulerJson(o.zeroTerminalSnr).dump(), "toy scheduler"));
         const auto alphas =
@@ -243,9 +222,6 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
         world.styles = true;
         world.twoSubjects = 0.1;
 
-        if (o.reuse < 1 || o.poolBatches < 1)
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "toy text-to-video: reuse and pool size must be at least 1");
         if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0 ||
             o.frameIndexWeight < 0 || o.captionPathWeight < 0)
             throw EngineError(ErrorCode::InvalidArgument,
@@ -257,78 +233,27 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                               "the SNR, which is 0 at the last timestep of a zero-terminal-SNR "
                               "schedule; use one or the other");
         const bool weighted = o.subjectWeight > 0;
-        // The latents, and with a subject weight the subject mask as one more channel, so the
-        // pool keeps each clip's mask beside its latents.
-        const auto encode = [&](const std::vector<toy::ClipSpec>& specs) {
-            torch::NoGradGuard noGrad;
-            const auto rgb = renderToyClips(specs).to(device.device);
-            const auto latents =
-                vae->encode(toSignedUnit(rgb, device.device)).mean.to(at::kFloat) * scaling;
-            if (!weighted)
-                return latents.contiguous();
-            const auto mask =
-                latentSubjectMask(rgb, renderToyBackgrounds(specs), rgb.size(2) / latents.size(3));
-            return at::cat({latents, mask}, 1).contiguous();
-        };
-        const auto newClips = [&](std::int64_t n, at::Generator& g) {
-            const auto seeds = at::randint(kToyTrainingSeeds, {n}, g, at::kLong);
-            const auto* seed = seeds.data_ptr<std::int64_t>();
-            std::vector<toy::ClipSpec> specs;
-            for (std::int64_t i = 0; i < n; ++i)
-                specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seed[i]), world));
-            return specs;
-        };
-        // A pool is refilled after a resume: its clips are not part of the checkpoint.
-        ClipPool pool(o.reuse > 1 ? static_cast<std::int64_t>(o.poolBatches) * o.batch : 1);
-        const std::int64_t fresh = (o.batch + o.reuse - 1) / o.reuse;
+        // With a subject weight the latents carry the subject mask as one more channel.
+        ToyLatentSource source(vae, device.device, world, o.batch, o.reuse, o.poolBatches,
+                               weighted);
 
         ToyT2vReport report;
         const auto loss = [&](int, at::Generator& g) {
-            std::vector<toy::ClipSpec> specs;
-            at::Tensor latents;
-            if (o.reuse == 1) {
-                specs = newClips(o.batch, g);
-                latents = encode(specs);
-            } else {
-                while (pool.size() < pool.capacity()) {
-                    const auto more =
-                        newClips(std::min<std::int64_t>(o.batch, pool.capacity() - pool.size()), g);
-                    pool.add(more, encode(more));
-                }
-                const auto more = newClips(fresh, g);
-                pool.add(more, encode(more));
-                const auto positions = pool.draw(o.batch, g);
-                const auto* position = positions.data_ptr<std::int64_t>();
-                for (std::int64_t i = 0; i < o.batch; ++i)
-                    specs.push_back(pool.spec(position[i]));
-                latents = pool.latents(positions);
-            }
-            std::vector<int> partner(static_cast<std::size_t>(o.batch), -1);
-            if (o.reversedPairs)
-                partner = pairReversed(specs, latents);
             // A pair's second item takes its first's draw: the same phrasing, caption drop and
             // timestep, and (reversedPairsShareNoise) the noise played backwards, so the
             // caption's direction is the only thing that tells the two apart.
-            const auto source = [&](int b) { return partner[b] >= 0 ? partner[b] : b; };
-            at::Tensor mask;
-            if (weighted) {
-                const auto channels = latents.size(1) - 1;
-                mask = latents.narrow(1, channels, 1);
-                latents = latents.narrow(1, 0, channels);
-            }
-            const auto draws = at::randint(kToyTrainingSeeds, {2, o.batch}, g, at::kLong);
-            const auto* variants = draws[0].data_ptr<std::int64_t>();
-            const auto* drops = draws[1].data_ptr<std::int64_t>();
+            auto batch = source.drawBatch(g, o.reversedPairs, o.dropCaption);
+            const auto& specs = batch.specs;
+            const auto& partner = batch.partner;
+            const auto& latents = batch.latents;
+            const auto& mask = batch.mask;
             auto ids = at::empty({o.batch, kTextLength}, at::kLong);
             auto paths = at::full({o.batch}, -100, at::kLong);  // -100: left out (dropped)
             for (int b = 0; b < o.batch; ++b) {
-                const bool drop =
-                    static_cast<double>(drops[source(b)] % 1000) < o.dropCaption * 1000;
+                const bool drop = batch.dropCaption[b];
                 if (!drop)
                     paths[b] = static_cast<std::int64_t>(specs[b].subjects.front().path);
-                const auto text =
-                    drop ? std::string()
-                         : toy::caption(specs[b], static_cast<int>(variants[source(b)]));
+                const auto text = drop ? std::string() : toy::caption(specs[b], batch.variant[b]);
                 const auto t = tokenizer.encode(text, kTextLength, true, true);
                 std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
             }
@@ -427,7 +352,7 @@ Result<ToyT2vQuality> toyT2vQuality(const fs::path& folder,
                                     const DeviceChoice& device,
                                     const JobContext& job) {
     return capture([&] {
-        const auto pipeline = pipelines::ModelScopePipeline::load(folder, device).value();
+        const auto pipeline = pipelines::loadPipeline(folder, device).value();
         ToyT2vQuality q;
         for (int i = 0; i < samples; ++i) {
             job.report("evaluate", i, samples);
@@ -438,7 +363,7 @@ Result<ToyT2vQuality> toyT2vQuality(const fs::path& folder,
             r.seed = seed;
             r.steps = steps;
             r.guidance = guidance;
-            const auto video = pipelines::generate(pipeline, r, job).value().video;  // (1,3,F,H,W)
+            const auto video = pipelines::generate(*pipeline, r, job).value().video;  // (1,3,F,H,W)
             const auto rgb = (video[0].permute({1, 2, 3, 0}) * 255)
                                  .round()
                                  .clamp(0, 255)

@@ -66,6 +66,19 @@ void TstCli::usage_data() {
         << "error: /nonexistent/model does not exist";
     QTest::newRow("version") << QStringList{u"--version"_s} << 0 << "out"
                              << "LibTorch";
+    QTest::newRow("train-toy latte without t5")
+        << QStringList{u"train-toy"_s, u"--component"_s, u"latte"_s, u"--out"_s, u"/tmp/x"_s} << 2
+        << "err"
+        << "--component latte needs --t5 DIR and --vae DIR";
+    QTest::newRow("train-toy unknown component")
+        << QStringList{u"train-toy"_s, u"--component"_s, u"dit"_s, u"--out"_s, u"/tmp/x"_s} << 2
+        << "err"
+        << "expected clip, vae, t2v, t5 or latte, got 'dit'";
+    QTest::newRow("toy-eval t5 on a missing folder")
+        << QStringList{u"toy-eval"_s,        u"--component"_s, u"t5"_s, u"--model"_s,
+                       u"/nonexistent/t5"_s, u"--count"_s,     u"2"_s}
+        << 1 << "err"
+        << "/nonexistent/t5";
 }
 
 void TstCli::usage() {

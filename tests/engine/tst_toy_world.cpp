@@ -8,12 +8,17 @@
 
 #include "../support/fixtures.h"
 #include "text/clip_tokenizer.h"
+#include "text/t5_tokenizer.h"
 
 #include "core/error.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QtTest/QtTest>
+
+#ifdef MP_HAVE_SENTENCEPIECE
+#include <sentencepiece_processor.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -62,6 +67,7 @@ private Q_SLOTS:
     void appearanceCheck();
     void rejectsBadInput();
     void tokenizer();
+    void t5Tokenizer();
     void shippedTokenizerIsCurrent();
     void transformersAgree();
 };
@@ -405,7 +411,72 @@ void TstToyWorld::tokenizer() {
     QCOMPARE(fast.at("post_processor").at("sep")[1].get<std::int64_t>(), tok.eosId());
 }
 
-// resources/models/toy/tokenizer is `motionprobe-cli toy-tokenizer` with its defaults.
+// The toy T5 tokenizer: a SentencePiece model written by us, in which every word of the world is
+// one piece and any ASCII text still tokenizes (non-ASCII falls to <unk>, a run fused into one, as
+// transformers does); read by our reader and, where the library is installed, by SentencePiece
+// itself, which must give the same ids.
+void TstToyWorld::t5Tokenizer() {
+    const auto v = learnUnigramVocabulary(400);
+    QCOMPARE(sentencePieceModel(v), sentencePieceModel(learnUnigramVocabulary(400)));
+    test::TempDir dir;
+    writeT5Tokenizer(v, dir.path());
+    const auto tok = text::T5Tokenizer::fromFolder(dir.path());
+    QCOMPARE(tok.padId(), std::int64_t(0));
+    QCOMPARE(tok.eosId(), std::int64_t(1));
+    QCOMPARE(tok.unkId(), std::int64_t(2));
+    QCOMPARE(tok.vocabSize(), std::int64_t(v.pieces.size() + 3 + 100));
+    WorldOptions o;
+    o.styles = true;
+    o.twoSubjects = 0.5;
+    std::vector<std::string> texts;
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        auto spec = randomClip(seed, o);
+        if (seed % 3 == 0)
+            spec = edit(spec, static_cast<EditKind>(seed / 3 % 4), seed);
+        texts.push_back(caption(spec, static_cast<int>(seed)));
+    }
+    for (const auto& text : texts) {
+        const auto t = tok.encode(text, 0, false, false);
+        // One piece a word and one a comma, then EOS; nothing unknown.
+        int pieces = 0;
+        bool inWord = false;
+        for (char c : text) {
+            const bool letter = std::isalpha(static_cast<unsigned char>(c));
+            pieces += c == ',' || (letter && !inWord);
+            inWord = letter;
+        }
+        QVERIFY2(int(t.ids.size()) == pieces + 1, text.c_str());
+        QVERIFY2(std::count(t.ids.begin(), t.ids.end(), tok.unkId()) == 0, text.c_str());
+        QCOMPARE(t.ids.back(), tok.eosId());
+    }
+    // Outside the world: letters and signs piece by piece, a non-ASCII run as one <unk>.
+    const auto zebra = tok.pieces("a zebra jumps!");
+    QCOMPARE(zebra.front(), std::string("\xE2\x96\x81"
+                                        "a"));
+    QVERIFY(zebra.size() > 8);
+    const auto other = tok.encode("Ünïcode & 42 cats", 0, false, false);
+    QCOMPARE(std::count(other.ids.begin(), other.ids.end(), tok.unkId()), std::ptrdiff_t(2));
+    texts.insert(texts.end(), {"a zebra jumps!", "Ünïcode & 42 cats", "  two   spaces ",
+                               "A Red Circle moves UP, fast.", ""});
+#ifdef MP_HAVE_SENTENCEPIECE
+    sentencepiece::SentencePieceProcessor reference;
+    const auto status = reference.Load((dir / "spiece.model").string());
+    QVERIFY2(status.ok(), status.ToString().c_str());
+    QCOMPARE(std::int64_t(reference.GetPieceSize()), std::int64_t(v.pieces.size() + 3));
+    for (const auto& text : texts) {
+        std::vector<int> ids;
+        QVERIFY(reference.Encode(text, &ids).ok());
+        std::vector<std::int64_t> expected(ids.begin(), ids.end());
+        expected.push_back(1);  // EOS, as transformers appends it
+        QVERIFY2(tok.encode(text, 0, false, false).ids == expected, text.c_str());
+    }
+#else
+    qInfo("libsentencepiece-dev is not installed: the reference check is skipped");
+#endif
+}
+
+// resources/models/toy/tokenizer is `motionprobe-cli toy-tokenizer` with its defaults, and the
+// toy T5 (resources/models/toy/t5) holds the T5 tokenizer train-toy writes.
 void TstToyWorld::shippedTokenizerIsCurrent() {
     const std::filesystem::path shipped = std::filesystem::path(MP_TEST_DATA_DIR) / ".." / ".." /
                                           "resources" / "models" / "toy" / "tokenizer";
@@ -415,6 +486,15 @@ void TstToyWorld::shippedTokenizerIsCurrent() {
                           "tokenizer_config.json", "tokenizer.json"}) {
         QFile a(QString::fromStdString((shipped / f).string()));
         QFile b(QString::fromStdString((dir / f).string()));
+        QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), f);
+        QVERIFY2(a.readAll() == b.readAll(), f);
+    }
+    // The toy T5's tokenizer files are writeT5Tokenizer's with its defaults.
+    test::TempDir t5;
+    writeT5Tokenizer(learnUnigramVocabulary(), t5.path());
+    for (const char* f : {"spiece.model", "special_tokens_map.json", "tokenizer_config.json"}) {
+        QFile a(QString::fromStdString((shipped / ".." / "t5" / f).string()));
+        QFile b(QString::fromStdString((t5 / f).string()));
         QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), f);
         QVERIFY2(a.readAll() == b.readAll(), f);
     }

@@ -6,11 +6,15 @@
 #include "io/snapshot.h"
 #include "io/tensor_io.h"
 #include "models/vae.h"
+#include "pipelines/latte.h"
 #include "pipelines/modelscope.h"
 #include "sampling/ddim.h"
+#include "text/t5_tokenizer.h"
 #include "train/toy_clip.h"
 #include "train/toy_data.h"
+#include "train/toy_latte.h"
 #include "train/toy_t2v.h"
+#include "train/toy_t5.h"
 #include "train/toy_vae.h"
 #include "train/trainer.h"
 
@@ -27,6 +31,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 
@@ -101,6 +106,8 @@ private Q_SLOTS:
     void highNoise();
     void toyT2vRecipe();
     void toyT2vZeroTerminalSnr();
+    void toyT5Recipe();
+    void toyLatteRecipe();
 };
 
 void TstTrainer::adamwMatchesLibTorch_data() {
@@ -358,6 +365,20 @@ ToyVaeOptions tinyVae(int steps) {
     o.train.adamw.lr = 3e-3;
     o.train.warmupSteps = 3;
     o.train.seed = 5;
+    return o;
+}
+
+ToyT5Options tinyT5(int steps) {
+    ToyT5Options o;
+    o.width = 32;
+    o.layers = 1;
+    o.heads = 2;
+    o.ff = 48;
+    o.batch = 32;
+    o.train.totalSteps = steps;
+    o.train.adamw.lr = 3e-3;
+    o.train.warmupSteps = std::min(5, steps);
+    o.train.seed = 6;
     return o;
 }
 
@@ -858,6 +879,127 @@ void TstTrainer::accumulation() {
         QVERIFY(std::abs(rb.losses[i] - ra.losses[i]) < 1e-5 * std::abs(ra.losses[i]));
     c.accumulate = 0;
     QVERIFY_THROWS_EXCEPTION(EngineError, Trainer(whole.parameters(), c));
+}
+
+// The toy T5 recipe at a tiny size on the CPU: the attribute heads' loss falls, the held-out
+// figures are shares, and the folder is a T5EncoderModel folder with its SentencePiece tokenizer
+// that our loader binds strictly. (Its quality is measured at full size: docs/toy-world.md.)
+void TstTrainer::toyT5Recipe() {
+    test::TempDir dir;
+    const auto r = trainToyT5(tinyT5(60), {}, dir / "t5");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    const auto& losses = r.value().training.losses;
+    QCOMPARE(losses.size(), std::size_t(60));
+    const auto mean = [&](std::size_t from, std::size_t n) {
+        return std::accumulate(losses.begin() + from, losses.begin() + from + n, 0.0) / n;
+    };
+    // Six heads from chance (ln 6 + ln 6 + ln 3 + ln 3 + ln 11 + ln 8 ≈ 10.3).
+    QVERIFY2(mean(0, 5) > 8, qPrintable(QString::number(mean(0, 5))));
+    QVERIFY2(mean(55, 5) < 0.8 * mean(0, 5),
+             qPrintable(QStringLiteral("%1 -> %2").arg(mean(0, 5)).arg(mean(55, 5))));
+    for (double a : r.value().heldOut)
+        QVERIFY(a >= 0 && a <= 1);
+    QCOMPARE(r.value().heldOutCaptions, 512);
+    const auto tokenizer = text::T5Tokenizer::fromFolder(dir / "t5");
+    const auto model = models::loadT5EncoderModel(dir / "t5");
+    QCOMPARE(model->config().vocabSize, tokenizer.vocabSize());
+    QCOMPARE(model->config().dModel, std::int64_t(32));
+    QVERIFY(model->config().gatedAct);
+    const auto separation = toyDirectionSeparation(dir / "t5", 8);
+    QVERIFY2(separation.ok(), separation.ok() ? "" : separation.error().what());
+    QVERIFY(separation.value() >= 0 && separation.value() <= 2);
+    auto bad = tinyT5(1);
+    bad.heads = 3;  // 32 does not split into 3 heads
+    QVERIFY(!trainToyT5(bad, {}, dir / "bad").ok());
+    QVERIFY(!fs::exists(dir / "bad" / "config.json"));
+}
+
+// The toy Latte recipe at a tiny size: a LattePipeline folder that inspects clean, loads, and
+// samples 16 frames at 64×64 (the world's); the variance half of the output is never trained;
+// a run started from the folder keeps its weights; zero terminal SNR and the other options run.
+void TstTrainer::toyLatteRecipe() {
+    test::TempDir dir;
+    QVERIFY(trainToyT5(tinyT5(2), {}, dir / "t5").ok());
+    QVERIFY(trainToyVae(tinyVae(1), {}, dir / "vae").ok());
+    ToyLatteOptions o;
+    o.t5Folder = dir / "t5";
+    o.vaeFolder = dir / "vae";
+    o.heads = 2;
+    o.headDim = 8;
+    o.layers = 1;
+    o.batch = 2;
+    o.reuse = 2;
+    o.poolBatches = 2;
+    o.subjectWeight = 4;
+    o.reversedPairs = true;
+    o.train.totalSteps = 6;
+    o.train.adamw.lr = 3e-3;
+    o.train.seed = 2;
+    const auto r = trainToyLatte(o, {}, dir / "latte");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    QCOMPARE(r.value().training.losses.size(), std::size_t(6));
+    for (double loss : r.value().training.losses)
+        QVERIFY(std::isfinite(loss) && loss > 0);
+
+    const auto info = inspectSnapshot(dir / "latte");
+    QVERIFY(info.isToy);
+    QVERIFY2(!info.hasErrors(), toJson(info).dump().c_str());
+    QCOMPARE(info.pipelineClass, std::string("LattePipeline"));
+    const auto weights = [&](const fs::path& folder) {
+        std::map<std::string, at::Tensor> m;
+        for (auto& [k, t] :
+             loadTensorFile(folder / "transformer" / "diffusion_pytorch_model.safetensors"))
+            m[k] = t.to(at::kFloat);
+        return m;
+    };
+    const auto trained = weights(dir / "latte");
+    // proj_out: (p·p·8, D); rows (p1·p + p2)·8 + c, the variance for c ≥ 4.
+    const auto projOut = trained.at("proj_out.weight").view({4, 8, -1});
+    QCOMPARE(projOut.narrow(1, 4, 4).abs().max().item<double>(), 0.0);
+    QVERIFY(projOut.narrow(1, 0, 4).abs().max().item<double>() > 1e-4);
+
+    const auto loaded = pipelines::loadPipeline(dir / "latte", {});
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().what());
+    const auto& pipeline = *loaded.value();
+    QCOMPARE(pipeline.family(), ModelFamily::Latte);
+    QCOMPARE(pipeline.defaultHeight(), std::int64_t(64));
+    QCOMPARE(pipeline.defaultFrames(), 16);
+    pipelines::GenerateRequest request;
+    request.prompt = "a red circle moves up on a white background";
+    request.steps = 2;
+    const auto out = pipelines::generate(pipeline, request);
+    QVERIFY2(out.ok(), out.ok() ? "" : out.error().what());
+    QCOMPARE(out.value().video.sizes().vec(), (std::vector<std::int64_t>{1, 3, 16, 64, 64}));
+    QVERIFY(at::isfinite(out.value().video).all().item<bool>());
+    const auto q = toyT2vQuality(dir / "latte", 1, 2, 7.5, kToyHeldOutSeed);
+    QVERIFY2(q.ok(), q.ok() ? "" : q.error().what());
+    QCOMPARE(q.value().samples, 1);
+
+    // Started from the trained folder at a tiny rate, with the T5 trained too: the transformer
+    // keeps its weights.
+    auto resumed = o;
+    resumed.initFrom = dir / "latte";
+    resumed.trainTextEncoder = true;
+    resumed.train.totalSteps = 2;
+    resumed.train.adamw.lr = 1e-7;
+    QVERIFY(trainToyLatte(resumed, {}, dir / "init").ok());
+    for (const auto& [key, value] : weights(dir / "init"))
+        QVERIFY2((value - trained.at(key)).abs().max().item<double>() < 1e-3, key.c_str());
+    auto zero = o;
+    zero.zeroTerminalSnr = true;
+    zero.reversedPairs = false;
+    zero.subjectWeight = 0;
+    zero.train.totalSteps = 1;
+    const auto v = trainToyLatte(zero, {}, dir / "v");
+    QVERIFY2(v.ok(), v.ok() ? "" : v.error().what());
+    QCOMPARE(sampling::DdimScheduler::fromModel(dir / "v").config().predictionType,
+             sampling::PredictionType::VPrediction);
+    QCOMPARE(sampling::DdimScheduler::fromModel(dir / "latte").config().predictionType,
+             sampling::PredictionType::Epsilon);
+    auto negative = o;
+    negative.subjectWeight = -1;
+    QVERIFY(!trainToyLatte(negative, {}, dir / "negative").ok());
+    QVERIFY(!fs::exists(dir / "negative" / "model_index.json"));
 }
 
 QTEST_APPLESS_MAIN(TstTrainer)

@@ -4,6 +4,7 @@
 
 #include "core/strings.h"
 #include "train/toy_clip.h"
+#include "train/toy_cogvideox.h"
 #include "train/toy_data.h"
 #include "train/toy_latte.h"
 #include "train/toy_t2v.h"
@@ -32,11 +33,13 @@ constexpr Defaults kClipDefaults{6000, 256, 300, 1e-3};
 constexpr Defaults kVaeDefaults{8000, 64, 300, 1e-3};
 // Samples are judged at generate's defaults.
 constexpr int kEvalSteps = 50;
-constexpr const char* kComponents = "clip, vae, t2v, t5 or latte";
+constexpr const char* kComponents = "clip, vae, t2v, t5, latte, cogvideox-vae or cogvideox";
 constexpr double kEvalGuidance = 9.0;
 constexpr Defaults kT2vDefaults{6000, 64, 300, 8e-4, 0.999};
 constexpr Defaults kT5Defaults{1500, 256, 200, 1e-3};
 constexpr Defaults kLatteDefaults{6000, 64, 300, 5e-4, 0.999};
+constexpr Defaults kCogVideoXVaeDefaults{6000, 16, 300, 1e-3};
+constexpr Defaults kCogVideoXDefaults{6000, 64, 300, 5e-4, 0.999};
 
 std::vector<std::int64_t> parseChannels(const std::string& text) {
     std::vector<std::int64_t> out;
@@ -79,6 +82,36 @@ int batchFrom(const ParsedArgs& args, const Defaults& d) {
                : d.batch;
 }
 
+// The options the toy transformer pipelines (Latte, CogVideoX) share: their T5 and VAE
+// folders, size, pool reuse, subject weight, text-encoder training, start and the trainer's.
+template <class Options>
+void transformerOptionsFrom(const ParsedArgs& args,
+                            const std::string& component,
+                            const std::string& vaeName,
+                            const Defaults& d,
+                            const DeviceChoice& device,
+                            Options& o) {
+    o.t5Folder = args.value("t5");
+    o.vaeFolder = args.value("vae");
+    if (o.t5Folder.empty() || o.vaeFolder.empty())
+        throw UsageError("--component " + component +
+                         " needs --t5 DIR and --vae DIR (the trained toy T5 and " + vaeName + ")");
+    if (args.has("heads"))
+        o.heads = parseInteger("heads", args.value("heads"), 1, 64);
+    if (args.has("head-dim"))
+        o.headDim = parseInteger("head-dim", args.value("head-dim"), 1, 512);
+    if (args.has("layers"))
+        o.layers = parseInteger("layers", args.value("layers"), 1, 64);
+    if (args.has("reuse"))
+        o.reuse = static_cast<int>(parseInteger("reuse", args.value("reuse"), 1, 1024));
+    if (args.has("subject-weight"))
+        o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
+    o.trainTextEncoder = args.flag("train-text-encoder");
+    o.initFrom = args.value("init");
+    o.batch = batchFrom(args, d);
+    o.train = trainConfigFrom(args, d, device);
+}
+
 nlohmann::json trainingJson(const train::TrainReport& r) {
     nlohmann::json j;
     j["steps"] = r.steps;
@@ -108,7 +141,7 @@ nlohmann::json evaluate(const std::string& component,
                 {"shape", r.shape},
                 {"background", r.background}};
     }
-    if (component == "vae")
+    if (component == "vae" || component == "cogvideox-vae")
         return {
             {"clips", count},
             {"psnr_db", train::toyVaePsnr(folder, count, train::kToyHeldOutSeed, device).value()}};
@@ -213,6 +246,24 @@ int run(const ParsedArgs& args) {
             j["caption_path_ce_last"] = mean100(e, false);
             j["caption_path_accuracy_last"] = mean100(report.captionPathAccuracies, false);
         }
+    } else if (component == "cogvideox-vae") {
+        train::ToyCogVideoXVaeOptions o;
+        if (args.has("channels"))
+            o.channels = parseChannels(args.value("channels"));
+        o.batch = batchFrom(args, kCogVideoXVaeDefaults);
+        o.train = trainConfigFrom(args, kCogVideoXVaeDefaults, device);
+        const auto report = forOption("out", out, [&] {
+                                return train::trainToyCogVideoXVae(o, device, out, job);
+                            }).value();
+        j["training"] = trainingJson(report.training);
+        j["scaling_factor"] = report.scalingFactor;
+    } else if (component == "cogvideox") {
+        train::ToyCogVideoXOptions o;
+        transformerOptionsFrom(args, "cogvideox", "CogVideoX VAE", kCogVideoXDefaults, device, o);
+        const auto report = forOption("out", out, [&] {
+                                return train::trainToyCogVideoX(o, device, out, job);
+                            }).value();
+        j["training"] = trainingJson(report.training);
     } else if (component == "t5") {
         train::ToyT5Options o;
         o.width = parseInteger("width", args.value("width"), 8, 4096);
@@ -231,27 +282,9 @@ int run(const ParsedArgs& args) {
         j["held_out"]["captions"] = report.heldOutCaptions;
     } else if (component == "latte") {
         train::ToyLatteOptions o;
-        o.t5Folder = args.value("t5");
-        o.vaeFolder = args.value("vae");
-        if (o.t5Folder.empty() || o.vaeFolder.empty())
-            throw UsageError(
-                "--component latte needs --t5 DIR and --vae DIR (the trained toy T5 and VAE)");
-        if (args.has("heads"))
-            o.heads = parseInteger("heads", args.value("heads"), 1, 64);
-        if (args.has("head-dim"))
-            o.headDim = parseInteger("head-dim", args.value("head-dim"), 1, 512);
-        if (args.has("layers"))
-            o.layers = parseInteger("layers", args.value("layers"), 1, 64);
-        if (args.has("reuse"))
-            o.reuse = static_cast<int>(parseInteger("reuse", args.value("reuse"), 1, 1024));
-        if (args.has("subject-weight"))
-            o.subjectWeight = parseNumber("subject-weight", args.value("subject-weight"), 0, 1000);
+        transformerOptionsFrom(args, "latte", "VAE", kLatteDefaults, device, o);
         o.reversedPairs = args.flag("reversed-pairs");
         o.zeroTerminalSnr = args.flag("zero-snr");
-        o.trainTextEncoder = args.flag("train-text-encoder");
-        o.initFrom = args.value("init");
-        o.batch = batchFrom(args, kLatteDefaults);
-        o.train = trainConfigFrom(args, kLatteDefaults, device);
         const auto report = forOption("out", out, [&] {
                                 return train::trainToyLatte(o, device, out, job);
                             }).value();
@@ -269,7 +302,7 @@ int run(const ParsedArgs& args) {
 int runEval(const ParsedArgs& args) {
     const auto component = args.value("component");
     if (component != "clip" && component != "vae" && component != "t2v" && component != "t5" &&
-        component != "latte")
+        component != "latte" && component != "cogvideox-vae" && component != "cogvideox")
         throw UsageError("--component: expected " + std::string(kComponents) + ", got '" +
                          component + "'");
     const auto device = deviceFromArgs(args);
@@ -294,12 +327,14 @@ int runEval(const ParsedArgs& args) {
 
 Command toyEvalCommand() {
     std::vector<OptionSpec> options = {
-        {"component", "NAME", "clip, vae, t2v, t5 or latte", true},
-        {"model", "DIR", "the model folder (t2v, latte: the pipeline folder)", true},
-        {"count", "N", "held-out clips (clip, vae), samples (t2v, latte) or caption pairs (t5)",
+        {"component", "NAME", "clip, vae, t2v, t5, latte, cogvideox-vae or cogvideox", true},
+        {"model", "DIR", "the model folder (t2v, latte, cogvideox: the pipeline folder)", true},
+        {"count", "N",
+         "held-out clips (clip, vae, cogvideox-vae), samples (t2v, latte, cogvideox) or caption "
+         "pairs (t5)",
          false, "200"},
-        {"steps", "N", "t2v, latte: sampling steps", false, std::to_string(kEvalSteps)},
-        {"guidance", "G", "t2v, latte: guidance scale", false, "9"},
+        {"steps", "N", "t2v, latte, cogvideox: sampling steps", false, std::to_string(kEvalSteps)},
+        {"guidance", "G", "t2v, latte, cogvideox: guidance scale", false, "9"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())
         options.push_back(std::move(o));
@@ -317,33 +352,41 @@ Command toyEvalCommand() {
 Command trainToyCommand() {
     std::vector<OptionSpec> options = {
         {"component", "NAME",
-         "clip, vae, t2v, t5 or latte (t2v needs the trained clip and vae, latte the t5 and "
-         "vae)",
+         "clip, vae, t2v, t5, latte, cogvideox-vae or cogvideox (t2v needs the trained clip and "
+         "vae, latte the t5 and vae, cogvideox the t5 and cogvideox-vae)",
          true},
         {"out", "DIR", "the model folder to write", true},
         {"tokenizer", "DIR", "clip: the toy tokenizer", false, "resources/models/toy/tokenizer"},
         {"clip", "DIR", "t2v: the trained toy CLIP folder (text encoder and tokenizer)"},
-        {"t5", "DIR", "latte: the trained toy T5 folder (text encoder and tokenizer)"},
-        {"vae", "DIR", "t2v, latte: the trained toy VAE folder"},
-        {"steps", "N", "training steps (clip 6000, vae 8000, t2v 6000, t5 1500, latte 6000)"},
+        {"t5", "DIR", "latte, cogvideox: the trained toy T5 folder (text encoder and tokenizer)"},
+        {"vae", "DIR", "t2v, latte: the trained toy VAE folder; cogvideox: the toy CogVideoX VAE"},
+        {"steps", "N",
+         "training steps (clip 6000, vae 8000, t2v 6000, t5 1500, latte 6000, "
+         "cogvideox-vae 6000, cogvideox 6000)"},
         {"batch", "B",
          "items per step (clip 256 pairs, vae 64 frames, t2v 64 clips, t5 256 captions, latte "
-         "64 clips)"},
-        {"lr", "LR", "peak learning rate (clip 1e-3, vae 1e-3, t2v 8e-4, t5 1e-3, latte 5e-4)"},
-        {"warmup", "N", "warm-up steps (clip 300, vae 300, t2v 300, t5 200, latte 300)"},
+         "64 clips, cogvideox-vae 16 clips of 17 frames, cogvideox 64 clips)"},
+        {"lr", "LR",
+         "peak learning rate (clip 1e-3, vae 1e-3, t2v 8e-4, t5 1e-3, latte 5e-4, "
+         "cogvideox-vae 1e-3, cogvideox 5e-4)"},
+        {"warmup", "N",
+         "warm-up steps (clip 300, vae 300, t2v 300, t5 200, latte 300, "
+         "cogvideox-vae 300, cogvideox 300)"},
         {"weight-decay", "W", "AdamW weight decay", false, "0.01"},
         {"ema", "D",
          "EMA decay of the shipped weights (0: none; clip 0, vae 0, t2v 0.999, t5 0, latte "
-         "0.999)"},
-        {"channels", "LIST", "vae: channels per level (32,64,64); t2v: (32,32)"},
+         "0.999, cogvideox-vae 0, cogvideox 0.999)"},
+        {"channels", "LIST", "vae, cogvideox-vae: channels per level (32,64,64); t2v: (32,32)"},
         {"head-dim", "E",
-         "t2v: attention head size (the config's attention_head_dim; 4); latte: (16)"},
+         "t2v: attention head size (the config's attention_head_dim; 4); latte, cogvideox: "
+         "(16)"},
         {"reuse", "R",
-         "t2v, latte: draws each encoded clip serves, from a pool of 16 batches (4; 1: "
+         "t2v, latte, cogvideox: draws each encoded clip serves, from a pool of 16 batches (4; 1: "
          "a fresh batch every step)"},
         {"snr-gamma", "G", "t2v: min-SNR-γ loss weight (0: plain MSE)"},
         {"subject-weight", "W",
-         "t2v, latte: extra loss weight of the latent cells the subjects cover (0: plain MSE)"},
+         "t2v, latte, cogvideox: extra loss weight of the latent cells the subjects cover (0: "
+         "plain MSE)"},
         {"edge-frame-weight", "W",
          "t2v: extra loss weight of the first and last frames, where a path starts and ends (0: "
          "none)"},
@@ -370,22 +413,26 @@ Command trainToyCommand() {
          "with v-prediction and trailing "
          "timesteps, so the first step sees no clip and the caption must choose the layout"},
         {"init", "DIR",
-         "t2v, latte: start from this pipeline's denoiser (and text encoder) weights, or a "
+         "t2v, latte, cogvideox: start from this pipeline's denoiser (and text encoder) weights, "
+         "or a "
          "unet or transformer folder's"},
         {"train-text-encoder", "",
-         "t2v, latte: train the pipeline's copy of the text encoder with the denoiser"},
+         "t2v, latte, cogvideox: train the pipeline's copy of the text encoder with the "
+         "denoiser"},
         {"width", "D", "clip: hidden size of each tower; t5: d_model (d_ff twice it)", false,
          "128"},
-        {"layers", "N", "clip: layers per tower; t5: blocks; latte: spatial+temporal pairs (4)",
-         false, "4"},
-        {"heads", "N", "clip, t5, latte: attention heads", false, "4"},
+        {"layers", "N",
+         "clip: layers per tower; t5, cogvideox: blocks; latte: spatial+temporal pairs (4)", false,
+         "4"},
+        {"heads", "N", "clip, t5, latte, cogvideox: attention heads", false, "4"},
         {"projection", "D", "clip: shared embedding size", false, "128"},
         {"seed", "S", "seeds the initial weights and the batches", false, "0"},
         {"checkpoints", "DIR", "checkpoint folder; a run resumes from its newest"},
         {"checkpoint-every", "N", "steps between checkpoints", false, "500"},
         {"eval", "N",
-         "held-out items measured after training (clip: retrieval, vae: PSNR, t2v and latte: "
-         "oracle on samples, t5: direction separation over caption pairs)",
+         "held-out items measured after training (clip: retrieval, vae and cogvideox-vae: PSNR, "
+         "t2v, latte and cogvideox: oracle on samples, t5: direction separation over caption "
+         "pairs)",
          false, "0"},
         progressOptionSpec()};
     for (auto& o : deviceOptionSpecs())

@@ -3,6 +3,8 @@
 #include "core/error.h"
 #include "io/json_util.h"
 #include "io/snapshot.h"
+#include "io/weight_binding.h"
+#include "train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -185,14 +187,14 @@ at::Tensor ClipPool::latents(const at::Tensor& positions) const {
     return m_latents.index_select(0, positions.to(m_latents.device()));
 }
 
-ToyLatentSource::ToyLatentSource(models::AutoencoderKL vae,
+ToyLatentSource::ToyLatentSource(Encoder encoder,
                                  c10::Device device,
                                  toy::WorldOptions world,
                                  int batch,
                                  int reuse,
                                  int poolBatches,
                                  bool subjectMask)
-    : m_vae(std::move(vae)),
+    : m_encode(std::move(encoder)),
       m_device(device),
       m_world(world),
       m_batch(batch),
@@ -204,15 +206,36 @@ ToyLatentSource::ToyLatentSource(models::AutoencoderKL vae,
                           "toy video training: reuse and pool size must be at least 1");
 }
 
+ToyLatentSource::Encoder ToyLatentSource::frameEncoder(models::AutoencoderKL vae) {
+    return [vae](const at::Tensor& clips) mutable {
+        return vae->encode(clips).mean.to(at::kFloat) * vae->config().scalingFactor;
+    };
+}
+
+ToyLatentSource::Encoder ToyLatentSource::clipEncoder(models::AutoencoderKLCogVideoX vae) {
+    return [vae](const at::Tensor& clips) mutable {
+        return vae->encode(clips).first.to(at::kFloat) * vae->config().scalingFactor;
+    };
+}
+
 at::Tensor ToyLatentSource::encode(const std::vector<toy::ClipSpec>& specs) {
     torch::NoGradGuard noGrad;
     const auto rgb = renderToyClips(specs).to(m_device);
-    const auto latents = m_vae->encode(toSignedUnit(rgb, m_device)).mean.to(at::kFloat) *
-                         m_vae->config().scalingFactor;
+    const auto latents = m_encode(toSignedUnit(rgb, m_device));
     if (!m_subjectMask)
         return latents.contiguous();
-    const auto mask =
-        latentSubjectMask(rgb, renderToyBackgrounds(specs), rgb.size(2) / latents.size(3));
+    auto mask = latentSubjectMask(rgb, renderToyBackgrounds(specs), rgb.size(2) / latents.size(3));
+    const auto frames = mask.size(2), latentFrames = latents.size(2);
+    if (latentFrames != frames) {  // time compressed: frame 0 alone, then groups
+        const auto group = (frames - 1) / std::max<std::int64_t>(1, latentFrames - 1);
+        const auto rest = mask.narrow(2, 1, group * (latentFrames - 1));
+        const auto sizes = rest.sizes().vec();
+        mask = at::cat(
+            {mask.narrow(2, 0, 1),
+             std::get<0>(
+                 rest.reshape({sizes[0], 1, latentFrames - 1, group, sizes[3], sizes[4]}).max(3))},
+            2);
+    }
     return at::cat({latents, mask}, 1).contiguous();
 }
 
@@ -291,13 +314,33 @@ void writeToyPipelineParts(const std::filesystem::path& out,
     for (const char* f : {"config.json", "diffusion_pytorch_model.safetensors"})
         fs::copy_file(vaeFolder / f, out / "vae" / f, fs::copy_options::overwrite_existing);
     writeFolderJson(out / "scheduler" / "scheduler_config.json", schedulerConfig);
-    nlohmann::ordered_json index = {{"_class_name", pipelineClass},
-                                    {"_diffusers_version", "0.31.0"},
-                                    {kToyWorldKey, true},
-                                    {"scheduler", {"diffusers", "DDIMScheduler"}}};
+    nlohmann::ordered_json index = {
+        {"_class_name", pipelineClass}, {"_diffusers_version", "0.31.0"}, {kToyWorldKey, true}};
     index.update(components);
-    index["vae"] = {"diffusers", "AutoencoderKL"};
     writeFolderJson(out / "model_index.json", index);
+}
+
+std::vector<std::pair<std::string, at::Tensor>> prepareToyDenoiser(
+    torch::nn::Module& denoiser,
+    const std::filesystem::path& initFrom,
+    const std::string& component,
+    const c10::Device& device,
+    const std::vector<std::pair<std::string, at::Tensor>>& textParameters) {
+    if (!initFrom.empty())
+        bindWeights(denoiser, WeightSet::openComponent(componentFolder(initFrom, component)));
+    denoiser.to(device);
+    denoiser.train();
+    auto parameters = namedParameters(denoiser);
+    parameters.insert(parameters.end(), textParameters.begin(), textParameters.end());
+    return parameters;
+}
+
+toy::WorldOptions toyVideoWorld(int frames) {
+    toy::WorldOptions world;
+    world.styles = true;
+    world.twoSubjects = 0.1;
+    world.frames = frames;
+    return world;
 }
 
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix) {

@@ -4,6 +4,7 @@
 // uint8 tensors, which travel to the device before they become floats.
 
 #include "io/tensor_io.h"
+#include "models/cogvideox_vae.h"
 #include "models/vae.h"
 #include "toy/world.h"
 
@@ -14,7 +15,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace torch::nn {
@@ -90,14 +94,23 @@ private:
 // (ClipPool); a pool is refilled after a resume (its clips are not part of a checkpoint).
 class ToyLatentSource {
 public:
+    // Clips (N, 3, F, H, W) in [−1, 1] on the device → their latents (N, C, f, h, w), float,
+    // scaled as the denoiser sees them.
+    using Encoder = std::function<at::Tensor(const at::Tensor& clips)>;
     // Throws EngineError{InvalidArgument} for reuse or poolBatches below 1.
-    ToyLatentSource(models::AutoencoderKL vae,
+    ToyLatentSource(Encoder encoder,
                     c10::Device device,
                     toy::WorldOptions world,
                     int batch,
                     int reuse,
                     int poolBatches,
                     bool subjectMask);
+    // The 2-D VAE frame by frame (posterior mean × scaling factor).
+    static Encoder frameEncoder(models::AutoencoderKL vae);
+    // The CogVideoX VAE over whole clips of 1 + 4k frames (posterior mean × scaling factor). The
+    // subject mask of a latent frame is then the union of the frames it holds (the first alone,
+    // then 4 at a time).
+    static Encoder clipEncoder(models::AutoencoderKLCogVideoX vae);
     // One batch: its specs and latents (batch, C (+ 1 mask), F, h, w) on the device.
     std::pair<std::vector<toy::ClipSpec>, at::Tensor> draw(at::Generator& generator);
 
@@ -118,7 +131,7 @@ public:
 private:
     at::Tensor encode(const std::vector<toy::ClipSpec>& specs);
     std::vector<toy::ClipSpec> newClips(std::int64_t n, at::Generator& generator) const;
-    models::AutoencoderKL m_vae;
+    Encoder m_encode;
     c10::Device m_device;
     toy::WorldOptions m_world;
     int m_batch, m_reuse;
@@ -134,13 +147,48 @@ void useZeroTerminalSnr(nlohmann::ordered_json& schedulerConfig);
 void writeFolderJson(const std::filesystem::path& file, const nlohmann::ordered_json& json);
 
 // What the toy pipeline folders share: the VAE copied from `vaeFolder`, the scheduler's config,
-// and model_index.json naming `pipelineClass` and each component's (library, class), marked as
-// the toy world's (diffusers ignores keys that start with "_").
+// and model_index.json naming `pipelineClass` and each component's (library, class) (all of
+// them, scheduler and vae too), marked as the toy world's (diffusers ignores keys that start
+// with "_").
 void writeToyPipelineParts(const std::filesystem::path& out,
                            const std::filesystem::path& vaeFolder,
                            const nlohmann::ordered_json& schedulerConfig,
                            const std::string& pipelineClass,
                            const nlohmann::ordered_json& components);
+
+// A toy pipeline's denoiser made ready to train: bound to `initFrom`'s `component` weights
+// (strictly) when a start is given, moved to `device`, in training mode; returns its parameters
+// followed by `textParameters` (the text encoder's, when it trains too), as the trainer takes
+// them. Training clips of the toy world for the transformer pipelines come from toyVideoWorld.
+std::vector<std::pair<std::string, at::Tensor>> prepareToyDenoiser(
+    torch::nn::Module& denoiser,
+    const std::filesystem::path& initFrom,
+    const std::string& component,
+    const c10::Device& device,
+    const std::vector<std::pair<std::string, at::Tensor>>& textParameters);
+
+// The world the video models train on: styled subjects, a second one in 10% of the clips, and
+// `frames` frames.
+toy::WorldOptions toyVideoWorld(int frames = 16);
+
+// The settings the toy transformer pipelines' weights record (Latte's, CogVideoX's): the
+// trainer's, the batch and pool, the caption drop, the subject weight, text-encoder training,
+// the start and the seed; the caller adds its family's own.
+template <class Options>
+std::map<std::string, std::string> transformerRecipeMetadata(const Options& o,
+                                                             const std::string& trainedBy) {
+    return {{"format", "pt"},
+            {"trained_by", trainedBy},
+            {"steps", std::to_string(o.train.totalSteps)},
+            {"batch", std::to_string(o.batch)},
+            {"lr", std::to_string(o.train.adamw.lr)},
+            {"drop_caption", std::to_string(o.dropCaption)},
+            {"reuse", std::to_string(o.reuse)},
+            {"subject_weight", std::to_string(o.subjectWeight)},
+            {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
+            {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
+            {"seed", std::to_string(o.train.seed)}};
+}
 
 // A module's parameters as the shipped folders store them: fp16 on the CPU, keys with `prefix`.
 NamedTensors fp16Weights(const torch::nn::Module& module, const std::string& prefix = {});

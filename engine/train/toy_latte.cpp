@@ -69,21 +69,10 @@ void writeTransformer(const models::LatteTransformer3DModel& model,
                                           {"patch_size", c.patchSize},
                                           {"sample_size", c.sampleSize},
                                           {"video_length", c.videoLength}});
-    saveTensorFile(
-        dir / "diffusion_pytorch_model.safetensors", fp16Weights(*model),
-        {{"format", "pt"},
-         {"trained_by", "MotionProbe toy Latte recipe (train/toy_latte)"},
-         {"steps", std::to_string(o.train.totalSteps)},
-         {"batch", std::to_string(o.batch)},
-         {"lr", std::to_string(o.train.adamw.lr)},
-         {"drop_caption", std::to_string(o.dropCaption)},
-         {"reuse", std::to_string(o.reuse)},
-         {"subject_weight", std::to_string(o.subjectWeight)},
-         {"reversed_pairs", o.reversedPairs ? "true" : "false"},
-         {"zero_terminal_snr", o.zeroTerminalSnr ? "true" : "false"},
-         {"train_text_encoder", o.trainTextEncoder ? "true" : "false"},
-         {"init", o.initFrom.empty() ? std::string("random") : o.initFrom.filename().string()},
-         {"seed", std::to_string(o.train.seed)}});
+    auto metadata = transformerRecipeMetadata(o, "MotionProbe toy Latte recipe (train/toy_latte)");
+    metadata["reversed_pairs"] = o.reversedPairs ? "true" : "false";
+    metadata["zero_terminal_snr"] = o.zeroTerminalSnr ? "true" : "false";
+    saveTensorFile(dir / "diffusion_pytorch_model.safetensors", fp16Weights(*model), metadata);
 }
 
 void writePipeline(const models::LatteTransformer3DModel& transformer,
@@ -91,19 +80,13 @@ void writePipeline(const models::LatteTransformer3DModel& transformer,
                    const ToyLatteOptions& o,
                    const fs::path& out) {
     writeTransformer(transformer, o, out / "transformer");
-    const auto encoder = out / "text_encoder";
-    fs::create_directories(encoder);
-    fs::copy_file(o.t5Folder / "config.json", encoder / "config.json",
-                  fs::copy_options::overwrite_existing);
-    saveTensorFile(encoder / "model.safetensors", fp16Weights(*t5),
-                   {{"format", "pt"},
-                    {"source", o.trainTextEncoder ? "the toy T5, trained with the transformer"
-                                                  : "the toy T5"}});
-    toy::copyT5Tokenizer(o.t5Folder, out / "tokenizer");
+    writeToyT5Copy(t5, o.t5Folder, o.trainTextEncoder, out);
     writeToyPipelineParts(out, o.vaeFolder, schedulerJson(o.zeroTerminalSnr), "LattePipeline",
-                          {{"text_encoder", {"transformers", "T5EncoderModel"}},
+                          {{"scheduler", {"diffusers", "DDIMScheduler"}},
+                           {"text_encoder", {"transformers", "T5EncoderModel"}},
                            {"tokenizer", {"transformers", "T5Tokenizer"}},
-                           {"transformer", {"diffusers", "LatteTransformer3DModel"}}});
+                           {"transformer", {"diffusers", "LatteTransformer3DModel"}},
+                           {"vae", {"diffusers", "AutoencoderKL"}}});
 }
 
 }  // namespace
@@ -132,8 +115,6 @@ Result<ToyLatteReport> trainToyLatte(const ToyLatteOptions& o,
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy Latte: the subject weight must not be negative");
         const auto tokenizer = text::T5Tokenizer::fromFolder(o.t5Folder);
-        auto t5 =
-            models::loadT5EncoderModel(o.t5Folder, {}, DeviceChoice{device.device, at::kFloat});
         auto vae = models::loadAutoencoderKL(o.vaeFolder);
         vae->to(device.device, at::kFloat);
         vae->eval();
@@ -143,6 +124,9 @@ Result<ToyLatteReport> trainToyLatte(const ToyLatteOptions& o,
             schedulerJson(o.zeroTerminalSnr).dump(), "toy Latte scheduler"));
 
         at::manual_seed(static_cast<std::int64_t>(o.train.seed));
+        std::vector<std::pair<std::string, at::Tensor>> textParameters;
+        auto t5 = toyT5ForTraining(o.t5Folder, o.initFrom, o.trainTextEncoder, device.device,
+                                   textParameters);
         auto config = toyLatteConfig(o, t5->config().dModel);
         config.sampleSize = 64 / vae->config().spatialFactor();
         models::LatteTransformer3DModel transformer(config);
@@ -154,32 +138,13 @@ Result<ToyLatteReport> trainToyLatte(const ToyLatteOptions& o,
             if (transformer->proj_out->bias.defined())
                 transformer->proj_out->bias.zero_();
         }
-        if (!o.initFrom.empty()) {
-            bindWeights(*transformer,
-                        WeightSet::openComponent(componentFolder(o.initFrom, "transformer")));
-            const auto text = o.initFrom / "text_encoder";
-            if (fs::is_directory(text))
-                t5 = models::loadT5EncoderModel(text, {}, DeviceChoice{device.device, at::kFloat});
-        }
-        transformer->to(device.device);
-        transformer->train();
-        auto parameters = namedParameters(*transformer);
-        for (auto& p : t5->parameters())
-            p.set_requires_grad(o.trainTextEncoder);
-        if (o.trainTextEncoder) {
-            t5->train();
-            for (const auto& p : t5->named_parameters())
-                parameters.emplace_back("text_encoder." + p.key(), p.value());
-        } else {
-            t5->eval();
-        }
-        Trainer trainer(std::move(parameters), o.train);
-        toy::WorldOptions world;
-        world.styles = true;
-        world.twoSubjects = 0.1;
+        Trainer trainer(prepareToyDenoiser(*transformer, o.initFrom, "transformer", device.device,
+                                           textParameters),
+                        o.train);
+        const auto world = toyVideoWorld();
         const bool weighted = o.subjectWeight > 0;
-        ToyLatentSource source(vae, device.device, world, o.batch, o.reuse, o.poolBatches,
-                               weighted);
+        ToyLatentSource source(ToyLatentSource::frameEncoder(vae), device.device, world, o.batch,
+                               o.reuse, o.poolBatches, weighted);
 
         const auto loss = [&](int, at::Generator& g) {
             // A pair's second item takes its first's phrasing, caption drop and timestep.

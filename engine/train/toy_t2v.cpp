@@ -124,9 +124,11 @@ void writePipeline(const models::UNet3DConditionModel& unet,
     toy::copyTokenizer(o.clipFolder, out / "tokenizer");
     writeToyPipelineParts(out, o.vaeFolder, schedulerJson(o.zeroTerminalSnr),
                           "TextToVideoSDPipeline",
-                          {{"text_encoder", {"transformers", "CLIPTextModel"}},
+                          {{"scheduler", {"diffusers", "DDIMScheduler"}},
+                           {"text_encoder", {"transformers", "CLIPTextModel"}},
                            {"tokenizer", {"transformers", "CLIPTokenizer"}},
-                           {"unet", {"diffusers", "UNet3DConditionModel"}}});
+                           {"unet", {"diffusers", "UNet3DConditionModel"}},
+                           {"vae", {"diffusers", "AutoencoderKL"}}});
 }
 
 }  // namespace
@@ -218,9 +220,7 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                 parameters.emplace_back("aux.caption_path." + p.key(), p.value());
         }
         Trainer trainer(std::move(parameters), o.train);
-        toy::WorldOptions world;
-        world.styles = true;
-        world.twoSubjects = 0.1;
+        const auto world = toyVideoWorld();
 
         if (o.subjectWeight < 0 || o.edgeFrameWeight < 0 || o.highNoiseWeight < 0 ||
             o.frameIndexWeight < 0 || o.captionPathWeight < 0)
@@ -234,8 +234,8 @@ Result<ToyT2vReport> trainToyT2v(const ToyT2vOptions& o,
                               "schedule; use one or the other");
         const bool weighted = o.subjectWeight > 0;
         // With a subject weight the latents carry the subject mask as one more channel.
-        ToyLatentSource source(vae, device.device, world, o.batch, o.reuse, o.poolBatches,
-                               weighted);
+        ToyLatentSource source(ToyLatentSource::frameEncoder(vae), device.device, world, o.batch,
+                               o.reuse, o.poolBatches, weighted);
 
         ToyT2vReport report;
         const auto loss = [&](int, at::Generator& g) {

@@ -257,6 +257,41 @@ Result<ToyT5Report> trainToyT5(const ToyT5Options& o,
     });
 }
 
+models::T5EncoderModel toyT5ForTraining(
+    const fs::path& t5Folder,
+    const fs::path& initFrom,
+    bool train,
+    const c10::Device& device,
+    std::vector<std::pair<std::string, at::Tensor>>& parameters) {
+    const bool fromInit = !initFrom.empty() && fs::is_directory(initFrom / "text_encoder");
+    auto t5 = models::loadT5EncoderModel(fromInit ? initFrom / "text_encoder" : t5Folder, {},
+                                         DeviceChoice{device, at::kFloat});
+    for (auto& p : t5->parameters())
+        p.set_requires_grad(train);
+    if (train) {
+        t5->train();
+        for (const auto& p : t5->named_parameters())
+            parameters.emplace_back("text_encoder." + p.key(), p.value());
+    } else {
+        t5->eval();
+    }
+    return t5;
+}
+
+void writeToyT5Copy(const models::T5EncoderModel& t5,
+                    const fs::path& t5Folder,
+                    bool trained,
+                    const fs::path& pipeline) {
+    const auto encoder = pipeline / "text_encoder";
+    fs::create_directories(encoder);
+    fs::copy_file(t5Folder / "config.json", encoder / "config.json",
+                  fs::copy_options::overwrite_existing);
+    saveTensorFile(encoder / "model.safetensors", fp16Weights(*t5),
+                   {{"format", "pt"},
+                    {"source", trained ? "the toy T5, trained with the denoiser" : "the toy T5"}});
+    toy::copyT5Tokenizer(t5Folder, pipeline / "tokenizer");
+}
+
 Result<double> toyDirectionSeparation(const fs::path& folder,
                                       int pairs,
                                       const DeviceChoice& device) {

@@ -20,6 +20,9 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace mp::train {
 
@@ -58,6 +61,25 @@ Result<ToyT5Report> trainToyT5(const ToyT5Options& options,
                                const DeviceChoice& device,
                                const std::filesystem::path& out,
                                const JobContext& job = {});
+
+// The T5 a toy transformer pipeline (Latte, CogVideoX) trains with, in float32 on `device`:
+// the toy T5 folder's, or `initFrom`'s text_encoder when that pipeline has one (the encoder its
+// denoiser learnt with). Frozen (eval, no gradients), or, with `train`, in training mode with
+// its parameters appended to `parameters` as "text_encoder.*".
+models::T5EncoderModel toyT5ForTraining(
+    const std::filesystem::path& t5Folder,
+    const std::filesystem::path& initFrom,
+    bool train,
+    const c10::Device& device,
+    std::vector<std::pair<std::string, at::Tensor>>& parameters);
+
+// A pipeline's copy of the toy T5: `t5` (as trained with the denoiser, or unchanged) into
+// `pipeline`/text_encoder with the T5 folder's config, and the folder's tokenizer into
+// `pipeline`/tokenizer.
+void writeToyT5Copy(const models::T5EncoderModel& t5,
+                    const std::filesystem::path& t5Folder,
+                    bool trained,
+                    const std::filesystem::path& pipeline);
 
 // How far a text encoder's states set captions apart that differ only in the path's direction
 // ("… moves from left to right …" against "… from right to left …", up/down, grows/shrinks):

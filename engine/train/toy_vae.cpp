@@ -3,6 +3,7 @@
 #include "io/file_util.h"
 #include "io/json_util.h"
 #include "io/tensor_io.h"
+#include "models/cogvideox_vae.h"
 #include "toy/world.h"
 #include "train/toy_data.h"
 
@@ -12,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <functional>
 
 namespace mp::train {
 
@@ -140,15 +143,34 @@ Result<double> toyVaePsnr(const fs::path& folder,
                           std::uint64_t firstSeed,
                           const DeviceChoice& device) {
     return capture([&]() -> double {
-        auto vae = models::loadAutoencoderKL(folder);
-        vae->to(device.device, at::kFloat);
+        // The toy VAE (AutoencoderKL, frame by frame) or the toy CogVideoX VAE (whole clips of
+        // 17 frames, 1 + 4k as its time compression needs).
+        std::ifstream in(fs::is_directory(folder) ? folder / "config.json" : folder);
+        const auto config = nlohmann::json::parse(in, nullptr, false);
+        const bool cogvideox =
+            config.is_object() && config.value("_class_name", "") == "AutoencoderKLCogVideoX";
+        std::function<at::Tensor(const at::Tensor&)> roundTrip;
+        auto world = vaeWorld();
+        if (cogvideox) {
+            world.frames = 17;
+            auto vae =
+                models::loadCogVideoXVae(folder, {}, DeviceChoice{device.device, at::kFloat});
+            roundTrip = [vae](const at::Tensor& x) mutable {
+                return vae->decode(vae->encode(x).first);
+            };
+        } else {
+            auto vae = models::loadAutoencoderKL(folder);
+            vae->to(device.device, at::kFloat);
+            roundTrip = [vae](const at::Tensor& x) mutable {
+                return vae->decode(vae->encode(x).mean);
+            };
+        }
         torch::NoGradGuard noGrad;
-        const auto world = vaeWorld();
         double sum = 0;
         for (int i = 0; i < clips; ++i) {
             const auto spec = toy::randomClip(firstSeed + static_cast<std::uint64_t>(i), world);
             const auto x = toSignedUnit(renderToyClips({spec}), device.device);
-            const auto y = vae->decode(vae->encode(x).mean).to(at::kFloat).clamp(-1, 1);
+            const auto y = roundTrip(x).to(at::kFloat).clamp(-1, 1);
             // [−1, 1] → [0, 1] halves the error, quartering the squared error.
             const double mse = (y - x).pow(2).mean().item<double>() / 4;
             sum += 10 * std::log10(1 / std::max(mse, 1e-12));

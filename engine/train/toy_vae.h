@@ -40,7 +40,8 @@ Result<ToyVaeReport> trainToyVae(const ToyVaeOptions& options,
 
 // Reconstruction of held-out clips (seeds from `firstSeed`, styled subjects, some pairs): every
 // frame through encode (posterior mean) and decode, PSNR in dB of each clip's mean squared error
-// on [0, 1] pixels, averaged over the clips.
+// on [0, 1] pixels, averaged over the clips. A toy CogVideoX VAE folder (AutoencoderKLCogVideoX)
+// takes whole clips of 17 frames instead.
 Result<double> toyVaePsnr(const std::filesystem::path& folder,
                           int clips,
                           std::uint64_t firstSeed,

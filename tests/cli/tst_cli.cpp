@@ -73,7 +73,7 @@ void TstCli::usage_data() {
     QTest::newRow("train-toy unknown component")
         << QStringList{u"train-toy"_s, u"--component"_s, u"dit"_s, u"--out"_s, u"/tmp/x"_s} << 2
         << "err"
-        << "expected clip, vae, t2v, t5 or latte, got 'dit'";
+        << "expected clip, vae, t2v, t5, latte, cogvideox-vae or cogvideox, got 'dit'";
     QTest::newRow("toy-eval t5 on a missing folder")
         << QStringList{u"toy-eval"_s,        u"--component"_s, u"t5"_s, u"--model"_s,
                        u"/nonexistent/t5"_s, u"--count"_s,     u"2"_s}

@@ -11,6 +11,7 @@
 #include "sampling/ddim.h"
 #include "text/t5_tokenizer.h"
 #include "train/toy_clip.h"
+#include "train/toy_cogvideox.h"
 #include "train/toy_data.h"
 #include "train/toy_latte.h"
 #include "train/toy_t2v.h"
@@ -108,6 +109,9 @@ private Q_SLOTS:
     void toyT2vZeroTerminalSnr();
     void toyT5Recipe();
     void toyLatteRecipe();
+    void toyCogVideoXVaeRecipe_data();
+    void toyCogVideoXVaeRecipe();
+    void toyCogVideoXRecipe();
 };
 
 void TstTrainer::adamwMatchesLibTorch_data() {
@@ -1000,6 +1004,163 @@ void TstTrainer::toyLatteRecipe() {
     negative.subjectWeight = -1;
     QVERIFY(!trainToyLatte(negative, {}, dir / "negative").ok());
     QVERIFY(!fs::exists(dir / "negative" / "model_index.json"));
+}
+
+// The toy CogVideoX VAE recipe at a tiny size: its weights move, the folder is an
+// AutoencoderKLCogVideoX folder our strict loader (and its config checks) accept, with the
+// measured scaling factor, compressing 4× in space and time; bad settings are refused before
+// anything is written.
+void TstTrainer::toyCogVideoXVaeRecipe_data() {
+    QTest::addColumn<int>("frames");
+    QTest::addColumn<QString>("refusal");  // empty: trains
+    QTest::newRow("9 frames") << 9 << QString();
+    QTest::newRow("16 frames") << 16 << QStringLiteral("1 + 8k frames");
+    // 1 + 4k frames, but an even count of latent frames, which the decoder would give back as 8.
+    QTest::newRow("5 frames") << 5 << QStringLiteral("1 + 8k frames");
+    QTest::newRow("channels not in groups") << 9 << QStringLiteral("do not split into 4 groups");
+}
+
+void TstTrainer::toyCogVideoXVaeRecipe() {
+    QFETCH(int, frames);
+    QFETCH(QString, refusal);
+    test::TempDir dir;
+    ToyCogVideoXVaeOptions o;
+    o.channels = {8, 16, 16};
+    o.groups = 4;
+    o.latentChannels = 4;
+    o.frames = frames;
+    o.batch = 2;
+    o.train.totalSteps = 4;
+    o.train.adamw.lr = 3e-3;
+    o.train.seed = 7;
+    if (refusal.contains(u"groups"))
+        o.channels = {8, 16, 18};
+    const auto r = trainToyCogVideoXVae(o, {}, dir / "vae");
+    if (!refusal.isEmpty()) {
+        QVERIFY(!r.ok());
+        QVERIFY2(QString::fromStdString(r.error().what()).contains(refusal), r.error().what());
+        QVERIFY(!fs::exists(dir / "vae" / "config.json"));
+        return;
+    }
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    for (double loss : r.value().training.losses)
+        QVERIFY(std::isfinite(loss) && loss > 0);
+    QVERIFY(r.value().scalingFactor > 0 && std::isfinite(r.value().scalingFactor));
+    auto once = o;
+    once.train.totalSteps = 1;
+    QVERIFY(trainToyCogVideoXVae(once, {}, dir / "once").ok());
+    const auto weights = [&](const char* folder) {
+        std::map<std::string, at::Tensor> m;
+        for (auto& [k, t] : loadTensorFile(dir / folder / "diffusion_pytorch_model.safetensors"))
+            m[k] = t.to(at::kFloat);
+        return m;
+    };
+    const auto trained = weights("vae"), start = weights("once");
+    const auto key = std::string("encoder.conv_in.conv.weight");
+    QVERIFY(trained.count(key));
+    QVERIFY((trained.at(key) - start.at(key)).abs().mean().item<double>() > 1e-4);
+
+    auto vae = models::loadCogVideoXVae(dir / "vae");
+    QCOMPARE(vae->config().scalingFactor, r.value().scalingFactor);
+    QCOMPARE(vae->config().temporalFactor(), std::int64_t(4));
+    QCOMPARE(vae->config().spatialFactor(), std::int64_t(4));
+    at::NoGradGuard noGrad;
+    const auto [mean, logvar] = vae->encode(at::zeros({1, 3, frames, 64, 64}));
+    QCOMPARE(mean.sizes().vec(), (std::vector<std::int64_t>{1, 4, 1 + (frames - 1) / 4, 16, 16}));
+    const auto psnr = toyVaePsnr(dir / "vae", 1, kToyHeldOutSeed);
+    QVERIFY2(psnr.ok(), psnr.ok() ? "" : psnr.error().what());
+    QVERIFY(std::isfinite(psnr.value()));
+}
+
+// The toy CogVideoX recipe at a tiny size: a CogVideoXPipeline folder that inspects clean,
+// loads and samples the clips' frames at 64×64; the subject weights reach the latent frames
+// (the causal VAE compresses 4 frames into one); a run from the folder keeps the transformer,
+// and with the T5 trained its copy moves; bad frame counts are refused.
+void TstTrainer::toyCogVideoXRecipe() {
+    test::TempDir dir;
+    QVERIFY(trainToyT5(tinyT5(2), {}, dir / "t5").ok());
+    ToyCogVideoXVaeOptions v;
+    v.channels = {8, 16, 16};
+    v.groups = 4;
+    v.latentChannels = 4;
+    v.frames = 9;
+    v.batch = 1;
+    v.train.totalSteps = 1;
+    QVERIFY(trainToyCogVideoXVae(v, {}, dir / "vae").ok());
+    ToyCogVideoXOptions o;
+    o.t5Folder = dir / "t5";
+    o.vaeFolder = dir / "vae";
+    o.heads = 2;
+    o.headDim = 8;
+    o.layers = 1;
+    o.timeEmbedDim = 16;
+    o.frames = 9;
+    o.batch = 2;
+    o.reuse = 2;
+    o.poolBatches = 2;
+    o.subjectWeight = 4;
+    o.train.totalSteps = 4;
+    o.train.adamw.lr = 3e-3;
+    o.train.seed = 5;
+    const auto r = trainToyCogVideoX(o, {}, dir / "cogvideox");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().what());
+    for (double loss : r.value().training.losses)
+        QVERIFY(std::isfinite(loss) && loss > 0);
+
+    const auto info = inspectSnapshot(dir / "cogvideox");
+    QVERIFY(info.isToy);
+    QVERIFY2(!info.hasErrors(), toJson(info).dump().c_str());
+    QCOMPARE(info.pipelineClass, std::string("CogVideoXPipeline"));
+    const auto loaded = pipelines::loadPipeline(dir / "cogvideox", {});
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().what());
+    const auto& pipeline = *loaded.value();
+    QCOMPARE(pipeline.family(), ModelFamily::CogVideoX);
+    QCOMPARE(pipeline.defaultFrames(), 9);
+    QCOMPARE(pipeline.defaultHeight(), std::int64_t(64));
+    pipelines::GenerateRequest request;
+    request.prompt = "a red circle moves up on a white background";
+    request.steps = 2;
+    const auto out = pipelines::generate(pipeline, request);
+    QVERIFY2(out.ok(), out.ok() ? "" : out.error().what());
+    QCOMPARE(out.value().video.sizes().vec(), (std::vector<std::int64_t>{1, 3, 9, 64, 64}));
+    QVERIFY(at::isfinite(out.value().video).all().item<bool>());
+    const auto q = toyT2vQuality(dir / "cogvideox", 1, 2, 6, kToyHeldOutSeed);
+    QVERIFY2(q.ok(), q.ok() ? "" : q.error().what());
+    QCOMPARE(q.value().samples, 1);
+
+    const auto load = [&](const fs::path& file) {
+        std::map<std::string, at::Tensor> m;
+        for (auto& [k, t] : loadTensorFile(file))
+            m[k] = t.to(at::kFloat);
+        return m;
+    };
+    auto resumed = o;
+    resumed.initFrom = dir / "cogvideox";
+    resumed.trainTextEncoder = true;
+    resumed.train.totalSteps = 2;
+    resumed.train.adamw.lr = 1e-7;
+    QVERIFY(trainToyCogVideoX(resumed, {}, dir / "init").ok());
+    const auto trained =
+        load(dir / "cogvideox" / "transformer" / "diffusion_pytorch_model.safetensors");
+    for (const auto& [key, value] :
+         load(dir / "init" / "transformer" / "diffusion_pytorch_model.safetensors"))
+        QVERIFY2((value - trained.at(key)).abs().max().item<double>() < 1e-3, key.c_str());
+    auto joint = o;
+    joint.trainTextEncoder = true;
+    joint.train.totalSteps = 2;
+    QVERIFY(trainToyCogVideoX(joint, {}, dir / "joint").ok());
+    const auto key = std::string("encoder.block.0.layer.0.SelfAttention.v.weight");
+    const auto frozen = load(dir / "cogvideox" / "text_encoder" / "model.safetensors");
+    const auto moved = load(dir / "joint" / "text_encoder" / "model.safetensors");
+    QVERIFY(frozen.count(key) && moved.count(key));
+    QVERIFY((moved.at(key) - frozen.at(key)).abs().max().item<double>() > 1e-4);
+    QVERIFY(at::equal(frozen.at(key), load(dir / "t5" / "model.safetensors").at(key)));
+
+    auto even = o;
+    even.frames = 13;  // 4 latent frames: diffusers' decoder would give back 16
+    const auto refused = trainToyCogVideoX(even, {}, dir / "even");
+    QVERIFY(!refused.ok());
+    QVERIFY(!fs::exists(dir / "even" / "model_index.json"));
 }
 
 QTEST_APPLESS_MAIN(TstTrainer)

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -63,6 +64,41 @@ std::optional<at::Tensor> fromBlob(const std::optional<store::Blob>& b) {
     return t;
 }
 
+// A weight file as the key sees it: its name and size, and its bytes: all of them up to 64 MiB
+// (the toy models, in milliseconds), else its safetensors header (names, dtypes, shapes,
+// offsets) and 64 blocks of 64 KiB spread evenly over the data, so that weights retrained to
+// the same shapes change the key without reading gigabytes.
+void addWeightFile(Fnv& f, const fs::path& file) {
+    std::error_code ec;
+    const std::uint64_t size = fs::file_size(file, ec);
+    f.add(file.filename().string() + ":" + std::to_string(ec ? 0 : size));
+    std::ifstream in(file, std::ios::binary);
+    constexpr std::uint64_t kWhole = 64ull << 20, kBlock = 64ull << 10, kBlocks = 64;
+    std::string bytes;
+    const auto addRange = [&](std::uint64_t offset, std::uint64_t n) {
+        bytes.resize(n);
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(offset));
+        in.read(bytes.data(), static_cast<std::streamsize>(n));
+        f.add(bytes.data(), static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+    };
+    if (ec || !in)
+        return;
+    if (size <= kWhole) {
+        addRange(0, size);
+        return;
+    }
+    std::uint64_t header = 0;
+    in.read(reinterpret_cast<char*>(&header), 8);  // little-endian, as safetensors writes it
+    if (!in || header > size - 8)
+        header = 0;  // not safetensors: the blocks alone
+    addRange(0, 8 + header);
+    const std::uint64_t data = 8 + header, span = size - data;
+    for (std::uint64_t k = 0; k < kBlocks; ++k)
+        addRange(data + (span - std::min(span, kBlock)) * k / (kBlocks - 1),
+                 std::min(span, kBlock));
+}
+
 }  // namespace
 
 std::string probeKey(const fs::path& model,
@@ -72,14 +108,23 @@ std::string probeKey(const fs::path& model,
     Fnv f;
     std::error_code ec;
     f.add(fs::weakly_canonical(model, ec).string());
-    for (const char* c : {"model_index.json", "unet/config.json", "vae/config.json",
-                          "text_encoder/config.json", "scheduler/scheduler_config.json"})
-        f.add(fileText(model / c));
-    for (const char* c : {"unet", "vae", "text_encoder"})
-        if (fs::is_directory(model / c, ec))
-            for (const auto& e : fs::directory_iterator(model / c))
+    // Every denoiser family's folders (ModelScope's unet, Latte's and CogVideoX's transformer),
+    // and a component folder given directly (its own config.json and weights).
+    static constexpr const char* kComponents[] = {"", "unet", "transformer", "vae", "text_encoder"};
+    f.add(fileText(model / "model_index.json"));
+    f.add(fileText(model / "scheduler" / "scheduler_config.json"));
+    for (const char* c : kComponents) {
+        const auto dir = *c ? model / c : model;
+        f.add(fileText(dir / "config.json"));
+        std::vector<fs::path> files;
+        if (fs::is_directory(dir, ec))
+            for (const auto& e : fs::directory_iterator(dir, ec))
                 if (e.path().extension() == ".safetensors")
-                    f.add(e.path().filename().string() + ":" + std::to_string(e.file_size()));
+                    files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& file : files)
+            addWeightFile(f, file);
+    }
     for (const auto& frame : clip.frames)
         f.add(frame.data(), frame.size());
     f.add(r.caption);

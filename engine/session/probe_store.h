@@ -14,9 +14,10 @@
 
 namespace mp::session {
 
-// The model (its folder, component configs and weight file sizes), the video as the model sees
-// it, the captions and every setting that changes a run's latents; not the grid, so a finer grid
-// reuses the runs a coarser one finished.
+// The model (its folder, component configs and weight files: their bytes, sampled for files over
+// 64 MiB; every family's denoiser folder), the video as the model sees it, the captions and every
+// setting that changes a run's latents; not the grid, so a finer grid reuses the runs a coarser
+// one finished.
 std::string probeKey(const std::filesystem::path& model,
                      const video::Clip& clip,
                      const probe::ProbeRequest& request,

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void badInput();
     void probeDataset();
     void probeResumesAfterKill();
+    void storeKeyFollowsWeights();
 };
 
 // The probe on a shipped example with the embedded model, as the README runs it (few steps).
@@ -334,6 +335,48 @@ void TstCliProbe::probeResumesAfterKill() {
         return std::string(std::istreambuf_iterator<char>(in), {});
     };
     QCOMPARE(read(dir / "b" / "results.csv"), read(dir / "c" / "results.csv"));
+}
+
+// The store's key follows the model's weights, not only their sizes: the same probe again takes
+// every run back, and after the UNet is retrained (every value nudged, the file the same size,
+// as a second training run at the same path leaves it) nothing is taken back.
+void TstCliProbe::storeKeyFollowsWeights() {
+    mp::test::TempDir dir;
+    const auto model = dir / "model";
+    fs::copy(fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "t2v",
+             model, fs::copy_options::recursive);
+    const auto store = path(dir / "store.sqlite");
+    const auto args = [&](const char* out) {
+        return QStringList{u"probe"_s,      u"--demo"_s,     u"--model"_s,    path(model),
+                           u"--steps"_s,    u"4"_s,          u"--interval"_s, u"500"_s,
+                           u"--out"_s,      path(dir / out), u"--store"_s,    store,
+                           u"--progress"_s, u"never"_s};
+    };
+    const QRegularExpression summary(u"resumed (\\d+) runs from the experiment store"_s);
+    const auto first = cli(args("a"), 240000);
+    QVERIFY2(first.code == 0, qPrintable(both(first)));
+    QVERIFY(!summary.match(first.out).hasMatch());
+    const auto again = cli(args("b"), 240000);
+    QVERIFY2(again.code == 0, qPrintable(both(again)));
+    const auto m = summary.match(again.out);
+    QVERIFY2(m.hasMatch() && m.captured(1).toInt() >= 3, qPrintable(again.out));
+
+    // Retrained: every fp16 value's low byte nudged after the header, the size unchanged.
+    const auto weights = model / "unet" / "diffusion_pytorch_model.safetensors";
+    std::fstream file(weights, std::ios::in | std::ios::out | std::ios::binary);
+    std::uint64_t header = 0;
+    file.read(reinterpret_cast<char*>(&header), 8);
+    file.seekg(static_cast<std::streamoff>(8 + header));
+    std::string data(std::istreambuf_iterator<char>(file), {});
+    for (std::size_t i = 0; i < data.size(); i += 2)
+        data[i] = static_cast<char>(data[i] ^ 1);
+    file.clear();
+    file.seekp(static_cast<std::streamoff>(8 + header));
+    file.write(data.data(), static_cast<std::streamsize>(data.size()));
+    file.close();
+    const auto retrained = cli(args("c"), 240000);
+    QVERIFY2(retrained.code == 0, qPrintable(both(retrained)));
+    QVERIFY2(!summary.match(retrained.out).hasMatch(), qPrintable(retrained.out));
 }
 
 QTEST_GUILESS_MAIN(TstCliProbe)

@@ -666,11 +666,12 @@ namespace {
 
 // The family pipeline's default guidance scale (diffusers' __call__ defaults).
 double defaultGuidanceOf(const QString& family) {
-    if (family.startsWith(u"latte"_s))
+    const auto architecture = architectureOf(family);  // a toy model's too
+    if (architecture.startsWith(u"latte"_s))
         return 7.5;
-    if (family.startsWith(u"cogvideox"_s))
+    if (architecture.startsWith(u"cogvideox"_s))
         return 6.0;
-    return 9.0;  // ModelScope and the toy world
+    return 9.0;  // ModelScope
 }
 
 }  // namespace
@@ -681,8 +682,9 @@ void MainWindow::labelPresets(const QString& family) {
     struct Label {
         QString text, layers;
     };
-    const bool joint = family.startsWith(u"cogvideox"_s);
-    const bool latte = family.startsWith(u"latte"_s);
+    const auto architecture = architectureOf(family);  // a toy model's too
+    const bool joint = architecture.startsWith(u"cogvideox"_s);
+    const bool latte = architecture.startsWith(u"latte"_s);
     const QString temporal = latte ? tr("Latte's temporal_transformer_blocks")
                                    : tr("ModelScope's transformer_in and temp_attentions");
     const Label labels[] = {

@@ -43,6 +43,13 @@ int pipelineRank(mp::ComponentKind kind) {
 
 }  // namespace
 
+QString architectureOf(const QString& family) {
+    const QString head = QStringLiteral("toy ("), tail = QStringLiteral(" architecture)");
+    if (family.startsWith(head) && family.endsWith(tail))
+        return family.mid(head.size(), family.size() - head.size() - tail.size());
+    return family;
+}
+
 QString formatCount(qint64 n) {
     return QString::fromStdString(mp::str::humanCount(n));
 }

@@ -52,6 +52,11 @@ inline constexpr int kDefaultSteps = 50;
 ModelSummary summarizeSnapshot(const mp::SnapshotInfo& info);
 
 // "8", "12.5 K", "950.0 M", "1.70 B" — the same style as motionprobe-cli info.
+// The architecture a family label names, the toy world's wrapping taken off: "toy (latte
+// architecture)" → "latte", "toy (cogvideox (2b) architecture)" → "cogvideox (2b)"; other labels
+// as they are.
+QString architectureOf(const QString& family);
+
 QString formatCount(qint64 n);
 
 }  // namespace mp::app

@@ -585,6 +585,13 @@ void TestMainWindow::windowShowsModel() {
     manual.family = QStringLiteral("latte");
     window.showModel(manual);
     QCOMPARE(guidance->value(), 7.5);
+    // A toy model of another architecture takes that family's default too.
+    manual.family = QStringLiteral("toy (cogvideox (2b) architecture)");
+    window.showModel(manual);
+    QCOMPARE(guidance->value(), 6.0);
+    manual.family = QStringLiteral("toy (latte architecture)");
+    window.showModel(manual);
+    QCOMPARE(guidance->value(), 7.5);
     guidance->setValue(5.0);
     manual.family = QStringLiteral("modelscope");
     window.showModel(manual);
@@ -1067,6 +1074,13 @@ void TestMainWindow::presetLabelsFollowFamily_data() {
                          << QStringLiteral("transformer_in");
     QTest::newRow("latte") << QStringLiteral("latte") << temporal
                            << QStringLiteral("temporal_transformer_blocks");
+    QTest::newRow("toy latte") << QStringLiteral("toy (latte architecture)") << temporal
+                               << QStringLiteral("temporal_transformer_blocks");
+    QTest::newRow("toy cogvideox")
+        << QStringLiteral("toy (cogvideox (2b) architecture)")
+        << QStringList{QStringLiteral("joint attention V/O"),
+                       QStringLiteral("joint attention Q/K/V/O"), QStringLiteral("all attention")}
+        << QStringLiteral("joint attention");
     QTest::newRow("cogvideox 5b") << QStringLiteral("cogvideox (5b)")
                                   << QStringList{QStringLiteral("joint attention V/O"),
                                                  QStringLiteral("joint attention Q/K/V/O"),

@@ -92,6 +92,9 @@ int run(const ParsedArgs& args) {
     gen.steps = static_cast<int>(parseInteger("sample-steps", args.value("sample-steps"), 1, 1000));
     if (args.has("guidance"))
         gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    // The reference and the samples at the model's own frame count, or at --frames.
+    if (args.has("frames"))
+        gen.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
     const auto encode = encodeOptionsFrom(args);
 
     StagedFolder staged(finalOut, "customize writes a new folder");
@@ -121,7 +124,7 @@ int run(const ParsedArgs& args) {
                  }).value();
     }
 
-    const auto decode = session::referenceDecodeOptions(pipeline);
+    const auto decode = session::referenceDecodeOptions(pipeline, gen.frames);
     const auto reference = forOption("video", videoPath.string(), [&] {
                                return video::decodeVideo(videoPath, decode, job);
                            }).value();
@@ -132,6 +135,7 @@ int run(const ParsedArgs& args) {
     nlohmann::ordered_json report;
     report["model"] = modelDir;
     report["video"] = videoPath.string();
+    report["frames"] = static_cast<int>(reference.frames.size());
     report["caption"] = caption;
     report["device"] = device.describe();
     report["family"] = familyName(pipeline.family());
@@ -299,6 +303,9 @@ Command customizeCommand() {
         {"seed", "N", "seeds the LoRA, the training draws and the samples", false, "0"},
         {"samples", "N", "samples per prompt and variant (seeds seed, seed+1, ...)", false, "1"},
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
+        {"frames", "F",
+         "frames the model trains and samples at, chosen evenly from the video (default: the "
+         "model's own)"},
         {"guidance", "G",
          "guidance of each sample (default: the family's, ModelScope 9, Latte 7.5)"},
         {"no-unconstrained", "", "skip the comparison LoRA trained without the constraint"},

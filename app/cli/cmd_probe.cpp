@@ -203,6 +203,7 @@ struct Env {
     std::optional<store::ExperimentStore> experiments;
 #endif
     probe::ProbeRequest request;  // without the video's latents and captions
+    int frames = 0;               // the frames the model runs at (0: its own count)
 };
 
 struct VideoProbe {
@@ -233,8 +234,8 @@ VideoProbe probeVideo(Env& env,
         pipeline, scorer ? &*scorer : nullptr, toyWorld,
         forOption("video", videoPath.string(),
                   [&] {
-                      return video::decodeVideo(videoPath,
-                                                session::referenceDecodeOptions(pipeline), job);
+                      return video::decodeVideo(
+                          videoPath, session::referenceDecodeOptions(pipeline, env.frames), job);
                   })
             .value(),
         edit, job);
@@ -298,6 +299,7 @@ VideoProbe probeVideo(Env& env,
     j["toy_world"] = toyWorld;
     j["family"] = familyName(pipeline.family());
     j["video"] = videoPath.string();
+    j["frames"] = static_cast<int>(original.frames.size());
     j["caption"] = caption;
     j["edit"] = edit;
     j["negative_prompt"] = req.negativePrompt ? nlohmann::ordered_json(*req.negativePrompt)
@@ -601,6 +603,8 @@ int run(const ParsedArgs& args) {
     req.steps = static_cast<int>(parseInteger("steps", args.value("steps"), 1, 1000));
     req.grid.interval = static_cast<int>(parseInteger("interval", args.value("interval"), 1, 1000));
     req.grid.onlyEndZero = args.flag("only-end-zero");
+    if (args.has("frames"))
+        env.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
     req.inversionGuidance =
         parseNumber("inversion-guidance", args.value("inversion-guidance"), 0, 100);
     if (args.has("guidance"))
@@ -682,6 +686,8 @@ int run(const ParsedArgs& args) {
         j["guidance"] = req.guidance.value_or(env.pipeline->defaultGuidance());
         j["inversion_guidance"] = req.inversionGuidance;
         j["only_end_zero"] = req.grid.onlyEndZero;
+        if (env.frames > 0)
+            j["frames"] = env.frames;
 #ifdef MP_HAVE_STORE
         // The dataset run in the store too, keyed by these settings (not the shard: shards and
         // reruns add to one), each video as it finishes: `bench report --kind probe` rebuilds
@@ -762,8 +768,8 @@ int runMerge(const ParsedArgs& args) {
     if (isCustomizeBenchmark(summaries[0]))
         return mergeCustomizeShards(shards, summaries, finalOut, args.value("store"));
     // Numbers from different settings do not average.
-    for (const char* key :
-         {"edit_column", "steps", "interval", "guidance", "inversion_guidance", "only_end_zero"})
+    for (const char* key : {"edit_column", "steps", "interval", "guidance", "inversion_guidance",
+                            "only_end_zero", "frames"})
         for (std::size_t i = 1; i < summaries.size(); ++i)
             if (summaries[i].value(key, nlohmann::ordered_json()) !=
                 summaries[0].value(key, nlohmann::ordered_json()))
@@ -790,7 +796,7 @@ int runMerge(const ParsedArgs& args) {
     });
     nlohmann::ordered_json j;
     for (const char* key : {"dataset", "edit_column", "model", "steps", "interval", "guidance",
-                            "inversion_guidance", "only_end_zero"})
+                            "inversion_guidance", "only_end_zero", "frames"})
         if (summaries[0].contains(key))
             j[key] = summaries[0][key];
     const auto settings = j;  // the shards' common settings, as an unsharded run records them
@@ -1083,6 +1089,9 @@ Command probeCommand() {
         {"out", "RUN_DIR", "the run folder: results.json, results.csv, videos/", true},
         {"steps", "K", "DDIM steps of the inversion and of every resampling", false, "50"},
         {"interval", "I", "grid interval over the 1000 training timesteps", false, "100"},
+        {"frames", "F",
+         "frames the model runs at, chosen evenly from the video (default: the model's own: "
+         "ModelScope and Latte 16, CogVideoX 49); a video shorter than that needs fewer"},
         {"only-end-zero", "", "only the pairs with τ_end = 0 (the trade-off curve)"},
         {"guidance", "G", "resampling guidance (default: the family's, ModelScope 9, Latte 7.5)"},
         {"inversion-guidance", "G", "inversion guidance (1: none)", false, "1"},

@@ -92,6 +92,11 @@ std::vector<std::int64_t> CogVideoXPipeline::latentShape(int batch,
             width / vaeFactor()};
 }
 
+int CogVideoXPipeline::decodedFrames(int frames) const {
+    const auto& c = m_vae->config();
+    return static_cast<int>(c.decodedFrames(c.latentFrames(frames)));
+}
+
 at::Tensor CogVideoXPipeline::encodeCaption(const std::string& caption) const {
     // CogVideoXPipeline: padding to max_length 226, truncation, no attention mask.
     return parts::encodeT5(m_t5, caption, kMaxCaptionTokens, /*masked=*/false, m_device.device);

@@ -47,6 +47,7 @@ public:
                                           int frames,
                                           std::int64_t height,
                                           std::int64_t width) const override;
+    int decodedFrames(int frames) const override;
     int latentChannelDim() const override { return 2; }
 
     // T5's last hidden state of a caption tokenized to 226 tokens: (1, 226, D) on the device.

@@ -109,6 +109,20 @@ std::int64_t LattePipeline::defaultHeight() const {
     return m_transformer->config().sampleSize * vaeFactor();
 }
 
+std::vector<std::int64_t> LattePipeline::latentShape(int batch,
+                                                     int frames,
+                                                     std::int64_t height,
+                                                     std::int64_t width) const {
+    const auto length = m_transformer->config().videoLength;
+    if (frames != 1 && frames != length)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "Latte takes its video_length (" + std::to_string(length) +
+                              ") frames or 1: its temporal positions are a fixed table of that "
+                              "length; got " +
+                              std::to_string(frames));
+    return Pipeline::latentShape(batch, frames, height, width);
+}
+
 std::pair<at::Tensor, std::int64_t> LattePipeline::encodeCaption(const std::string& caption) const {
     std::int64_t tokens = 0;
     auto states = parts::encodeT5(m_t5, latteCaption(caption), kMaxCaptionTokens,

@@ -52,6 +52,12 @@ public:
     std::int64_t defaultDecodeFrameBatch() const override { return 14; }
     std::int64_t vaeFactor() const override { return m_vae->config().spatialFactor(); }
     std::int64_t latentChannels() const override { return m_transformer->config().inChannels; }
+    // Throws EngineError{InvalidArgument} for frames other than the transformer's video_length
+    // or 1: its temporal positions are a fixed table of that length.
+    std::vector<std::int64_t> latentShape(int batch,
+                                          int frames,
+                                          std::int64_t height,
+                                          std::int64_t width) const override;
 
     // T5's last hidden state of a cleaned caption tokenized to 120 with its mask: (1, 120, D) on
     // the pipeline's device, and the number of real tokens (EOS included).

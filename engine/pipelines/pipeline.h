@@ -58,6 +58,9 @@ public:
                                                   std::int64_t height,
                                                   std::int64_t width) const;
     virtual int latentChannelDim() const { return 1; }  // where C sits in latentShape
+    // The frames the VAE gives back for the latents of `frames` frames (CogVideoX's decoder,
+    // 2 latent frames at a time, gives 4k + 4 back for 4k + 1 when k + 1 is even).
+    virtual int decodedFrames(int frames) const { return frames; }
 
     // The prompt and its negative ("" when none is given) with the family's rules; the two have
     // the same shape (1, L, D) in the model dtype. L may differ between prompts (Latte cuts each

@@ -1,5 +1,7 @@
 #include "session/probe_session.h"
 
+#include "core/error.h"
+
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "pipelines/pipeline.h"
@@ -23,12 +25,40 @@ toy::Frames toyFrames(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
 
-video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline) {
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline, int frames) {
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
-    decode.select.count = pipeline.defaultFrames();
+    decode.select.count = frames > 0 ? frames : pipeline.defaultFrames();
     decode.width = static_cast<int>(pipeline.defaultWidth());
     decode.height = static_cast<int>(pipeline.defaultHeight());
+    if (frames > 0) {
+        // The resamples must decode to the reference's frames, one for one.
+        const auto works = [&](int n) {
+            try {
+                (void)pipeline.latentShape(1, n, decode.height, decode.width);
+            } catch (const EngineError&) {
+                return false;
+            }
+            return pipeline.decodedFrames(n) == n;
+        };
+        if (!works(frames)) {
+            int below = frames - 1;
+            while (below > 0 && !works(below))
+                --below;
+            std::string why;
+            try {
+                (void)pipeline.latentShape(1, frames, decode.height, decode.width);
+                why = "its VAE decodes the latents of " + std::to_string(frames) + " frames to " +
+                      std::to_string(pipeline.decodedFrames(frames));
+            } catch (const EngineError& e) {
+                why = e.what();
+            }
+            throw EngineError(
+                ErrorCode::InvalidArgument,
+                "frames: the model cannot run " + std::to_string(frames) + " frames (" + why + ")" +
+                    (below > 0 ? "; " + std::to_string(below) + " would do" : std::string()));
+        }
+    }
     return decode;
 }
 

@@ -29,9 +29,11 @@ namespace mp::session {
 std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip);
 toy::Frames toyFrames(const video::Clip& clip);
 
-// How a reference is read for `pipeline`: uniformly chosen frames, the model's frame count and
-// square size.
-video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline);
+// How a reference is read for `pipeline`: uniformly chosen frames, the model's frame count (or
+// `frames` when positive) and square size. Throws EngineError{InvalidArgument} for a count the
+// family cannot take, or whose latents its VAE would not decode to as many frames, naming the
+// nearest count below that works.
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline, int frames = 0);
 
 struct RunReport {
     int run = 0;       // index into the plan's runs

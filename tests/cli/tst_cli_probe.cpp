@@ -39,6 +39,8 @@ private Q_SLOTS:
     void probeDataset();
     void probeResumesAfterKill();
     void storeKeyFollowsWeights();
+    void probeFrames();
+    void customizeFrames();
 };
 
 // The probe on a shipped example with the embedded model, as the README runs it (few steps).
@@ -209,6 +211,19 @@ void TstCliProbe::badInput_data() {
         << probe + QStringList{u"--video"_s, u"/nonexistent.mp4"_s, u"--caption"_s,
                                u"a"_s,       u"--edit"_s,           u"b"_s}
         << 1 << u"/nonexistent.mp4"_s;
+    QTest::newRow("probe: more frames than the video has")
+        << probe + QStringList{u"--demo"_s, u"--frames"_s, u"20"_s} << 2
+        << u"asked for 20 frames but the video has 16 frames"_s;
+    // A Latte folder (the golden's tiny one: video_length 4) runs its own count or 1 frame.
+    QTest::newRow("probe: frames Latte cannot take")
+        << probe + QStringList{u"--demo"_s, u"--frames"_s, u"3"_s, u"--model"_s,
+                               QString::fromStdString((fs::path(MP_TEST_DATA_DIR) / "golden" /
+                                                       "latte_pipeline" / "pipeline")
+                                                          .string())}
+        << 2 << u"frames: the model cannot run 3 frames (Latte takes its video_length (4)"_s;
+    QTest::newRow("customize: more frames than the video has")
+        << customize + QStringList{u"--demo"_s, u"--frames"_s, u"20"_s, u"--steps"_s, u"1"_s} << 2
+        << u"asked for 20 frames but the video has 16 frames"_s;
     QTest::newRow("customize: no video")
         << customize + QStringList{u"--caption"_s, u"c"_s, u"--prompt"_s, u"p"_s} << 2
         << u"--video is needed"_s;
@@ -377,6 +392,54 @@ void TstCliProbe::storeKeyFollowsWeights() {
     const auto retrained = cli(args("c"), 240000);
     QVERIFY2(retrained.code == 0, qPrintable(both(retrained)));
     QVERIFY2(!summary.match(retrained.out).hasMatch(), qPrintable(retrained.out));
+}
+
+// --frames runs the model at fewer frames than its own, chosen evenly from the video; the runs
+// decode to as many.
+void TstCliProbe::probeFrames() {
+    mp::test::TempDir dir;
+    const auto r = cli({u"probe"_s, u"--demo"_s, u"--frames"_s, u"8"_s, u"--steps"_s, u"3"_s,
+                        u"--interval"_s, u"500"_s, u"--out"_s, path(dir / "run"), u"--store"_s,
+                        path(dir / "store.sqlite"), u"--tensors"_s},
+                       240000);
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QFile f(QString::fromStdString((dir / "run" / "results.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto results = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(results[u"frames"_s].toInt(), 8);
+    const auto runs = results[u"runs"_s].toArray();
+    QVERIFY(!runs.isEmpty());
+    for (const auto& v : runs) {
+        const auto o = v.toObject();
+        const auto info =
+            mp::video::probeVideo(dir / "run" / o[u"video"_s].toString().toStdString());
+        QVERIFY2(info.ok(), qPrintable(o[u"run"_s].toString()));
+        QCOMPARE(info.value().source.frameCount, std::int64_t{8});
+        const auto t =
+            mp::SafetensorsFile::open(dir / "run" / o[u"tensors"_s].toString().toStdString());
+        const auto* latents = t.header().find("latents");
+        QVERIFY(latents);
+        QCOMPARE(latents->shape, (std::vector<std::int64_t>{1, 4, 8, 16, 16}));
+    }
+}
+
+// customize --frames trains on the reference at that count and samples as many frames.
+void TstCliProbe::customizeFrames() {
+    mp::test::TempDir dir;
+    const auto out = dir / "custom";
+    const auto r =
+        cli({u"customize"_s, u"--demo"_s, u"--frames"_s, u"8"_s, u"--tau"_s, u"600"_s, u"--steps"_s,
+             u"2"_s, u"--sample-steps"_s, u"2"_s, u"--no-unconstrained"_s, u"--out"_s, path(out)},
+            240000);
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QFile f(QString::fromStdString((out / "report.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(f.readAll()).object()[u"frames"_s].toInt(), 8);
+    for (const char* file : {"samples/p0-s0-base.mp4", "samples/p0-s0-tau600.mp4"}) {
+        const auto info = mp::video::probeVideo(out / file);
+        QVERIFY2(info.ok(), file);
+        QCOMPARE(info.value().source.frameCount, std::int64_t{8});
+    }
 }
 
 QTEST_GUILESS_MAIN(TstCliProbe)

@@ -242,7 +242,7 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     auto& pipeline = *env.pipeline;
     pipeline.detachLora();  // the previous video's last adapter: training starts from the base
     const Stopwatch clock;
-    const auto decode = session::referenceDecodeOptions(pipeline);
+    const auto decode = session::referenceDecodeOptions(pipeline, env.gen.frames);
     const auto reference = forOption("dataset", v.row.frames.string(), [&] {
                                return video::decodeVideo(v.row.frames, decode, env.job);
                            }).value();
@@ -389,6 +389,8 @@ int run(const ParsedArgs& args) {
         static_cast<int>(parseInteger("sample-steps", args.value("sample-steps"), 1, 1000));
     if (args.has("guidance"))
         env.gen.guidance = parseNumber("guidance", args.value("guidance"), 0, 100);
+    if (args.has("frames"))
+        env.gen.frames = static_cast<int>(parseInteger("frames", args.value("frames"), 1, 1024));
     const int limit = static_cast<int>(parseInteger("limit", args.value("limit"), 0, 1000000));
     std::optional<std::pair<int, int>> shard;
     if (args.has("shard"))
@@ -436,6 +438,25 @@ int run(const ParsedArgs& args) {
                        return pipelines::loadPipeline(env.modelDir, env.device, "", env.job);
                    }).value();
     env.toyWorld = isToyWorldModel(env.modelDir);
+    // The frames every video is read at, checked before the work folder exists: a count the
+    // model cannot run, or a video too short for it, is refused (naming the row).
+    video::DecodeOptions decode;
+    try {
+        decode = session::referenceDecodeOptions(*env.pipeline, env.gen.frames);
+    } catch (const EngineError& e) {
+        throw UsageError(std::string("--frames: ") + e.what());
+    }
+    for (const auto& v : videos) {
+        const auto row = "--dataset: row " + std::to_string(v.row.line) + " (" + v.row.name + "): ";
+        const auto info = video::probeVideo(v.row.frames, {}, env.job);
+        if (!info.ok())
+            throw UsageError(row + info.error().what());
+        const auto frames = info.value().source.frameCount;
+        if (frames > 0 && frames < decode.select.count)
+            throw UsageError(row + "the video has " + std::to_string(frames) +
+                             " frames, fewer than the " + std::to_string(decode.select.count) +
+                             " the model runs at (--frames takes fewer)");
+    }
     std::string scorerDir = args.value("scorer");
     if (scorerDir.empty() && env.toyWorld)
         scorerDir = findResource(kToyClipResource).string();
@@ -463,6 +484,8 @@ int run(const ParsedArgs& args) {
         args.has("alpha") ? nlohmann::ordered_json(o.alpha) : nlohmann::ordered_json("rank");
     settings["seed"] = o.train.seed;
     settings["sample_steps"] = env.gen.steps;
+    if (env.gen.frames > 0)
+        settings["frames"] = env.gen.frames;
     settings["guidance"] = env.gen.guidance.value_or(env.pipeline->defaultGuidance());
     settings["scorer"] = env.scorer ? nlohmann::ordered_json(env.scorer->backbone()) : nullptr;
     settings["pickscore"] =
@@ -711,6 +734,9 @@ Command benchCustomizeCommand() {
         {"lr", "LR", "learning rate (AdamW, no weight decay)", false, "1e-3"},
         {"seed", "N", "seeds the adapters, the training draws and the samples", false, "0"},
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
+        {"frames", "F",
+         "frames the model trains and samples at, chosen evenly from each video (default: the "
+         "model's own)"},
         {"guidance", "G",
          "guidance of each sample (default: the family's, ModelScope 9, Latte 7.5)"},
         {"videos", "", "also write every sample as a video under videos/NAME/samples/"},

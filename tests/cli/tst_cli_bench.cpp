@@ -325,6 +325,9 @@ void TstCliBench::customizeBadInput_data() {
     QTest::newRow("bad rank") << QStringList{u"--ranks"_s, u"0"_s} << u"ranks"_s;
     QTest::newRow("empty shard") << QStringList{u"--limit"_s, u"1"_s, u"--shard"_s, u"1/2"_s}
                                  << u"--shard"_s;
+    QTest::newRow("more frames than the videos have")
+        << QStringList{u"--limit"_s, u"1"_s, u"--frames"_s, u"20"_s}
+        << u"(toy-0000): the video has 16 frames, fewer than the 20 the model runs at"_s;
 }
 
 void TstCliBench::customizeBadInput() {

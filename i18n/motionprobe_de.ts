@@ -90,7 +90,7 @@
 <context>
     <name>mp::app::EngineWorker</name>
     <message>
-        <location filename="../app/workbench/engine_worker.cpp" line="+340"/>
+        <location filename="../app/workbench/engine_worker.cpp" line="+343"/>
         <source>reference</source>
         <translation>Referenz</translation>
     </message>
@@ -105,7 +105,7 @@
         <translation>LoRA immer aktiv</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>base</source>
         <translation>Basismodell</translation>
     </message>
@@ -547,12 +547,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+387"/>
+        <location line="+400"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location line="-384"/>
+        <location line="-397"/>
         <source>Choose a reference video and both captions, then run.</source>
         <translation>Referenzvideo und beide Beschreibungen wählen, dann starten.</translation>
     </message>
@@ -647,7 +647,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Vergleich</translation>
     </message>
     <message>
-        <location line="+317"/>
+        <location line="+330"/>
         <source>Preview interval (steps)</source>
         <translation>Vorschau-Intervall (Schritte)</translation>
     </message>
@@ -662,7 +662,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Anpassung</translation>
     </message>
     <message>
-        <location line="-328"/>
+        <location line="-341"/>
         <location line="+3"/>
         <location line="+2"/>
         <source>Experiments</source>
@@ -744,7 +744,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Mitgelieferte Beispiele…</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+39"/>
         <source>Captions</source>
         <translation>Beschreibungen</translation>
     </message>
@@ -835,12 +835,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+7"/>
-        <location line="+279"/>
+        <location line="+281"/>
         <source>No model</source>
         <translation>Kein Modell</translation>
     </message>
     <message>
-        <location line="-262"/>
+        <location line="-264"/>
         <source>the prompt to generate with the learnt motion (default: the edited caption c′)</source>
         <translation>der Prompt, der mit der gelernten Bewegung generiert wird (Standard: die bearbeitete Beschreibung c′)</translation>
     </message>
@@ -850,7 +850,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Das τ aus dem Trade-off-Tab: Das Training zieht t ≥ τ, die LoRA wirkt, solange t ≥ τ</translation>
     </message>
     <message>
-        <location line="+223"/>
+        <location line="+225"/>
         <source>temporal V/O</source>
         <translation>temporale V/O</translation>
     </message>
@@ -865,12 +865,27 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>alle Attention-Schichten</translation>
     </message>
     <message>
-        <location line="-219"/>
+        <location line="-221"/>
         <source>full (direct tuning)</source>
         <translation>voll (direktes Fine-Tuning)</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="-128"/>
+        <source>the model&apos;s own</source>
+        <translation>wie das Modell</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Frames the model runs at, chosen evenly from the reference; a video shorter than the model&apos;s own count needs fewer</source>
+        <translation>Bilder, mit denen das Modell läuft, gleichmäßig aus dem Referenzvideo gewählt; ein Video, das kürzer ist als die eigene Bildzahl des Modells, braucht weniger</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Frames</source>
+        <translation>Bilder</translation>
+    </message>
+    <message>
+        <location line="+144"/>
         <source>never</source>
         <translation>nie</translation>
     </message>
@@ -976,13 +991,13 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+456"/>
+        <location line="+460"/>
         <location line="+1"/>
         <source>LoRA t ≥ %1</source>
         <translation>LoRA t ≥ %1</translation>
     </message>
     <message>
-        <location line="-456"/>
+        <location line="-460"/>
         <source>LoRA always</source>
         <translation>LoRA immer aktiv</translation>
     </message>
@@ -1022,7 +1037,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>[Auftrag %1] %2 wird untersucht</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>Latte&apos;s temporal_transformer_blocks</source>
         <translation>Lattes temporal_transformer_blocks</translation>
     </message>
@@ -1187,13 +1202,13 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Referenzvideo: %1</translation>
     </message>
     <message>
-        <location line="+43"/>
-        <location line="+89"/>
+        <location line="+44"/>
+        <location line="+90"/>
         <source>Choose a reference video (or a shipped example) first.</source>
         <translation>Zuerst ein Referenzvideo (oder ein mitgeliefertes Beispiel) wählen.</translation>
     </message>
     <message>
-        <location line="-87"/>
+        <location line="-88"/>
         <source>Write both captions: c for the video, c′ for the edit.</source>
         <translation>Beide Beschreibungen eingeben: c für das Video, c′ für die Bearbeitung.</translation>
     </message>
@@ -1204,12 +1219,12 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+92"/>
+        <location line="+93"/>
         <source>Loading the model and the reference…</source>
         <translation>Modell und Referenz werden geladen…</translation>
     </message>
     <message>
-        <location line="-91"/>
+        <location line="-92"/>
         <source>[job %1] probe of %2: &quot;%3&quot; → &quot;%4&quot;, %5 steps, interval %6</source>
         <translation>[Auftrag %1] Sondierung von %2: „%3“ → „%4“, %5 Schritte, Abstand %6</translation>
     </message>
@@ -1227,7 +1242,7 @@ Vorgeschlagenes τ: %5 für %1, %6 für %3; %n gemeinsame Läufe.</numerusform>
         <translation>Sondierung: %1 von %2 Läufen fertig.</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Write the caption c and a prompt (or the edited caption c′).</source>
         <translation>Beschreibung c und einen Prompt (oder die bearbeitete Beschreibung c′) eingeben.</translation>
     </message>

@@ -265,7 +265,9 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
         const auto video = toPath(settings.video);
         const session::ProbeSession probed(
             pipeline, m_loaded->scorer ? &*m_loaded->scorer : nullptr, m_loaded->toyWorld,
-            video::decodeVideo(video, session::referenceDecodeOptions(pipeline), job).value(),
+            video::decodeVideo(video, session::referenceDecodeOptions(pipeline, settings.frames),
+                               job)
+                .value(),
             req.edit, job);
         req.latents = probed.latents();
 #ifdef MP_HAVE_STORE
@@ -333,9 +335,10 @@ void EngineWorker::runCustomize(JobId id,
             pipelines::Pipeline& p;
             ~Detach() { p.detachLora(); }
         } detach{pipeline};
-        const auto reference = video::decodeVideo(toPath(settings.video),
-                                                  session::referenceDecodeOptions(pipeline), job)
-                                   .value();
+        const auto reference =
+            video::decodeVideo(toPath(settings.video),
+                               session::referenceDecodeOptions(pipeline, settings.frames), job)
+                .value();
         const double fps = reference.fps > 0 ? reference.fps : video::kDefaultFps;
         Q_EMIT customizeSample(id, tr("reference"), imagesOf(reference), fps);
 
@@ -371,6 +374,7 @@ void EngineWorker::runCustomize(JobId id,
         gen.prompt = settings.prompt.toStdString();
         gen.steps = settings.sampleSteps;
         gen.guidance = settings.guidance;
+        gen.frames = settings.frames;
         gen.seed = settings.seed;
         const auto imagesOfVideo = [fps](const at::Tensor& v) {
             return imagesOf(video::tensorToClip(v, video::TensorLayout::BCFHW,

@@ -360,11 +360,24 @@ void MainWindow::createInputsDock() {
     videoRow->addWidget(m_videoPath, 1);
     videoRow->addWidget(openVideo);
     videoRow->addWidget(recentVideos);
+    // The frames the model runs at (probe and customization alike): its own count unless the
+    // reference is shorter than that (a 32-frame TGVE video under CogVideoX's 49).
+    m_frames = new QSpinBox(videoBox);
+    m_frames->setObjectName(QStringLiteral("framesSpin"));
+    m_frames->setRange(0, 1024);
+    m_frames->setSpecialValueText(tr("the model's own"));
+    m_frames->setToolTip(
+        tr("Frames the model runs at, chosen evenly from the reference; a video shorter than the "
+           "model's own count needs fewer"));
+    auto* framesRow = new QHBoxLayout;
+    framesRow->addWidget(new QLabel(tr("Frames"), videoBox));
+    framesRow->addWidget(m_frames, 1);
     auto* videoLayout = new QVBoxLayout(videoBox);
     videoLayout->addLayout(videoRow);
     videoLayout->addWidget(m_examples);
     videoLayout->addWidget(m_thumbnailStrip);
     videoLayout->addWidget(m_videoInfo);
+    videoLayout->addLayout(framesRow);
     // A typed path is read when the user is done with it.
     connect(m_videoPath, &QLineEdit::editingFinished, this,
             [this] { setReferenceVideo(m_videoPath->text()); });
@@ -938,6 +951,7 @@ ProbeSettings MainWindow::probeSettings() const {
     s.steps = m_steps->value();
     s.interval = m_interval->currentData().toInt();
     s.guidance = m_guidance->value();
+    s.frames = m_frames->value();
     s.scorerDir = QDir::fromNativeSeparators(m_scorerPath->text().trimmed());
 #ifdef MP_HAVE_STORE
     if (auto* experiments = findChild<ExperimentsPanel*>(QStringLiteral("experimentsTab")))
@@ -1026,6 +1040,7 @@ CustomizeSettings MainWindow::customizeSettings() const {
     s.learningRate = m_customizeLr->value();
     s.sampleSteps = m_customizeSampleSteps->value();
     s.guidance = m_guidance->value();
+    s.frames = m_frames->value();
     s.unconstrained = m_customizeUnconstrained->isChecked();
     s.previewEvery = m_customizePreviewEvery->value();
     s.seed = quint64(m_customizeSeed->value());

@@ -149,6 +149,7 @@ private:
     QSpinBox* m_steps = nullptr;
     QComboBox* m_interval = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;
+    QSpinBox* m_frames = nullptr;   // 0: the model's own count
     double m_familyGuidance = 9.0;  // the shown model family's default guidance
     QPushButton* m_runProbe = nullptr;
     QPushButton* m_cancelProbe = nullptr;

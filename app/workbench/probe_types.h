@@ -22,6 +22,7 @@ struct ProbeSettings {
     int steps = 50;
     int interval = 100;
     double guidance = 9.0;
+    int frames = 0;     // the frames the model runs at, chosen evenly from the video; 0: its own
     QString storePath;  // the experiment store to record into and resume from; empty: none
     // A CLIP model folder for the CLIP-score metric; empty: the toy CLIP on the toy world, no
     // CLIP metric otherwise (as motionprobe-cli probe --scorer).
@@ -65,6 +66,7 @@ struct CustomizeSettings {
     double learningRate = 1e-3;
     int sampleSteps = 50;
     double guidance = 9.0;
+    int frames = 0;  // the frames it trains and samples at (ProbeSettings::frames)
     quint64 seed = 0;
     bool unconstrained = true;  // also train τ = 0 for comparison
     int previewEvery = 50;      // a sample with the LoRA so far every this many steps; 0: none

@@ -438,6 +438,22 @@ void TestWorkbenchJobs::customizeFromPanel() {
     QCOMPARE(cancelled.at(0).at(0).value<JobId>(), second);
     QVERIFY(losses.count() < 500);
     QVERIFY(window.findChild<QPushButton*>(QStringLiteral("runCustomizeButton"))->isEnabled());
+
+    // At fewer frames than the model's own (the Frames box by the reference, for the probe and
+    // the customization alike): the reference and every sample come at that count.
+    window.findChild<QSpinBox*>(QStringLiteral("framesSpin"))->setValue(8);
+    QCOMPARE(window.customizeSettings().frames, 8);
+    QCOMPARE(window.probeSettings().frames, 8);
+    window.findChild<QSpinBox*>(QStringLiteral("customizeSteps"))->setValue(2);
+    samples.clear();
+    finished.clear();
+    completed.clear();
+    QVERIFY(window.startCustomize() != 0);
+    QVERIFY(finished.wait(180000));
+    QCOMPARE(completed.count(), 1);
+    QCOMPARE(samples.count(), 4);
+    for (const auto& args : samples)
+        QCOMPARE(args.at(2).value<QVector<QImage>>().size(), 8);
 }
 
 // The scripted mode behind `motionprobe --demo --run probe,customize --screenshots DIR --quit`:

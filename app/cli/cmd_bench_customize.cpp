@@ -446,17 +446,10 @@ int run(const ParsedArgs& args) {
     } catch (const EngineError& e) {
         throw UsageError(std::string("--frames: ") + e.what());
     }
-    for (const auto& v : videos) {
-        const auto row = "--dataset: row " + std::to_string(v.row.line) + " (" + v.row.name + "): ";
-        const auto info = video::probeVideo(v.row.frames, {}, env.job);
-        if (!info.ok())
-            throw UsageError(row + info.error().what());
-        const auto frames = info.value().source.frameCount;
-        if (frames > 0 && frames < decode.select.count)
-            throw UsageError(row + "the video has " + std::to_string(frames) +
-                             " frames, fewer than the " + std::to_string(decode.select.count) +
-                             " the model runs at (--frames takes fewer)");
-    }
+    std::vector<DatasetRow> rows;
+    for (const auto& v : videos)
+        rows.push_back(v.row);
+    requireDatasetFrames(rows, decode.select.count, env.job);
     std::string scorerDir = args.value("scorer");
     if (scorerDir.empty() && env.toyWorld)
         scorerDir = findResource(kToyClipResource).string();

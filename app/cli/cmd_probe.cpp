@@ -651,6 +651,16 @@ int run(const ParsedArgs& args) {
                        return pipelines::loadPipeline(env.modelDir, env.device, "", env.job);
                    }).value();
     env.toyWorld = isToyWorldModel(env.modelDir);
+    if (dataset) {
+        // The frame count and every video's length, before the first video's long probe.
+        int count = 0;
+        try {
+            count = session::referenceDecodeOptions(*env.pipeline, env.frames).select.count;
+        } catch (const EngineError& e) {
+            throw UsageError(std::string("--frames: ") + e.what());
+        }
+        requireDatasetFrames(rows, count, env.job);
+    }
     if (args.flag("vae-tiling") && !env.pipeline->setVaeTiling(true))
         throw UsageError("--vae-tiling: this model's VAE has no tiled mode (CogVideoX's has)");
     if (autoBatch)

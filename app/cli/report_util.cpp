@@ -2,6 +2,8 @@
 
 #include "cli_args.h"
 
+#include "video/video_io.h"
+
 #include <algorithm>
 #include <set>
 
@@ -14,6 +16,20 @@ std::pair<int, int> parseShard(const std::string& text) {
     const int n = static_cast<int>(parseInteger("shard", text.substr(slash + 1), 1, 100000));
     const int i = static_cast<int>(parseInteger("shard", text.substr(0, slash), 0, n - 1));
     return {i, n};
+}
+
+void requireDatasetFrames(const std::vector<DatasetRow>& rows, int frames, const JobContext& job) {
+    for (const auto& r : rows) {
+        const auto row = "--dataset: row " + std::to_string(r.line) + " (" + r.name + "): ";
+        const auto info = video::probeVideo(r.frames, {}, job);
+        if (!info.ok())
+            throw UsageError(row + info.error().what());
+        const auto have = info.value().source.frameCount;
+        if (have > 0 && have < frames)
+            throw UsageError(row + "the video has " + std::to_string(have) +
+                             " frames, fewer than the " + std::to_string(frames) +
+                             " the model runs at (--frames takes fewer)");
+    }
 }
 
 std::vector<DatasetRow> shardRows(const std::vector<DatasetRow>& rows,

@@ -2,6 +2,7 @@
 // What the dataset benchmarks (`bench probe`, `bench customize`) share: the shard rule and the
 // merge of shard summaries; the tables come from report/tables.h.
 
+#include "core/job.h"
 #include "io/tgve_dataset.h"
 #include "report/tables.h"
 
@@ -25,6 +26,11 @@ std::pair<int, int> parseShard(const std::string& text);
 std::vector<DatasetRow> shardRows(const std::vector<DatasetRow>& rows,
                                   std::pair<int, int> shard,
                                   const std::string& text);
+
+// Before a dataset run starts: every row's video holds at least `frames` frames (the count the
+// model runs at), so that a long run does not stop at its first short video; UsageError naming
+// the row otherwise (and for a video that cannot be read).
+void requireDatasetFrames(const std::vector<DatasetRow>& rows, int frames, const JobContext& job);
 
 // The videos of merged shards in the dataset's order (by CSV row): each shard summary's "videos"
 // entry and the folder of its results. UsageError naming the shard when a video repeats.

@@ -221,6 +221,16 @@ void TstCliProbe::badInput_data() {
                                                        "latte_pipeline" / "pipeline")
                                                           .string())}
         << 2 << u"frames: the model cannot run 3 frames (Latte takes its video_length (4)"_s;
+    QTest::newRow("probe: a dataset video shorter than --frames")
+        << probe + QStringList{u"--dataset"_s,
+                               QString::fromStdString((fs::path(MP_TEST_DATA_DIR) / ".." / ".." /
+                                                       "resources" / "examples" / "toy-tgve")
+                                                          .string()),
+                               u"--limit"_s,
+                               u"2"_s,
+                               u"--frames"_s,
+                               u"20"_s}
+        << 2 << u"(toy-0000): the video has 16 frames, fewer than the 20 the model runs at"_s;
     QTest::newRow("customize: more frames than the video has")
         << customize + QStringList{u"--demo"_s, u"--frames"_s, u"20"_s, u"--steps"_s, u"1"_s} << 2
         << u"asked for 20 frames but the video has 16 frames"_s;

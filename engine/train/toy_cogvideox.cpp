@@ -23,23 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every look the world has, as the edits need them, in clips of `frames`.
-toy::WorldOptions vaeWorld(int frames) {
-    toy::WorldOptions w;
-    w.styles = true;
-    w.twoSubjects = 0.25;
-    w.frames = frames;
-    return w;
-}
-
-std::vector<toy::ClipSpec> clipsFrom(const at::Tensor& seeds, const toy::WorldOptions& w) {
-    std::vector<toy::ClipSpec> specs;
-    const auto* s = seeds.data_ptr<std::int64_t>();
-    for (std::int64_t i = 0; i < seeds.numel(); ++i)
-        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(s[i]), w));
-    return specs;
-}
-
 void writeVaeFolder(const models::AutoencoderKLCogVideoX& vae,
                     const ToyCogVideoXVaeOptions& o,
                     double scalingFactor,
@@ -172,25 +155,21 @@ Result<ToyCogVideoXVaeReport> trainToyCogVideoXVae(const ToyCogVideoXVaeOptions&
                                                    const fs::path& out,
                                                    const JobContext& job) {
     return capture([&] {
-        // 1 + 4k frames encode to 1 + k latent frames, and diffusers' decoder (2 latent frames
-        // at a time) gives 1 + 4k frames back only for an odd count of them.
-        if (o.frames < 9 || (o.frames - 1) % 8 != 0)
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "toy CogVideoX VAE: clips of 1 + 8k frames (9, 17, 25, ...) "
-                              "expected, so that the latent frames are odd; got " +
-                                  std::to_string(o.frames));
+        const auto config = toyCogVideoXVaeConfig(o);
+        requireWholeCogVideoXClips(config, o.frames, "toy CogVideoX VAE");
         if (o.batch < 1)
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy CogVideoX VAE: the batch must be at least 1");
         at::manual_seed(static_cast<std::int64_t>(o.train.seed));
-        models::AutoencoderKLCogVideoX vae(toyCogVideoXVaeConfig(o));
+        models::AutoencoderKLCogVideoX vae(config);
         vae->to(device.device);
         vae->train();
         Trainer trainer(namedParameters(*vae), o.train);
-        const auto world = vaeWorld(o.frames);
+        const auto world = toyVaeWorld(o.frames);
         const auto loss = [&](int, at::Generator& g) {
             const auto seeds = at::randint(kToyTrainingSeeds, {o.batch}, g, at::kLong);
-            const auto x = toSignedUnit(renderToyClips(clipsFrom(seeds, world)), device.device);
+            const auto x =
+                toSignedUnit(renderToyClips(clipsFromSeeds(seeds, world)), device.device);
             const auto [mean, logvar] = vae->encode(x);
             const auto eps = at::randn(mean.sizes(), g).to(device.device);
             const auto y = vae->decode(mean + at::exp(0.5 * logvar) * eps).to(at::kFloat);
@@ -206,7 +185,8 @@ Result<ToyCogVideoXVaeReport> trainToyCogVideoXVae(const ToyCogVideoXVaeOptions&
         // SD's rule, as the toy VAE: the latents scaled to unit variance on training clips.
         const auto seeds = at::arange(32, at::kLong) * 7919;
         const auto means =
-            vae->encode(toSignedUnit(renderToyClips(clipsFrom(seeds, world)), device.device)).first;
+            vae->encode(toSignedUnit(renderToyClips(clipsFromSeeds(seeds, world)), device.device))
+                .first;
         report.scalingFactor = 1.0 / means.to(at::kFloat).std().item<double>();
         writeVaeFolder(vae, o, report.scalingFactor, out);
         return report;
@@ -239,14 +219,10 @@ Result<ToyCogVideoXReport> trainToyCogVideoX(const ToyCogVideoXOptions& o,
         if (o.subjectWeight < 0)
             throw EngineError(ErrorCode::InvalidArgument,
                               "toy CogVideoX: the subject weight must not be negative");
-        if (o.frames < 9 || (o.frames - 1) % 8 != 0)
-            throw EngineError(ErrorCode::InvalidArgument,
-                              "toy CogVideoX: clips of 1 + 8k frames (9, 17, 25, ...) expected, "
-                              "got " +
-                                  std::to_string(o.frames));
         const DeviceChoice fp32{device.device, at::kFloat};
         const auto tokenizer = text::T5Tokenizer::fromFolder(o.t5Folder);
         auto vae = models::loadCogVideoXVae(o.vaeFolder, {}, fp32);
+        requireWholeCogVideoXClips(vae->config(), o.frames, "toy CogVideoX");
         vae->eval();
         for (auto& p : vae->parameters())
             p.set_requires_grad(false);

@@ -45,7 +45,7 @@ struct ToyCogVideoXVaeReport {
 
 // Trains from scratch (or resumes from the options' checkpoints) and writes the folder `out`.
 // Throws (as a Result) for channels that are not 3 levels dividing into the groups, or a frame
-// count that is not 1 + 8k (9 or more).
+// count the VAE does not give back whole (requireWholeCogVideoXClips: 1 + 8k, k ≥ 1).
 Result<ToyCogVideoXVaeReport> trainToyCogVideoXVae(const ToyCogVideoXVaeOptions& options,
                                                    const DeviceChoice& device,
                                                    const std::filesystem::path& out,

@@ -240,12 +240,7 @@ at::Tensor ToyLatentSource::encode(const std::vector<toy::ClipSpec>& specs) {
 }
 
 std::vector<toy::ClipSpec> ToyLatentSource::newClips(std::int64_t n, at::Generator& g) const {
-    const auto seeds = at::randint(kToyTrainingSeeds, {n}, g, at::kLong);
-    const auto* seed = seeds.data_ptr<std::int64_t>();
-    std::vector<toy::ClipSpec> specs;
-    for (std::int64_t i = 0; i < n; ++i)
-        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seed[i]), m_world));
-    return specs;
+    return clipsFromSeeds(at::randint(kToyTrainingSeeds, {n}, g, at::kLong), m_world);
 }
 
 std::pair<std::vector<toy::ClipSpec>, at::Tensor> ToyLatentSource::draw(at::Generator& g) {
@@ -333,6 +328,38 @@ std::vector<std::pair<std::string, at::Tensor>> prepareToyDenoiser(
     auto parameters = namedParameters(denoiser);
     parameters.insert(parameters.end(), textParameters.begin(), textParameters.end());
     return parameters;
+}
+
+toy::WorldOptions toyVaeWorld(int frames) {
+    toy::WorldOptions world;
+    world.styles = true;
+    world.twoSubjects = 0.25;
+    world.frames = frames;
+    return world;
+}
+
+std::vector<toy::ClipSpec> clipsFromSeeds(const at::Tensor& seeds, const toy::WorldOptions& world) {
+    const auto* s = seeds.data_ptr<std::int64_t>();
+    std::vector<toy::ClipSpec> specs;
+    specs.reserve(static_cast<std::size_t>(seeds.numel()));
+    for (std::int64_t i = 0; i < seeds.numel(); ++i)
+        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(s[i]), world));
+    return specs;
+}
+
+void requireWholeCogVideoXClips(const models::CogVideoXVaeConfig& vae,
+                                int frames,
+                                const std::string& who) {
+    const auto t = vae.temporalFactor();
+    const bool whole = frames > 1 && (frames - 1) % t == 0 &&
+                       vae.decodedFrames(vae.latentFrames(frames)) == frames;
+    if (!whole)
+        throw EngineError(ErrorCode::InvalidArgument,
+                          who + ": clips of 1 + " + std::to_string(2 * t) + "k frames (" +
+                              std::to_string(1 + 2 * t) + ", " + std::to_string(1 + 4 * t) +
+                              ", ...) expected, so that the latent frames are odd and the VAE "
+                              "gives them back whole; got " +
+                              std::to_string(frames));
 }
 
 toy::WorldOptions toyVideoWorld(int frames) {

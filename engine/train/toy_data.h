@@ -170,6 +170,19 @@ std::vector<std::pair<std::string, at::Tensor>> prepareToyDenoiser(
 // The world the video models train on: styled subjects, a second one in 10% of the clips, and
 // `frames` frames.
 toy::WorldOptions toyVideoWorld(int frames = 16);
+// The world the VAEs train and are measured on: every look it has, as the edits need them
+// (styled subjects, a second one in a quarter of the clips), in clips of `frames` frames.
+toy::WorldOptions toyVaeWorld(int frames = 16);
+// The clips of `seeds` (a 1-D int64 tensor on the CPU) in `world`.
+std::vector<toy::ClipSpec> clipsFromSeeds(const at::Tensor& seeds, const toy::WorldOptions& world);
+
+// A clip length a CogVideoX VAE of this config encodes and gives back whole: 1 + t·k frames
+// (t its time factor) whose 1 + k latent frames its decoder (2 at a time) returns as as many
+// frames, i.e. an odd latent count: 1 + 2t·k with k ≥ 1 (9, 17, 25, ... for t = 4). Throws
+// EngineError{InvalidArgument} naming `who` and the rule otherwise.
+void requireWholeCogVideoXClips(const models::CogVideoXVaeConfig& vae,
+                                int frames,
+                                const std::string& who);
 
 // The settings the toy transformer pipelines' weights record (Latte's, CogVideoX's): the
 // trainer's, the batch and pool, the caption drop, the subject weight, text-encoder training,

@@ -69,35 +69,38 @@ void initialiseT5(models::T5EncoderModel& model) {
     }
 }
 
+// transformers' config.json of a T5EncoderModel with config `c` (t5-v1_1's keys).
+nlohmann::ordered_json t5ConfigJson(const models::T5Config& c) {
+    return {{"architectures", {"T5EncoderModel"}},
+            {"model_type", "t5"},
+            {"d_model", c.dModel},
+            {"d_kv", c.dKv},
+            {"d_ff", c.dFf},
+            {"num_layers", c.numLayers},
+            {"num_heads", c.numHeads},
+            {"relative_attention_num_buckets", c.relativeAttentionNumBuckets},
+            {"relative_attention_max_distance", c.relativeAttentionMaxDistance},
+            {"feed_forward_proj", c.feedForwardProj},
+            {"dense_act_fn", "gelu_new"},
+            {"is_gated_act", true},
+            {"layer_norm_epsilon", c.layerNormEpsilon},
+            {"dropout_rate", 0.0},
+            {"initializer_factor", 1.0},
+            {"vocab_size", c.vocabSize},
+            {"pad_token_id", 0},
+            {"eos_token_id", 1},
+            {"is_encoder_decoder", false},
+            {"use_cache", false},
+            {"tie_word_embeddings", true},
+            {"torch_dtype", "float16"}};
+}
+
 void writeFolder(const models::T5EncoderModel& model,
                  const ToyT5Options& o,
                  const toy::UnigramVocabulary& vocabulary,
                  const fs::path& out) {
-    const auto& c = model->config();
     fs::create_directories(out);
-    const nlohmann::ordered_json config = {
-        {"architectures", {"T5EncoderModel"}},
-        {"model_type", "t5"},
-        {"d_model", c.dModel},
-        {"d_kv", c.dKv},
-        {"d_ff", c.dFf},
-        {"num_layers", c.numLayers},
-        {"num_heads", c.numHeads},
-        {"relative_attention_num_buckets", c.relativeAttentionNumBuckets},
-        {"relative_attention_max_distance", c.relativeAttentionMaxDistance},
-        {"feed_forward_proj", c.feedForwardProj},
-        {"dense_act_fn", "gelu_new"},
-        {"is_gated_act", true},
-        {"layer_norm_epsilon", c.layerNormEpsilon},
-        {"dropout_rate", 0.0},
-        {"initializer_factor", 1.0},
-        {"vocab_size", c.vocabSize},
-        {"pad_token_id", 0},
-        {"eos_token_id", 1},
-        {"is_encoder_decoder", false},
-        {"use_cache", false},
-        {"tie_word_embeddings", true},
-        {"torch_dtype", "float16"}};
+    const auto config = t5ConfigJson(model->config());
     writeJsonAtomically(out / "config.json", config);
     saveTensorFile(out / "model.safetensors", fp16Weights(*model),
                    {{"format", "pt"},
@@ -115,15 +118,18 @@ at::Tensor meanOverTokens(const at::Tensor& states, const at::Tensor& mask) {
     return (states * m).sum(1) / m.sum(1).clamp_min(1);
 }
 
-// A batch of captions tokenized to at most kToyT5Length, padded to the longest: ids and mask
-// (B, L) int64. (Padding is masked out, so its length does not change the captions' states.)
-std::pair<at::Tensor, at::Tensor> tokenize(const text::T5Tokenizer& tokenizer,
-                                           const std::vector<std::string>& captions) {
+// A batch of captions tokenized to at most `length` tokens, padded to the longest: ids and mask
+// (B, L) int64. (Padding is masked out, or comes after a causal encoder's tokens, so its length
+// does not change the captions' states.) T5's or CLIP's tokenizer.
+template <class Tokenizer>
+std::pair<at::Tensor, at::Tensor> tokenize(const Tokenizer& tokenizer,
+                                           const std::vector<std::string>& captions,
+                                           std::int64_t length = kToyT5Length) {
     const auto n = static_cast<std::int64_t>(captions.size());
-    auto ids = at::empty({n, kToyT5Length}, at::kLong);
-    auto mask = at::empty({n, kToyT5Length}, at::kLong);
+    auto ids = at::empty({n, length}, at::kLong);
+    auto mask = at::empty({n, length}, at::kLong);
     for (std::int64_t b = 0; b < n; ++b) {
-        const auto t = tokenizer.encode(captions[b], kToyT5Length, true, true);
+        const auto t = tokenizer.encode(captions[b], length, true, true);
         std::copy(t.ids.begin(), t.ids.end(), ids[b].data_ptr<std::int64_t>());
         std::copy(t.attentionMask.begin(), t.attentionMask.end(), mask[b].data_ptr<std::int64_t>());
     }
@@ -134,10 +140,7 @@ std::pair<at::Tensor, at::Tensor> tokenize(const text::T5Tokenizer& tokenizer,
 // Captions of clips of the world (styles and second subjects drawn too), some of them edits, in
 // any of the phrasings.
 std::string drawnCaption(std::uint64_t seed, std::uint64_t variant, std::uint64_t kind) {
-    toy::WorldOptions world;
-    world.styles = true;
-    world.twoSubjects = 0.25;
-    auto spec = toy::randomClip(seed, world);
+    auto spec = toy::randomClip(seed, toyVaeWorld());
     if (kind % 4 == 0)  // a quarter are edit captions, of the four kinds alike
         spec = toy::edit(spec, static_cast<toy::EditKind>(kind / 4 % 4), seed ^ variant);
     return toy::caption(spec, static_cast<int>(variant % 1000));
@@ -284,8 +287,8 @@ void writeToyT5Copy(const models::T5EncoderModel& t5,
                     const fs::path& pipeline) {
     const auto encoder = pipeline / "text_encoder";
     fs::create_directories(encoder);
-    fs::copy_file(t5Folder / "config.json", encoder / "config.json",
-                  fs::copy_options::overwrite_existing);
+    // The config of the encoder itself (a start's may differ from the toy T5 folder's).
+    writeJsonAtomically(encoder / "config.json", t5ConfigJson(t5->config()));
     saveTensorFile(encoder / "model.safetensors", fp16Weights(*t5),
                    {{"format", "pt"},
                     {"source", trained ? "the toy T5, trained with the denoiser" : "the toy T5"}});
@@ -324,14 +327,7 @@ Result<double> toyDirectionSeparation(const fs::path& folder,
             const auto tokenizer = text::ClipTokenizer::fromFolder(tokenizerDir);
             auto model = models::loadClipTextModel(encoderDir, {}, fp32);
             state = [=](const std::vector<std::string>& captions) mutable {
-                const auto n = static_cast<std::int64_t>(captions.size());
-                auto ids = at::empty({n, 77}, at::kLong), mask = at::empty({n, 77}, at::kLong);
-                for (std::int64_t i = 0; i < n; ++i) {
-                    const auto t = tokenizer.encode(captions[i], 77, true, true);
-                    std::copy(t.ids.begin(), t.ids.end(), ids[i].data_ptr<std::int64_t>());
-                    std::copy(t.attentionMask.begin(), t.attentionMask.end(),
-                              mask[i].data_ptr<std::int64_t>());
-                }
+                const auto [ids, mask] = tokenize(tokenizer, captions, 77);
                 const auto m = mask.to(device.device);
                 return meanOverTokens(model->forward(ids.to(device.device)).lastHiddenState, m);
             };

@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What the VAE is trained and measured on: every look the world has, as the edits need them.
-toy::WorldOptions vaeWorld() {
-    toy::WorldOptions w;
-    w.styles = true;
-    w.twoSubjects = 0.25;
-    return w;
-}
-
 void writeFolder(models::AutoencoderKL& vae,
                  const ToyVaeOptions& o,
                  double scalingFactor,
@@ -64,14 +56,6 @@ void writeFolder(models::AutoencoderKL& vae,
                     {"seed", std::to_string(o.train.seed)}});
 }
 
-std::vector<toy::ClipSpec> clipsFrom(const std::int64_t* seeds, int n, const toy::WorldOptions& w) {
-    std::vector<toy::ClipSpec> specs;
-    specs.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i)
-        specs.push_back(toy::randomClip(static_cast<std::uint64_t>(seeds[i]), w));
-    return specs;
-}
-
 }  // namespace
 
 models::AutoencoderKLConfig toyVaeConfig(const ToyVaeOptions& o) {
@@ -98,10 +82,10 @@ Result<ToyVaeReport> trainToyVae(const ToyVaeOptions& o,
         vae->to(device.device);
         vae->train();
         Trainer trainer(namedParameters(*vae), o.train);
-        const auto world = vaeWorld();
+        const auto world = toyVaeWorld();
         const auto loss = [&](int, at::Generator& g) {
             const auto draws = at::randint(kToyTrainingSeeds, {2, o.batch}, g, at::kLong);
-            const auto specs = clipsFrom(draws[0].data_ptr<std::int64_t>(), o.batch, world);
+            const auto specs = clipsFromSeeds(draws[0], world);
             const auto* frameDraws = draws[1].data_ptr<std::int64_t>();
             std::vector<int> frames;
             for (int i = 0; i < o.batch; ++i)
@@ -126,7 +110,7 @@ Result<ToyVaeReport> trainToyVae(const ToyVaeOptions& o,
         vae->eval();
         // SD's rule: scale the latents to unit variance, measured on training frames.
         const auto seeds = at::arange(256, at::kLong) * 7919;
-        const auto specs = clipsFrom(seeds.data_ptr<std::int64_t>(), 256, world);
+        const auto specs = clipsFromSeeds(seeds, world);
         std::vector<int> frames(specs.size());
         for (std::size_t i = 0; i < frames.size(); ++i)
             frames[i] = static_cast<int>(i % 16);
@@ -150,7 +134,7 @@ Result<double> toyVaePsnr(const fs::path& folder,
         const bool cogvideox =
             config.is_object() && config.value("_class_name", "") == "AutoencoderKLCogVideoX";
         std::function<at::Tensor(const at::Tensor&)> roundTrip;
-        auto world = vaeWorld();
+        auto world = toyVaeWorld();
         if (cogvideox) {
             world.frames = 17;
             auto vae =

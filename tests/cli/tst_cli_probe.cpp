@@ -38,6 +38,7 @@ private Q_SLOTS:
     void badInput();
     void probeDataset();
     void probeResumesAfterKill();
+    void storeKeyFollowsWeights_data();
     void storeKeyFollowsWeights();
     void probeFrames();
     void customizeFrames();
@@ -362,20 +363,40 @@ void TstCliProbe::probeResumesAfterKill() {
     QCOMPARE(read(dir / "b" / "results.csv"), read(dir / "c" / "results.csv"));
 }
 
-// The store's key follows the model's weights, not only their sizes: the same probe again takes
-// every run back, and after the UNet is retrained (every value nudged, the file the same size,
-// as a second training run at the same path leaves it) nothing is taken back.
+// The store's key follows the model's weights, not only their sizes, for every family's denoiser
+// folder: the same probe again takes every run back, and after the denoiser is retrained (every
+// value nudged, the file the same size, as a second training run at the same path leaves it)
+// nothing is taken back.
+void TstCliProbe::storeKeyFollowsWeights_data() {
+    QTest::addColumn<QString>("source");     // the model folder copied
+    QTest::addColumn<QString>("weights");    // the denoiser's weights in it
+    QTest::addColumn<QStringList>("extra");  // what the model needs to run the demo
+    const auto root = fs::path(MP_TEST_DATA_DIR);
+    QTest::newRow("ModelScope unet")
+        << QString::fromStdString(
+               (root / ".." / ".." / "resources" / "models" / "toy" / "t2v").string())
+        << u"unet/diffusion_pytorch_model.safetensors"_s << QStringList{};
+    // The golden's tiny Latte (video_length 4): its denoiser is a transformer/ folder.
+    QTest::newRow("Latte transformer")
+        << QString::fromStdString((root / "golden" / "latte_pipeline" / "pipeline").string())
+        << u"transformer/diffusion_pytorch_model.safetensors"_s
+        << QStringList{u"--frames"_s, u"4"_s};
+}
+
 void TstCliProbe::storeKeyFollowsWeights() {
+    QFETCH(QString, source);
+    QFETCH(QString, weights);
+    QFETCH(QStringList, extra);
     mp::test::TempDir dir;
     const auto model = dir / "model";
-    fs::copy(fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "t2v",
-             model, fs::copy_options::recursive);
+    fs::copy(source.toStdString(), model, fs::copy_options::recursive);
     const auto store = path(dir / "store.sqlite");
     const auto args = [&](const char* out) {
         return QStringList{u"probe"_s,      u"--demo"_s,     u"--model"_s,    path(model),
                            u"--steps"_s,    u"4"_s,          u"--interval"_s, u"500"_s,
                            u"--out"_s,      path(dir / out), u"--store"_s,    store,
-                           u"--progress"_s, u"never"_s};
+                           u"--progress"_s, u"never"_s} +
+               extra;
     };
     const QRegularExpression summary(u"resumed (\\d+) runs from the experiment store"_s);
     const auto first = cli(args("a"), 240000);
@@ -386,9 +407,10 @@ void TstCliProbe::storeKeyFollowsWeights() {
     const auto m = summary.match(again.out);
     QVERIFY2(m.hasMatch() && m.captured(1).toInt() >= 3, qPrintable(again.out));
 
-    // Retrained: every fp16 value's low byte nudged after the header, the size unchanged.
-    const auto weights = model / "unet" / "diffusion_pytorch_model.safetensors";
-    std::fstream file(weights, std::ios::in | std::ios::out | std::ios::binary);
+    // Retrained: every other byte's low bit flipped after the header (every value nudged), the
+    // size unchanged.
+    std::fstream file(model / weights.toStdString(),
+                      std::ios::in | std::ios::out | std::ios::binary);
     std::uint64_t header = 0;
     file.read(reinterpret_cast<char*>(&header), 8);
     file.seekg(static_cast<std::streamoff>(8 + header));

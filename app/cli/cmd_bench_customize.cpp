@@ -705,7 +705,9 @@ Command benchCustomizeCommand() {
         {"dataset", "DIR", "a LOVEU-TGVE-2023 layout folder (its CSV and 480p_frames/)", true},
         {"out", "DIR", "a new folder for the per-video results, results.json and the reports",
          true},
-        {"model", "DIR", "a TextToVideoSDPipeline folder; default: the embedded toy world's model"},
+        {"model", "DIR",
+         "a ModelScope, Latte or CogVideoX pipeline folder; default: the embedded toy world's "
+         "model"},
         {"scorer", "DIR",
          "a CLIP folder for text alignment and temporal consistency (default on the toy world: "
          "its CLIP)"},

@@ -124,10 +124,11 @@ int run(const ParsedArgs& args) {
                  }).value();
     }
 
-    const auto decode = session::referenceDecodeOptions(pipeline, gen.frames);
+    const auto decode = session::referenceDecodeOptions(pipeline, gen.frames, videoPath, job);
     const auto reference = forOption("video", videoPath.string(), [&] {
                                return video::decodeVideo(videoPath, decode, job);
                            }).value();
+    gen.frames = static_cast<int>(reference.frames.size());  // the samples match the reference
     o.latents = pipeline.encodeVideo(video::clipToTensor(reference, video::TensorLayout::BCFHW,
                                                          video::ValueRange::MinusOneToOne));
     o.fileMetadata = {{"motionprobe.video", videoPath.string()}};
@@ -277,7 +278,8 @@ int run(const ParsedArgs& args) {
 Command customizeCommand() {
     std::vector<OptionSpec> options = {
         {"model", "DIR",
-         "a ModelScope (TextToVideoSDPipeline) or Latte (LattePipeline) folder; default: the "
+         "a ModelScope (TextToVideoSDPipeline), Latte (LattePipeline) or CogVideoX "
+         "(CogVideoXPipeline) folder; default: the "
          "embedded toy world's model"},
         {"video", "V", "the reference video (file or frame folder)"},
         {"caption", "TEXT", "the reference video's caption"},
@@ -305,7 +307,7 @@ Command customizeCommand() {
         {"sample-steps", "K", "DDIM steps of each sample", false, "50"},
         {"frames", "F",
          "frames the model trains and samples at, chosen evenly from the video (default: the "
-         "model's own)"},
+         "model's own, or for a shorter video the most up to its length that the model takes)"},
         {"guidance", "G",
          "guidance of each sample (default: the family's, ModelScope 9, Latte 7.5)"},
         {"no-unconstrained", "", "skip the comparison LoRA trained without the constraint"},

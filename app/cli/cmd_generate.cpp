@@ -158,9 +158,8 @@ int run(const ParsedArgs& args) {
 Command generateCommand() {
     std::vector<OptionSpec> options = {
         {"model", "DIR",
-         "a TextToVideoSDPipeline (ModelScope) or LattePipeline folder (diffusers layout); "
-         "default: "
-         "the embedded toy world's model"},
+         "a TextToVideoSDPipeline (ModelScope), LattePipeline or CogVideoXPipeline folder "
+         "(diffusers layout); default: the embedded toy world's model"},
         {"prompt", "TEXT", "what the video shows", true},
         {"out", "OUT", "video file or folder, or OUT.safetensors for tensors", true},
         {"negative", "TEXT", "negative prompt (default: \"\")"},
@@ -198,7 +197,7 @@ Command generateCommand() {
         options.push_back(std::move(o));
     std::string details =
         "Defaults are those of the folder's diffusers pipeline (TextToVideoSDPipeline, "
-        "LattePipeline).";
+        "LattePipeline, CogVideoXPipeline).";
 #ifdef MP_HAVE_VIDEO
     for (auto& o : encodeOptionSpecs())
         options.push_back(o);

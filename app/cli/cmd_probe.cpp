@@ -235,7 +235,9 @@ VideoProbe probeVideo(Env& env,
         forOption("video", videoPath.string(),
                   [&] {
                       return video::decodeVideo(
-                          videoPath, session::referenceDecodeOptions(pipeline, env.frames), job);
+                          videoPath,
+                          session::referenceDecodeOptions(pipeline, env.frames, videoPath, job),
+                          job);
                   })
             .value(),
         edit, job);
@@ -1089,7 +1091,8 @@ Command benchMergeCommand() {
 Command probeCommand() {
     std::vector<OptionSpec> options = {
         {"model", "DIR",
-         "a ModelScope (TextToVideoSDPipeline) or Latte (LattePipeline) folder; default: the "
+         "a ModelScope (TextToVideoSDPipeline), Latte (LattePipeline) or CogVideoX "
+         "(CogVideoXPipeline) folder; default: the "
          "embedded toy world's model"},
         {"video", "V", "the reference video (file or frame folder)"},
         {"caption", "TEXT", "the video's caption c"},
@@ -1101,7 +1104,8 @@ Command probeCommand() {
         {"interval", "I", "grid interval over the 1000 training timesteps", false, "100"},
         {"frames", "F",
          "frames the model runs at, chosen evenly from the video (default: the model's own: "
-         "ModelScope and Latte 16, CogVideoX 49); a video shorter than that needs fewer"},
+         "ModelScope and Latte 16, CogVideoX 49, or for a shorter video the most up to its length "
+         "that the model takes)"},
         {"only-end-zero", "", "only the pairs with τ_end = 0 (the trade-off curve)"},
         {"guidance", "G", "resampling guidance (default: the family's, ModelScope 9, Latte 7.5)"},
         {"inversion-guidance", "G", "inversion guidance (1: none)", false, "1"},

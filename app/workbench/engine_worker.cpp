@@ -265,8 +265,8 @@ void EngineWorker::runProbe(JobId id, const ProbeSettings& settings, const mp::C
         const auto video = toPath(settings.video);
         const session::ProbeSession probed(
             pipeline, m_loaded->scorer ? &*m_loaded->scorer : nullptr, m_loaded->toyWorld,
-            video::decodeVideo(video, session::referenceDecodeOptions(pipeline, settings.frames),
-                               job)
+            video::decodeVideo(
+                video, session::referenceDecodeOptions(pipeline, settings.frames, video, job), job)
                 .value(),
             req.edit, job);
         req.latents = probed.latents();
@@ -337,7 +337,9 @@ void EngineWorker::runCustomize(JobId id,
         } detach{pipeline};
         const auto reference =
             video::decodeVideo(toPath(settings.video),
-                               session::referenceDecodeOptions(pipeline, settings.frames), job)
+                               session::referenceDecodeOptions(pipeline, settings.frames,
+                                                               toPath(settings.video), job),
+                               job)
                 .value();
         const double fps = reference.fps > 0 ? reference.fps : video::kDefaultFps;
         Q_EMIT customizeSample(id, tr("reference"), imagesOf(reference), fps);
@@ -374,7 +376,7 @@ void EngineWorker::runCustomize(JobId id,
         gen.prompt = settings.prompt.toStdString();
         gen.steps = settings.sampleSteps;
         gen.guidance = settings.guidance;
-        gen.frames = settings.frames;
+        gen.frames = static_cast<int>(reference.frames.size());  // as many as the reference
         gen.seed = settings.seed;
         const auto imagesOfVideo = [fps](const at::Tensor& v) {
             return imagesOf(video::tensorToClip(v, video::TensorLayout::BCFHW,

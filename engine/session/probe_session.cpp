@@ -1,6 +1,7 @@
 #include "session/probe_session.h"
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
@@ -25,39 +26,76 @@ toy::Frames toyFrames(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
 }
 
+namespace {
+
+// Whether the model takes `n` frames at the reference's size and decodes their latents back to
+// `n` (the resamples must match the reference frame for frame).
+bool runsFrames(const pipelines::Pipeline& pipeline, int n, int height, int width) {
+    try {
+        (void)pipeline.latentShape(1, n, height, width);
+    } catch (const EngineError&) {
+        return false;
+    }
+    return pipeline.decodedFrames(n) == n;
+}
+
+// The most frames up to `n` that the model runs; 0 when none.
+int framesUpTo(const pipelines::Pipeline& pipeline, int n, int height, int width) {
+    while (n > 0 && !runsFrames(pipeline, n, height, width))
+        --n;
+    return n;
+}
+
+}  // namespace
+
 video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline, int frames) {
     video::DecodeOptions decode;
     decode.select.mode = video::SelectMode::Uniform;
     decode.select.count = frames > 0 ? frames : pipeline.defaultFrames();
     decode.width = static_cast<int>(pipeline.defaultWidth());
     decode.height = static_cast<int>(pipeline.defaultHeight());
-    if (frames > 0) {
-        // The resamples must decode to the reference's frames, one for one.
-        const auto works = [&](int n) {
-            try {
-                (void)pipeline.latentShape(1, n, decode.height, decode.width);
-            } catch (const EngineError&) {
-                return false;
-            }
-            return pipeline.decodedFrames(n) == n;
-        };
-        if (!works(frames)) {
-            int below = frames - 1;
-            while (below > 0 && !works(below))
-                --below;
-            std::string why;
-            try {
-                (void)pipeline.latentShape(1, frames, decode.height, decode.width);
-                why = "its VAE decodes the latents of " + std::to_string(frames) + " frames to " +
-                      std::to_string(pipeline.decodedFrames(frames));
-            } catch (const EngineError& e) {
-                why = e.what();
-            }
-            throw EngineError(
-                ErrorCode::InvalidArgument,
-                "frames: the model cannot run " + std::to_string(frames) + " frames (" + why + ")" +
-                    (below > 0 ? "; " + std::to_string(below) + " would do" : std::string()));
+    if (frames > 0 && !runsFrames(pipeline, frames, decode.height, decode.width)) {
+        const int below = framesUpTo(pipeline, frames - 1, decode.height, decode.width);
+        std::string why;
+        try {
+            (void)pipeline.latentShape(1, frames, decode.height, decode.width);
+            why = "its VAE decodes the latents of " + std::to_string(frames) + " frames to " +
+                  std::to_string(pipeline.decodedFrames(frames));
+        } catch (const EngineError& e) {
+            why = e.what();
         }
+        throw EngineError(
+            ErrorCode::InvalidArgument,
+            "frames: the model cannot run " + std::to_string(frames) + " frames (" + why + ")" +
+                (below > 0 ? "; " + std::to_string(below) + " would do" : std::string()));
+    }
+    return decode;
+}
+
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline,
+                                            int frames,
+                                            const std::filesystem::path& video,
+                                            const JobContext& job) {
+    auto decode = referenceDecodeOptions(pipeline, frames);
+    if (frames > 0)
+        return decode;  // asked for: a video too short for it is the decoder's clear error
+    const auto length = [&](bool count) -> std::int64_t {
+        video::DecodeOptions probe;
+        probe.countFrames = count;
+        const auto info = video::probeVideo(video, probe, job);
+        return info ? info.value().source.frameCount : -1;
+    };
+    std::int64_t have = length(false);
+    if (have >= 0 && have < decode.select.count)
+        have = length(true);  // the container's figure may be an estimate: count before choosing
+    if (have < 0 || have >= decode.select.count)
+        return decode;  // long enough, or unreadable (the decode then says why)
+    const int fit = framesUpTo(pipeline, static_cast<int>(have), decode.height, decode.width);
+    if (fit >= 2) {  // one frame has no motion: the decoder's error says what to do instead
+        log::warning(video.string() + " has " + std::to_string(have) + " frames, fewer than the " +
+                     std::to_string(decode.select.count) + " the model runs by default; using " +
+                     std::to_string(fit) + " (--frames chooses)");
+        decode.select.count = fit;
     }
     return decode;
 }

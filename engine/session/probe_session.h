@@ -15,6 +15,7 @@
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ toy::Frames toyFrames(const video::Clip& clip);
 // family cannot take, or whose latents its VAE would not decode to as many frames, naming the
 // nearest count below that works.
 video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline, int frames = 0);
+// As above for the reference at `video`: with `frames` 0 and a video shorter than the model's
+// own count, the most frames up to the video's length that the model runs (logged), so a 16-frame
+// clip runs on a model of 1 + 8k frames at 9 instead of failing.
+video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline,
+                                            int frames,
+                                            const std::filesystem::path& video,
+                                            const JobContext& job = {});
 
 struct RunReport {
     int run = 0;       // index into the plan's runs

@@ -42,6 +42,8 @@ private Q_SLOTS:
     void storeKeyFollowsWeights();
     void probeFrames();
     void customizeFrames();
+    void shortReference_data();
+    void shortReference();
 };
 
 // The probe on a shipped example with the embedded model, as the README runs it (few steps).
@@ -472,6 +474,59 @@ void TstCliProbe::customizeFrames() {
         QVERIFY2(info.ok(), file);
         QCOMPARE(info.value().source.frameCount, std::int64_t{8});
     }
+}
+
+// Without --frames, a reference shorter than the model's own count runs at the most frames up to
+// its length that the model takes: the toy model (16 frames by default) reads a 7-frame video at
+// 7, and every resample and sample has 7 frames. (Which counts a family takes is
+// referenceDecodeOptions' rule, the one --frames is checked by: badInput's Latte row.)
+void TstCliProbe::shortReference_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("report");
+    QTest::addColumn<QString>("video");  // one output video, relative to the run folder
+    QTest::newRow("probe") << QStringList{u"probe"_s,  u"--steps"_s,
+                                          u"2"_s,      u"--interval"_s,
+                                          u"500"_s,    u"--only-end-zero"_s,
+                                          u"--edit"_s, u"a blue square moves from left to right"_s}
+                           << u"results.json"_s << u"videos/reconstruction.mp4"_s;
+    QTest::newRow("customize")
+        << QStringList{u"customize"_s, u"--tau"_s,
+                       u"600"_s,       u"--steps"_s,
+                       u"2"_s,         u"--sample-steps"_s,
+                       u"2"_s,         u"--no-unconstrained"_s,
+                       u"--prompt"_s,  u"a blue square moves from left to right"_s}
+        << u"report.json"_s << u"samples/p0-s0-tau600.mp4"_s;
+}
+
+void TstCliProbe::shortReference() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, report);
+    QFETCH(QString, video);
+    mp::test::TempDir dir;
+    const auto frames = dir / "seven";
+    fs::create_directories(frames);
+    const auto example = fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "examples" /
+                         "toy-tgve" / "480p_frames" / "toy-0000";
+    for (int i = 0; i < 7; ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "%05d.png", i);
+        fs::copy_file(example / name, frames / name);
+    }
+    const auto out = dir / "run";
+    if (args.first() == u"probe"_s)
+        args << u"--store"_s << path(dir / "store.sqlite");
+    const auto r =
+        cli(args + QStringList{u"--video"_s, path(frames), u"--caption"_s,
+                               u"a red circle moves from left to right"_s, u"--out"_s, path(out)},
+            240000);
+    QVERIFY2(r.code == 0, qPrintable(both(r)));
+    QVERIFY2(r.err.contains(u"has 7 frames, fewer than the 16"_s), qPrintable(r.err));
+    QFile f(QString::fromStdString((out / report.toStdString()).string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(f.readAll()).object()[u"frames"_s].toInt(), 7);
+    const auto info = mp::video::probeVideo(out / video.toStdString());
+    QVERIFY2(info.ok(), qPrintable(video));
+    QCOMPARE(info.value().source.frameCount, std::int64_t{7});
 }
 
 QTEST_GUILESS_MAIN(TstCliProbe)

@@ -250,7 +250,8 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
     options.caption = v.row.caption;
     options.latents = pipeline.encodeVideo(video::clipToTensor(
         reference, video::TensorLayout::BCFHW, video::ValueRange::MinusOneToOne));
-    options.fileMetadata = {{"motionprobe.video", v.row.name}};
+    options.fileMetadata = {{"motionprobe.video", v.row.name},
+                            {"motionprobe.video_fingerprint", session::clipFingerprint(reference)}};
     fs::create_directories(dir / "adapters");
 
     nlohmann::ordered_json trainings = nlohmann::ordered_json::array();

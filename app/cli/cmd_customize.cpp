@@ -11,6 +11,7 @@
 #include "adapters/lora.h"
 #include "core/stopwatch.h"
 #include "io/file_util.h"
+#include "io/fingerprint.h"
 #include "io/json_util.h"
 #include "io/resources.h"
 #include "io/snapshot.h"
@@ -131,7 +132,9 @@ int run(const ParsedArgs& args) {
     gen.frames = static_cast<int>(reference.frames.size());  // the samples match the reference
     o.latents = pipeline.encodeVideo(video::clipToTensor(reference, video::TensorLayout::BCFHW,
                                                          video::ValueRange::MinusOneToOne));
-    o.fileMetadata = {{"motionprobe.video", videoPath.string()}};
+    const auto videoFingerprint = session::clipFingerprint(reference);
+    o.fileMetadata = {{"motionprobe.video", videoPath.string()},
+                      {"motionprobe.video_fingerprint", videoFingerprint}};
 
     nlohmann::ordered_json report;
     report["model"] = modelDir;
@@ -162,6 +165,9 @@ int run(const ParsedArgs& args) {
         finalOut.parent_path() / ("." + finalOut.filename().string() + ".checkpoints");
     nlohmann::ordered_json settings = report;
     settings.erase("device");
+    // The same paths with other contents must not resume: the model's weights and the frames.
+    settings["model_fingerprint"] = modelFingerprint(modelDir);
+    settings["video_fingerprint"] = videoFingerprint;
     settings["tau"] = o.tau;
     settings["trainings"] = nlohmann::ordered_json::array();
     for (const auto& t : trainings)

@@ -357,7 +357,8 @@ void EngineWorker::runCustomize(JobId id,
         o.train.gradClipNorm = 1.0;
         o.train.seed = settings.seed;
         o.train.bf16Autocast = pipeline.device().device.is_cuda();
-        o.fileMetadata = {{"motionprobe.video", settings.video.toStdString()}};
+        o.fileMetadata = {{"motionprobe.video", settings.video.toStdString()},
+                          {"motionprobe.video_fingerprint", session::clipFingerprint(reference)}};
         const auto out = toPath(settings.outDir);
         std::filesystem::create_directories(out);
         struct Training {

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "io/fingerprint.h"
 
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
@@ -24,6 +25,14 @@ std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip) {
 
 toy::Frames toyFrames(const video::Clip& clip) {
     return {clip.width, clip.height, clip.frames};
+}
+
+std::string clipFingerprint(const video::Clip& clip) {
+    Fingerprint f;
+    f.add(std::to_string(clip.width) + "x" + std::to_string(clip.height));
+    for (const auto& frame : clip.frames)
+        f.add(frame.data(), frame.size());
+    return f.hex();
 }
 
 namespace {

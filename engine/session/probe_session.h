@@ -29,6 +29,9 @@ namespace mp::session {
 // A clip's frames as the CLIP scorer and as the toy oracle take them (views of its bytes).
 std::vector<metrics::RgbImage> rgbImages(const video::Clip& clip);
 toy::Frames toyFrames(const video::Clip& clip);
+// The fingerprint (io/fingerprint.h) of a clip's frames as the model takes them: what a LoRA was
+// trained on (its file's motionprobe.video_fingerprint) and what a resumed training must match.
+std::string clipFingerprint(const video::Clip& clip);
 
 // How a reference is read for `pipeline`: uniformly chosen frames, the model's frame count (or
 // `frames` when positive) and square size. Throws EngineError{InvalidArgument} for a count the

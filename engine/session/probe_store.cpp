@@ -1,5 +1,7 @@
 #include "session/probe_store.h"
 
+#include "io/fingerprint.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,30 +16,6 @@ namespace mp::session {
 namespace fs = std::filesystem;
 
 namespace {
-
-// FNV-1a, 64 bits.
-struct Fnv {
-    std::uint64_t h = 1469598103934665603ull;
-    void add(const void* data, std::size_t n) {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < n; ++i)
-            h = (h ^ p[i]) * 1099511628211ull;
-    }
-    void add(const std::string& s) {
-        add(s.data(), s.size());
-        add("\0", 1);
-    }
-    std::string hex() const {
-        char s[17];
-        std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(h));
-        return s;
-    }
-};
-
-std::string fileText(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::string number(double v) {
     std::ostringstream s;
@@ -64,67 +42,16 @@ std::optional<at::Tensor> fromBlob(const std::optional<store::Blob>& b) {
     return t;
 }
 
-// A weight file as the key sees it: its name and size, and its bytes: all of them up to 64 MiB
-// (the toy models, in milliseconds), else its safetensors header (names, dtypes, shapes,
-// offsets) and 64 blocks of 64 KiB spread evenly over the data, so that weights retrained to
-// the same shapes change the key without reading gigabytes.
-void addWeightFile(Fnv& f, const fs::path& file) {
-    std::error_code ec;
-    const std::uint64_t size = fs::file_size(file, ec);
-    f.add(file.filename().string() + ":" + std::to_string(ec ? 0 : size));
-    std::ifstream in(file, std::ios::binary);
-    constexpr std::uint64_t kWhole = 64ull << 20, kBlock = 64ull << 10, kBlocks = 64;
-    std::string bytes;
-    const auto addRange = [&](std::uint64_t offset, std::uint64_t n) {
-        bytes.resize(n);
-        in.clear();
-        in.seekg(static_cast<std::streamoff>(offset));
-        in.read(bytes.data(), static_cast<std::streamsize>(n));
-        f.add(bytes.data(), static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-    };
-    if (ec || !in)
-        return;
-    if (size <= kWhole) {
-        addRange(0, size);
-        return;
-    }
-    std::uint64_t header = 0;
-    in.read(reinterpret_cast<char*>(&header), 8);  // little-endian, as safetensors writes it
-    if (!in || header > size - 8)
-        header = 0;  // not safetensors: the blocks alone
-    addRange(0, 8 + header);
-    const std::uint64_t data = 8 + header, span = size - data;
-    for (std::uint64_t k = 0; k < kBlocks; ++k)
-        addRange(data + (span - std::min(span, kBlock)) * k / (kBlocks - 1),
-                 std::min(span, kBlock));
-}
-
 }  // namespace
 
 std::string probeKey(const fs::path& model,
                      const video::Clip& clip,
                      const probe::ProbeRequest& r,
                      const std::string& device) {
-    Fnv f;
+    Fingerprint f;
     std::error_code ec;
     f.add(fs::weakly_canonical(model, ec).string());
-    // Every denoiser family's folders (ModelScope's unet, Latte's and CogVideoX's transformer),
-    // and a component folder given directly (its own config.json and weights).
-    static constexpr const char* kComponents[] = {"", "unet", "transformer", "vae", "text_encoder"};
-    f.add(fileText(model / "model_index.json"));
-    f.add(fileText(model / "scheduler" / "scheduler_config.json"));
-    for (const char* c : kComponents) {
-        const auto dir = *c ? model / c : model;
-        f.add(fileText(dir / "config.json"));
-        std::vector<fs::path> files;
-        if (fs::is_directory(dir, ec))
-            for (const auto& e : fs::directory_iterator(dir, ec))
-                if (e.path().extension() == ".safetensors")
-                    files.push_back(e.path());
-        std::sort(files.begin(), files.end());
-        for (const auto& file : files)
-            addWeightFile(f, file);
-    }
+    addModelFolder(f, model);
     for (const auto& frame : clip.frames)
         f.add(frame.data(), frame.size());
     f.add(r.caption);

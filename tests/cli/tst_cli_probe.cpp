@@ -33,6 +33,8 @@ class TstCliProbe : public QObject {
 private Q_SLOTS:
     void customizeDemo();
     void customizeResumesAfterKill();
+    void customizeRestartsForOtherContents_data();
+    void customizeRestartsForOtherContents();
     void probeDemo();
     void badInput_data();
     void badInput();
@@ -77,9 +79,81 @@ void TstCliProbe::customizeDemo() {
         QVERIFY(o.contains(u"flow_similarity"_s));
     }
     QVERIFY(j[u"scorer"_s].toObject()[u"backbone"_s].toString().startsWith(u"clip"_s));
+    // The frames it was trained on, named in the file (16 hex digits).
+    const auto lora = mp::SafetensorsFile::open(out / "lora-tau600.safetensors");
+    const auto& meta = lora.header().metadata;
+    QVERIFY(meta.count("motionprobe.video_fingerprint"));
+    QVERIFY(QRegularExpression(u"^[0-9a-f]{16}$"_s)
+                .match(QString::fromStdString(meta.at("motionprobe.video_fingerprint")))
+                .hasMatch());
     auto info = mp::video::probeVideo(out / "side-by-side.mp4");
     QVERIFY2(info.ok(), info.ok() ? "" : info.error().what());
     QCOMPARE(info.value().source.frameCount, std::int64_t{16});
+}
+
+// Checkpoints of a killed customize are not taken up by a run on the same paths whose contents
+// changed (the model's weights or config, or the video's frames): it starts afresh and says so.
+void TstCliProbe::customizeRestartsForOtherContents_data() {
+    QTest::addColumn<QString>("change");
+    QTest::newRow("model") << u"model"_s;
+    QTest::newRow("video") << u"video"_s;
+}
+
+void TstCliProbe::customizeRestartsForOtherContents() {
+    QFETCH(QString, change);
+    mp::test::TempDir dir;
+    const auto model = dir / "model";
+    fs::copy(fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "toy" / "t2v",
+             model, fs::copy_options::recursive);
+    const auto video = dir / "video";
+    const auto example = fs::path(MP_TEST_DATA_DIR) / ".." / ".." / "resources" / "examples" /
+                         "toy-tgve" / "480p_frames" / "toy-0000";
+    fs::copy(example, video);
+    const QStringList args{u"customize"_s,
+                           u"--model"_s,
+                           path(model),
+                           u"--video"_s,
+                           path(video),
+                           u"--caption"_s,
+                           u"a red circle moves from left to right"_s,
+                           u"--prompt"_s,
+                           u"a blue square moves from left to right"_s,
+                           u"--steps"_s,
+                           u"60"_s,
+                           u"--no-unconstrained"_s,
+                           u"--sample-steps"_s,
+                           u"2"_s,
+                           u"--out"_s,
+                           path(dir / "a")};
+    const auto checkpoints = dir / ".a.checkpoints" / "tau700";
+    QProcess p;
+    const auto hasCheckpoint = [&](const QString&) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(checkpoints, ec))
+            if (e.path().extension() == ".safetensors")
+                return true;
+        return false;
+    };
+    const auto err = mp::test::startUntil(p, args, hasCheckpoint, 300000);
+    QVERIFY2(p.state() == QProcess::Running,
+             qPrintable(u"finished before it could be killed:\n"_s + err));
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    QVERIFY(p.waitForFinished(30000));
+
+    if (change == u"model"_s) {
+        std::ofstream(model / "unet" / "config.json", std::ios::app) << "\n";
+    } else {  // the first frame replaced by the last: same count, same size, other pixels
+        fs::copy_file(video / "00015.png", video / "00000.png",
+                      fs::copy_options::overwrite_existing);
+    }
+    const auto rerun = cli(args, 300000);
+    QVERIFY2(rerun.code == 0, qPrintable(both(rerun)));
+    QVERIFY2(rerun.err.contains(u"holds checkpoints of other settings"_s), qPrintable(both(rerun)));
+    QFile f(QString::fromStdString((dir / "a" / "report.json").string()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto run =
+        QJsonDocument::fromJson(f.readAll()).object()[u"trainings"_s].toArray()[0].toObject();
+    QCOMPARE(run[u"resumed_from_step"_s].toInt(), 0);
 }
 
 // customize killed outright during training (direct tuning with dropout, the options a resume

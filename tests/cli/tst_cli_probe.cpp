@@ -26,6 +26,24 @@ namespace {
 using mp::test::both;
 using mp::test::cli;
 using mp::test::path;
+
+// Starts the CLI with `args` and kills it outright (SIGKILL) once `checkpoints` holds a training
+// checkpoint; returns what went wrong, or nothing.
+QString killAtFirstCheckpoint(const QStringList& args, const fs::path& checkpoints) {
+    QProcess p;
+    const auto hasCheckpoint = [&](const QString&) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(checkpoints, ec))
+            if (e.path().extension() == ".safetensors")
+                return true;
+        return false;
+    };
+    const auto err = mp::test::startUntil(p, args, hasCheckpoint, 300000);
+    if (p.state() != QProcess::Running)
+        return u"finished before it could be killed:\n"_s + err;
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    return p.waitForFinished(30000) ? QString() : u"still running after SIGKILL"_s;
+}
 }  // namespace
 
 class TstCliProbe : public QObject {
@@ -125,20 +143,8 @@ void TstCliProbe::customizeRestartsForOtherContents() {
                            u"2"_s,
                            u"--out"_s,
                            path(dir / "a")};
-    const auto checkpoints = dir / ".a.checkpoints" / "tau700";
-    QProcess p;
-    const auto hasCheckpoint = [&](const QString&) {
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(checkpoints, ec))
-            if (e.path().extension() == ".safetensors")
-                return true;
-        return false;
-    };
-    const auto err = mp::test::startUntil(p, args, hasCheckpoint, 300000);
-    QVERIFY2(p.state() == QProcess::Running,
-             qPrintable(u"finished before it could be killed:\n"_s + err));
-    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
-    QVERIFY(p.waitForFinished(30000));
+    const auto failure = killAtFirstCheckpoint(args, dir / ".a.checkpoints" / "tau700");
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
 
     if (change == u"model"_s) {
         std::ofstream(model / "unet" / "config.json", std::ios::app) << "\n";
@@ -168,20 +174,8 @@ void TstCliProbe::customizeResumesAfterKill() {
                            u"--sample-steps"_s, u"2"_s,         u"--out"_s,
                            path(dir / out)};
     };
-    const auto checkpoints = dir / ".a.checkpoints" / "tau700";
-    QProcess p;
-    const auto hasCheckpoint = [&](const QString&) {
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(checkpoints, ec))
-            if (e.path().extension() == ".safetensors")
-                return true;
-        return false;
-    };
-    const auto err = mp::test::startUntil(p, args("a"), hasCheckpoint, 300000);
-    QVERIFY2(p.state() == QProcess::Running,
-             qPrintable(u"finished before it could be killed:\n"_s + err));
-    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
-    QVERIFY(p.waitForFinished(30000));
+    const auto failure = killAtFirstCheckpoint(args("a"), dir / ".a.checkpoints" / "tau700");
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
     QVERIFY(!fs::exists(dir / "a"));
 
     const auto resumed = cli(args("a"), 300000);

@@ -103,7 +103,7 @@ video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline,
     if (fit >= 2) {  // one frame has no motion: the decoder's error says what to do instead
         log::warning(video.string() + " has " + std::to_string(have) + " frames, fewer than the " +
                      std::to_string(decode.select.count) + " the model runs by default; using " +
-                     std::to_string(fit) + " (--frames chooses)");
+                     std::to_string(fit));
         decode.select.count = fit;
     }
     return decode;

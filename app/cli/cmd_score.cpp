@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "video_args.h"
 
+#include "core/strings.h"
 #include "metrics/clip_scorer.h"
 #include "metrics/clip_scores.h"
 #include "runtime/device.h"
@@ -15,7 +16,6 @@
 #include "video/clip.h"
 #include "video/video_io.h"
 #ifdef MP_HAVE_VISION
-#include "core/strings.h"
 #include "vision/flow_similarity.h"
 #endif
 

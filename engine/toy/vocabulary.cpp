@@ -387,11 +387,63 @@ void writeT5Tokenizer(const UnigramVocabulary& v, const std::filesystem::path& d
                                            {"unk_token", "<unk>"},
                                            {"pad_token", "<pad>"}};
     writeJsonAtomically(dir / "tokenizer_config.json", config);
+    writeJsonAtomically(dir / "tokenizer.json", t5TokenizerJson(v));
+}
+
+nlohmann::ordered_json t5TokenizerJson(const UnigramVocabulary& v) {
+    // The layout transformers 5 saves for a T5 tokenizer, with no Precompiled normaliser (the
+    // model's is the identity): transformers releases that turn spiece.model's empty character
+    // map into a Precompiled normaliser fail on it ("Cannot parse precompiled_charsmap"), and
+    // read this file first.
+    const auto token = [](std::int64_t id, const std::string& text) {
+        return nlohmann::ordered_json{{"id", id},        {"content", text}, {"single_word", false},
+                                      {"lstrip", false}, {"rstrip", false}, {"normalized", false},
+                                      {"special", true}};
+    };
+    nlohmann::ordered_json vocab = nlohmann::ordered_json::array();
+    nlohmann::ordered_json added = nlohmann::ordered_json::array();
+    for (const char* special : {"<pad>", "</s>", "<unk>"}) {
+        added.push_back(token(static_cast<std::int64_t>(vocab.size()), special));
+        vocab.push_back({special, 0.0});
+    }
+    for (const auto& [text, score] : v.pieces)  // the scores as spiece.model stores them
+        vocab.push_back({text, static_cast<double>(static_cast<float>(score))});
+    for (int n = 99; n >= 0; --n) {  // <extra_id_0> takes the largest id
+        const auto text = "<extra_id_" + std::to_string(n) + ">";
+        added.push_back(token(static_cast<std::int64_t>(vocab.size()), text));
+        vocab.push_back({text, 0.0});
+    }
+    const nlohmann::ordered_json metaspace = {{"type", "Metaspace"},
+                                              {"replacement", "\u2581"},
+                                              {"prepend_scheme", "always"},
+                                              {"split", true}};
+    const nlohmann::ordered_json a = {{"Sequence", {{"id", "A"}, {"type_id", 0}}}};
+    const nlohmann::ordered_json b = {{"Sequence", {{"id", "B"}, {"type_id", 0}}}};
+    const nlohmann::ordered_json eos = {{"SpecialToken", {{"id", "</s>"}, {"type_id", 0}}}};
+    return {
+        {"version", "1.0"},
+        {"truncation", nullptr},
+        {"padding", nullptr},
+        {"added_tokens", added},
+        {"normalizer", nullptr},
+        {"pre_tokenizer",
+         {{"type", "Sequence"},
+          {"pretokenizers",
+           nlohmann::ordered_json::array({{{"type", "WhitespaceSplit"}}, metaspace})}}},
+        {"post_processor",
+         {{"type", "TemplateProcessing"},
+          {"single", nlohmann::ordered_json::array({a, eos})},
+          {"pair", nlohmann::ordered_json::array({a, eos, b, eos})},
+          {"special_tokens", {{"</s>", {{"id", "</s>"}, {"ids", {1}}, {"tokens", {"</s>"}}}}}}}},
+        {"decoder", metaspace},
+        {"model",
+         {{"type", "Unigram"}, {"unk_id", 2}, {"vocab", vocab}, {"byte_fallback", false}}}};
 }
 
 void copyT5Tokenizer(const std::filesystem::path& from, const std::filesystem::path& to) {
     std::filesystem::create_directories(to);
-    for (const char* f : {"spiece.model", "tokenizer_config.json", "special_tokens_map.json"})
+    for (const char* f :
+         {"spiece.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
         std::filesystem::copy_file(from / f, to / f,
                                    std::filesystem::copy_options::overwrite_existing);
 }

@@ -45,8 +45,12 @@ struct UnigramVocabulary {
 UnigramVocabulary learnUnigramVocabulary(int clips = 4000);
 // The bytes of spiece.model (a sentencepiece ModelProto).
 std::string sentencePieceModel(const UnigramVocabulary& vocabulary);
-// spiece.model, tokenizer_config.json and special_tokens_map.json as transformers' T5Tokenizer
-// keeps them (100 <extra_id_N> tokens above the pieces); each file atomically, `dir` created.
+// tokenizer.json as transformers 5 saves a T5 tokenizer: the same pieces and scores, the 100
+// <extra_id_N> above them, no normaliser (the model's is the identity).
+nlohmann::ordered_json t5TokenizerJson(const UnigramVocabulary& vocabulary);
+// spiece.model, tokenizer.json, tokenizer_config.json and special_tokens_map.json as
+// transformers' T5Tokenizer keeps them (100 <extra_id_N> tokens above the pieces); each file
+// atomically, `dir` created.
 void writeT5Tokenizer(const UnigramVocabulary& vocabulary, const std::filesystem::path& dir);
 // Copies the files writeT5Tokenizer writes from one folder into another, creating it.
 void copyT5Tokenizer(const std::filesystem::path& from, const std::filesystem::path& to);

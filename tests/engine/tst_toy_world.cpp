@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 using namespace mp;
@@ -473,6 +474,19 @@ void TstToyWorld::t5Tokenizer() {
 #else
     qInfo("libsentencepiece-dev is not installed: the reference check is skipped");
 #endif
+    // tokenizer.json, which transformers 5 reads instead of spiece.model, holds the same
+    // tokenizer: read alone (as our reader does in a folder without spiece.model) it gives the
+    // same ids for every text, its extra ids included.
+    std::ifstream json(dir / "tokenizer.json");
+    const std::string jsonText(std::istreambuf_iterator<char>(json), {});
+    const auto fromJson = text::T5Tokenizer::fromTokenizerJson(jsonText, "tokenizer.json");
+    QCOMPARE(fromJson.vocabSize(), tok.vocabSize());
+    texts.push_back("a red <extra_id_0> circle <extra_id_99></s>");
+    for (const auto& text : texts)
+        QVERIFY2(
+            fromJson.encode(text, 0, false, false).ids == tok.encode(text, 0, false, false).ids,
+            text.c_str());
+    QCOMPARE(tok.encode(texts.back(), 0, false, false).ids[2], tok.vocabSize() - 1);
 }
 
 // resources/models/toy/tokenizer is `motionprobe-cli toy-tokenizer` with its defaults, and the
@@ -492,7 +506,8 @@ void TstToyWorld::shippedTokenizerIsCurrent() {
     // The toy T5's tokenizer files are writeT5Tokenizer's with its defaults.
     test::TempDir t5;
     writeT5Tokenizer(learnUnigramVocabulary(), t5.path());
-    for (const char* f : {"spiece.model", "special_tokens_map.json", "tokenizer_config.json"}) {
+    for (const char* f :
+         {"spiece.model", "tokenizer.json", "special_tokens_map.json", "tokenizer_config.json"}) {
         QFile a(QString::fromStdString((shipped / ".." / "t5" / f).string()));
         QFile b(QString::fromStdString((t5 / f).string()));
         QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), f);

@@ -19,8 +19,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 o=(-oDir::Etc::SourceList=/dev/null -oDir::Etc::SourceParts="$apt/parts" -oDir::State::Lists="$apt/lists")
 apt-get "${o[@]}" update > /dev/null
-version=$(dpkg-query -W -f='${source:Upstream-Version}' libavcodec-dev 2>/dev/null || true)
-(cd "$apt" && apt-get "${o[@]}" source --download-only "ffmpeg${version:+=$(dpkg-query -W -f='${source:Version}' libavcodec-dev)}" 2>&1 |
+# This machine's FFmpeg version when its development package is installed, else the newest.
+version=$(dpkg-query -W -f='${source:Version}' libavcodec-dev 2>/dev/null || true)
+(cd "$apt" && apt-get "${o[@]}" source --download-only "ffmpeg${version:+=$version}" 2>&1 |
     grep -v '^W: Download is performed unsandboxed' || true)
 rm -f .gpu/src/ffmpeg_*.orig.tar.*
 cp "$apt"/ffmpeg_*.orig.tar.xz .gpu/src/

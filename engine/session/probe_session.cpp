@@ -88,15 +88,17 @@ video::DecodeOptions referenceDecodeOptions(const pipelines::Pipeline& pipeline,
     auto decode = referenceDecodeOptions(pipeline, frames);
     if (frames > 0)
         return decode;  // asked for: a video too short for it is the decoder's clear error
-    const auto length = [&](bool count) -> std::int64_t {
+    const auto length = [&](bool count) -> std::pair<std::int64_t, bool> {  // frames, estimated
         video::DecodeOptions probe;
         probe.countFrames = count;
         const auto info = video::probeVideo(video, probe, job);
-        return info ? info.value().source.frameCount : -1;
+        if (!info)
+            return {-1, false};
+        return {info.value().source.frameCount, info.value().source.frameCountEstimated};
     };
-    std::int64_t have = length(false);
-    if (have >= 0 && have < decode.select.count)
-        have = length(true);  // the container's figure may be an estimate: count before choosing
+    auto [have, estimated] = length(false);
+    if (have >= 0 && have < decode.select.count && estimated)
+        have = length(true).first;  // the container's figure is an estimate: count before choosing
     if (have < 0 || have >= decode.select.count)
         return decode;  // long enough, or unreadable (the decode then says why)
     const int fit = framesUpTo(pipeline, static_cast<int>(have), decode.height, decode.width);

@@ -20,7 +20,6 @@
 #include "io/resources.h"
 #include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
-#include "metrics/clip_scores.h"
 #include "pipelines/pipeline.h"
 #include "report/customize_report.h"
 #include "runtime/device.h"
@@ -31,9 +30,6 @@
 #include "toy/world.h"
 #include "train/customize.h"
 #include "video/video_tensor.h"
-#ifdef MP_HAVE_VISION
-#include "vision/flow_similarity.h"
-#endif
 
 #include <ATen/ATen.h>
 
@@ -195,34 +191,18 @@ nlohmann::ordered_json scoreSample(Env& env,
                                    const std::string& prompt,
                                    const toy::CaptionAttributes& referenceCaption,
                                    const std::optional<toy::ClipEstimate>& referenceEstimate) {
+    SampleScoring scoring;
+    scoring.scorer = env.scorer ? &*env.scorer : nullptr;
+    scoring.pickscore = env.pickscore ? &*env.pickscore : nullptr;
+    scoring.referenceEstimate = referenceEstimate ? &*referenceEstimate : nullptr;
+    scoring.referenceCaption = &referenceCaption;
+    const auto scores = cli::scoreSample(clip, reference, prompt, scoring, env.job);
     nlohmann::ordered_json m;
-    if (env.scorer) {
-        const auto frames = env.scorer->embedImages(session::rgbImages(clip), env.job).value();
-        m["clip_text"] =
-            metrics::textAlignment(frames, env.scorer->embedPrompt(prompt),
-                                   env.scorer->logitScale(), metrics::AlignmentVariant::Tgve)
-                .value;
-        if (clip.frameCount() > 1)
-            m["temporal_consistency"] =
-                metrics::temporalConsistency(frames, metrics::ConsistencyVariant::Consecutive)
-                    .value;
-    }
-    if (env.pickscore)
-        m["pickscore"] = metrics::pickScore(
-                             env.pickscore->embedImages(session::rgbImages(clip), env.job).value(),
-                             env.pickscore->embedPrompt(prompt), env.pickscore->logitScale())
-                             .value;
-#ifdef MP_HAVE_VISION
-    const auto flow = vision::flowSimilarity({&reference.frames, reference.width, reference.height},
-                                             {&clip.frames, clip.width, clip.height}, {}, {})
-                          .value();
-    if (flow.valid)
-        m["flow_similarity"] = flow.value;
-#endif
-    if (referenceEstimate) {
-        const auto v =
-            oracleVerdicts(toy::analyse(session::toyFrames(clip)), toy::parseCaption(prompt),
-                           *referenceEstimate, &referenceCaption);
+    for (const auto& [key, value] : scores.items())
+        if (value.is_number())
+            m[key] = value;
+    if (scores.contains("oracle")) {
+        const auto& v = scores["oracle"];
         for (const char* k : {"colour", "shape", "background", "motion_similarity", "same_path"})
             if (v.contains(k) && !v[k].is_null())
                 m[std::string("oracle/") + k] =

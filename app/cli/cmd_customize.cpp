@@ -16,7 +16,6 @@
 #include "io/resources.h"
 #include "io/snapshot.h"
 #include "metrics/clip_scorer.h"
-#include "metrics/clip_scores.h"
 #include "pipelines/pipeline.h"
 #include "runtime/device.h"
 #include "session/probe_session.h"
@@ -24,9 +23,6 @@
 #include "train/customize.h"
 #include "video/compose.h"
 #include "video/video_tensor.h"
-#ifdef MP_HAVE_VISION
-#include "vision/flow_similarity.h"
-#endif
 
 #include <ATen/ATen.h>
 
@@ -211,6 +207,10 @@ int run(const ParsedArgs& args) {
         referenceEstimate = toy::analyse(session::toyFrames(reference));
     if (scorer)
         report["scorer"] = {{"folder", scorerDir}, {"backbone", scorer->backbone()}};
+    SampleScoring scoring;
+    scoring.scorer = scorer ? &*scorer : nullptr;
+    scoring.referenceEstimate = referenceEstimate ? &*referenceEstimate : nullptr;
+    scoring.referenceCaption = &referenceCaption;
     nlohmann::ordered_json sampled = nlohmann::ordered_json::array();
     std::vector<video::Clip> sideBySide{reference};
     std::vector<std::string> labels{"reference"};
@@ -234,23 +234,7 @@ int run(const ParsedArgs& args) {
                                          {"prompt", prompts[p]},
                                          {"seed", req.seed},
                                          {"video", file}};
-                if (scorer)
-                    j["clip_text"] = metrics::textAlignment(
-                                         scorer->embedImages(session::rgbImages(clip), job).value(),
-                                         scorer->embedPrompt(prompts[p]), scorer->logitScale(),
-                                         metrics::AlignmentVariant::Tgve)
-                                         .value;
-#ifdef MP_HAVE_VISION
-                const auto flow =
-                    vision::flowSimilarity({&reference.frames, reference.width, reference.height},
-                                           {&clip.frames, clip.width, clip.height}, {}, {})
-                        .value();
-                j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
-#endif
-                if (referenceEstimate)
-                    j["oracle"] = oracleVerdicts(toy::analyse(session::toyFrames(clip)),
-                                                 toy::parseCaption(prompts[p]), *referenceEstimate,
-                                                 &referenceCaption);
+                j.update(scoreSample(clip, reference, prompts[p], scoring, job));
                 sampled.push_back(j);
                 if (p == 0 && s == 0) {
                     sideBySide.push_back(std::move(clip));

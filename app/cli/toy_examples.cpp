@@ -5,7 +5,12 @@
 #include "io/file_util.h"
 #include "io/resources.h"
 #include "io/snapshot.h"
+#include "metrics/clip_scorer.h"
+#include "metrics/clip_scores.h"
 #include "session/probe_session.h"
+#ifdef MP_HAVE_VISION
+#include "vision/flow_similarity.h"
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +35,43 @@ nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption) {
     return session::verdictsJson(toy::judge(clip, caption, reference, referenceCaption));
+}
+
+nlohmann::ordered_json scoreSample(const video::Clip& clip,
+                                   const video::Clip& reference,
+                                   const std::string& prompt,
+                                   const SampleScoring& with,
+                                   const JobContext& job) {
+    nlohmann::ordered_json j;
+    if (with.scorer) {
+        const auto frames = with.scorer->embedImages(session::rgbImages(clip), job).value();
+        j["clip_text"] =
+            metrics::textAlignment(frames, with.scorer->embedPrompt(prompt),
+                                   with.scorer->logitScale(), metrics::AlignmentVariant::Tgve)
+                .value;
+        if (clip.frameCount() > 1)
+            j["temporal_consistency"] =
+                metrics::temporalConsistency(frames, metrics::ConsistencyVariant::Consecutive)
+                    .value;
+    }
+    if (with.pickscore)
+        j["pickscore"] =
+            metrics::pickScore(with.pickscore->embedImages(session::rgbImages(clip), job).value(),
+                               with.pickscore->embedPrompt(prompt), with.pickscore->logitScale())
+                .value;
+#ifdef MP_HAVE_VISION
+    const auto flow = vision::flowSimilarity({&reference.frames, reference.width, reference.height},
+                                             {&clip.frames, clip.width, clip.height}, {}, {})
+                          .value();
+    j["flow_similarity"] = flow.valid ? nlohmann::ordered_json(flow.value) : nullptr;
+#else
+    (void)reference;
+#endif
+    if (with.referenceEstimate)
+        j["oracle"] =
+            oracleVerdicts(toy::analyse(session::toyFrames(clip)), toy::parseCaption(prompt),
+                           *with.referenceEstimate, with.referenceCaption);
+    return j;
 }
 
 StagedFolder::StagedFolder(const fs::path& finalDir, const std::string& why)

@@ -1,8 +1,9 @@
 #pragma once
 // What the video commands that take a reference share: the shipped toy examples, the oracle's
-// verdicts as JSON, and an output folder staged beside its final place and moved there only
-// when complete.
+// verdicts as JSON, the scores of a generated sample, and an output folder staged beside its
+// final place and moved there only when complete.
 
+#include "core/job.h"
 #include "io/tgve_dataset.h"
 #include "toy/oracle.h"
 #include "video/video_io.h"
@@ -12,6 +13,10 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+namespace mp::metrics {
+class ClipScorer;
+}
 
 namespace mp::cli {
 
@@ -28,6 +33,25 @@ nlohmann::ordered_json oracleVerdicts(const toy::ClipEstimate& clip,
                                       const toy::CaptionAttributes& caption,
                                       const toy::ClipEstimate& reference,
                                       const toy::CaptionAttributes* referenceCaption = nullptr);
+
+// What a generated sample is scored with; each part is optional.
+struct SampleScoring {
+    const metrics::ClipScorer* scorer = nullptr;     // CLIP text alignment, temporal consistency
+    const metrics::ClipScorer* pickscore = nullptr;  // PickScore
+    const toy::ClipEstimate* referenceEstimate = nullptr;      // the oracle's verdicts
+    const toy::CaptionAttributes* referenceCaption = nullptr;  // and its leak verdicts
+};
+
+// The scores of one sample generated for `prompt`, as `customize` and `bench customize` record
+// them: "clip_text" (TGVE text alignment) and "temporal_consistency" (consecutive frames; not for
+// one frame) with a scorer, "pickscore", "flow_similarity" to the reference (null when the flow
+// cannot be measured; absent in a build without OpenCV), and "oracle" (oracleVerdicts against the
+// prompt's attributes and the reference).
+nlohmann::ordered_json scoreSample(const video::Clip& clip,
+                                   const video::Clip& reference,
+                                   const std::string& prompt,
+                                   const SampleScoring& with,
+                                   const JobContext& job);
 
 // `.NAME.partial` beside `finalDir`, emptied; removed on destruction unless commit() moved it into
 // place. UsageError when finalDir exists and is not empty (`why` says what the command writes).

@@ -89,11 +89,14 @@ void TstCliProbe::customizeDemo() {
     const auto samples = j[u"samples"_s].toArray();
     QCOMPARE(samples.size(), 3);
     // The oracle's verdicts (with the reference appearance's leak per changed attribute) and
-    // the paper's metrics beside them.
+    // the paper's metrics beside them (text alignment, temporal consistency, flow similarity).
     for (const auto& v : samples) {
         const auto o = v.toObject();
         QVERIFY(o[u"oracle"_s].toObject()[u"leak"_s].isObject());
         QVERIFY(o[u"clip_text"_s].isDouble());
+        const auto consistency = o[u"temporal_consistency"_s];
+        QVERIFY(consistency.isDouble());
+        QVERIFY(consistency.toDouble() > 0 && consistency.toDouble() <= 1.0 + 1e-9);
         QVERIFY(o.contains(u"flow_similarity"_s));
     }
     QVERIFY(j[u"scorer"_s].toObject()[u"backbone"_s].toString().startsWith(u"clip"_s));

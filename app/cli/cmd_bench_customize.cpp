@@ -184,13 +184,13 @@ nlohmann::ordered_json readResults(const fs::path& file) {
     }
 }
 
-// Metric values of one sample under flat keys ("clip_text", "oracle/shape"); booleans as 0/1.
-nlohmann::ordered_json scoreSample(Env& env,
-                                   const video::Clip& clip,
-                                   const video::Clip& reference,
-                                   const std::string& prompt,
-                                   const toy::CaptionAttributes& referenceCaption,
-                                   const std::optional<toy::ClipEstimate>& referenceEstimate) {
+// scoreSample's values under flat keys ("clip_text", "oracle/shape"); booleans as 0/1.
+nlohmann::ordered_json flatScores(Env& env,
+                                  const video::Clip& clip,
+                                  const video::Clip& reference,
+                                  const std::string& prompt,
+                                  const toy::CaptionAttributes& referenceCaption,
+                                  const std::optional<toy::ClipEstimate>& referenceEstimate) {
     SampleScoring scoring;
     scoring.scorer = env.scorer ? &*env.scorer : nullptr;
     scoring.pickscore = env.pickscore ? &*env.pickscore : nullptr;
@@ -309,7 +309,7 @@ void customizeVideo(Env& env, const Video& v, const fs::path& dir) {
                     j["video"] = file;
                 }
                 j["metrics"] =
-                    scoreSample(env, clip, reference, prompt, referenceCaption, referenceEstimate);
+                    flatScores(env, clip, reference, prompt, referenceCaption, referenceEstimate);
                 samples.push_back(std::move(j));
             }
         }

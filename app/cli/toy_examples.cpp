@@ -43,8 +43,11 @@ nlohmann::ordered_json scoreSample(const video::Clip& clip,
                                    const SampleScoring& with,
                                    const JobContext& job) {
     nlohmann::ordered_json j;
+    std::vector<metrics::RgbImage> images;  // converted once for both CLIP models
+    if (with.scorer || with.pickscore)
+        images = session::rgbImages(clip);
     if (with.scorer) {
-        const auto frames = with.scorer->embedImages(session::rgbImages(clip), job).value();
+        const auto frames = with.scorer->embedImages(images, job).value();
         j["clip_text"] =
             metrics::textAlignment(frames, with.scorer->embedPrompt(prompt),
                                    with.scorer->logitScale(), metrics::AlignmentVariant::Tgve)
@@ -56,7 +59,7 @@ nlohmann::ordered_json scoreSample(const video::Clip& clip,
     }
     if (with.pickscore)
         j["pickscore"] =
-            metrics::pickScore(with.pickscore->embedImages(session::rgbImages(clip), job).value(),
+            metrics::pickScore(with.pickscore->embedImages(images, job).value(),
                                with.pickscore->embedPrompt(prompt), with.pickscore->logitScale())
                 .value;
 #ifdef MP_HAVE_VISION

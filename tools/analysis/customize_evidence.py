@@ -146,10 +146,7 @@ def paired(samples, metric):
     def key(s):
         return (s["example"], s["prompt"], s["seed"])
 
-    def value(s):
-        return metric(s)
-
-    by = {v: {key(s): value(s) for s in ss} for v, ss in samples.items()}
+    by = {v: {key(s): metric(s) for s in ss} for v, ss in samples.items()}
     variants = [v for v in samples if v != "base"]
     pairs = [(v, "base") for v in variants]
     tau = [v for v in variants if v.startswith("tau")]
